@@ -1,0 +1,36 @@
+/** The API's error codes; the HTTP layer maps each to its status in one place. */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_path'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'too_large'
+  | 'upload_incomplete'
+  | 'storage_unavailable'
+  | 'internal';
+
+/** Every failure the domain reports is one of these; anything else is a bug (`internal`). */
+export class DfsError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DfsError';
+    this.code = code;
+  }
+}
+
+export const invalidRequest = (message: string) => new DfsError('invalid_request', message);
+export const invalidPath = (message: string) => new DfsError('invalid_path', message);
+export const unauthorized = (message = 'a valid bearer token is required') => new DfsError('unauthorized', message);
+export const forbidden = (message: string) => new DfsError('forbidden', message);
+export const notFound = (message: string) => new DfsError('not_found', message);
+export const conflict = (message: string) => new DfsError('conflict', message);
+export const preconditionFailed = (message: string) => new DfsError('precondition_failed', message);
+export const tooLarge = (message: string) => new DfsError('too_large', message);
+export const uploadIncomplete = (message: string) => new DfsError('upload_incomplete', message);
+export const storageUnavailable = (message: string, cause?: unknown) =>
+  new DfsError('storage_unavailable', message, { cause });

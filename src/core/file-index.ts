@@ -1,0 +1,103 @@
+/**
+ * What the domain needs from the file index. Implementations keep every multi-step change in
+ * one atomic transaction and report a failed guard as the matching DfsError
+ * (precondition_failed, conflict, not_found); they never lock across calls, because several
+ * API instances may share one index.
+ */
+import type { FileRecord, ShareRecord, TokenRecord, UploadRecord, VersionRecord } from './model.ts';
+
+/** A half-open range scan over file paths in byte order. */
+export interface PathRange {
+  /** Lower bound. */
+  start: string;
+  /** Whether a path equal to `start` is included. */
+  startInclusive: boolean;
+  /** Exclusive upper bound; null for none. */
+  end: string | null;
+  limit: number;
+}
+
+export interface CommitVersionInput {
+  /** The version to make current at `version.path`. */
+  version: VersionRecord;
+  /** When committing an upload: it must still be pending, and is marked completed. */
+  uploadId?: string;
+  /** When the bytes come from an existing version (copy, restore): it must still exist. */
+  sourceVersionId?: string;
+  /** Commit only if this version is current (else precondition_failed). */
+  ifMatch?: string | null;
+  /** Commit only if the path has no file: the error to raise otherwise. */
+  ifNoneMatch?: 'precondition_failed' | 'conflict' | null;
+  /** Keep at most this many versions of the path (the current one included). */
+  keepVersions: number;
+  /** Objects that become unreferenced may be deleted from this time on. */
+  garbageDueAt: string;
+}
+
+export interface MoveInput {
+  from: string;
+  to: string;
+  overwrite: boolean;
+  now: string;
+  keepVersions: number;
+  garbageDueAt: string;
+}
+
+export interface GarbageItem {
+  objectKey: string;
+  /** Set when the object is an unfinished multipart upload to abort. */
+  multipartId: string | null;
+}
+
+export interface FileIndex {
+  getFile(path: string): Promise<FileRecord | null>;
+  listFiles(range: PathRange): Promise<FileRecord[]>;
+  /** True when at least one file lies under `folder` (which ends with `/`). */
+  hasFilesUnder(folder: string): Promise<boolean>;
+
+  /**
+   * Makes a new version current, atomically: checks the upload or source version, the
+   * preconditions and that no file/folder name clash arises; supersedes the previous version,
+   * prunes versions beyond `keepVersions` and queues their objects as garbage.
+   */
+  commitVersion(input: CommitVersionInput): Promise<FileRecord>;
+
+  /** Removes the file (not_found / precondition_failed); its versions are kept as history. */
+  deleteFile(path: string, ifMatch: string | null, now: string): Promise<void>;
+  /** Removes every file under `folder` (ends with `/`); returns how many. */
+  deleteFolder(folder: string, now: string): Promise<number>;
+  /** Renames one file; versions follow it. Returns the moved record. */
+  moveFile(input: MoveInput): Promise<FileRecord>;
+  /** Moves every file under `from` (folder ending `/`) to `to` (folder ending `/`); returns how many. */
+  moveFolder(input: MoveInput): Promise<number>;
+
+  /** Newest first, including those of a deleted file still retained. */
+  listVersions(path: string): Promise<VersionRecord[]>;
+  getVersion(id: string): Promise<VersionRecord | null>;
+
+  createUpload(upload: UploadRecord): Promise<void>;
+  getUpload(id: string): Promise<UploadRecord | null>;
+  /** Pending -> aborted, queuing its bytes as garbage; false if it was not pending. */
+  abortUpload(id: string, garbageDueAt: string): Promise<boolean>;
+  /** Aborts up to `limit` pending uploads that expired before `cutoff`; returns how many. */
+  expireUploads(cutoff: string, garbageDueAt: string, limit: number): Promise<number>;
+  /** Forgets finished (completed or aborted) uploads that expired before `cutoff`. */
+  purgeUploads(cutoff: string, limit: number): Promise<number>;
+
+  /** Drops superseded versions older than `cutoff`, queuing unreferenced objects; returns how many. */
+  pruneVersions(cutoff: string, garbageDueAt: string, limit: number): Promise<number>;
+  /** Garbage due by `now` that nothing references any more. */
+  dueGarbage(now: string, limit: number): Promise<GarbageItem[]>;
+  forgetGarbage(objectKeys: string[]): Promise<void>;
+
+  createToken(token: TokenRecord): Promise<void>;
+  getTokenByHash(hash: string): Promise<TokenRecord | null>;
+  listTokens(): Promise<TokenRecord[]>;
+  deleteToken(id: string): Promise<boolean>;
+
+  createShare(share: ShareRecord): Promise<void>;
+  getShare(id: string): Promise<ShareRecord | null>;
+
+  /** Throws unless the index answers a trivial query. */
+  ping(): Promise<void>;
+}

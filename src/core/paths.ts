@@ -1,0 +1,75 @@
+/** The path rules of the API: normalisation, validation and the folder arithmetic on top. */
+import { invalidPath } from './errors.ts';
+
+export const MAX_PATH_BYTES = 1024;
+export const MAX_SEGMENT_BYTES = 255;
+
+const encoder = new TextEncoder();
+// C0 controls, DEL and C1 controls.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+
+const byteLength = (s: string) => encoder.encode(s).length;
+
+/** Returns the NFC form of `raw` if it is a valid file path; throws invalid_path otherwise. */
+export function normalizePath(raw: unknown): string {
+  if (typeof raw !== 'string') throw invalidPath('path must be a string');
+  if (raw.length === 0) throw invalidPath('path must not be empty');
+  if (raw.isWellFormed && !raw.isWellFormed()) throw invalidPath('path is not valid UTF-8 text');
+  const path = raw.normalize('NFC');
+  if (CONTROL.test(path)) throw invalidPath('path must not contain control characters');
+  if (path.startsWith('/')) throw invalidPath('path must not start with "/"');
+  if (path.endsWith('/')) throw invalidPath('path must not end with "/"');
+  if (byteLength(path) > MAX_PATH_BYTES) throw invalidPath(`path is longer than ${MAX_PATH_BYTES} bytes`);
+  for (const segment of path.split('/')) {
+    if (segment === '') throw invalidPath('path must not contain an empty segment ("//")');
+    if (segment === '.' || segment === '..') throw invalidPath(`path must not contain a "${segment}" segment`);
+    if (byteLength(segment) > MAX_SEGMENT_BYTES) throw invalidPath(`a path segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
+  }
+  return path;
+}
+
+/**
+ * Normalises a listing prefix: any string that a valid path could start with ("" included).
+ * Unlike a path it may end with "/" and its last segment may be partial.
+ */
+export function normalizePrefix(raw: unknown): string {
+  if (raw === undefined || raw === null || raw === '') return '';
+  if (typeof raw !== 'string') throw invalidPath('prefix must be a string');
+  const prefix = raw.normalize('NFC');
+  if (prefix.endsWith('/')) normalizePath(prefix.slice(0, -1));
+  else normalizePath(prefix);
+  return prefix;
+}
+
+/** A folder path with its trailing slash: "a/b" -> "a/b/". */
+export const folderOf = (path: string) => (path.endsWith('/') ? path : `${path}/`);
+
+/**
+ * The strict upper bound, in UTF-8 byte order, of every string starting with `prefix`; null
+ * for "". UTF-8 keeps code point order, so bumping the last code point is enough.
+ */
+export function prefixEnd(prefix: string): string | null {
+  if (prefix === '') return null;
+  const chars = Array.from(prefix);
+  const last = chars.pop()!.codePointAt(0)!;
+  // Skip the surrogate block: those code points cannot be stored as text.
+  const next = last === 0xd7ff ? 0xe000 : last + 1;
+  return chars.join('') + String.fromCodePoint(next);
+}
+
+/** Every proper ancestor of a path as a file path: "a/b/c" -> ["a", "a/b"]. */
+export function ancestorsOf(path: string): string[] {
+  const out: string[] = [];
+  let i = path.indexOf('/');
+  while (i !== -1) {
+    out.push(path.slice(0, i));
+    i = path.indexOf('/', i + 1);
+  }
+  return out;
+}
+
+/** The last segment: "a/b/c.txt" -> "c.txt". */
+export const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+/** True when `path` equals `folder` without its slash or lies under it. */
+export const isWithin = (path: string, folder: string) => path.startsWith(folder) || `${path}/` === folder;
