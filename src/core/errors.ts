@@ -34,3 +34,5 @@ export const tooLarge = (message: string) => new DfsError('too_large', message);
 export const uploadIncomplete = (message: string) => new DfsError('upload_incomplete', message);
 export const storageUnavailable = (message: string, cause?: unknown) =>
   new DfsError('storage_unavailable', message, { cause });
+
+export const hasCode = (error: unknown, code: ErrorCode): error is DfsError => error instanceof DfsError && error.code === code;

@@ -14,7 +14,7 @@ const byteLength = (s: string) => encoder.encode(s).length;
 export function normalizePath(raw: unknown): string {
   if (typeof raw !== 'string') throw invalidPath('path must be a string');
   if (raw.length === 0) throw invalidPath('path must not be empty');
-  if (raw.isWellFormed && !raw.isWellFormed()) throw invalidPath('path is not valid UTF-8 text');
+  if (!raw.isWellFormed()) throw invalidPath('path is not valid UTF-8 text');
   const path = raw.normalize('NFC');
   if (CONTROL.test(path)) throw invalidPath('path must not contain control characters');
   if (path.startsWith('/')) throw invalidPath('path must not start with "/"');

@@ -1,0 +1,19 @@
+/** What every domain operation runs against: the two adapters, the settings and a clock. */
+import type { FileIndex } from './file-index.ts';
+import type { ObjectStore } from './object-store.ts';
+import type { DfsSettings } from './settings.ts';
+
+export interface DfsContext {
+  index: FileIndex;
+  store: ObjectStore;
+  settings: DfsSettings;
+  clock: () => Date;
+}
+
+export const isoAfter = (from: Date, seconds: number) => new Date(from.getTime() + seconds * 1000).toISOString();
+
+/**
+ * When an object that just lost its last reference may be deleted: not before every
+ * presigned GET already handed out for it has expired.
+ */
+export const garbageDueAt = (ctx: DfsContext, now: Date) => isoAfter(now, ctx.settings.urlExpiresSeconds);

@@ -1,0 +1,99 @@
+/**
+ * Listing with keyset pagination and an optional "/" delimiter over the index's plain range
+ * scans. With a delimiter, each sub-folder is reported once and then skipped over with a
+ * single seek past its last possible path, so a page costs one query per folder it reports,
+ * however many files the folders hold.
+ */
+import { invalidRequest } from './errors.ts';
+import type { FileIndex } from './file-index.ts';
+import type { FileRecord } from './model.ts';
+import { prefixEnd } from './paths.ts';
+
+export interface ListRequest {
+  /** The S3-style prefix names are grouped under. */
+  prefix: string;
+  /** The range actually scanned: `prefix`, or narrower when the token sees less. */
+  scanPrefix: string;
+  delimiter: boolean;
+  limit: number;
+  cursor: string | null;
+}
+
+export interface ListPage {
+  files: FileRecord[];
+  folders: string[];
+  nextCursor: string | null;
+}
+
+interface Position {
+  key: string;
+  inclusive: boolean;
+}
+
+export async function listPage(index: FileIndex, request: ListRequest): Promise<ListPage> {
+  const { prefix, scanPrefix, delimiter, limit } = request;
+  const end = prefixEnd(scanPrefix);
+  let position = clampToRange(request.cursor === null ? null : decodeCursor(request.cursor), scanPrefix);
+  const files: FileRecord[] = [];
+  const folders: string[] = [];
+
+  scan: for (;;) {
+    const remaining = limit - files.length - folders.length;
+    if (end !== null && compareCodePoints(position.key, end) >= 0) break;
+    // One row more than needed tells whether another page exists.
+    const rows = await index.listFiles({ start: position.key, startInclusive: position.inclusive, end, limit: remaining + 1 });
+    for (const row of rows) {
+      if (files.length + folders.length === limit) return { files, folders, nextCursor: encodeCursor(position) };
+      const slash = delimiter ? row.path.indexOf('/', prefix.length) : -1;
+      if (slash === -1) {
+        files.push(row);
+        position = { key: row.path, inclusive: false };
+        continue;
+      }
+      const folder = row.path.slice(0, slash + 1);
+      folders.push(folder);
+      position = { key: prefixEnd(folder)!, inclusive: true };
+      continue scan;
+    }
+    if (rows.length <= remaining) break;
+  }
+  return { files, folders, nextCursor: null };
+}
+
+/** Compares strings in code point order, which is UTF-8 byte order (the index's order). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+/** A forged or stale cursor never reaches below the range the caller may scan. */
+function clampToRange(position: Position | null, scanPrefix: string): Position {
+  if (position === null || compareCodePoints(position.key, scanPrefix) < 0) return { key: scanPrefix, inclusive: true };
+  return position;
+}
+
+function encodeCursor(position: Position): string {
+  const bytes = new TextEncoder().encode((position.inclusive ? 'i' : 'x') + position.key);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function decodeCursor(cursor: string): Position {
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
+    const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    const kind = text[0];
+    if (kind !== 'i' && kind !== 'x') throw new Error('unknown kind');
+    return { key: text.slice(1), inclusive: kind === 'i' };
+  } catch {
+    throw invalidRequest('cursor is not one this API returned');
+  }
+}

@@ -1,0 +1,52 @@
+/** Public share links: an unguessable id that redirects to a short-lived presigned GET. */
+import { requireAccess, type Principal } from './access.ts';
+import { isoAfter, type DfsContext } from './context.ts';
+import { invalidRequest, notFound } from './errors.ts';
+import { newShareId } from './ids.ts';
+import type { ShareRecord } from './model.ts';
+import type { PresignedRequest } from './object-store.ts';
+import { baseName, normalizePath } from './paths.ts';
+
+export interface ShareInput {
+  path: unknown;
+  expiresInSeconds?: number;
+  disposition?: 'attachment' | 'inline';
+}
+
+export async function createShare(ctx: DfsContext, principal: Principal, input: ShareInput): Promise<ShareRecord> {
+  const path = normalizePath(input.path);
+  requireAccess(principal, 'write', path);
+  const { shareDefaultSeconds, shareMaxSeconds } = ctx.settings;
+  const lifetime = input.expiresInSeconds ?? shareDefaultSeconds;
+  if (lifetime > shareMaxSeconds) throw invalidRequest(`expiresIn must be at most ${shareMaxSeconds} seconds`);
+  if (!(await ctx.index.getFile(path))) throw notFound(`no file at "${path}"`);
+  const now = ctx.clock();
+  const share: ShareRecord = {
+    id: newShareId(),
+    path,
+    disposition: input.disposition ?? 'attachment',
+    createdBy: principal.tokenId,
+    createdAt: now.toISOString(),
+    expiresAt: isoAfter(now, lifetime),
+  };
+  await ctx.index.createShare(share);
+  return share;
+}
+
+export const shareUrl = (ctx: DfsContext, share: ShareRecord) => `${ctx.settings.publicUrl}/s/${share.id}`;
+
+/** The presigned GET a valid share leads to; not_found once it expired or the file is gone. */
+export async function openShare(ctx: DfsContext, id: string): Promise<PresignedRequest> {
+  const share = await ctx.index.getShare(id);
+  const now = ctx.clock();
+  if (!share || share.expiresAt <= now.toISOString()) throw notFound('this link does not exist or has expired');
+  const file = await ctx.index.getFile(share.path);
+  if (!file) throw notFound('the shared file no longer exists');
+  const remaining = Math.floor((Date.parse(share.expiresAt) - now.getTime()) / 1000);
+  return ctx.store.presignGet(file.objectKey, {
+    expiresInSeconds: Math.max(1, Math.min(ctx.settings.urlExpiresSeconds, remaining)),
+    filename: baseName(file.path),
+    disposition: share.disposition,
+    contentType: file.contentType,
+  });
+}

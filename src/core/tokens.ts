@@ -1,0 +1,63 @@
+/** Access tokens: issued once, stored as SHA-256, scoped, optionally limited to a folder. */
+import { requireScope, type Principal } from './access.ts';
+import type { DfsContext } from './context.ts';
+import { isoAfter } from './context.ts';
+import { forbidden, invalidRequest, notFound } from './errors.ts';
+import { newId, newTokenSecret, sha256Hex } from './ids.ts';
+import type { Scope, TokenRecord } from './model.ts';
+import { folderOf, normalizePath } from './paths.ts';
+
+export interface TokenInput {
+  name: string;
+  scopes: Scope[];
+  prefix?: string | null;
+  expiresInSeconds?: number;
+}
+
+export interface IssuedToken {
+  token: TokenRecord;
+  secret: string;
+}
+
+/** Issues a token without checking who asks: for the runtime's first admin token and for `createToken`. */
+export async function issueToken(ctx: DfsContext, input: TokenInput): Promise<IssuedToken> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200) throw invalidRequest('name must be 1 to 200 characters');
+  if (input.scopes.length === 0) throw invalidRequest('scopes must name at least one scope');
+  const now = ctx.clock();
+  const secret = newTokenSecret();
+  const prefix = input.prefix === undefined || input.prefix === null || input.prefix === '' ? null : folderOf(normalizePath(input.prefix.replace(/\/$/, '')));
+  const token: TokenRecord = {
+    id: newId(now),
+    name,
+    hash: await sha256Hex(secret),
+    scopes: [...new Set(input.scopes)],
+    prefix,
+    createdAt: now.toISOString(),
+    expiresAt: input.expiresInSeconds === undefined ? null : isoAfter(now, input.expiresInSeconds),
+  };
+  await ctx.index.createToken(token);
+  return { token, secret };
+}
+
+export async function createToken(ctx: DfsContext, principal: Principal, input: TokenInput): Promise<IssuedToken> {
+  requireScope(principal, 'admin');
+  const own = principal.prefix;
+  if (own !== null) {
+    const requested = input.prefix ? folderOf(normalizePath(input.prefix.replace(/\/$/, ''))) : null;
+    if (requested === null || !requested.startsWith(own)) throw forbidden(`this token may only create tokens under "${own}"`);
+  }
+  return issueToken(ctx, input);
+}
+
+export async function listTokens(ctx: DfsContext, principal: Principal): Promise<TokenRecord[]> {
+  requireScope(principal, 'admin');
+  const tokens = await ctx.index.listTokens();
+  const own = principal.prefix;
+  return own === null ? tokens : tokens.filter((t) => t.prefix !== null && t.prefix.startsWith(own));
+}
+
+export async function revokeToken(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
+  const visible = await listTokens(ctx, principal);
+  if (!visible.some((t) => t.id === id) || !(await ctx.index.deleteToken(id))) throw notFound(`no token "${id}"`);
+}

@@ -1,0 +1,335 @@
+/**
+ * Uploads: create (presign), more part URLs, state for resume, complete (verify with the
+ * store, then commit atomically) and abort.
+ */
+import { requireAccess, type Principal } from './access.ts';
+import { garbageDueAt, isoAfter, type DfsContext } from './context.ts';
+import { guessContentType } from './content-type.ts';
+import { conflict, hasCode, invalidRequest, notFound, preconditionFailed, tooLarge, uploadIncomplete } from './errors.ts';
+import { newId, newObjectKey } from './ids.ts';
+import type { FileRecord, UploadRecord, VersionRecord } from './model.ts';
+import type { PresignedRequest, StoredPart } from './object-store.ts';
+import { partLength, planParts, type PartPlan } from './part-plan.ts';
+import { ancestorsOf, folderOf, normalizePath } from './paths.ts';
+import { S3_MAX_SINGLE_PUT } from './settings.ts';
+
+export interface CreateUploadInput {
+  path: unknown;
+  size: number;
+  contentType?: string;
+  sha256?: string;
+  md5?: string;
+  partSize?: number;
+  multipart?: boolean;
+  ifMatch?: string;
+  ifNoneMatch?: '*';
+}
+
+export interface PartUrl {
+  partNumber: number;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type CreatedUpload =
+  | { kind: 'single'; upload: UploadRecord; request: PresignedRequest }
+  | { kind: 'multipart'; upload: UploadRecord; plan: PartPlan; parts: PartUrl[] };
+
+export async function createUpload(ctx: DfsContext, principal: Principal, input: CreateUploadInput): Promise<CreatedUpload> {
+  const path = normalizePath(input.path);
+  requireAccess(principal, 'write', path);
+  const { settings } = ctx;
+  if (input.size > settings.maxFileBytes) throw tooLarge(`size exceeds the maximum of ${settings.maxFileBytes} bytes`);
+  const multipart = input.multipart ?? input.size > settings.singlePutMaxBytes;
+  if (!multipart && input.size > S3_MAX_SINGLE_PUT) throw tooLarge('a single PUT holds at most 5 GiB: use multipart');
+  if (!multipart && input.partSize !== undefined) throw invalidRequest('partSize applies to multipart uploads only');
+  if (multipart && input.md5 !== undefined) throw invalidRequest('md5 applies to single PUTs; send md5s per part instead');
+  if (input.ifMatch !== undefined && input.ifNoneMatch !== undefined) throw invalidRequest('ifMatch and ifNoneMatch exclude each other');
+  await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*');
+
+  const now = ctx.clock();
+  const upload: UploadRecord = {
+    id: newId(now),
+    path,
+    objectKey: newObjectKey(),
+    multipartId: null,
+    size: input.size,
+    partSize: null,
+    contentType: input.contentType ?? guessContentType(path),
+    sha256: input.sha256 ?? null,
+    ifMatch: input.ifMatch ?? null,
+    ifNoneMatch: input.ifNoneMatch === '*',
+    state: 'pending',
+    version: null,
+    createdBy: principal.tokenId,
+    createdAt: now.toISOString(),
+    expiresAt: isoAfter(now, settings.uploadExpiresSeconds),
+  };
+  const expiresInSeconds = urlLifetime(ctx, upload, now);
+
+  if (!multipart) {
+    const request = await ctx.store.presignPut(upload.objectKey, {
+      contentLength: upload.size,
+      contentType: upload.contentType,
+      contentMd5: input.md5,
+      sha256: input.sha256,
+      expiresInSeconds,
+    });
+    await ctx.index.createUpload(upload);
+    return { kind: 'single', upload, request };
+  }
+
+  const plan = planParts(input.size, input.partSize, settings.defaultPartSizeBytes);
+  upload.partSize = plan.partSize;
+  upload.multipartId = await ctx.store.createMultipart(upload.objectKey, upload.contentType);
+  await ctx.index.createUpload(upload);
+  const first = Array.from({ length: Math.min(plan.partCount, settings.initialPartUrls) }, (_, i) => i + 1);
+  const parts = await signParts(ctx, upload, plan, first, undefined, now);
+  return { kind: 'multipart', upload, plan, parts };
+}
+
+/** Fails fast on what would fail at commit anyway; complete checks again atomically. */
+async function checkCommitWouldHold(ctx: DfsContext, path: string, ifMatch: string | null, ifNoneMatch: boolean) {
+  const [current, underIt, ancestors] = await Promise.all([
+    ctx.index.getFile(path),
+    ctx.index.hasFilesUnder(folderOf(path)),
+    Promise.all(ancestorsOf(path).map((a) => ctx.index.getFile(a))),
+  ]);
+  if (ifNoneMatch && current) throw preconditionFailed(`"${path}" already exists`);
+  if (ifMatch !== null && current?.version !== ifMatch) throw preconditionFailed(`"${path}" is not at version "${ifMatch}"`);
+  if (underIt) throw conflict(`"${path}" is a folder`);
+  const file = ancestors.find((a) => a !== null);
+  if (file) throw conflict(`"${file.path}" is a file, so it cannot hold "${path}"`);
+}
+
+/** URLs never outlive the upload they belong to. */
+function urlLifetime(ctx: DfsContext, upload: UploadRecord, now: Date): number {
+  const untilExpiry = Math.floor((Date.parse(upload.expiresAt) - now.getTime()) / 1000);
+  return Math.max(1, Math.min(ctx.settings.urlExpiresSeconds, untilExpiry));
+}
+
+function planOf(upload: UploadRecord): PartPlan {
+  const partSize = upload.partSize!;
+  return { partSize, partCount: Math.max(1, Math.ceil(upload.size / partSize)) };
+}
+
+function signParts(
+  ctx: DfsContext,
+  upload: UploadRecord,
+  plan: PartPlan,
+  partNumbers: number[],
+  md5s: string[] | undefined,
+  now: Date,
+): Promise<PartUrl[]> {
+  const expiresInSeconds = urlLifetime(ctx, upload, now);
+  return Promise.all(
+    partNumbers.map(async (partNumber, i) => {
+      const signed = await ctx.store.presignPart(upload.objectKey, upload.multipartId!, partNumber, {
+        contentLength: partLength(upload.size, plan, partNumber),
+        contentMd5: md5s?.[i],
+        expiresInSeconds,
+      });
+      return { partNumber, url: signed.url, headers: signed.headers };
+    }),
+  );
+}
+
+/** The upload, if it exists and the principal may act on its path with `scope`. */
+async function loadUpload(ctx: DfsContext, principal: Principal, id: string, scope: 'read' | 'write'): Promise<UploadRecord> {
+  const upload = await ctx.index.getUpload(id);
+  if (!upload) throw notFound(`no upload "${id}"`);
+  requireAccess(principal, scope, upload.path);
+  return upload;
+}
+
+/** An upload still accepting bytes: pending and not expired. */
+async function loadOpenUpload(ctx: DfsContext, principal: Principal, id: string, now: Date): Promise<UploadRecord> {
+  const upload = await loadUpload(ctx, principal, id, 'write');
+  if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
+  if (upload.state === 'completed') throw conflict(`upload "${id}" is already completed`);
+  if (upload.expiresAt <= now.toISOString()) throw notFound(`upload "${id}" expired`);
+  return upload;
+}
+
+export const MAX_PARTS_PER_REQUEST = 1000;
+
+export async function signMoreParts(
+  ctx: DfsContext,
+  principal: Principal,
+  id: string,
+  input: { partNumbers: number[]; md5s?: string[] },
+): Promise<PartUrl[]> {
+  const now = ctx.clock();
+  const upload = await loadOpenUpload(ctx, principal, id, now);
+  if (upload.multipartId === null) throw invalidRequest('this upload is a single PUT: it has no parts');
+  const plan = planOf(upload);
+  const { partNumbers, md5s } = input;
+  if (partNumbers.length === 0 || partNumbers.length > MAX_PARTS_PER_REQUEST) {
+    throw invalidRequest(`partNumbers must hold 1 to ${MAX_PARTS_PER_REQUEST} numbers`);
+  }
+  if (new Set(partNumbers).size !== partNumbers.length) throw invalidRequest('partNumbers must not repeat');
+  const outside = partNumbers.find((n) => n < 1 || n > plan.partCount);
+  if (outside !== undefined) throw invalidRequest(`part ${outside} is outside 1..${plan.partCount}`);
+  if (md5s !== undefined && md5s.length !== partNumbers.length) throw invalidRequest('md5s must have one entry per part number');
+  return signParts(ctx, upload, plan, partNumbers, md5s, now);
+}
+
+export interface UploadState {
+  upload: UploadRecord;
+  partCount: number;
+  parts: StoredPart[];
+}
+
+export async function getUploadState(ctx: DfsContext, principal: Principal, id: string): Promise<UploadState> {
+  const upload = await loadUpload(ctx, principal, id, 'read');
+  const partCount = upload.partSize === null ? 1 : planOf(upload).partCount;
+  if (upload.state !== 'pending') return { upload, partCount, parts: [] };
+  if (upload.multipartId !== null) {
+    return { upload, partCount, parts: (await ctx.store.listParts(upload.objectKey, upload.multipartId)) ?? [] };
+  }
+  const head = await ctx.store.head(upload.objectKey);
+  return { upload, partCount, parts: head ? [{ partNumber: 1, size: head.size, etag: head.etag }] : [] };
+}
+
+export async function completeUpload(
+  ctx: DfsContext,
+  principal: Principal,
+  id: string,
+  input: { parts?: { partNumber: number; etag: string }[] },
+): Promise<FileRecord> {
+  const now = ctx.clock();
+  const upload = await loadUpload(ctx, principal, id, 'write');
+  if (upload.state === 'completed') return committedFile(ctx, upload);
+  if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
+  if (upload.expiresAt <= now.toISOString()) throw notFound(`upload "${id}" expired`);
+
+  if (upload.multipartId === null) await verifySingleObject(ctx, upload);
+  else await assembleMultipart(ctx, upload, input.parts);
+
+  const committedAt = ctx.clock();
+  const version: VersionRecord = {
+    id: newId(committedAt),
+    path: upload.path,
+    objectKey: upload.objectKey,
+    size: upload.size,
+    contentType: upload.contentType,
+    sha256: upload.sha256,
+    createdAt: committedAt.toISOString(),
+    supersededAt: null,
+  };
+  try {
+    return await ctx.index.commitVersion({
+      version,
+      uploadId: upload.id,
+      ifMatch: upload.ifMatch,
+      ifNoneMatch: upload.ifNoneMatch ? 'precondition_failed' : null,
+      keepVersions: ctx.settings.keepVersions,
+      garbageDueAt: garbageDueAt(ctx, committedAt),
+    });
+  } catch (error) {
+    // The bytes can never be committed now: hand them to cleanup at once.
+    if (hasCode(error, 'precondition_failed') || hasCode(error, 'conflict')) {
+      await ctx.index.abortUpload(upload.id, committedAt.toISOString());
+    }
+    throw error;
+  }
+}
+
+/** A retried complete answers with what the first one committed. */
+async function committedFile(ctx: DfsContext, upload: UploadRecord): Promise<FileRecord> {
+  const version = upload.version === null ? null : await ctx.index.getVersion(upload.version);
+  if (!version) throw notFound(`upload "${upload.id}" was completed, but its version no longer exists`);
+  const current = await ctx.index.getFile(version.path);
+  if (current?.version === version.id) return current;
+  return {
+    path: version.path,
+    version: version.id,
+    objectKey: version.objectKey,
+    size: version.size,
+    contentType: version.contentType,
+    sha256: version.sha256,
+    createdAt: version.createdAt,
+    updatedAt: version.createdAt,
+  };
+}
+
+async function verifySingleObject(ctx: DfsContext, upload: UploadRecord): Promise<void> {
+  const head = await ctx.store.head(upload.objectKey);
+  if (!head) throw uploadIncomplete('no bytes have reached the store yet: PUT the file to the upload URL first');
+  if (head.size !== upload.size) {
+    throw uploadIncomplete(`the store holds ${head.size} bytes but ${upload.size} were declared`);
+  }
+}
+
+async function assembleMultipart(
+  ctx: DfsContext,
+  upload: UploadRecord,
+  claimed: { partNumber: number; etag: string }[] | undefined,
+): Promise<void> {
+  const stored = await ctx.store.listParts(upload.objectKey, upload.multipartId!);
+  if (stored === null) {
+    // Unknown to the store: an earlier complete may have assembled it before its commit failed.
+    await verifySingleObject(ctx, upload);
+    return;
+  }
+  const plan = planOf(upload);
+  checkParts(upload, plan, stored, claimed);
+  await ctx.store.completeMultipart(
+    upload.objectKey,
+    upload.multipartId!,
+    stored.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+  );
+  await verifySingleObject(ctx, upload);
+}
+
+const bareEtag = (etag: string) => etag.replace(/^W\//, '').replace(/"/g, '');
+
+/** Refuses before assembling anything when the stored parts do not add up to the plan. */
+function checkParts(
+  upload: UploadRecord,
+  plan: PartPlan,
+  stored: StoredPart[],
+  claimed: { partNumber: number; etag: string }[] | undefined,
+): void {
+  const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
+  const missing: number[] = [];
+  for (let n = 1; n <= plan.partCount; n++) if (!byNumber.has(n)) missing.push(n);
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 10).join(', ') + (missing.length > 10 ? ', …' : '');
+    throw uploadIncomplete(`${missing.length} of ${plan.partCount} parts are missing (${shown})`);
+  }
+  const extra = stored.find((p) => p.partNumber > plan.partCount);
+  if (extra) throw uploadIncomplete(`part ${extra.partNumber} is beyond the ${plan.partCount} planned parts`);
+  for (const part of stored) {
+    const expected = partLength(upload.size, plan, part.partNumber);
+    if (part.size !== expected) {
+      throw uploadIncomplete(`part ${part.partNumber} holds ${part.size} bytes but should hold ${expected}`);
+    }
+  }
+  if (claimed === undefined) return;
+  if (claimed.length !== plan.partCount) {
+    throw uploadIncomplete(`parts lists ${claimed.length} parts but the upload has ${plan.partCount}`);
+  }
+  for (const part of claimed) {
+    const held = byNumber.get(part.partNumber);
+    if (!held) throw uploadIncomplete(`part ${part.partNumber} is not part of this upload`);
+    if (bareEtag(held.etag) !== bareEtag(part.etag)) {
+      throw uploadIncomplete(`part ${part.partNumber}: the store holds ETag ${held.etag}, not ${part.etag}`);
+    }
+  }
+}
+
+export async function abortUpload(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
+  const upload = await loadUpload(ctx, principal, id, 'write');
+  if (upload.state === 'completed') throw conflict(`upload "${id}" is already completed`);
+  const now = ctx.clock().toISOString();
+  if (!(await ctx.index.abortUpload(id, now))) return;
+  // Best effort now; the queued garbage row makes cleanup finish the job if the store fails.
+  try {
+    if (upload.multipartId !== null) await ctx.store.abortMultipart(upload.objectKey, upload.multipartId);
+    await ctx.store.deleteObjects([upload.objectKey]);
+    await ctx.index.forgetGarbage([upload.objectKey]);
+  } catch (error) {
+    if (!hasCode(error, 'storage_unavailable')) throw error;
+  }
+}
