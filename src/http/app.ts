@@ -1,0 +1,63 @@
+/** The Hono app: middleware, routes, the OpenAPI document and the one error mapper. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { invalidRequest, tooLarge } from '../core/errors.ts';
+import type { AppDeps, AppEnv, DfsApp } from './env.ts';
+import { errorBody, errorResponse, mapError } from './errors.ts';
+import { requestLogger } from './logging.ts';
+import { registerAccessRoutes } from './routes/access.ts';
+import { registerFileRoutes } from './routes/files.ts';
+import { registerServiceRoutes } from './routes/service.ts';
+import { registerUploadRoutes } from './routes/uploads.ts';
+
+/** JSON bodies are small: the largest is a complete with 10,000 parts (well under 1 MiB). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp(deps: AppDeps): DfsApp {
+  const app: DfsApp = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw invalidRequest(describeIssues(result.error.issues));
+    },
+  });
+
+  app.use('*', requestId({ headerName: 'X-Request-Id', generator: () => crypto.randomUUID() }));
+  if (deps.log) app.use('*', requestLogger(deps.log));
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    app.use(
+      '/v1/*',
+      cors({
+        origin: deps.corsOrigins.includes('*') ? '*' : deps.corsOrigins,
+        allowHeaders: ['Authorization', 'Content-Type', 'If-Match'],
+        exposeHeaders: ['ETag', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(
+    '/v1/*',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorBody(mapError(tooLarge('request body is larger than 1 MiB'))), 413) }),
+  );
+  app.use('/v1/*', async (c, next) => {
+    c.set('principal', await deps.auth.authenticate(c.req.header('Authorization'), deps.ctx.clock()));
+    await next();
+  });
+
+  registerServiceRoutes(app, deps);
+  registerFileRoutes(app, deps);
+  registerUploadRoutes(app, deps);
+  registerAccessRoutes(app, deps);
+  deps.ui?.(app);
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((error, c) => errorResponse(c, error));
+  return app;
+}
+
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}

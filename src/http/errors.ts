@@ -1,0 +1,46 @@
+/** The one place where errors become HTTP: DfsError codes to statuses, everything else to 500. */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DfsError, type ErrorCode } from '../core/errors.ts';
+
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_request: 400,
+  invalid_path: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  too_large: 413,
+  upload_incomplete: 422,
+  storage_unavailable: 503,
+  internal: 500,
+};
+
+export interface MappedError {
+  status: ContentfulStatusCode;
+  code: ErrorCode;
+  message: string;
+}
+
+export function mapError(error: unknown): MappedError {
+  if (error instanceof DfsError) return { status: STATUS[error.code], code: error.code, message: error.message };
+  if (error instanceof HTTPException) return fromHttpException(error);
+  return { status: 500, code: 'internal', message: 'internal error' };
+}
+
+/** Hono's own rejections (malformed JSON, body limit, media type) in the API's vocabulary. */
+function fromHttpException(error: HTTPException): MappedError {
+  if (error.status === 413) return { status: 413, code: 'too_large', message: 'request body too large' };
+  if (error.status === 415) return { status: 415, code: 'invalid_request', message: 'send the body as JSON with Content-Type: application/json' };
+  if (error.status < 500) return { status: 400, code: 'invalid_request', message: error.message || 'bad request' };
+  return { status: 500, code: 'internal', message: 'internal error' };
+}
+
+export const errorBody = (mapped: MappedError) => ({ error: { code: mapped.code, message: mapped.message } });
+
+export function errorResponse(c: Context, error: unknown) {
+  const mapped = mapError(error);
+  return c.json(errorBody(mapped), mapped.status);
+}

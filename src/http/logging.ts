@@ -1,0 +1,24 @@
+/** One structured entry per request. Share ids are capabilities, so they never reach a log. */
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv, RequestLogEntry } from './env.ts';
+
+const redact = (path: string) => (path.startsWith('/s/') ? '/s/[share]' : path);
+
+export function requestLogger(log: (entry: RequestLogEntry) => void): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    const entry: RequestLogEntry = {
+      time: new Date().toISOString(),
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: redact(c.req.path),
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+    const principal = c.get('principal');
+    if (principal) entry.tokenId = principal.tokenId;
+    if (c.error) entry.error = c.error instanceof Error ? c.error.message : String(c.error);
+    log(entry);
+  };
+}

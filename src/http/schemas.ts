@@ -1,0 +1,217 @@
+/**
+ * The wire schemas: they validate requests and generate /openapi.json, so the document and
+ * the checks cannot drift apart. Path rules themselves live in core (invalid_path).
+ */
+import { z } from '@hono/zod-openapi';
+
+const MAX_SIZE = 5 * 1024 ** 4;
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'not_found' }),
+      message: z.string().openapi({ example: 'no file at "docs/a.pdf"' }),
+    }),
+  })
+  .openapi('Error');
+
+export const FileEntrySchema = z
+  .object({
+    path: z.string().openapi({ example: 'docs/a.pdf' }),
+    size: z.number().int(),
+    contentType: z.string(),
+    sha256: z.string().nullable(),
+    version: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('FileEntry');
+
+export const PathParam = z.object({
+  path: z.string().openapi({ param: { name: 'path', in: 'path' }, description: 'file path, percent-encoded per segment', example: 'docs/report%20v2.pdf' }),
+});
+
+export const IdParam = z.object({ id: z.string().max(200).openapi({ param: { name: 'id', in: 'path' } }) });
+
+const intFromQuery = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+export const ListQuery = z.object({
+  prefix: z.string().max(1024).optional(),
+  delimiter: z.literal('/').optional(),
+  limit: intFromQuery(1, 1000).optional().openapi({ type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
+  cursor: z.string().max(4096).optional(),
+});
+
+export const ListResponse = z
+  .object({ files: z.array(FileEntrySchema), folders: z.array(z.string()), nextCursor: z.string().nullable() })
+  .openapi('FileList');
+
+const Disposition = z.enum(['attachment', 'inline']);
+
+export const ContentQuery = z.object({
+  version: z.string().max(200).optional(),
+  disposition: Disposition.optional(),
+});
+
+export const DownloadBody = z
+  .object({ path: z.string(), version: z.string().max(200).optional(), disposition: Disposition.optional() })
+  .strict()
+  .openapi('DownloadRequest');
+
+export const DownloadResponse = z
+  .object({
+    url: z.string(),
+    expiresAt: z.string(),
+    size: z.number().int(),
+    sha256: z.string().nullable(),
+    contentType: z.string(),
+    version: z.string(),
+  })
+  .openapi('Download');
+
+export const DeleteQuery = z.object({ recursive: z.enum(['true', 'false']).optional() });
+
+export const MoveBody = z
+  .object({ from: z.string(), to: z.string(), overwrite: z.boolean().optional() })
+  .strict()
+  .openapi('MoveRequest');
+
+export const MoveResponse = z
+  .object({ moved: z.number().int(), files: z.array(FileEntrySchema).optional() })
+  .openapi('MoveResult');
+
+export const VersionSchema = z
+  .object({
+    version: z.string(),
+    size: z.number().int(),
+    contentType: z.string(),
+    sha256: z.string().nullable(),
+    createdAt: z.string(),
+    current: z.boolean(),
+  })
+  .openapi('Version');
+
+export const VersionsResponse = z.object({ versions: z.array(VersionSchema) }).openapi('VersionList');
+
+export const RestoreBody = z.object({ path: z.string(), version: z.string().max(200) }).strict().openapi('RestoreRequest');
+
+const Sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').transform((s) => s.toLowerCase());
+const Md5Base64 = z.string().regex(/^[A-Za-z0-9+/]{22}==$/, 'must be a base64 MD5 digest (24 characters)');
+// A MIME type without control characters, so it can be signed into a header safely.
+const ContentType = z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
+
+export const CreateUploadBody = z
+  .object({
+    path: z.string(),
+    size: z
+      .number()
+      .min(0)
+      .refine(Number.isInteger, 'must be a whole number')
+      .openapi({ type: 'integer', maximum: MAX_SIZE, description: 'exact byte count; above the maximum is 413' }),
+    contentType: ContentType.optional(),
+    sha256: Sha256Hex.optional(),
+    md5: Md5Base64.optional(),
+    partSize: z.number().int().positive().optional(),
+    multipart: z.boolean().optional(),
+    ifMatch: z.string().min(1).max(200).optional(),
+    ifNoneMatch: z.literal('*').optional(),
+  })
+  .strict()
+  .openapi('CreateUploadRequest');
+
+export const PartUrlSchema = z
+  .object({ partNumber: z.number().int(), url: z.string(), headers: z.record(z.string(), z.string()) })
+  .openapi('PartUrl');
+
+export const CreateUploadResponse = z
+  .object({
+    id: z.string(),
+    path: z.string(),
+    expiresAt: z.string(),
+    url: z.string().optional(),
+    method: z.literal('PUT').optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    partSize: z.number().int().optional(),
+    partCount: z.number().int().optional(),
+    parts: z.array(PartUrlSchema).optional(),
+  })
+  .openapi('Upload', { description: 'single PUT (url, method, headers) or multipart (partSize, partCount, parts)' });
+
+export const PartsBody = z
+  .object({
+    partNumbers: z.array(z.number().int()).min(1).max(1000),
+    md5s: z.array(Md5Base64).max(1000).optional(),
+  })
+  .strict()
+  .openapi('PartsRequest');
+
+export const PartsResponse = z.object({ parts: z.array(PartUrlSchema) }).openapi('PartUrls');
+
+export const UploadStateResponse = z
+  .object({
+    id: z.string(),
+    path: z.string(),
+    size: z.number().int(),
+    contentType: z.string(),
+    partSize: z.number().int().nullable(),
+    partCount: z.number().int(),
+    state: z.enum(['pending', 'completed', 'aborted']),
+    expiresAt: z.string(),
+    version: z.string().nullable(),
+    parts: z.array(z.object({ partNumber: z.number().int(), size: z.number().int(), etag: z.string() })),
+  })
+  .openapi('UploadState');
+
+export const CompleteBody = z
+  .object({
+    parts: z
+      .array(z.object({ partNumber: z.number().int().min(1).max(10000), etag: z.string().min(1).max(200) }).strict())
+      .max(10000)
+      .optional(),
+  })
+  .strict()
+  .openapi('CompleteRequest');
+
+const Scope = z.enum(['read', 'write', 'delete', 'admin']);
+
+export const CreateTokenBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    scopes: z.array(Scope).min(1).max(4),
+    prefix: z.string().max(1024).nullable().optional(),
+    expiresIn: z.number().int().positive().max(10 * 365 * 86400).optional(),
+  })
+  .strict()
+  .openapi('CreateTokenRequest');
+
+export const TokenSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scopes: z.array(Scope),
+    prefix: z.string().nullable(),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+  })
+  .openapi('Token');
+
+export const CreatedTokenSchema = TokenSchema.extend({ token: z.string() }).openapi('CreatedToken');
+export const TokensResponse = z.object({ tokens: z.array(TokenSchema) }).openapi('TokenList');
+
+export const WhoamiResponse = z
+  .object({ id: z.string().nullable(), name: z.string(), scopes: z.array(Scope), prefix: z.string().nullable(), expiresAt: z.string().nullable() })
+  .openapi('Whoami');
+
+export const CreateShareBody = z
+  .object({ path: z.string(), expiresIn: z.number().int().positive().optional(), disposition: Disposition.optional() })
+  .strict()
+  .openapi('CreateShareRequest');
+
+export const ShareResponse = z.object({ id: z.string(), url: z.string(), expiresAt: z.string() }).openapi('Share');
+
+export const HealthResponse = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.string()).optional() }).openapi('Health');

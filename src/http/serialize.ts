@@ -1,0 +1,30 @@
+/** Index records to the API's JSON shapes. */
+import type { FileRecord, TokenRecord, VersionRecord } from '../core/model.ts';
+
+export const fileEntry = (file: FileRecord) => ({
+  path: file.path,
+  size: file.size,
+  contentType: file.contentType,
+  sha256: file.sha256,
+  version: file.version,
+  createdAt: file.createdAt,
+  updatedAt: file.updatedAt,
+});
+
+export const versionEntry = (version: VersionRecord) => ({
+  version: version.id,
+  size: version.size,
+  contentType: version.contentType,
+  sha256: version.sha256,
+  createdAt: version.createdAt,
+  current: version.supersededAt === null,
+});
+
+export const tokenEntry = (token: TokenRecord) => ({
+  id: token.id,
+  name: token.name,
+  scopes: token.scopes,
+  prefix: token.prefix,
+  createdAt: token.createdAt,
+  expiresAt: token.expiresAt,
+});
