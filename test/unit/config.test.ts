@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/runtime/config.ts';
+import { MiB } from '../../src/core/settings.ts';
+
+const problems = (env: Record<string, string>) => {
+  try {
+    parseConfig(env);
+    return '';
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+};
+
+describe('parseConfig', () => {
+  it('defaults to the embedded setup on 127.0.0.1:8787', () => {
+    const config = parseConfig({});
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(8787);
+    expect(config.s3).toBeNull();
+    expect(config.dbPath).toBe('.dfs/index.db');
+    expect(config.settings.singlePutMaxBytes).toBe(16 * MiB);
+    expect(config.settings.keepVersions).toBe(10);
+  });
+
+  it('reads S3 settings, with AWS_* fallbacks and path-style for custom endpoints', () => {
+    const config = parseConfig({
+      S3_BUCKET: 'files',
+      S3_ENDPOINT: 'http://127.0.0.1:7480/',
+      AWS_ACCESS_KEY_ID: 'key',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      DFS_PART_SIZE: '8MiB',
+      S3_SSE: 'AES256',
+    });
+    expect(config.s3).toMatchObject({
+      bucket: 'files',
+      endpoint: 'http://127.0.0.1:7480',
+      accessKeyId: 'key',
+      forcePathStyle: true,
+      region: 'us-east-1',
+      sse: { type: 'AES256' },
+    });
+    expect(config.settings.defaultPartSizeBytes).toBe(8 * MiB);
+  });
+
+  it('names the variable at fault', () => {
+    expect(problems({ DFS_PORT: 'eighty' })).toMatch(/DFS_PORT/);
+    expect(problems({ DFS_PART_SIZE: '1MiB' })).toMatch(/DFS_PART_SIZE/);
+    expect(problems({ DFS_SINGLE_PUT_MAX: 'lots' })).toMatch(/DFS_SINGLE_PUT_MAX/);
+    expect(problems({ S3_BUCKET: 'files' })).toMatch(/S3_ACCESS_KEY_ID/);
+    expect(problems({ S3_ENDPOINT: 'http://x:1' })).toMatch(/S3_BUCKET/);
+    expect(problems({ S3_BUCKET: 'Bad_Bucket', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' })).toMatch(/S3_BUCKET/);
+    expect(problems({ DFS_TLS_CERT: 'cert.pem' })).toMatch(/DFS_TLS_KEY/);
+    expect(problems({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', S3_SSE: 'aws:kms' })).toMatch(/S3_SSE_KMS_KEY_ID/);
+    expect(problems({ DFS_ADMIN_TOKEN: 'short' })).toMatch(/DFS_ADMIN_TOKEN/);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig({ S3_BUCKET: '', DFS_PORT: '' }).s3).toBeNull();
+  });
+});
