@@ -92,6 +92,8 @@ export interface S3Config {
 export interface Config {
   host: string;
   port: number;
+  /** DFS_PUBLIC_URL; null: derived from the address the server binds. */
+  publicUrl: string | null;
   /** Set when the Node server serves HTTPS itself. */
   tls: { certFile: string; keyFile: string } | null;
   dataDir: string;
@@ -131,10 +133,10 @@ export function parseConfig(env: Env): Config {
 
   const port = e.DFS_PORT ?? e.PORT ?? 8787;
   const tls = e.DFS_TLS_CERT && e.DFS_TLS_KEY ? { certFile: e.DFS_TLS_CERT, keyFile: e.DFS_TLS_KEY } : null;
-  const publicUrl = e.DFS_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://${e.DFS_HOST.includes(':') ? `[${e.DFS_HOST}]` : e.DFS_HOST}:${port}`;
   return {
     host: e.DFS_HOST,
     port,
+    publicUrl: e.DFS_PUBLIC_URL ?? null,
     tls,
     dataDir: e.DFS_DATA_DIR,
     dbPath: e.DFS_DB_PATH ?? `${e.DFS_DATA_DIR}/index.db`,
@@ -156,7 +158,7 @@ export function parseConfig(env: Env): Config {
       cleanupGraceSeconds: e.DFS_CLEANUP_GRACE,
       shareDefaultSeconds: e.DFS_SHARE_EXPIRES,
       shareMaxSeconds: DEFAULT_SETTINGS.shareMaxSeconds,
-      publicUrl,
+      publicUrl: e.DFS_PUBLIC_URL ?? '',
     },
   };
 }

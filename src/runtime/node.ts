@@ -1,0 +1,151 @@
+/**
+ * The Node entry point: reads the environment, wires SQLite (or the configured path) and S3
+ * (or the embedded S3 server), serves HTTP or HTTPS, and runs cleanup on an interval.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import { dirname } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createAuthenticator } from '../core/access.ts';
+import { runCleanup } from '../core/cleanup.ts';
+import type { DfsContext } from '../core/context.ts';
+import { createApp } from '../http/app.ts';
+import type { DfsApp } from '../http/env.ts';
+import { openSqliteIndex } from '../index/sqlite-driver.ts';
+import { S3ObjectStore } from '../store/s3-object-store.ts';
+import { resolveAdminToken } from './admin-token.ts';
+import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
+import { startEmbeddedS3 } from './embedded-s3.ts';
+
+export interface RunningServer {
+  /** The API's base URL, e.g. http://127.0.0.1:8787. */
+  url: string;
+  /** The admin secret when this process knows it (configured, generated or read from the data dir). */
+  adminToken: string | null;
+  config: Config;
+  ctx: DfsContext;
+  app: DfsApp;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Env;
+  /** Print the banner (URL and admin token) to stderr. */
+  banner?: boolean;
+}
+
+const EMBEDDED_BUCKET = 'dfs';
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config = parseConfig(options.env ?? process.env);
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    await mkdir(dirname(config.dbPath), { recursive: true });
+    const index = openSqliteIndex(config.dbPath);
+    closers.push(() => index.close());
+
+    let s3: S3Config | null = config.s3;
+    if (s3 === null) {
+      const embedded = await startEmbeddedS3({
+        directory: `${config.dataDir}/objects`,
+        host: config.host,
+        port: config.embeddedS3Port,
+        bucket: EMBEDDED_BUCKET,
+        corsOrigins: ['*'],
+      });
+      closers.push(() => embedded.close());
+      s3 = {
+        endpoint: embedded.endpoint,
+        region: embedded.region,
+        bucket: embedded.bucket,
+        accessKeyId: embedded.accessKeyId,
+        secretAccessKey: embedded.secretAccessKey,
+        forcePathStyle: true,
+      };
+    }
+    const store = new S3ObjectStore(s3);
+
+    // Listen first: with port 0 only the bound socket knows the URL that share links need.
+    let handle: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+    const server = await listen((request) => handle(request), config);
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = config.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
+
+    const ctx: DfsContext = { index, store, settings: { ...config.settings, publicUrl: url }, clock: () => new Date() };
+    const admin = await resolveAdminToken(ctx, config.adminToken, config.dataDir);
+    const app = createApp({
+      ctx,
+      auth: createAuthenticator(index, admin.configuredHash),
+      log: config.log ? (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`) : undefined,
+      corsOrigins: config.corsOrigins,
+    });
+    handle = app.fetch;
+
+    if (config.cleanupIntervalSeconds > 0) {
+      const timer = setInterval(() => void cleanupOnce(ctx, config.log), config.cleanupIntervalSeconds * 1000);
+      timer.unref();
+      closers.push(() => clearInterval(timer));
+    }
+    if (options.banner) printBanner(url, admin.secret, admin.source, s3, config);
+    return { url, adminToken: admin.secret, config, ctx, app, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+const localUrl = (config: Config, port: number) =>
+  `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+async function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {
+  const tlsOptions = config.tls
+    ? { createServer: createHttpsServer, serverOptions: { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) } }
+    : {};
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname: config.host, port: config.port, ...tlsOptions }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+async function cleanupOnce(ctx: DfsContext, log: boolean): Promise<void> {
+  try {
+    const report = await runCleanup(ctx);
+    if (log && Object.values(report).some((n) => n > 0)) {
+      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'cleanup', ...report })}\n`);
+    }
+  } catch (error) {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'cleanup_failed', error: (error as Error).message })}\n`);
+  }
+}
+
+function printBanner(url: string, secret: string | null, source: string, s3: S3Config, config: Config): void {
+  const lines = [
+    `dfs is serving ${url}`,
+    `  index:  ${config.dbPath}`,
+    `  store:  ${s3.endpoint ?? 'AWS S3'} bucket ${s3.bucket}${config.s3 === null ? ` (embedded, files under ${config.dataDir}/objects)` : ''}`,
+    secret
+      ? `  admin token (${source === 'environment' ? 'from DFS_ADMIN_TOKEN' : `kept in ${config.dataDir}/admin-token`}): ${secret}`
+      : '  admin token: not shown (set DFS_ADMIN_TOKEN, or use a token you created)',
+    `  try:    curl -H "Authorization: Bearer $TOKEN" ${url}/v1/files`,
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+if (import.meta.main) {
+  try {
+    const server = await startServer({ banner: true });
+    const stop = () => {
+      void server.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (error) {
+    process.stderr.write(`dfs: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}

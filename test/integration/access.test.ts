@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, encodePath, uploadBytes } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+let admin: Api;
+const text = (s: string) => new TextEncoder().encode(s);
+
+async function token(body: Record<string, unknown>): Promise<Api> {
+  const created = await admin.post('/v1/tokens', body);
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return admin.as(created.body.token);
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = new Api(server.url, server.adminToken);
+  for (const path of ['a/x.txt', 'a/deep/y.txt', 'b/x', 'ab.txt']) {
+    expect((await uploadBytes(admin, path, text(path))).status).toBe(200);
+  }
+});
+afterAll(() => server?.close());
+
+describe('authentication', () => {
+  it('401s without a valid token on every /v1 route', async () => {
+    for (const token of [null, 'nonsense', `${server.adminToken}x`]) {
+      const response = await admin.as(token).get('/v1/files');
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe('unauthorized');
+    }
+    const malformed = await admin.get('/v1/files', { token: null, headers: { authorization: 'Basic abc' } });
+    expect(malformed.status).toBe(401);
+    expect((await admin.as(null).post('/v1/uploads', { path: 'p', size: 1 })).status).toBe(401);
+  });
+
+  it('leaves health, readiness, the document and share links public', async () => {
+    expect((await admin.as(null).get('/healthz')).status).toBe(200);
+    expect((await admin.as(null).get('/readyz')).status).toBe(200);
+    expect((await admin.as(null).get('/openapi.json')).status).toBe(200);
+  });
+});
+
+describe('tokens', () => {
+  it('creates a token shown once, stored as a hash, and revokes it', async () => {
+    const created = await admin.post('/v1/tokens', { name: 'ci', scopes: ['read'] });
+    expect(created.status).toBe(201);
+    expect(created.body.token).toMatch(/^dfs_[A-Za-z0-9_-]{43}$/);
+    const stored = await server.ctx.index.getTokenByHash(
+      Buffer.from(await crypto.subtle.digest('SHA-256', text(created.body.token))).toString('hex'),
+    );
+    expect(stored?.id).toBe(created.body.id);
+
+    const list = await admin.get('/v1/tokens');
+    const listed = list.body.tokens.find((t: { id: string }) => t.id === created.body.id);
+    expect(listed).toMatchObject({ name: 'ci', scopes: ['read'], prefix: null });
+    expect(JSON.stringify(list.body)).not.toContain(created.body.token);
+
+    const reader = admin.as(created.body.token);
+    expect((await reader.get('/v1/whoami')).body).toMatchObject({ id: created.body.id, scopes: ['read'] });
+    expect((await admin.delete(`/v1/tokens/${created.body.id}`)).status).toBe(204);
+    expect((await reader.get('/v1/files')).status).toBe(401);
+    expect((await admin.delete(`/v1/tokens/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('expires tokens', async () => {
+    const created = await admin.post('/v1/tokens', { name: 'short', scopes: ['read'], expiresIn: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const response = await admin.as(created.body.token).get('/v1/files');
+    expect(response.status).toBe(401);
+    expect(response.body.error.message).toMatch(/expired/);
+  });
+
+  it('keeps token management for admins, within their own prefix', async () => {
+    const writer = await token({ name: 'w', scopes: ['read', 'write'] });
+    expect((await writer.get('/v1/tokens')).status).toBe(403);
+    expect((await writer.post('/v1/tokens', { name: 'x', scopes: ['read'] })).status).toBe(403);
+    const teamAdmin = await token({ name: 'team admin', scopes: ['admin'], prefix: 'a' });
+    expect((await teamAdmin.post('/v1/tokens', { name: 'x', scopes: ['read'] })).status).toBe(403);
+    expect((await teamAdmin.post('/v1/tokens', { name: 'x', scopes: ['read'], prefix: 'b/' })).status).toBe(403);
+    const sub = await teamAdmin.post('/v1/tokens', { name: 'x', scopes: ['read'], prefix: 'a/deep' });
+    expect(sub.status).toBe(201);
+    expect(sub.body.prefix).toBe('a/deep/');
+  });
+});
+
+describe('scopes', () => {
+  it('gives each scope only its routes', async () => {
+    const reader = await token({ name: 'r', scopes: ['read'] });
+    expect((await reader.get('/v1/files/a/x.txt')).status).toBe(200);
+    expect((await reader.post('/v1/uploads', { path: 'a/new', size: 1 })).status).toBe(403);
+    expect((await reader.delete('/v1/files/a/x.txt')).status).toBe(403);
+    expect((await reader.post('/v1/move', { from: 'a/x.txt', to: 'a/z.txt' })).status).toBe(403);
+    expect((await reader.post('/v1/shares', { path: 'a/x.txt' })).status).toBe(403);
+
+    const deleter = await token({ name: 'd', scopes: ['delete'] });
+    expect((await deleter.get('/v1/files')).status).toBe(403);
+    expect((await deleter.post('/v1/copy', { from: 'a/x.txt', to: 'a/c.txt' })).status).toBe(403);
+  });
+});
+
+describe('a token limited to a/', () => {
+  let limited: Api;
+  beforeAll(async () => {
+    limited = await token({ name: 'team a', scopes: ['read', 'write', 'delete'], prefix: 'a/' });
+  });
+
+  it('cannot read, list, write, share, move, copy or delete b/x', async () => {
+    const checks = [
+      await limited.get('/v1/files/b/x'),
+      await limited.get('/v1/content/b/x'),
+      await limited.post('/v1/downloads', { path: 'b/x' }),
+      await limited.get('/v1/versions/b/x'),
+      await limited.get('/v1/files?prefix=b/'),
+      await limited.post('/v1/uploads', { path: 'b/x', size: 1 }),
+      await limited.post('/v1/shares', { path: 'b/x' }),
+      await limited.post('/v1/move', { from: 'a/x.txt', to: 'b/moved' }),
+      await limited.post('/v1/move', { from: 'b/x', to: 'a/stolen' }),
+      await limited.post('/v1/copy', { from: 'b/x', to: 'a/stolen' }),
+      await limited.post('/v1/restore', { path: 'b/x', version: 'v' }),
+      await limited.delete('/v1/files/b/x'),
+      await limited.delete('/v1/files/b?recursive=true'),
+      await limited.get('/v1/files/ab.txt'),
+    ];
+    expect(checks.map((r) => r.status)).toEqual(checks.map(() => 403));
+    expect((await admin.get('/v1/files/b/x')).status).toBe(200);
+  });
+
+  it('sees only its folder when listing the root', async () => {
+    const root = await limited.get('/v1/files?delimiter=/');
+    expect(root.status).toBe(200);
+    expect(root.body.folders).toEqual(['a/']);
+    expect(root.body.files).toEqual([]);
+    const all = await limited.get('/v1/files');
+    expect(all.body.files.map((f: { path: string }) => f.path)).toEqual(['a/deep/y.txt', 'a/x.txt']);
+  });
+
+  it('works normally inside a/', async () => {
+    expect((await uploadBytes(limited, 'a/mine.txt', text('mine'))).status).toBe(200);
+    expect((await limited.post('/v1/move', { from: 'a/mine.txt', to: 'a/deep/mine.txt' })).status).toBe(200);
+    expect((await limited.delete(`/v1/files/${encodePath('a/deep/mine.txt')}`)).status).toBe(204);
+  });
+
+  it('cannot complete or inspect an upload on a path outside it', async () => {
+    const created = await admin.post('/v1/uploads', { path: 'b/admin-upload', size: 1 });
+    expect((await limited.get(`/v1/uploads/${created.body.id}`)).status).toBe(403);
+    expect((await limited.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(403);
+    expect((await limited.delete(`/v1/uploads/${created.body.id}`)).status).toBe(403);
+  });
+});
+
+describe('share links', () => {
+  it('serves the current file publicly until the link expires', async () => {
+    const share = await admin.post('/v1/shares', { path: 'a/x.txt', expiresIn: 2 });
+    expect(share.status).toBe(201);
+    expect(share.body.url).toBe(`${server.url}/s/${share.body.id}`);
+    const opened = await fetch(share.body.url, { redirect: 'manual' });
+    expect(opened.status).toBe(302);
+    const bytes = await fetch(opened.headers.get('location')!);
+    expect(await bytes.text()).toBe('a/x.txt');
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await fetch(share.body.url, { redirect: 'manual' })).status).toBe(404);
+  });
+
+  it('404s for unknown links, deleted files and missing paths', async () => {
+    expect((await fetch(`${server.url}/s/doesnotexist`, { redirect: 'manual' })).status).toBe(404);
+    expect((await admin.post('/v1/shares', { path: 'a/none' })).status).toBe(404);
+    await uploadBytes(admin, 'a/temp.txt', text('t'));
+    const share = await admin.post('/v1/shares', { path: 'a/temp.txt' });
+    await admin.delete('/v1/files/a/temp.txt');
+    expect((await fetch(share.body.url, { redirect: 'manual' })).status).toBe(404);
+    expect((await admin.post('/v1/shares', { path: 'a/x.txt', expiresIn: 400 * 86400 })).status).toBe(400);
+  });
+});

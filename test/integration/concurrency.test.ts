@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, downloadBytes, uploadBytes } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+let api: Api;
+const text = (s: string) => new TextEncoder().encode(s);
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = new Api(server.url, server.adminToken);
+});
+afterAll(() => server?.close());
+
+describe('racing writers', () => {
+  it('20 writers with ifMatch on one path: one wins per round, the rest get 412, nothing is lost', async () => {
+    const first = await uploadBytes(api, 'race/counter.txt', text('0'));
+    let current: string = first.body.version;
+    const winners: string[] = [];
+    for (let round = 1; round <= 5; round++) {
+      // Every writer uploads its bytes first, then all complete at once against the same version.
+      const uploads = await Promise.all(
+        Array.from({ length: 20 }, async (_, writer) => {
+          const body = text(`round ${round} writer ${writer}`);
+          const created = await api.post('/v1/uploads', { path: 'race/counter.txt', size: body.length, ifMatch: current });
+          expect(created.status).toBe(201);
+          const put = await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body });
+          expect(put.ok).toBe(true);
+          return { id: created.body.id as string, body };
+        }),
+      );
+      const results = await Promise.all(uploads.map((u) => api.post(`/v1/uploads/${u.id}/complete`, {})));
+      const won = results.filter((r) => r.status === 200);
+      const lost = results.filter((r) => r.status === 412);
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(19);
+      for (const r of lost) expect(r.body.error.code).toBe('precondition_failed');
+      const winner = uploads[results.indexOf(won[0]!)]!;
+      expect(await downloadBytes(api, 'race/counter.txt')).toEqual(winner.body);
+      current = won[0]!.body.version;
+      winners.push(current);
+    }
+    const versions = await api.get('/v1/versions/race/counter.txt');
+    // The initial version and one winner per round: every committed update is in the history.
+    expect(versions.body.versions.map((v: { version: string }) => v.version).slice(0, 5)).toEqual([...winners].reverse());
+    expect(versions.body.versions).toHaveLength(6);
+  });
+
+  it('ifNoneMatch: exactly one of many creators of a new path wins', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const body = text(`creator ${i}`);
+        const created = await api.post('/v1/uploads', { path: 'race/new.txt', size: body.length, ifNoneMatch: '*' });
+        await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body });
+        return api.post(`/v1/uploads/${created.body.id}/complete`, {});
+      }),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 412)).toHaveLength(9);
+  });
+
+  it('concurrent uploads to different paths all commit', async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => uploadBytes(api, `race/many/${i}.txt`, text(String(i)))));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect((await api.get('/v1/files?prefix=race/many/&limit=1000')).body.files).toHaveLength(30);
+  });
+});

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, downloadBytes, encodePath, randomBytes, uploadBytes } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { startS3Target, type S3Target } from '../support/s3-target.ts';
+import { startServer } from '../../src/runtime/node.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MiB = 1024 * 1024;
+
+/** A server whose store sits behind a proxy the test can cut. */
+let s3: S3Target;
+let proxy: TcpProxy;
+let server: Awaited<ReturnType<typeof startServer>>;
+let dataDir: string;
+let api: Api;
+
+beforeAll(async () => {
+  s3 = await startS3Target();
+  proxy = await startTcpProxy(s3.endpoint);
+  dataDir = await mkdtemp(join(tmpdir(), 'dfs-faults-'));
+  const adminToken = `admin-${crypto.randomUUID()}`;
+  server = await startServer({
+    env: {
+      DFS_PORT: '0',
+      DFS_DATA_DIR: dataDir,
+      DFS_ADMIN_TOKEN: adminToken,
+      DFS_LOG: 'off',
+      DFS_CLEANUP_INTERVAL: '0',
+      S3_ENDPOINT: proxy.url,
+      S3_REGION: s3.region,
+      S3_BUCKET: s3.bucket,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    },
+  });
+  api = new Api(server.url, adminToken);
+});
+afterAll(async () => {
+  await server?.close();
+  await proxy?.close();
+  await s3?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the store is down', () => {
+  it('answers 503 storage_unavailable where the store is needed, and keeps serving the index', async () => {
+    expect((await uploadBytes(api, 'f/before.txt', new TextEncoder().encode('before'))).status).toBe(200);
+    await proxy.cut();
+    try {
+      const create = await api.post('/v1/uploads', { path: 'f/new.bin', size: 30 * MiB });
+      expect(create.status).toBe(503);
+      expect(create.body.error.code).toBe('storage_unavailable');
+      expect(create.body.error.message).not.toMatch(/at .*\.ts:\d+/);
+
+      const ready = await api.get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.index).toBe('ok');
+
+      expect((await api.get('/v1/files?prefix=f/')).body.files.map((f: { path: string }) => f.path)).toEqual(['f/before.txt']);
+      expect((await api.get('/v1/files/f/before.txt')).status).toBe(200);
+    } finally {
+      await proxy.restore();
+    }
+    expect((await api.get('/readyz')).status).toBe(200);
+  });
+
+  it('a complete that cannot reach the store commits nothing and can be retried', async () => {
+    const bytes = new TextEncoder().encode('retry me');
+    const created = await api.post('/v1/uploads', { path: 'f/retry.txt', size: bytes.length });
+    expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytes })).ok).toBe(true);
+    await proxy.cut();
+    try {
+      const failed = await api.post(`/v1/uploads/${created.body.id}/complete`, {});
+      expect(failed.status).toBe(503);
+      expect((await api.get('/v1/files/f/retry.txt')).status).toBe(404);
+      expect((await server.ctx.index.getUpload(created.body.id))!.state).toBe('pending');
+    } finally {
+      await proxy.restore();
+    }
+    const done = await api.post(`/v1/uploads/${created.body.id}/complete`, {});
+    expect(done.status).toBe(200);
+    expect(await downloadBytes(api, 'f/retry.txt')).toEqual(bytes);
+  });
+});
+
+describe('the client disappears mid-upload', () => {
+  it('a PUT cut off halfway leaves nothing committed; the upload can be finished later', async () => {
+    const bytes = randomBytes(8 * MiB, 21);
+    const created = await api.post('/v1/uploads', { path: 'f/cut.bin', size: bytes.length, multipart: false });
+    const controller = new AbortController();
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(stream) {
+        if (sent >= bytes.length / 2) {
+          controller.abort();
+          return;
+        }
+        stream.enqueue(bytes.subarray(sent, sent + 256 * 1024));
+        sent += 256 * 1024;
+      },
+    });
+    await expect(
+      fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body, duplex: 'half', signal: controller.signal } as RequestInit),
+    ).rejects.toThrow();
+
+    const complete = await api.post(`/v1/uploads/${created.body.id}/complete`, {});
+    expect(complete.status).toBe(422);
+    expect((await api.get(`/v1/files/${encodePath('f/cut.bin')}`)).status).toBe(404);
+
+    expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytes })).ok).toBe(true);
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
+    expect(await downloadBytes(api, 'f/cut.bin')).toEqual(bytes);
+  });
+});
+
+describe('a store that never answered', () => {
+  it('a server pointed at a closed port still starts, reports not ready and 503s uploads', async () => {
+    const closed = await startTestServer({ env: { S3_ENDPOINT: 'http://127.0.0.1:9' } });
+    try {
+      const capi = new Api(closed.url, closed.adminToken);
+      expect((await capi.get('/readyz')).status).toBe(503);
+      expect((await capi.post('/v1/uploads', { path: 'x', size: 20 * MiB })).status).toBe(503);
+      expect((await capi.get('/v1/files')).status).toBe(200);
+    } finally {
+      await closed.close();
+    }
+  });
+});

@@ -1,0 +1,173 @@
+import { createConnection } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Api, uploadBytes } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+let api: Api;
+
+/** Everything a bad request could have changed: files, versions, tokens, open uploads. */
+async function snapshot() {
+  const files = await server.ctx.index.listFiles({ start: '', startInclusive: true, end: null, limit: 10_000 });
+  const versions = await Promise.all(files.map((f) => server.ctx.index.listVersions(f.path)));
+  return JSON.stringify({ files, versions, tokens: await server.ctx.index.listTokens() });
+}
+
+let before: string;
+beforeAll(async () => {
+  server = await startTestServer();
+  api = new Api(server.url, server.adminToken);
+  expect((await uploadBytes(api, 'safe/file.txt', new TextEncoder().encode('keep me'))).status).toBe(200);
+});
+afterAll(() => server?.close());
+beforeEach(async () => {
+  before = await snapshot();
+});
+
+const expectError = async (response: { status: number; body: any }, status: number, codes: string[]) => {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+  expect(codes).toContain(response.body.error.code);
+  expect(typeof response.body.error.message).toBe('string');
+  expect(await snapshot()).toBe(before);
+};
+
+describe('hostile paths', () => {
+  const bad = [
+    '..',
+    '.',
+    'a/../b',
+    'a/./b',
+    '../etc/passwd',
+    'a//b',
+    '/leading',
+    'trailing/',
+    '',
+    'nul\u0000byte',
+    'new\nline',
+    'tab\there',
+    'esc\u001bape',
+    'del\u007f',
+    'x'.repeat(1025),
+    `a/${'y'.repeat(256)}`,
+  ];
+
+  it.each(bad)('upload create refuses %j with invalid_path', async (path) => {
+    await expectError(await api.post('/v1/uploads', { path, size: 1 }), 400, ['invalid_path']);
+  });
+
+  it.each(bad.filter((p) => p !== ''))('move, copy, share, download and restore refuse %j', async (path) => {
+    await expectError(await api.post('/v1/move', { from: 'safe/file.txt', to: path }), 400, ['invalid_path']);
+    await expectError(await api.post('/v1/move', { from: path, to: 'safe/other' }), 400, ['invalid_path']);
+    await expectError(await api.post('/v1/copy', { from: 'safe/file.txt', to: path }), 400, ['invalid_path']);
+    await expectError(await api.post('/v1/shares', { path }), 400, ['invalid_path']);
+    await expectError(await api.post('/v1/downloads', { path }), 400, ['invalid_path']);
+    await expectError(await api.post('/v1/restore', { path, version: 'v' }), 400, ['invalid_path']);
+  });
+
+  it('refuses control characters and over-long names in URLs', async () => {
+    await expectError(await api.get('/v1/files/a%00b'), 400, ['invalid_path']);
+    await expectError(await api.get('/v1/files/a%0Ab'), 400, ['invalid_path']);
+    await expectError(await api.delete(`/v1/files/${'z'.repeat(1025)}`), 400, ['invalid_path']);
+    await expectError(await api.delete(`/v1/files/a/${'z'.repeat(256)}`), 400, ['invalid_path']);
+    await expectError(await api.get('/v1/files/a//b'), 400, ['invalid_path']);
+  });
+
+  it('refuses a raw ".." segment that no URL parser removed', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const url = new URL(server.url);
+      const socket = createConnection(Number(url.port), url.hostname, () => {
+        socket.write(
+          `DELETE /v1/files/safe/../safe/file.txt HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${server.adminToken}\r\nConnection: close\r\n\r\n`,
+        );
+      });
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    // Either the URL is normalised to safe/file.txt before routing (and then the file must be
+    // gone for real), or the ".." is refused; never a path outside the namespace.
+    const status = Number(raw.split(' ')[1]);
+    if (status === 204) expect((await api.get('/v1/files/safe/file.txt')).status).toBe(404);
+    else expect(status).toBe(400);
+    if (status === 204) expect((await uploadBytes(api, 'safe/file.txt', new TextEncoder().encode('keep me'))).status).toBe(200);
+  });
+});
+
+describe('hostile sizes and bodies', () => {
+  it.each([
+    [-1, 400, 'invalid_request'],
+    [1.5, 400, 'invalid_request'],
+    ['10', 400, 'invalid_request'],
+    [null, 400, 'invalid_request'],
+    [6 * 1024 ** 4, 413, 'too_large'],
+    [1e300, 413, 'too_large'],
+  ])('size %j -> %i', async (size, status, code) => {
+    await expectError(await api.post('/v1/uploads', { path: 'h/x', size }), status, [code]);
+  });
+
+  it('refuses a single PUT above 5 GiB and a part size outside the limits', async () => {
+    await expectError(await api.post('/v1/uploads', { path: 'h/x', size: 6 * 1024 ** 3, multipart: false }), 413, ['too_large']);
+    await expectError(await api.post('/v1/uploads', { path: 'h/x', size: 100 * 1024 ** 2, partSize: 1024 }), 400, ['invalid_request']);
+  });
+
+  it('refuses malformed JSON, wrong types, unknown fields and a missing content type', async () => {
+    await expectError(await api.request('POST', '/v1/uploads', { rawBody: '{"path": "h/x", "size": ', headers: { 'content-type': 'application/json' } }), 400, ['invalid_request']);
+    await expectError(await api.request('POST', '/v1/uploads', { rawBody: 'null', headers: { 'content-type': 'application/json' } }), 400, ['invalid_request']);
+    await expectError(await api.request('POST', '/v1/uploads', { rawBody: '[]', headers: { 'content-type': 'application/json' } }), 400, ['invalid_request']);
+    await expectError(await api.post('/v1/uploads', { path: 42, size: 1 }), 400, ['invalid_request', 'invalid_path']);
+    await expectError(await api.post('/v1/uploads', { path: 'h/x', size: 1, surprise: true }), 400, ['invalid_request']);
+    await expectError(await api.post('/v1/uploads', { path: 'h/x', size: 1, sha256: 'not-hex' }), 400, ['invalid_request']);
+    await expectError(await api.post('/v1/uploads', { path: 'h/x', size: 1, contentType: 'text/plain\r\nX-Evil: 1' }), 400, ['invalid_request']);
+    await expectError(await api.post('/v1/move', { from: 'safe/file.txt' }), 400, ['invalid_request']);
+    const form = await api.request('POST', '/v1/uploads', { rawBody: 'path=h/x&size=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBeGreaterThanOrEqual(400);
+    expect(form.status).toBeLessThan(500);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('refuses a body over 1 MiB with 413', async () => {
+    const huge = JSON.stringify({ path: 'h/x', size: 1, contentType: 'x'.repeat(2 * 1024 * 1024) });
+    await expectError(await api.request('POST', '/v1/uploads', { rawBody: huge, headers: { 'content-type': 'application/json' } }), 413, ['too_large']);
+  });
+});
+
+describe('hostile ids and part lists', () => {
+  it('404s for unknown upload ids everywhere', async () => {
+    for (const id of ['nope', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '%2E%2E', "x' OR 1=1 --"]) {
+      const encoded = encodeURIComponent(id);
+      await expectError(await api.get(`/v1/uploads/${encoded}`), 404, ['not_found']);
+      await expectError(await api.post(`/v1/uploads/${encoded}/complete`, {}), 404, ['not_found']);
+      await expectError(await api.post(`/v1/uploads/${encoded}/parts`, { partNumbers: [1] }), 404, ['not_found']);
+      await expectError(await api.delete(`/v1/uploads/${encoded}`), 404, ['not_found']);
+    }
+    await expectError(await api.delete('/v1/tokens/nope'), 404, ['not_found']);
+  });
+
+  it('refuses wrong part lists at complete', async () => {
+    const created = await api.post('/v1/uploads', { path: 'h/parts.bin', size: 11 * 1024 ** 2, multipart: true, partSize: 5 * 1024 ** 2 });
+    expect(created.status).toBe(201);
+    before = await snapshot();
+    const id = created.body.id;
+    await expectError(await api.post(`/v1/uploads/${id}/complete`, { parts: [{ partNumber: 0, etag: 'x' }] }), 400, ['invalid_request']);
+    await expectError(await api.post(`/v1/uploads/${id}/complete`, { parts: [{ partNumber: 1 }] }), 400, ['invalid_request']);
+    await expectError(await api.post(`/v1/uploads/${id}/complete`, { parts: 'all' }), 400, ['invalid_request']);
+    await expectError(await api.post(`/v1/uploads/${id}/complete`, { parts: [{ partNumber: 1, etag: 'x' }] }), 422, ['upload_incomplete']);
+    await expectError(await api.post(`/v1/uploads/${id}/parts`, { partNumbers: [10001] }), 400, ['invalid_request']);
+    await expectError(await api.post(`/v1/uploads/${id}/parts`, { partNumbers: Array.from({ length: 1001 }, (_, i) => i + 1) }), 400, ['invalid_request']);
+  });
+
+  it('refuses preconditions that do not hold at create', async () => {
+    await expectError(await api.post('/v1/uploads', { path: 'safe/file.txt', size: 1, ifNoneMatch: '*' }), 412, ['precondition_failed']);
+    await expectError(await api.post('/v1/uploads', { path: 'safe/file.txt', size: 1, ifMatch: 'stale' }), 412, ['precondition_failed']);
+    await expectError(await api.post('/v1/uploads', { path: 'safe/file.txt', size: 1, ifNoneMatch: 'x' }), 400, ['invalid_request']);
+  });
+});
+
+describe('errors never leak internals', () => {
+  it('answers unknown routes with the error shape', async () => {
+    const response = await api.get('/v1/nothing-here');
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('not_found');
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * The real entry point as `npm start` runs it: embedded defaults (SQLite + in-process S3),
+ * the printed admin token, structured logs, a restart that keeps everything, and HTTPS.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, downloadBytes, uploadBytes } from '../support/api.ts';
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  token: string | null;
+  stdout: string[];
+}
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'dfs-entry-'));
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['src/runtime/node.ts'], {
+    env: { ...process.env, DFS_PORT: '0', DFS_EMBEDDED_S3_PORT: '0', DFS_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => stdout.push(...chunk.toString().split('\n').filter(Boolean)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner within 30 s: ${stderr}`)), 30_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const url = /serving (\S+)/.exec(stderr)?.[1];
+      if (url && stderr.includes('try:')) {
+        clearTimeout(timer);
+        resolve({ child, url, token: /admin token[^:]*: (dfs_\S+|\S{16,})/.exec(stderr)?.[1] ?? null, stdout });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+  });
+}
+
+const stop = (started: Started) =>
+  new Promise<void>((resolve) => {
+    started.child.once('exit', () => resolve());
+    started.child.kill('SIGTERM');
+  });
+
+describe('npm start with no configuration', () => {
+  it('serves the API over an embedded S3 server and SQLite, keeping everything across a restart', async () => {
+    const first = await start({});
+    let version: string;
+    try {
+      expect(first.token).toMatch(/^dfs_/);
+      const tokenFile = await stat(join(dataDir, 'admin-token'));
+      expect(tokenFile.mode & 0o777).toBe(0o600);
+      expect(await stat(join(dataDir, 'index.db'))).toBeTruthy();
+
+      const api = new Api(first.url, first.token);
+      const bytes = new TextEncoder().encode('survives a restart');
+      const done = await uploadBytes(api, 'kept/across.txt', bytes);
+      expect(done.status).toBe(200);
+      version = done.body.version;
+
+      // One JSON line per request, without secrets or signatures.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const lines = first.stdout.map((line) => JSON.parse(line));
+      expect(lines.some((l) => l.method === 'POST' && l.path === '/v1/uploads' && l.status === 201)).toBe(true);
+      for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(['time', 'requestId', 'method', 'path', 'status', 'durationMs']));
+      const raw = first.stdout.join('\n');
+      expect(raw).not.toContain(first.token!);
+      expect(raw).not.toMatch(/X-Amz-Signature/i);
+    } finally {
+      await stop(first);
+    }
+
+    const second = await start({});
+    try {
+      expect(second.token).toBe(first.token);
+      const api = new Api(second.url, second.token);
+      expect((await api.get('/v1/files/kept/across.txt')).body.version).toBe(version);
+      expect(new TextDecoder().decode(await downloadBytes(api, 'kept/across.txt'))).toBe('survives a restart');
+    } finally {
+      await stop(second);
+    }
+  });
+
+  it('refuses a bad configuration with a message naming the variable', () => {
+    const result = spawnSync(process.execPath, ['src/runtime/node.ts'], {
+      env: { ...process.env, DFS_PORT: 'eighty', DFS_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/DFS_PORT/);
+  });
+});
+
+describe('HTTPS', () => {
+  it('serves TLS itself when given a certificate and key', async () => {
+    const cert = join(dataDir, 'cert.pem');
+    const key = join(dataDir, 'key.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    expect(made.status).toBe(0);
+    const server = await start({ DFS_TLS_CERT: cert, DFS_TLS_KEY: key, DFS_DATA_DIR: join(dataDir, 'tls') });
+    try {
+      expect(server.url).toMatch(/^https:\/\//);
+      const ca = await readFile(cert);
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(`${server.url}/healthz`, { ca }, (res) => {
+          let data = '';
+          res.on('data', (c) => (data += c));
+          res.on('end', () => resolve(data));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(JSON.parse(body)).toEqual({ ok: true });
+    } finally {
+      await stop(server);
+    }
+  });
+});

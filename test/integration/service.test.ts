@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+let api: Api;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = new Api(server.url, null);
+});
+afterAll(() => server?.close());
+
+describe('service routes', () => {
+  it('reports health and readiness', async () => {
+    expect((await api.get('/healthz')).body).toEqual({ ok: true });
+    const ready = await api.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ ok: true, checks: { index: 'ok', store: 'ok' } });
+  });
+
+  it('serves an OpenAPI document generated from the validating schemas', async () => {
+    const doc = await api.get('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    const paths = Object.keys(doc.body.paths);
+    for (const path of [
+      '/v1/files',
+      '/v1/files/{path}',
+      '/v1/content/{path}',
+      '/v1/downloads',
+      '/v1/move',
+      '/v1/copy',
+      '/v1/versions/{path}',
+      '/v1/restore',
+      '/v1/uploads',
+      '/v1/uploads/{id}',
+      '/v1/uploads/{id}/parts',
+      '/v1/uploads/{id}/complete',
+      '/v1/tokens',
+      '/v1/tokens/{id}',
+      '/v1/shares',
+      '/s/{id}',
+      '/healthz',
+      '/readyz',
+    ]) {
+      expect(paths, path).toContain(path);
+    }
+    const create = doc.body.paths['/v1/uploads'].post;
+    const schema = doc.body.components.schemas.CreateUploadRequest;
+    expect(create.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CreateUploadRequest');
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['path', 'size', 'contentType', 'sha256', 'ifMatch', 'ifNoneMatch']));
+    expect(doc.body.paths['/v1/files/{path}'].delete.responses).toHaveProperty('412');
+  });
+
+  it('gives every response a request id', async () => {
+    const response = await api.get('/healthz');
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCleanup } from '../../src/core/cleanup.ts';
+import { Api, downloadBytes, encodePath, randomBytes, sha256Hex, uploadBytes } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const MiB = 1024 * 1024;
+let server: TestServer;
+let api: Api;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = new Api(server.url, server.adminToken);
+});
+afterAll(() => server?.close());
+
+const later = (seconds: number) => () => new Date(Date.now() + seconds * 1000);
+
+describe('single-request uploads', () => {
+  it('round-trips bytes through a presigned PUT and GET', async () => {
+    const bytes = randomBytes(100_000, 7);
+    const sha256 = await sha256Hex(bytes);
+    const done = await uploadBytes(api, 'single/data.bin', bytes, { sha256 });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ path: 'single/data.bin', size: bytes.length, sha256, contentType: 'application/octet-stream' });
+    expect(await downloadBytes(api, 'single/data.bin')).toEqual(bytes);
+
+    const stat = await api.get(`/v1/files/${encodePath('single/data.bin')}`);
+    expect(stat.status).toBe(200);
+    expect(stat.body.version).toBe(done.body.version);
+    expect(stat.headers.get('etag')).toBe(`"${done.body.version}"`);
+  });
+
+  it('stores an empty file', async () => {
+    const done = await uploadBytes(api, 'single/empty', new Uint8Array(0));
+    expect(done.status).toBe(200);
+    expect(done.body.size).toBe(0);
+    expect((await downloadBytes(api, 'single/empty')).length).toBe(0);
+  });
+
+  it('signs Content-Type and Content-Length, and guesses the type from the name', async () => {
+    const created = await api.post('/v1/uploads', { path: 'single/page.html', size: 5 });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ method: 'PUT', path: 'single/page.html' });
+    expect(created.body.headers['Content-Type']).toBe('text/html; charset=utf-8');
+    expect(created.body.headers['Content-Length']).toBe('5');
+    expect(created.body.url).toMatch(/X-Amz-SignedHeaders=[^&]*content-length/i);
+    expect(created.body.url).toMatch(/X-Amz-SignedHeaders=[^&]*content-type/i);
+  });
+
+  it('refuses to commit before the bytes arrive, then commits when they do', async () => {
+    const bytes = randomBytes(1000, 3);
+    const created = await api.post('/v1/uploads', { path: 'single/late.bin', size: bytes.length });
+    const early = await api.post(`/v1/uploads/${created.body.id}/complete`, {});
+    expect(early.status).toBe(422);
+    expect(early.body.error.code).toBe('upload_incomplete');
+    expect((await api.get(`/v1/files/${encodePath('single/late.bin')}`)).status).toBe(404);
+
+    await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytes });
+    const done = await api.post(`/v1/uploads/${created.body.id}/complete`, {});
+    expect(done.status).toBe(200);
+    // Completing again is safe and answers with the same entry.
+    const again = await api.post(`/v1/uploads/${created.body.id}/complete`, {});
+    expect(again.status).toBe(200);
+    expect(again.body.version).toBe(done.body.version);
+  });
+
+  it('has the store refuse bytes that differ from what was signed', async () => {
+    const created = await api.post('/v1/uploads', { path: 'single/strict.bin', size: 10, contentType: 'text/plain' });
+    const { url, headers } = created.body;
+    const wrongLength = await fetch(url, { method: 'PUT', headers: { 'Content-Type': headers['Content-Type'] }, body: 'elevenbytes' });
+    expect(wrongLength.status).toBeGreaterThanOrEqual(400);
+    const wrongType = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: '0123456789' });
+    expect(wrongType.status).toBe(403);
+    const tampered = await fetch(url.replace(/X-Amz-Signature=([0-9a-f])/, (_: string, c: string) => `X-Amz-Signature=${c === 'a' ? 'b' : 'a'}`), {
+      method: 'PUT',
+      headers,
+      body: '0123456789',
+    });
+    expect(tampered.status).toBe(403);
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(422);
+  });
+
+  it('has the store refuse an expired URL', async () => {
+    const short = await startTestServer({ env: { DFS_URL_EXPIRES: '60' } });
+    try {
+      const created = await new Api(short.url, short.adminToken).post('/v1/uploads', { path: 'x', size: 1 });
+      // Re-sign nothing: shift the URL's own date back so it expired an hour ago.
+      const url = new URL(created.body.url);
+      const date = url.searchParams.get('X-Amz-Date')!;
+      expect(date).toMatch(/^\d{8}T\d{6}Z$/);
+      const past = new Date(Date.now() - 3600_000).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+      url.searchParams.set('X-Amz-Date', past);
+      const put = await fetch(url, { method: 'PUT', headers: created.body.headers, body: 'x' });
+      expect(put.status).toBe(403);
+    } finally {
+      await short.close();
+    }
+  });
+});
+
+describe('multipart uploads', () => {
+  it('round-trips a 40 MiB file in parts signed on demand', async () => {
+    const bytes = randomBytes(40 * MiB + 12345, 11);
+    const sha256 = await sha256Hex(bytes);
+    const created = await api.post('/v1/uploads', { path: 'big/forty.bin', size: bytes.length, sha256, partSize: 5 * MiB });
+    expect(created.status).toBe(201);
+    expect(created.body.partSize).toBe(5 * MiB);
+    expect(created.body.partCount).toBe(9);
+    // Only the first parts are signed up front.
+    expect(created.body.parts.length).toBeLessThanOrEqual(10);
+    for (const part of created.body.parts) expect(part.headers['Content-Length']).toBe(String(part.partNumber === 9 ? bytes.length - 8 * 5 * MiB : 5 * MiB));
+
+    const done = await uploadBytes(api, 'big/forty.bin', bytes, { sha256, partSize: 5 * MiB });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ size: bytes.length, sha256 });
+    expect(await sha256Hex(await downloadBytes(api, 'big/forty.bin'))).toBe(sha256);
+    await api.delete(`/v1/uploads/${created.body.id}`);
+  });
+
+  it('reports stored parts for resume and refuses a complete with parts missing', async () => {
+    const bytes = randomBytes(12 * MiB, 5);
+    const created = await api.post('/v1/uploads', { path: 'big/resume.bin', size: bytes.length, multipart: true, partSize: 5 * MiB });
+    const { id, parts, partSize } = created.body;
+    expect(parts.map((p: { partNumber: number }) => p.partNumber)).toEqual([1, 2, 3]);
+    const put = async (n: number) => {
+      const slice = bytes.subarray((n - 1) * partSize, Math.min(n * partSize, bytes.length));
+      const response = await fetch(parts[n - 1].url, { method: 'PUT', headers: parts[n - 1].headers, body: slice });
+      expect(response.ok).toBe(true);
+      return response.headers.get('etag')!;
+    };
+    const etag1 = await put(1);
+    const etag3 = await put(3);
+
+    const state = await api.get(`/v1/uploads/${id}`);
+    expect(state.status).toBe(200);
+    expect(state.body).toMatchObject({ state: 'pending', partCount: 3, partSize: 5 * MiB, size: bytes.length });
+    expect(state.body.parts.map((p: { partNumber: number }) => p.partNumber)).toEqual([1, 3]);
+
+    const incomplete = await api.post(`/v1/uploads/${id}/complete`, {});
+    expect(incomplete.status).toBe(422);
+    expect(incomplete.body.error.message).toMatch(/missing.*2/);
+
+    const etag2 = await put(2);
+    const wrongEtags = await api.post(`/v1/uploads/${id}/complete`, {
+      parts: [
+        { partNumber: 1, etag: etag1 },
+        { partNumber: 2, etag: etag3 },
+        { partNumber: 3, etag: etag3 },
+      ],
+    });
+    expect(wrongEtags.status).toBe(422);
+
+    const done = await api.post(`/v1/uploads/${id}/complete`, {
+      parts: [
+        { partNumber: 1, etag: etag1 },
+        { partNumber: 2, etag: etag2 },
+        { partNumber: 3, etag: etag3 },
+      ],
+    });
+    expect(done.status).toBe(200);
+    expect(await downloadBytes(api, 'big/resume.bin')).toEqual(bytes);
+    expect((await api.get(`/v1/uploads/${id}`)).body.state).toBe('completed');
+  });
+
+  it('signs more parts with Content-MD5 on request and validates the numbers', async () => {
+    const created = await api.post('/v1/uploads', { path: 'big/md5.bin', size: 11 * MiB, multipart: true, partSize: 5 * MiB });
+    const { id } = created.body;
+    const md5 = Buffer.from(await crypto.subtle.digest('SHA-256', new Uint8Array(1))).subarray(0, 16).toString('base64');
+    const more = await api.post(`/v1/uploads/${id}/parts`, { partNumbers: [2, 3], md5s: [md5, md5] });
+    expect(more.status).toBe(200);
+    expect(more.body.parts.map((p: { partNumber: number }) => p.partNumber)).toEqual([2, 3]);
+    expect(more.body.parts[0].headers['Content-MD5']).toBe(md5);
+    expect(more.body.parts[1].headers['Content-Length']).toBe(String(1 * MiB));
+    for (const bad of [{ partNumbers: [4] }, { partNumbers: [0] }, { partNumbers: [1, 1] }, { partNumbers: [] }, { partNumbers: [1], md5s: [md5, md5] }, { partNumbers: [1.5] }]) {
+      const response = await api.post(`/v1/uploads/${id}/parts`, bad);
+      expect(response.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await api.delete(`/v1/uploads/${id}`)).status).toBe(204);
+    expect((await api.post(`/v1/uploads/${id}/parts`, { partNumbers: [1] })).status).toBe(404);
+  });
+
+  it('refuses parts of the wrong size before assembling anything', async () => {
+    const created = await api.post('/v1/uploads', { path: 'big/short.bin', size: 11 * MiB, multipart: true, partSize: 5 * MiB });
+    const { id, parts } = created.body;
+    // A client that ignores the signed length cannot get a short part in: the store refuses it.
+    const short = await fetch(parts[0].url, { method: 'PUT', body: new Uint8Array(1024) });
+    expect(short.status).toBeGreaterThanOrEqual(400);
+    expect((await api.post(`/v1/uploads/${id}/complete`, {})).status).toBe(422);
+    expect((await api.get(`/v1/files/${encodePath('big/short.bin')}`)).status).toBe(404);
+  });
+});
+
+describe('abandoned and aborted uploads', () => {
+  it('never shows an unfinished upload and cleans it up after it expires', async () => {
+    const bytes = randomBytes(6 * MiB, 9);
+    const single = await api.post('/v1/uploads', { path: 'abandoned/one.bin', size: 100 });
+    await fetch(single.body.url, { method: 'PUT', headers: single.body.headers, body: bytes.subarray(0, 100) });
+    const multi = await api.post('/v1/uploads', { path: 'abandoned/two.bin', size: bytes.length, multipart: true, partSize: 5 * MiB });
+    await fetch(multi.body.parts[0].url, { method: 'PUT', headers: multi.body.parts[0].headers, body: bytes.subarray(0, 5 * MiB) });
+
+    const listing = await api.get('/v1/files?prefix=abandoned/');
+    expect(listing.body.files).toEqual([]);
+    expect((await api.get('/v1/files?delimiter=/')).body.folders).not.toContain('abandoned/');
+
+    // Cleanup before expiry touches nothing; a day and a grace period later it removes both.
+    const early = await runCleanup(server.ctx);
+    expect(early.expiredUploads).toBe(0);
+    const objectKey = (await server.ctx.index.getUpload(single.body.id))!.objectKey;
+    const multipart = (await server.ctx.index.getUpload(multi.body.id))!;
+    expect(await server.ctx.store.head(objectKey)).not.toBeNull();
+    expect(await server.ctx.store.listParts(multipart.objectKey, multipart.multipartId!)).toHaveLength(1);
+
+    const report = await runCleanup({ ...server.ctx, clock: later(2 * 86400) });
+    expect(report.expiredUploads).toBeGreaterThanOrEqual(2);
+    expect(await server.ctx.store.head(objectKey)).toBeNull();
+    expect((await server.ctx.index.getUpload(multi.body.id))?.state ?? 'purged').not.toBe('pending');
+    expect(await server.ctx.store.listParts(multipart.objectKey, multipart.multipartId!)).toBeNull();
+    expect((await api.post(`/v1/uploads/${single.body.id}/complete`, {})).status).toBe(404);
+  });
+
+  it('aborts an upload, discarding its bytes, idempotently', async () => {
+    const created = await api.post('/v1/uploads', { path: 'aborted/x.bin', size: 3 });
+    await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'abc' });
+    const key = (await server.ctx.index.getUpload(created.body.id))!.objectKey;
+    expect((await api.delete(`/v1/uploads/${created.body.id}`)).status).toBe(204);
+    expect((await api.delete(`/v1/uploads/${created.body.id}`)).status).toBe(204);
+    expect(await server.ctx.store.head(key)).toBeNull();
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(404);
+    expect((await api.get(`/v1/files/${encodePath('aborted/x.bin')}`)).status).toBe(404);
+  });
+
+  it('refuses to abort a completed upload', async () => {
+    const created = await api.post('/v1/uploads', { path: 'aborted/kept.txt', size: 1 });
+    await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'k' });
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
+    expect((await api.delete(`/v1/uploads/${created.body.id}`)).status).toBe(409);
+    expect(await downloadBytes(api, 'aborted/kept.txt')).toEqual(new TextEncoder().encode('k'));
+  });
+});
+
+describe('garbage after overwrite and retention', () => {
+  it('keeps replaced versions up to the limit and deletes the rest after the commit', async () => {
+    const limited = await startTestServer({ env: { DFS_KEEP_VERSIONS: '2', DFS_URL_EXPIRES: '60' } });
+    try {
+      const lapi = new Api(limited.url, limited.adminToken);
+      const keys: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const done = await uploadBytes(lapi, 'kept.txt', new TextEncoder().encode(`version ${i}`));
+        expect(done.status).toBe(200);
+        keys.push((await limited.ctx.index.getVersion(done.body.version))!.objectKey);
+      }
+      const versions = await lapi.get('/v1/versions/kept.txt');
+      expect(versions.body.versions).toHaveLength(2);
+      // Pruned objects wait for outstanding download URLs to expire, then go.
+      await runCleanup(limited.ctx);
+      expect(await limited.ctx.store.head(keys[0]!)).not.toBeNull();
+      const report = await runCleanup({ ...limited.ctx, clock: later(120) });
+      expect(report.deletedObjects).toBe(2);
+      expect(await limited.ctx.store.head(keys[0]!)).toBeNull();
+      expect(await limited.ctx.store.head(keys[1]!)).toBeNull();
+      expect(await limited.ctx.store.head(keys[2]!)).not.toBeNull();
+      expect(new TextDecoder().decode(await downloadBytes(lapi, 'kept.txt'))).toBe('version 3');
+    } finally {
+      await limited.close();
+    }
+  });
+});
