@@ -1,0 +1,480 @@
+/**
+ * FileIndex over SQL, for D1 and node:sqlite alike. Every multi-step change is one atomic
+ * batch that opens with guard statements (see the `guard` table in infra/migrations): a guard
+ * whose condition fails aborts the batch, and its constraint name becomes the DfsError. That
+ * makes each commit a compare-and-swap in SQL: no locks, safe with many API instances.
+ */
+import { conflict, notFound, preconditionFailed, DfsError } from '../core/errors.ts';
+import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange } from '../core/file-index.ts';
+import type { FileRecord, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
+import { ancestorsOf, prefixEnd } from '../core/paths.ts';
+import { sql, type SqlDriver, type SqlStatement, type SqlValue } from './sql-driver.ts';
+
+type Row = Record<string, unknown>;
+
+const FILE_COLUMNS = 'path, version, object_key, size, content_type, sha256, created_at, updated_at';
+const VERSION_COLUMNS = 'id, path, object_key, size, content_type, sha256, created_at, superseded_at';
+const UPLOAD_COLUMNS =
+  'id, path, object_key, multipart_id, size, part_size, content_type, sha256, if_match, if_none_match, state, version, created_by, created_at, expires_at';
+
+const text = (value: unknown) => value as string;
+const textOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
+const num = (value: unknown) => Number(value);
+
+const toFile = (r: Row): FileRecord => ({
+  path: text(r.path),
+  version: text(r.version),
+  objectKey: text(r.object_key),
+  size: num(r.size),
+  contentType: text(r.content_type),
+  sha256: textOrNull(r.sha256),
+  createdAt: text(r.created_at),
+  updatedAt: text(r.updated_at),
+});
+
+const toVersion = (r: Row): VersionRecord => ({
+  id: text(r.id),
+  path: text(r.path),
+  objectKey: text(r.object_key),
+  size: num(r.size),
+  contentType: text(r.content_type),
+  sha256: textOrNull(r.sha256),
+  createdAt: text(r.created_at),
+  supersededAt: textOrNull(r.superseded_at),
+});
+
+const toUpload = (r: Row): UploadRecord => ({
+  id: text(r.id),
+  path: text(r.path),
+  objectKey: text(r.object_key),
+  multipartId: textOrNull(r.multipart_id),
+  size: num(r.size),
+  partSize: r.part_size === null ? null : num(r.part_size),
+  contentType: text(r.content_type),
+  sha256: textOrNull(r.sha256),
+  ifMatch: textOrNull(r.if_match),
+  ifNoneMatch: num(r.if_none_match) === 1,
+  state: text(r.state) as UploadState,
+  version: textOrNull(r.version),
+  createdBy: textOrNull(r.created_by),
+  createdAt: text(r.created_at),
+  expiresAt: text(r.expires_at),
+});
+
+const toToken = (r: Row): TokenRecord => ({
+  id: text(r.id),
+  name: text(r.name),
+  hash: text(r.hash),
+  scopes: text(r.scopes).split(',') as Scope[],
+  prefix: textOrNull(r.prefix),
+  createdAt: text(r.created_at),
+  expiresAt: textOrNull(r.expires_at),
+});
+
+const toShare = (r: Row): ShareRecord => ({
+  id: text(r.id),
+  path: text(r.path),
+  disposition: text(r.disposition) as ShareRecord['disposition'],
+  createdBy: textOrNull(r.created_by),
+  createdAt: text(r.created_at),
+  expiresAt: text(r.expires_at),
+});
+
+type GuardName = 'upload_gone' | 'source_gone' | 'precondition_failed' | 'target_exists' | 'name_clash' | 'not_found';
+
+/** Aborts the batch when `condition` (SQL with `params`) holds. */
+const guard = (name: GuardName, condition: string, ...params: SqlValue[]): SqlStatement =>
+  sql(`INSERT INTO guard (${name}) SELECT 1 WHERE ${condition}`, ...params);
+
+const GUARD_FAILED = /CHECK constraint failed: (\w+)/;
+
+/** The human messages each guard stands for, in terms of the operation that tripped it. */
+type GuardMessages = Partial<Record<GuardName, () => DfsError>>;
+
+async function guarded<T>(run: () => Promise<T>, messages: GuardMessages): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const name = GUARD_FAILED.exec(error instanceof Error ? error.message : String(error))?.[1] as GuardName | undefined;
+    const toError = name ? messages[name] : undefined;
+    if (toError) throw toError();
+    throw error;
+  }
+}
+
+/**
+ * A file may not sit where a folder is, nor under a file. `movingFrom` is ignored: a file being
+ * renamed may leave the very spot that would clash (a/b -> a).
+ */
+function nameClashGuard(path: string, movingFrom: string | null = null): SqlStatement {
+  const ancestors = ancestorsOf(path).filter((a) => a !== movingFrom);
+  return guard(
+    'name_clash',
+    `EXISTS (SELECT 1 FROM files WHERE path IN (SELECT value FROM json_each(?)))
+     OR EXISTS (SELECT 1 FROM files WHERE path > ? AND path < ? AND path IS NOT ?)`,
+    JSON.stringify(ancestors),
+    `${path}/`,
+    `${path}0`,
+    movingFrom,
+  );
+}
+
+const clashMessage = (path: string) => () => conflict(`"${path}" clashes with a file or folder of the same name`);
+
+/** Queues the objects of the selected versions as garbage, then deletes those versions. */
+function dropVersions(selectIds: string, params: SqlValue[], garbageDueAt: string): SqlStatement[] {
+  return [
+    sql(
+      `INSERT INTO garbage (object_key, multipart_id, due_at)
+       SELECT object_key, NULL, ? FROM versions WHERE id IN (${selectIds})
+       ON CONFLICT (object_key) DO UPDATE SET due_at = max(due_at, excluded.due_at)`,
+      garbageDueAt,
+      ...params,
+    ),
+    sql(`DELETE FROM versions WHERE id IN (${selectIds})`, ...params),
+  ];
+}
+
+export class SqlFileIndex implements FileIndex {
+  readonly #db: SqlDriver;
+
+  constructor(driver: SqlDriver) {
+    this.#db = driver;
+  }
+
+  async getFile(path: string): Promise<FileRecord | null> {
+    const rows = await this.#db.all(`SELECT ${FILE_COLUMNS} FROM files WHERE path = ?`, [path]);
+    return rows[0] ? toFile(rows[0]) : null;
+  }
+
+  async listFiles(range: PathRange): Promise<FileRecord[]> {
+    const params: SqlValue[] = [range.start];
+    let where = range.startInclusive ? 'path >= ?' : 'path > ?';
+    if (range.end !== null) {
+      where += ' AND path < ?';
+      params.push(range.end);
+    }
+    params.push(range.limit);
+    const rows = await this.#db.all(`SELECT ${FILE_COLUMNS} FROM files WHERE ${where} ORDER BY path LIMIT ?`, params);
+    return rows.map(toFile);
+  }
+
+  async hasFilesUnder(folder: string): Promise<boolean> {
+    const rows = await this.#db.all('SELECT 1 AS found FROM files WHERE path >= ? AND path < ? LIMIT 1', [folder, prefixEnd(folder)]);
+    return rows.length > 0;
+  }
+
+  async commitVersion(input: CommitVersionInput): Promise<FileRecord> {
+    const v = input.version;
+    const statements: SqlStatement[] = [];
+    if (input.uploadId !== undefined) {
+      statements.push(guard('upload_gone', `NOT EXISTS (SELECT 1 FROM uploads WHERE id = ? AND state = 'pending')`, input.uploadId));
+    }
+    if (input.sourceVersionId !== undefined) {
+      statements.push(guard('source_gone', 'NOT EXISTS (SELECT 1 FROM versions WHERE id = ?)', input.sourceVersionId));
+    }
+    if (input.ifMatch) {
+      statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', v.path, input.ifMatch));
+    }
+    if (input.ifNoneMatch) {
+      const name = input.ifNoneMatch === 'conflict' ? 'target_exists' : 'precondition_failed';
+      statements.push(guard(name, 'EXISTS (SELECT 1 FROM files WHERE path = ?)', v.path));
+    }
+    statements.push(nameClashGuard(v.path));
+    statements.push(
+      sql('UPDATE versions SET superseded_at = ? WHERE path = ? AND superseded_at IS NULL', v.createdAt, v.path),
+      sql(
+        `INSERT INTO versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+        v.id,
+        v.path,
+        v.objectKey,
+        v.size,
+        v.contentType,
+        v.sha256,
+        v.createdAt,
+      ),
+      sql(
+        `INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (path) DO UPDATE SET version = excluded.version, object_key = excluded.object_key, size = excluded.size,
+           content_type = excluded.content_type, sha256 = excluded.sha256, updated_at = excluded.updated_at`,
+        v.path,
+        v.id,
+        v.objectKey,
+        v.size,
+        v.contentType,
+        v.sha256,
+        v.createdAt,
+        v.createdAt,
+      ),
+    );
+    if (input.uploadId !== undefined) {
+      statements.push(sql(`UPDATE uploads SET state = 'completed', version = ? WHERE id = ?`, v.id, input.uploadId));
+    }
+    const beyondRetention = `SELECT id FROM versions WHERE path = ? AND superseded_at IS NOT NULL
+      ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?`;
+    statements.push(...dropVersions(beyondRetention, [v.path, Math.max(0, input.keepVersions - 1)], input.garbageDueAt));
+    statements.push(sql(`SELECT ${FILE_COLUMNS} FROM files WHERE path = ?`, v.path));
+
+    const results = await guarded(() => this.#db.batch(statements), {
+      upload_gone: () => notFound(`upload "${input.uploadId}" is not open any more (aborted or expired)`),
+      source_gone: () => notFound('the version to copy from no longer exists'),
+      precondition_failed: () =>
+        input.ifMatch ? preconditionFailed(`"${v.path}" changed: it is no longer at version "${input.ifMatch}"`) : preconditionFailed(`"${v.path}" already exists`),
+      target_exists: () => conflict(`"${v.path}" already exists`),
+      name_clash: clashMessage(v.path),
+    });
+    return toFile(results.at(-1)!.rows[0]!);
+  }
+
+  async deleteFile(path: string, ifMatch: string | null, now: string): Promise<void> {
+    const statements = [guard('not_found', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ?)', path)];
+    if (ifMatch !== null) {
+      statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', path, ifMatch));
+    }
+    statements.push(
+      sql('UPDATE versions SET superseded_at = ? WHERE path = ? AND superseded_at IS NULL', now, path),
+      sql('DELETE FROM files WHERE path = ?', path),
+    );
+    await guarded(() => this.#db.batch(statements), {
+      not_found: () => notFound(`no file at "${path}"`),
+      precondition_failed: () => preconditionFailed(`"${path}" changed: it is no longer at version "${ifMatch}"`),
+    });
+  }
+
+  async deleteFolder(folder: string, now: string): Promise<number> {
+    const end = prefixEnd(folder);
+    const results = await this.#db.batch([
+      sql('UPDATE versions SET superseded_at = ? WHERE path >= ? AND path < ? AND superseded_at IS NULL', now, folder, end),
+      sql('DELETE FROM files WHERE path >= ? AND path < ?', folder, end),
+    ]);
+    return results[1]!.changes;
+  }
+
+  async moveFile(input: MoveInput): Promise<FileRecord> {
+    const { from, to, now } = input;
+    const statements = [
+      guard('not_found', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ?)', from),
+      nameClashGuard(to, from),
+    ];
+    if (!input.overwrite) statements.push(guard('target_exists', 'EXISTS (SELECT 1 FROM files WHERE path = ?)', to));
+    statements.push(
+      sql('UPDATE versions SET superseded_at = ? WHERE path = ? AND superseded_at IS NULL', now, to),
+      sql('DELETE FROM files WHERE path = ?', to),
+      sql('UPDATE versions SET path = ? WHERE path = ?', to, from),
+      sql('UPDATE files SET path = ? WHERE path = ?', to, from),
+      sql(`SELECT ${FILE_COLUMNS} FROM files WHERE path = ?`, to),
+    );
+    const results = await guarded(() => this.#db.batch(statements), {
+      not_found: () => notFound(`no file at "${from}"`),
+      target_exists: () => conflict(`"${to}" already exists`),
+      name_clash: clashMessage(to),
+    });
+    return toFile(results.at(-1)!.rows[0]!);
+  }
+
+  async moveFolder(input: MoveInput): Promise<number> {
+    const { from, to, now } = input;
+    const fromEnd = prefixEnd(from)!;
+    const toEnd = prefixEnd(to)!;
+    const toBase = to.slice(0, -1);
+    const inSource = (column: string) => `(${column} >= ? AND ${column} < ?)`;
+    // Where a source file lands: `to` plus its path below `from` (lengths in characters, as substr counts).
+    const landing = (column: string) => `(? || substr(${column}, length(?) + 1))`;
+    // Destination files that are not themselves being moved (the source may lie inside `to`).
+    const destination = `path >= ? AND path < ? AND NOT ${inSource('path')}`;
+    const collisions = `SELECT ${landing('s.path')} FROM files s WHERE ${inSource('s.path')}`;
+    const collisionParams = [to, from, from, fromEnd];
+
+    const statements = [
+      guard('not_found', `NOT EXISTS (SELECT 1 FROM files WHERE ${inSource('path')})`, from, fromEnd),
+      guard('name_clash', 'EXISTS (SELECT 1 FROM files WHERE path IN (SELECT value FROM json_each(?)))', JSON.stringify([...ancestorsOf(toBase), toBase])),
+      // A moved file would land where the destination has a folder...
+      guard(
+        'name_clash',
+        `EXISTS (SELECT 1 FROM files s WHERE ${inSource('s.path')} AND EXISTS (
+           SELECT 1 FROM files d WHERE d.path > ${landing('s.path')} || '/' AND d.path < ${landing('s.path')} || '0'
+             AND NOT ${inSource('d.path')}))`,
+        from, fromEnd, to, from, to, from, from, fromEnd,
+      ),
+      // ...or under a file the destination already has.
+      guard(
+        'name_clash',
+        `EXISTS (SELECT 1 FROM files d WHERE ${destination} AND EXISTS (
+           SELECT 1 FROM files s WHERE s.path >= ? || substr(d.path, length(?) + 1) || '/' AND s.path < ? || substr(d.path, length(?) + 1) || '0'))`,
+        to, toEnd, from, fromEnd, from, to, from, to,
+      ),
+    ];
+    if (!input.overwrite) {
+      statements.push(guard('target_exists', `EXISTS (SELECT 1 FROM files WHERE ${destination} AND path IN (${collisions}))`, to, toEnd, from, fromEnd, ...collisionParams));
+    }
+    statements.push(
+      sql(`UPDATE versions SET superseded_at = ? WHERE superseded_at IS NULL AND ${destination} AND path IN (${collisions})`, now, to, toEnd, from, fromEnd, ...collisionParams),
+      sql(`DELETE FROM files WHERE ${destination} AND path IN (${collisions})`, to, toEnd, from, fromEnd, ...collisionParams),
+      sql(`UPDATE versions SET path = ${landing('path')} WHERE ${inSource('path')}`, to, from, from, fromEnd),
+    );
+    let moved: SqlStatement[];
+    if (from.startsWith(to)) {
+      // Source inside the destination: paths would pass through each other's names mid-update
+      // (a/b/b/x -> a/b/x while a/b/x -> a/x), so go through a name no valid path can have.
+      const parking = `\u0001move/${now}/`;
+      moved = [
+        sql(`UPDATE files SET path = ? || substr(path, length(?) + 1) WHERE ${inSource('path')}`, parking, from, from, fromEnd),
+        sql(`UPDATE files SET path = ? || substr(path, length(?) + 1) WHERE path >= ? AND path < ?`, to, parking, parking, prefixEnd(parking)),
+      ];
+    } else {
+      moved = [sql(`UPDATE files SET path = ${landing('path')} WHERE ${inSource('path')}`, to, from, from, fromEnd)];
+    }
+    statements.push(...moved);
+    const results = await guarded(() => this.#db.batch(statements), {
+      not_found: () => notFound(`nothing under "${from}"`),
+      target_exists: () => conflict(`files already exist under "${to}" with the same names`),
+      name_clash: () => conflict(`moving "${from}" to "${to}" would put a file where a folder is, or under a file`),
+    });
+    return results.at(-1)!.changes;
+  }
+
+  async listVersions(path: string): Promise<VersionRecord[]> {
+    const rows = await this.#db.all(`SELECT ${VERSION_COLUMNS} FROM versions WHERE path = ? ORDER BY created_at DESC, id DESC`, [path]);
+    return rows.map(toVersion);
+  }
+
+  async getVersion(id: string): Promise<VersionRecord | null> {
+    const rows = await this.#db.all(`SELECT ${VERSION_COLUMNS} FROM versions WHERE id = ?`, [id]);
+    return rows[0] ? toVersion(rows[0]) : null;
+  }
+
+  async createUpload(u: UploadRecord): Promise<void> {
+    await this.#db.batch([
+      sql(
+        `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        u.id,
+        u.path,
+        u.objectKey,
+        u.multipartId,
+        u.size,
+        u.partSize,
+        u.contentType,
+        u.sha256,
+        u.ifMatch,
+        u.ifNoneMatch ? 1 : 0,
+        u.state,
+        u.version,
+        u.createdBy,
+        u.createdAt,
+        u.expiresAt,
+      ),
+    ]);
+  }
+
+  async getUpload(id: string): Promise<UploadRecord | null> {
+    const rows = await this.#db.all(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`, [id]);
+    return rows[0] ? toUpload(rows[0]) : null;
+  }
+
+  async abortUpload(id: string, garbageDueAt: string): Promise<boolean> {
+    const results = await this.#db.batch(this.#abortStatements('SELECT ? AS id', [id], garbageDueAt));
+    return results[1]!.changes > 0;
+  }
+
+  async expireUploads(cutoff: string, garbageDueAt: string, limit: number): Promise<number> {
+    const expired = `SELECT id FROM uploads WHERE state = 'pending' AND expires_at < ? ORDER BY expires_at LIMIT ?`;
+    const results = await this.#db.batch(this.#abortStatements(expired, [cutoff, limit], garbageDueAt));
+    return results[1]!.changes;
+  }
+
+  /** Pending uploads among `selectIds` -> aborted, their bytes queued as garbage. */
+  #abortStatements(selectIds: string, params: SqlValue[], garbageDueAt: string): SqlStatement[] {
+    return [
+      sql(
+        `INSERT INTO garbage (object_key, multipart_id, due_at)
+         SELECT object_key, multipart_id, ? FROM uploads WHERE state = 'pending' AND id IN (${selectIds})
+         ON CONFLICT (object_key) DO UPDATE SET multipart_id = excluded.multipart_id, due_at = excluded.due_at`,
+        garbageDueAt,
+        ...params,
+      ),
+      sql(`UPDATE uploads SET state = 'aborted' WHERE state = 'pending' AND id IN (${selectIds})`, ...params),
+    ];
+  }
+
+  async purgeUploads(cutoff: string, limit: number): Promise<number> {
+    const results = await this.#db.batch([
+      sql(`DELETE FROM uploads WHERE id IN (SELECT id FROM uploads WHERE state IN ('completed', 'aborted') AND expires_at < ? LIMIT ?)`, cutoff, limit),
+    ]);
+    return results[0]!.changes;
+  }
+
+  async pruneVersions(cutoff: string, garbageDueAt: string, limit: number): Promise<number> {
+    const old = 'SELECT id FROM versions WHERE superseded_at IS NOT NULL AND superseded_at < ? ORDER BY superseded_at LIMIT ?';
+    const results = await this.#db.batch(dropVersions(old, [cutoff, limit], garbageDueAt));
+    return results[1]!.changes;
+  }
+
+  async dueGarbage(now: string, limit: number): Promise<GarbageItem[]> {
+    const referenced = `(EXISTS (SELECT 1 FROM versions v WHERE v.object_key = garbage.object_key)
+      OR EXISTS (SELECT 1 FROM uploads u WHERE u.object_key = garbage.object_key AND u.state = 'pending'))`;
+    const results = await this.#db.batch([
+      // An object queued when one of its versions went is still live while another refers to it.
+      sql(`DELETE FROM garbage WHERE due_at <= ? AND ${referenced}`, now),
+      sql('SELECT object_key, multipart_id FROM garbage WHERE due_at <= ? ORDER BY due_at LIMIT ?', now, limit),
+    ]);
+    return results[1]!.rows.map((r) => ({ objectKey: text(r.object_key), multipartId: textOrNull(r.multipart_id) }));
+  }
+
+  async forgetGarbage(objectKeys: string[]): Promise<void> {
+    if (objectKeys.length === 0) return;
+    await this.#db.batch([sql('DELETE FROM garbage WHERE object_key IN (SELECT value FROM json_each(?))', JSON.stringify(objectKeys))]);
+  }
+
+  async createToken(t: TokenRecord): Promise<void> {
+    await this.#db.batch([
+      sql(
+        'INSERT INTO tokens (id, name, hash, scopes, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        t.id,
+        t.name,
+        t.hash,
+        t.scopes.join(','),
+        t.prefix,
+        t.createdAt,
+        t.expiresAt,
+      ),
+    ]);
+  }
+
+  async getTokenByHash(hash: string): Promise<TokenRecord | null> {
+    const rows = await this.#db.all('SELECT id, name, hash, scopes, prefix, created_at, expires_at FROM tokens WHERE hash = ?', [hash]);
+    return rows[0] ? toToken(rows[0]) : null;
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = await this.#db.all('SELECT id, name, hash, scopes, prefix, created_at, expires_at FROM tokens ORDER BY created_at, id');
+    return rows.map(toToken);
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    const results = await this.#db.batch([sql('DELETE FROM tokens WHERE id = ?', id)]);
+    return results[0]!.changes > 0;
+  }
+
+  async createShare(s: ShareRecord): Promise<void> {
+    await this.#db.batch([
+      sql(
+        'INSERT INTO shares (id, path, disposition, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        s.id,
+        s.path,
+        s.disposition,
+        s.createdBy,
+        s.createdAt,
+        s.expiresAt,
+      ),
+    ]);
+  }
+
+  async getShare(id: string): Promise<ShareRecord | null> {
+    const rows = await this.#db.all('SELECT id, path, disposition, created_by, created_at, expires_at FROM shares WHERE id = ?', [id]);
+    return rows[0] ? toShare(rows[0]) : null;
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.all('SELECT 1 AS ok');
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The SQL driver over node:sqlite, and `openSqliteIndex`, which applies the migrations in
+ * infra/migrations at open, tracked in the table wrangler uses so both tools agree.
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import { SqlFileIndex } from './sql-file-index.ts';
+import type { SqlDriver, SqlResult, SqlStatement, SqlValue } from './sql-driver.ts';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../infra/migrations/', import.meta.url));
+const RETURNS_ROWS = /^\s*(SELECT|WITH)\b/i;
+
+export class SqliteDriver implements SqlDriver {
+  readonly #db: DatabaseSync;
+  // Preparing is a large share of a small statement's cost; the hot paths reuse a handful.
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#db = new DatabaseSync(path);
+    this.#db.exec('PRAGMA busy_timeout = 5000');
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+  }
+
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #execute(statement: SqlStatement): SqlResult {
+    const prepared = this.#prepare(statement.sql);
+    if (RETURNS_ROWS.test(statement.sql)) return { rows: prepared.all(...statement.params) as Record<string, unknown>[], changes: 0 };
+    return { rows: [], changes: Number(prepared.run(...statement.params).changes) };
+  }
+
+  async all<Row = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<Row[]> {
+    return this.#prepare(sql).all(...params) as Row[];
+  }
+
+  async batch(statements: SqlStatement[]): Promise<SqlResult[]> {
+    if (statements.length === 1) return [this.#execute(statements[0]!)];
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const results = statements.map((s) => this.#execute(s));
+      this.#db.exec('COMMIT');
+      return results;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Applies migrations not yet recorded, each in its own transaction (safe if two processes start at once). */
+  migrate(directory = MIGRATIONS_DIR): string[] {
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS d1_migrations (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`);
+    const applied: string[] = [];
+    for (const name of readdirSync(directory).filter((f) => f.endsWith('.sql')).sort()) {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const done = this.#db.prepare('SELECT 1 FROM d1_migrations WHERE name = ?').get(name);
+        if (!done) {
+          this.#db.exec(readFileSync(`${directory}/${name}`, 'utf8'));
+          this.#db.prepare('INSERT INTO d1_migrations (name) VALUES (?)').run(name);
+          applied.push(name);
+        }
+        this.#db.exec('COMMIT');
+      } catch (error) {
+        this.#db.exec('ROLLBACK');
+        throw error;
+      }
+    }
+    return applied;
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.#db.close();
+  }
+}
+
+export type SqliteFileIndex = SqlFileIndex & { close(): void };
+
+/** Opens (creating if needed) and migrates the index at `path` (or ":memory:"). */
+export function openSqliteIndex(path: string): SqliteFileIndex {
+  const driver = new SqliteDriver(path);
+  driver.migrate();
+  const index = new SqlFileIndex(driver) as SqliteFileIndex;
+  index.close = () => driver.close();
+  return index;
+}
