@@ -70,6 +70,7 @@ const EnvSchema = z.object({
   S3_KEY_PREFIX: z.string().regex(/^[^/].*\/$/, 'must end with "/" and not start with it').optional(),
   S3_SSE: z.enum(['AES256', 'aws:kms']).optional(),
   S3_SSE_KMS_KEY_ID: z.string().min(1).optional(),
+  S3_DIALECT: z.enum(['s3', 's3rver']).optional(),
   AWS_REGION: z.string().min(1).optional(),
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
@@ -87,6 +88,7 @@ export interface S3Config {
   forcePathStyle: boolean;
   keyPrefix?: string;
   sse?: { type: 'AES256' | 'aws:kms'; kmsKeyId?: string };
+  dialect?: 's3' | 's3rver';
 }
 
 export interface Config {
@@ -190,6 +192,7 @@ function s3Config(e: ParsedEnv, problems: string[]): S3Config | null {
     // Custom endpoints (MinIO, Ceph, R2) want path-style; AWS itself prefers virtual-hosted.
     forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
     ...(e.S3_KEY_PREFIX ? { keyPrefix: e.S3_KEY_PREFIX } : {}),
+    ...(e.S3_DIALECT ? { dialect: e.S3_DIALECT } : {}),
     ...(e.S3_SSE ? { sse: { type: e.S3_SSE, ...(e.S3_SSE_KMS_KEY_ID ? { kmsKeyId: e.S3_SSE_KMS_KEY_ID } : {}) } } : {}),
   };
 }

@@ -66,6 +66,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         accessKeyId: embedded.accessKeyId,
         secretAccessKey: embedded.secretAccessKey,
         forcePathStyle: true,
+        dialect: 's3rver',
       };
     }
     const store = new S3ObjectStore(s3);

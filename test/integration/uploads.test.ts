@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCleanup } from '../../src/core/cleanup.ts';
-import { Api, downloadBytes, encodePath, randomBytes, sha256Hex, uploadBytes } from '../support/api.ts';
+import { Api, downloadBytes, encodePath, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -22,7 +22,7 @@ describe('single-request uploads', () => {
     const done = await uploadBytes(api, 'single/data.bin', bytes, { sha256 });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ path: 'single/data.bin', size: bytes.length, sha256, contentType: 'application/octet-stream' });
-    expect(await downloadBytes(api, 'single/data.bin')).toEqual(bytes);
+    expect(await sameBytes(await downloadBytes(api, 'single/data.bin'), bytes)).toBe('same');
 
     const stat = await api.get(`/v1/files/${encodePath('single/data.bin')}`);
     expect(stat.status).toBe(200);
@@ -125,6 +125,7 @@ describe('multipart uploads', () => {
     const put = async (n: number) => {
       const slice = bytes.subarray((n - 1) * partSize, Math.min(n * partSize, bytes.length));
       const response = await fetch(parts[n - 1].url, { method: 'PUT', headers: parts[n - 1].headers, body: slice });
+      await response.arrayBuffer();
       expect(response.ok).toBe(true);
       return response.headers.get('etag')!;
     };
@@ -158,7 +159,7 @@ describe('multipart uploads', () => {
       ],
     });
     expect(done.status).toBe(200);
-    expect(await downloadBytes(api, 'big/resume.bin')).toEqual(bytes);
+    expect(await sameBytes(await downloadBytes(api, 'big/resume.bin'), bytes)).toBe('same');
     expect((await api.get(`/v1/uploads/${id}`)).body.state).toBe('completed');
   });
 

@@ -60,11 +60,11 @@ export class Api {
 /** Percent-encodes each segment of a file path for use after a route prefix. */
 export const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
-export const sha256Hex = async (bytes: Uint8Array) =>
+export const sha256Hex = async (bytes: Uint8Array<ArrayBuffer>) =>
   Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
 
 /** Deterministic pseudo-random bytes, so a failing comparison is reproducible. */
-export function randomBytes(size: number, seed = 1): Uint8Array {
+export function randomBytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   let x = seed * 2654435761 || 1;
   for (let i = 0; i < size; i += 4) {
@@ -91,7 +91,7 @@ export interface Uploaded {
 export async function uploadBytes(
   api: Api,
   path: string,
-  bytes: Uint8Array,
+  bytes: Uint8Array<ArrayBuffer>,
   extra: Record<string, unknown> = {},
 ): Promise<Uploaded> {
   const created = await api.post('/v1/uploads', { path, size: bytes.length, ...extra });
@@ -122,10 +122,21 @@ export async function uploadBytes(
 }
 
 /** Follows /v1/content's redirect and returns the bytes. */
-export async function downloadBytes(api: Api, path: string, query = ''): Promise<Uint8Array> {
+export async function downloadBytes(api: Api, path: string, query = ''): Promise<Uint8Array<ArrayBuffer>> {
   const redirect = await api.get(`/v1/content/${encodePath(path)}${query}`);
   if (redirect.status !== 302) throw new Error(`expected 302, got ${redirect.status}: ${JSON.stringify(redirect.body)}`);
   const response = await fetch(redirect.headers.get('location')!);
   if (!response.ok) throw new Error(`GET failed: ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Byte-for-byte equality that stays fast for big buffers (a deep `toEqual` over megabytes
+ * blocks the event loop for seconds), reporting lengths and digests when they differ.
+ */
+export async function sameBytes(actual: Uint8Array<ArrayBuffer>, expected: Uint8Array<ArrayBuffer>): Promise<string> {
+  if (Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))) {
+    return 'same';
+  }
+  return `differ: ${actual.length} bytes sha256 ${await sha256Hex(actual)} vs ${expected.length} bytes sha256 ${await sha256Hex(expected)}`;
 }

@@ -34,6 +34,7 @@ export async function startTestServer(options: { env?: Env } = {}): Promise<Test
         S3_ACCESS_KEY_ID: s3.accessKeyId,
         S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
         S3_FORCE_PATH_STYLE: 'true',
+        S3_DIALECT: s3.kind === 'ceph' ? 's3' : 's3rver',
         ...options.env,
       },
     });

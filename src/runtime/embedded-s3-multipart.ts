@@ -1,0 +1,74 @@
+/**
+ * s3rver stores multipart parts but answers ListParts and AbortMultipartUpload with 405, and
+ * dfs needs both (resume state, verification before assembly, cleanup). This adds them on
+ * s3rver's own storage layout, behind s3rver's own SigV4 check, just before its router.
+ */
+import { createRequire } from 'node:module';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const authentication = require('@20minutes/s3rver/lib/middleware/authentication') as () => KoaMiddleware;
+const S3Error = require('@20minutes/s3rver/lib/models/error') as new (code: string, message: string, detail?: object) => Error;
+
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  params: Record<string, string | undefined>;
+  state: Record<string, unknown>;
+  status: number;
+  body: unknown;
+}
+type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+
+interface S3rverInternals {
+  middleware: KoaMiddleware[];
+  store: { getResourcePath(bucket: string, key: string | undefined, resource: string): string };
+}
+
+export function addMultipartListAndAbort(server: unknown): void {
+  const s3rver = server as S3rverInternals;
+  const authenticate = authentication();
+
+  const handler: KoaMiddleware = async (ctx, next) => {
+    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    if (!match || !('uploadId' in ctx.query) || (ctx.method !== 'GET' && ctx.method !== 'DELETE')) return next();
+    ctx.params = { bucket: match[1], key: decodeURIComponent(match[2]!) };
+    await authenticate(ctx, async () => {
+      // An unsigned request passes s3rver's check as anonymous; these calls need a signature.
+      if (!ctx.state.account) throw new S3Error('AccessDenied', 'Access Denied');
+      const uploadId = ctx.query.uploadId!;
+      if (!/^[0-9a-f]+$/.test(uploadId)) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+      const directory = join(s3rver.store.getResourcePath(ctx.params.bucket!, undefined, 'uploads'), uploadId);
+      const entries = await readdir(directory).catch(() => null);
+      if (entries === null) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+      if (ctx.method === 'DELETE') {
+        await rm(directory, { recursive: true, force: true });
+        ctx.status = 204;
+        return;
+      }
+      const numbers = entries.filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+      const parts = await Promise.all(
+        numbers.map(async (n) => {
+          const [info, md5] = await Promise.all([stat(join(directory, String(n))), readFile(join(directory, `${n}.md5`), 'utf8')]);
+          return { PartNumber: n, LastModified: info.mtime.toISOString(), ETag: `"${md5.trim()}"`, Size: info.size };
+        }),
+      );
+      ctx.body = {
+        ListPartsResult: {
+          '@': { '@_xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/' },
+          Bucket: ctx.params.bucket,
+          Key: ctx.params.key,
+          UploadId: uploadId,
+          MaxParts: 10000,
+          IsTruncated: false,
+          Part: parts,
+        },
+      };
+    });
+  };
+
+  // Before the router (the last middleware), after s3rver's logging, XML and error handling.
+  s3rver.middleware.splice(s3rver.middleware.length - 1, 0, handler);
+}

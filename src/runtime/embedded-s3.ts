@@ -1,0 +1,50 @@
+/**
+ * The embedded default's object store: @20minutes/s3rver in this process, storing under a
+ * local directory. It speaks the S3 protocol and enforces SigV4 presigned URLs, so the API
+ * works exactly as it does against a real store.
+ */
+import S3rver from '@20minutes/s3rver';
+import type { AddressInfo } from 'node:net';
+import { corsXml } from '../store/bucket-policy.ts';
+import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
+
+export interface EmbeddedS3Options {
+  directory: string;
+  host: string;
+  port: number;
+  bucket: string;
+  corsOrigins: string[];
+}
+
+export interface EmbeddedS3 {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  bucket: string;
+  close(): Promise<void>;
+}
+
+/** s3rver's one built-in account. */
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
+  const server = new S3rver({
+    address: options.host,
+    port: options.port,
+    directory: options.directory,
+    silent: true,
+    vhostBuckets: false,
+    configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }],
+  });
+  addMultipartListAndAbort(server);
+  const address = (await server.run()) as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    endpoint: `http://${host}:${address.port}`,
+    region: 'us-east-1',
+    ...CREDENTIALS,
+    bucket: options.bucket,
+    close: () => server.close(),
+  };
+}
