@@ -37,7 +37,11 @@ export function createApp(deps: AppDeps): DfsApp {
   }
   app.use(
     '/v1/*',
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorBody(mapError(tooLarge('request body is larger than 1 MiB'))), 413) }),
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      // The rest of the body is never read, so the connection cannot carry another request.
+      onError: (c) => c.json(errorBody(mapError(tooLarge('request body is larger than 1 MiB'))), 413, { Connection: 'close' }),
+    }),
   );
   app.use('/v1/*', async (c, next) => {
     c.set('principal', await deps.auth.authenticate(c.req.header('Authorization'), deps.ctx.clock()));

@@ -6,7 +6,7 @@ import { ErrorSchema } from '../schemas.ts';
  * File paths contain slashes, so routes capture the rest of the URL with Hono's `{.+}`
  * pattern; `openApiPath` turns it back into a plain template for the document.
  */
-export const REST_OF_PATH = '{path{.+}}';
+export const REST_OF_PATH = '{path{[^]+}}';
 export const openApiPath = (path: string) => path.replace(REST_OF_PATH, '{path}');
 
 export const json = <T>(schema: T, description: string) => ({
