@@ -6,6 +6,7 @@ export const MAX_SEGMENT_BYTES = 255;
 
 const encoder = new TextEncoder();
 // C0 controls, DEL and C1 controls.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 
 const byteLength = (s: string) => encoder.encode(s).length;

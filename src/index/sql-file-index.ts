@@ -4,7 +4,7 @@
  * whose condition fails aborts the batch, and its constraint name becomes the DfsError. That
  * makes each commit a compare-and-swap in SQL: no locks, safe with many API instances.
  */
-import { conflict, notFound, preconditionFailed, DfsError } from '../core/errors.ts';
+import { conflict, notFound, preconditionFailed, type DfsError } from '../core/errors.ts';
 import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange } from '../core/file-index.ts';
 import type { FileRecord, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
 import { ancestorsOf, prefixEnd } from '../core/paths.ts';

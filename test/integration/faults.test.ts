@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, downloadBytes, encodePath, randomBytes, sameBytes, uploadBytes } from '../support/api.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { startS3Target, type S3Target } from '../support/s3-target.ts';
 import { startServer } from '../../src/runtime/node.ts';
