@@ -132,13 +132,13 @@ export class S3ObjectStore implements ObjectStore {
     };
     if (input.contentMd5) headers['Content-MD5'] = input.contentMd5;
     if (input.sha256) headers['x-amz-checksum-sha256'] = hexToBase64(input.sha256);
-    return this.#presign('PUT', key, headers, {}, input.expiresInSeconds);
+    return this.#presign('PUT', key, headers, { 'x-id': 'PutObject' }, input.expiresInSeconds);
   }
 
   presignPart(key: string, multipartId: string, partNumber: number, input: PresignPartInput): Promise<PresignedRequest> {
     const headers: Record<string, string> = { 'Content-Length': String(input.contentLength) };
     if (input.contentMd5) headers['Content-MD5'] = input.contentMd5;
-    return this.#presign('PUT', key, headers, { partNumber: String(partNumber), uploadId: multipartId }, input.expiresInSeconds);
+    return this.#presign('PUT', key, headers, { partNumber: String(partNumber), uploadId: multipartId, 'x-id': 'UploadPart' }, input.expiresInSeconds);
   }
 
   presignGet(key: string, input: PresignGetInput): Promise<PresignedRequest> {
@@ -146,7 +146,11 @@ export class S3ObjectStore implements ObjectStore {
       'GET',
       key,
       {},
-      { 'response-content-disposition': contentDisposition(input.disposition, input.filename), 'response-content-type': input.contentType },
+      {
+        'response-content-disposition': contentDisposition(input.disposition, input.filename),
+        'response-content-type': input.contentType,
+        'x-id': 'GetObject',
+      },
       input.expiresInSeconds,
     );
   }

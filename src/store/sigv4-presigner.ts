@@ -107,11 +107,10 @@ export class SigV4Presigner {
     ];
     if (this.#credentials.sessionToken) query.push(['X-Amz-Security-Token', this.#credentials.sessionToken]);
     for (const [name, value] of Object.entries(request.query ?? {})) query.push([name, value]);
-    const canonicalQuery = query
+    const encoded = query
       .map(([k, v]) => [this.#encode(k), this.#encode(v)] as const)
-      .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
-      .map(([k, v]) => `${k}=${v}`)
-      .join('&');
+      .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+    const canonicalQuery = encoded.map(([k, v]) => `${k}=${v}`).join('&');
 
     const canonicalRequest = [
       request.method,
@@ -123,6 +122,8 @@ export class SigV4Presigner {
     ].join('\n');
     const stringToSign = ['AWS4-HMAC-SHA256', date, scope, hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))].join('\n');
     const signature = hex(await hmac(await this.#signingKey(day), stringToSign));
-    return `${url.origin}${url.pathname}?${canonicalQuery}&X-Amz-Signature=${signature}`;
+    // The signature joins the sorted parameters, as the AWS SDK lays its URLs out.
+    const withSignature = [...encoded, ['X-Amz-Signature', signature] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `${url.origin}${url.pathname}?${withSignature.map(([k, v]) => `${k}=${v}`).join('&')}`;
   }
 }
