@@ -13,6 +13,7 @@ import type { DfsContext } from '../core/context.ts';
 import { createApp } from '../http/app.ts';
 import type { DfsApp } from '../http/env.ts';
 import { openSqliteIndex } from '../index/sqlite-driver.ts';
+import { nodeSigningCrypto } from '../store/node-signing-crypto.ts';
 import { S3ObjectStore } from '../store/s3-object-store.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
@@ -69,7 +70,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         dialect: 's3rver',
       };
     }
-    const store = new S3ObjectStore(s3);
+    const store = new S3ObjectStore({ ...s3, signingCrypto: nodeSigningCrypto });
 
     // Listen first: with port 0 only the bound socket knows the URL that share links need.
     let handle: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });

@@ -24,7 +24,7 @@ import type {
   PresignPutInput,
   StoredPart,
 } from '../core/object-store.ts';
-import { encodeKeyPath, encodeRfc3986, SigV4Presigner } from './sigv4-presigner.ts';
+import { encodeKeyPath, encodeRfc3986, SigV4Presigner, type SigningCrypto } from './sigv4-presigner.ts';
 
 export interface S3StoreConfig {
   /** For MinIO, Ceph, R2…; unset for AWS S3. */
@@ -45,6 +45,8 @@ export interface S3StoreConfig {
    * DeleteObjects); `s3` (default) for every real store.
    */
   dialect?: 's3' | 's3rver';
+  /** Primitives for presigning; WebCrypto when unset (Workers), node:crypto on Node. */
+  signingCrypto?: SigningCrypto;
 }
 
 const DELETE_BATCH = 1000;
@@ -89,6 +91,7 @@ export class S3ObjectStore implements ObjectStore {
     });
     this.#presigner = new SigV4Presigner(config, config.region, {
       queryEncoding: config.dialect === 's3rver' ? 'uri-component' : 'rfc3986',
+      crypto: config.signingCrypto,
     });
     this.#publicBase = this.#baseUrl(config.publicEndpoint ?? config.endpoint);
   }

@@ -40,13 +40,35 @@ const hex = (buffer: ArrayBuffer) => {
   return out;
 };
 
-async function hmacKey(secret: BufferSource): Promise<CryptoKey> {
+/**
+ * The two primitives SigV4 needs. WebCrypto works everywhere but costs tens of microseconds
+ * per call on Node (each call is an async job); Node's runtime passes a synchronous
+ * node:crypto implementation instead (see node-signing-crypto.ts).
+ */
+export interface SigningCrypto {
+  /** Derives the day's signing key; the result is only ever passed back to `signHex`. */
+  deriveKey(secretAccessKey: string, scope: string[]): Promise<unknown>;
+  signHex(key: unknown, data: string): string | Promise<string>;
+  sha256Hex(data: string): string | Promise<string>;
+}
+
+async function importHmacKey(secret: BufferSource): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 }
 
-async function hmac(key: CryptoKey, data: string): Promise<ArrayBuffer> {
-  return crypto.subtle.sign('HMAC', key, encoder.encode(data));
-}
+export const webSigningCrypto: SigningCrypto = {
+  async deriveKey(secretAccessKey, scope) {
+    let key: ArrayBuffer = encoder.encode(`AWS4${secretAccessKey}`).buffer as ArrayBuffer;
+    for (const part of scope) key = await crypto.subtle.sign('HMAC', await importHmacKey(key), encoder.encode(part));
+    return importHmacKey(key);
+  },
+  async signHex(key, data) {
+    return hex(await crypto.subtle.sign('HMAC', key as CryptoKey, encoder.encode(data)));
+  },
+  async sha256Hex(data) {
+    return hex(await crypto.subtle.digest('SHA-256', encoder.encode(data)));
+  },
+};
 
 /** YYYYMMDD'T'HHMMSS'Z' */
 export const amzDate = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -63,25 +85,27 @@ export class SigV4Presigner {
   readonly #region: string;
   readonly #service: string;
   readonly #encode: (value: string) => string;
+  readonly #crypto: SigningCrypto;
   #cachedDay = '';
-  #cachedKey: Promise<CryptoKey> | null = null;
+  #cachedKey: Promise<unknown> | null = null;
 
-  constructor(credentials: SignerCredentials, region: string, options: { service?: string; queryEncoding?: QueryEncoding } = {}) {
+  constructor(
+    credentials: SignerCredentials,
+    region: string,
+    options: { service?: string; queryEncoding?: QueryEncoding; crypto?: SigningCrypto } = {},
+  ) {
     this.#credentials = credentials;
     this.#region = region;
     this.#service = options.service ?? 's3';
     this.#encode = options.queryEncoding === 'uri-component' ? encodeURIComponent : encodeRfc3986;
+    this.#crypto = options.crypto ?? webSigningCrypto;
   }
 
   /** The signing key changes once a day; derive it once. */
-  #signingKey(day: string): Promise<CryptoKey> {
+  #signingKey(day: string): Promise<unknown> {
     if (day !== this.#cachedDay || this.#cachedKey === null) {
       this.#cachedDay = day;
-      this.#cachedKey = (async () => {
-        let key = await hmac(await hmacKey(encoder.encode(`AWS4${this.#credentials.secretAccessKey}`)), day);
-        for (const part of [this.#region, this.#service, 'aws4_request']) key = await hmac(await hmacKey(key), part);
-        return hmacKey(key);
-      })();
+      this.#cachedKey = this.#crypto.deriveKey(this.#credentials.secretAccessKey, [day, this.#region, this.#service, 'aws4_request']);
     }
     return this.#cachedKey;
   }
@@ -120,8 +144,8 @@ export class SigV4Presigner {
       signedHeaders,
       'UNSIGNED-PAYLOAD',
     ].join('\n');
-    const stringToSign = ['AWS4-HMAC-SHA256', date, scope, hex(await crypto.subtle.digest('SHA-256', encoder.encode(canonicalRequest)))].join('\n');
-    const signature = hex(await hmac(await this.#signingKey(day), stringToSign));
+    const stringToSign = ['AWS4-HMAC-SHA256', date, scope, await this.#crypto.sha256Hex(canonicalRequest)].join('\n');
+    const signature = await this.#crypto.signHex(await this.#signingKey(day), stringToSign);
     // The signature joins the sorted parameters, as the AWS SDK lays its URLs out.
     const withSignature = [...encoded, ['X-Amz-Signature', signature] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `${url.origin}${url.pathname}?${withSignature.map(([k, v]) => `${k}=${v}`).join('&')}`;

@@ -5,7 +5,8 @@
 import { GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
-import { encodeKeyPath, SigV4Presigner } from '../../src/store/sigv4-presigner.ts';
+import { nodeSigningCrypto } from '../../src/store/node-signing-crypto.ts';
+import { encodeKeyPath, SigV4Presigner, webSigningCrypto } from '../../src/store/sigv4-presigner.ts';
 import { contentDisposition } from '../../src/store/s3-object-store.ts';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -24,7 +25,10 @@ function sdk(endpoint: string | undefined, forcePathStyle: boolean, region = 'us
 
 const KEYS = ['o/abc', 'dir/with space/ünïcödé.txt', "weird!'()*~key+=&?#%.bin", 'a/b/c/😀'];
 
-describe('SigV4Presigner matches @aws-sdk/s3-request-presigner', () => {
+describe.each([
+  ['WebCrypto', webSigningCrypto],
+  ['node:crypto', nodeSigningCrypto],
+])('SigV4Presigner on %s matches @aws-sdk/s3-request-presigner', (_name, signingCrypto) => {
   it.each(KEYS)('PUT with signed Content-Type, Content-Length, Content-MD5 and SHA-256: %s', async (key) => {
     const client = sdk('http://127.0.0.1:7480', true);
     const md5 = '1B2M2Y8AsgTpgAmY7PhCfg==';
@@ -39,7 +43,7 @@ describe('SigV4Presigner matches @aws-sdk/s3-request-presigner', () => {
         unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-server-side-encryption']),
       },
     );
-    const own = await new SigV4Presigner(credentials, 'us-east-1').presign({
+    const own = await new SigV4Presigner(credentials, 'us-east-1', { crypto: signingCrypto }).presign({
       method: 'PUT',
       url: `http://127.0.0.1:7480/dfs/${encodeKeyPath(key)}`,
       headers: {
@@ -63,7 +67,7 @@ describe('SigV4Presigner matches @aws-sdk/s3-request-presigner', () => {
       new UploadPartCommand({ Bucket: 'dfs', Key: 'o/part', UploadId: 'abc~def/123+==', PartNumber: 17, ContentLength: 5242880 }),
       { expiresIn: 3600, signingDate: date, signableHeaders: new Set(['content-length']) },
     );
-    const own = await new SigV4Presigner(credentials, 'eu-west-1').presign({
+    const own = await new SigV4Presigner(credentials, 'eu-west-1', { crypto: signingCrypto }).presign({
       method: 'PUT',
       url: 'https://minio.example.com:9000/dfs/o/part',
       headers: { 'Content-Length': '5242880' },
@@ -82,7 +86,7 @@ describe('SigV4Presigner matches @aws-sdk/s3-request-presigner', () => {
       new GetObjectCommand({ Bucket: 'my-bucket', Key: 'o/x', ResponseContentDisposition: disposition, ResponseContentType: 'application/pdf' }),
       { expiresIn: 60, signingDate: date },
     );
-    const own = await new SigV4Presigner({ ...credentials, sessionToken: 'SESSION/TOKEN+abc=' }, 'eu-central-1').presign({
+    const own = await new SigV4Presigner({ ...credentials, sessionToken: 'SESSION/TOKEN+abc=' }, 'eu-central-1', { crypto: signingCrypto }).presign({
       method: 'GET',
       url: 'https://my-bucket.s3.eu-central-1.amazonaws.com/o/x',
       query: { 'response-content-disposition': disposition, 'response-content-type': 'application/pdf', 'x-id': 'GetObject' },
@@ -93,7 +97,7 @@ describe('SigV4Presigner matches @aws-sdk/s3-request-presigner', () => {
   });
 
   it('reuses the day key but signs each request anew', async () => {
-    const signer = new SigV4Presigner(credentials, 'us-east-1');
+    const signer = new SigV4Presigner(credentials, 'us-east-1', { crypto: signingCrypto });
     const a = await signer.presign({ method: 'GET', url: 'http://h/b/k1', expiresInSeconds: 60, date });
     const b = await signer.presign({ method: 'GET', url: 'http://h/b/k2', expiresInSeconds: 60, date });
     const nextDay = await signer.presign({ method: 'GET', url: 'http://h/b/k1', expiresInSeconds: 60, date: new Date('2026-11-25T10:11:12Z') });
