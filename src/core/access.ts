@@ -26,11 +26,23 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * comparison time does not depend on the secret) and the tokens stored in the index.
  */
 export function createAuthenticator(index: FileIndex, adminTokenHash: string | null): Authenticator {
+  // Hashing is the costliest step of a small request; a secret's hash never changes, so
+  // remember the last few (the index is still asked every time, so revocation is immediate).
+  const hashes = new Map<string, string>();
+  const hashOf = async (secret: string) => {
+    let hash = hashes.get(secret);
+    if (hash === undefined) {
+      hash = await sha256Hex(secret);
+      if (hashes.size >= 1000) hashes.clear();
+      hashes.set(secret, hash);
+    }
+    return hash;
+  };
   return {
     async authenticate(authorization, now) {
       const match = authorization ? BEARER.exec(authorization) : null;
       if (!match) throw unauthorized('missing or malformed Authorization: Bearer <token> header');
-      const hash = await sha256Hex(match[1]!);
+      const hash = await hashOf(match[1]!);
       if (adminTokenHash !== null && hash === adminTokenHash) {
         return { tokenId: null, name: 'admin (DFS_ADMIN_TOKEN)', scopes: ['admin'], prefix: null, expiresAt: null };
       }

@@ -16,6 +16,7 @@ export class SqliteDriver implements SqlDriver {
   readonly #db: DatabaseSync;
   // Preparing is a large share of a small statement's cost; the hot paths reuse a handful.
   readonly #statements = new Map<string, StatementSync>();
+  #queued: { statement: SqlStatement; resolve: (result: SqlResult[]) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -45,7 +46,14 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async batch(statements: SqlStatement[]): Promise<SqlResult[]> {
-    if (statements.length === 1) return [this.#execute(statements[0]!)];
+    if (statements.length === 1) {
+      const statement = statements[0]!;
+      if (RETURNS_ROWS.test(statement.sql)) return [this.#execute(statement)];
+      return new Promise((resolve, reject) => {
+        if (this.#queued.length === 0) setImmediate(() => this.#commitQueued());
+        this.#queued.push({ statement, resolve, reject });
+      });
+    }
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const results = statements.map((s) => this.#execute(s));
@@ -55,6 +63,52 @@ export class SqliteDriver implements SqlDriver {
       this.#db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /**
+   * Group commit: single-statement writes issued during one turn of the event loop share one
+   * transaction (a commit costs far more than an insert). Each runs in its own savepoint, so
+   * one failing statement fails alone.
+   */
+  #commitQueued(): void {
+    const queued = this.#queued;
+    this.#queued = [];
+    if (queued.length === 1) {
+      const [only] = queued;
+      try {
+        only!.resolve([this.#execute(only!.statement)]);
+      } catch (error) {
+        only!.reject(error);
+      }
+      return;
+    }
+    const settled: (() => void)[] = [];
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const item of queued) item.reject(error);
+      return;
+    }
+    for (const item of queued) {
+      this.#db.exec('SAVEPOINT queued');
+      try {
+        const result = this.#execute(item.statement);
+        this.#db.exec('RELEASE queued');
+        settled.push(() => item.resolve([result]));
+      } catch (error) {
+        this.#db.exec('ROLLBACK TO queued');
+        this.#db.exec('RELEASE queued');
+        settled.push(() => item.reject(error));
+      }
+    }
+    try {
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      for (const item of queued) item.reject(error);
+      return;
+    }
+    for (const settle of settled) settle();
   }
 
   /** Applies migrations not yet recorded, each in its own transaction (safe if two processes start at once). */
