@@ -89,7 +89,7 @@ function decodeCursor(cursor: string): Position {
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
     const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
     const kind = text[0];
     if (kind !== 'i' && kind !== 'x') throw new Error('unknown kind');
     return { key: text.slice(1), inclusive: kind === 'i' };

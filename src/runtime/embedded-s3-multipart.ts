@@ -57,7 +57,7 @@ export function addMultipartListAndAbort(server: unknown): void {
       );
       ctx.body = {
         ListPartsResult: {
-          '@': { '@_xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/' },
+          '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
           Bucket: ctx.params.bucket,
           Key: ctx.params.key,
           UploadId: uploadId,

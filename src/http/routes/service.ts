@@ -17,7 +17,7 @@ async function check(probe: () => Promise<void>): Promise<string> {
   } catch (error) {
     return error instanceof Error ? error.message : 'failed';
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
