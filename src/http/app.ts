@@ -47,6 +47,16 @@ export function createApp(deps: AppDeps): DfsApp {
     c.set('principal', await deps.auth.authenticate(c.req.header('Authorization'), deps.ctx.clock()));
     await next();
   });
+  // A POST without a body (`curl -X POST …/complete`) means an empty object, not bad JSON.
+  app.use('/v1/*', async (c, next) => {
+    const length = c.req.header('Content-Length');
+    if (c.req.method === 'POST' && (length === '0' || (length === undefined && c.req.header('Transfer-Encoding') === undefined))) {
+      const headers = new Headers(c.req.raw.headers);
+      headers.set('Content-Type', 'application/json');
+      c.req.raw = new Request(c.req.raw.url, { method: 'POST', headers, body: '{}' });
+    }
+    await next();
+  });
 
   registerServiceRoutes(app, deps);
   registerFileRoutes(app, deps);

@@ -171,3 +171,15 @@ describe('errors never leak internals', () => {
     expect(response.body.error.code).toBe('not_found');
   });
 });
+
+describe('bodies that are absent', () => {
+  it('treats a POST without a body as an empty object', async () => {
+    const created = await api.post('/v1/uploads', { path: 'h/nobody.txt', size: 0 });
+    await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: new Uint8Array(0) });
+    const complete = await api.request('POST', `/v1/uploads/${created.body.id}/complete`);
+    expect(complete.status).toBe(200);
+    const missing = await api.request('POST', '/v1/uploads', { headers: { 'content-type': 'application/json' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toMatch(/path/);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * `npm run dev:worker`: the Worker on this machine, fully local. Starts the embedded S3 server
+ * (the same one `npm start` uses), applies the D1 migrations to wrangler's local database,
+ * then runs `wrangler dev` pointed at both. No Cloudflare account, no network.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { startEmbeddedS3 } from '../src/runtime/embedded-s3.ts';
+
+const port = process.env.DFS_PORT ?? '8787';
+const dataDir = process.env.DFS_DATA_DIR ?? '.dfs';
+mkdirSync(dataDir, { recursive: true });
+
+const tokenFile = `${dataDir}/worker-admin-token`;
+let adminToken: string;
+try {
+  adminToken = readFileSync(tokenFile, 'utf8').trim();
+} catch {
+  adminToken = `dfs_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o600 });
+}
+
+const s3 = await startEmbeddedS3({
+  directory: `${dataDir}/worker-objects`,
+  host: '127.0.0.1',
+  port: Number(process.env.DFS_EMBEDDED_S3_PORT ?? 8789),
+  bucket: 'dfs',
+  corsOrigins: ['*'],
+});
+
+const wrangler = process.platform === 'win32' ? 'wrangler.cmd' : 'wrangler';
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+if (migrate.status !== 0) {
+  await s3.close();
+  process.exit(migrate.status ?? 1);
+}
+
+const vars: Record<string, string> = {
+  DFS_ADMIN_TOKEN: adminToken,
+  DFS_PUBLIC_URL: `http://127.0.0.1:${port}`,
+  S3_ENDPOINT: s3.endpoint,
+  S3_REGION: s3.region,
+  S3_BUCKET: s3.bucket,
+  S3_ACCESS_KEY_ID: s3.accessKeyId,
+  S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  S3_FORCE_PATH_STYLE: 'true',
+  S3_DIALECT: 's3rver',
+};
+const dev = spawn(
+  wrangler,
+  ['dev', '--local', '--ip', '127.0.0.1', '--port', port, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
+  { stdio: ['inherit', 'inherit', 'inherit'] },
+);
+process.stderr.write(`dfs Worker (wrangler dev) on http://127.0.0.1:${port}, store ${s3.endpoint}\n  admin token (kept in ${tokenFile}): ${adminToken}\n`);
+
+const stop = () => dev.kill('SIGTERM');
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+dev.once('exit', async (code) => {
+  await s3.close();
+  process.exit(code ?? 0);
+});
