@@ -77,6 +77,9 @@ const EnvSchema = z.object({
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
 });
 
+/** Every variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export interface S3Config {
   endpoint?: string;
   publicEndpoint?: string;

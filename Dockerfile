@@ -1,0 +1,12 @@
+# The dfs API on Node, as `npm start` runs it. With S3_* set (see README) it uses that store.
+FROM node:24-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY src ./src
+COPY infra ./infra
+ENV DFS_HOST=0.0.0.0 DFS_PORT=8787 DFS_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8787
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8787/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "src/runtime/node.ts"]
