@@ -195,13 +195,16 @@ export async function completeUpload(
   ctx: DfsContext,
   principal: Principal,
   id: string,
-  input: { parts?: { partNumber: number; etag: string }[] },
+  input: { parts?: { partNumber: number; etag: string }[]; sha256?: string },
 ): Promise<FileRecord> {
   const now = ctx.clock();
   const upload = await loadUpload(ctx, principal, id, 'write');
   if (upload.state === 'completed') return committedFile(ctx, upload);
   if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
   if (upload.expiresAt <= now.toISOString()) throw notFound(`upload "${id}" expired`);
+  if (input.sha256 !== undefined && upload.sha256 !== null && input.sha256 !== upload.sha256) {
+    throw uploadIncomplete(`sha256 ${input.sha256} differs from the ${upload.sha256} declared at create`);
+  }
 
   if (upload.multipartId === null) await verifySingleObject(ctx, upload);
   else await assembleMultipart(ctx, upload, input.parts);
@@ -213,7 +216,8 @@ export async function completeUpload(
     objectKey: upload.objectKey,
     size: upload.size,
     contentType: upload.contentType,
-    sha256: upload.sha256,
+    // A client hashing while it uploads can only name the digest at the end.
+    sha256: upload.sha256 ?? input.sha256 ?? null,
     createdAt: committedAt.toISOString(),
     supersededAt: null,
   };

@@ -173,6 +173,7 @@ export const CompleteBody = z
       .array(z.object({ partNumber: z.number().int().min(1).max(10000), etag: z.string().min(1).max(200) }).strict())
       .max(10000)
       .optional(),
+    sha256: Sha256Hex.optional().openapi({ description: 'digest of the whole file, when create did not declare one' }),
   })
   .strict()
   .openapi('CompleteRequest');
