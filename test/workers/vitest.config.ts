@@ -16,7 +16,7 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('../../infra/migrations', import.meta.url))),
           DFS_ADMIN_TOKEN: ADMIN_TOKEN,
           DFS_LOG: 'off',
-          DFS_UPLOAD_EXPIRES: '2',
+          DFS_UPLOAD_EXPIRES: '8',
           DFS_CLEANUP_GRACE: '0',
           DFS_URL_EXPIRES: '600',
           S3_ENDPOINT: inject('s3Endpoint'),

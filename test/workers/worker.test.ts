@@ -129,8 +129,9 @@ describe('dfs on Workers', () => {
     const objectUrl = `${env.S3_ENDPOINT}/dfs-workers/${key}`;
     expect((await fetch(objectUrl, { method: 'HEAD' })).status).not.toBe(404);
 
-    // DFS_UPLOAD_EXPIRES is 2 s and the grace 0 in this project's bindings.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // DFS_UPLOAD_EXPIRES is 8 s and the grace 0 in this project's bindings (long enough for the
+    // other tests' part URLs, which never outlive their upload).
+    await new Promise((resolve) => setTimeout(resolve, 8500));
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }), env as never, ctx);
     await waitOnExecutionContext(ctx);
