@@ -48,7 +48,8 @@ export function addMultipartListAndAbort(server: unknown): void {
         ctx.status = 204;
         return;
       }
-      const numbers = entries.filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+      // s3rver writes a part's digest file after its bytes: a part without one is still arriving.
+      const numbers = entries.filter((name) => /^\d+$/.test(name) && entries.includes(`${name}.md5`)).map(Number).sort((a, b) => a - b);
       const parts = await Promise.all(
         numbers.map(async (n) => {
           const [info, md5] = await Promise.all([stat(join(directory, String(n))), readFile(join(directory, `${n}.md5`), 'utf8')]);

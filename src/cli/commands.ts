@@ -1,0 +1,249 @@
+/** Every `dfs` command, on commander; the interactive menu calls the same actions. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DfsClient } from '../client/api-client.ts';
+import type { FileEntry, Scope } from '../client/api-types.ts';
+import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
+import { loadProfile, saveProfile } from './profiles.ts';
+import { getFiles, putFiles, type TransferOptions } from './transfer.ts';
+
+interface GlobalOptions {
+  profile?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number above 0');
+  return n;
+};
+
+/** "7d", "12h", "30m", "90s" or plain seconds. */
+export const duration = (value: string) => {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('use seconds or a number with s, m, h or d (e.g. 7d)');
+  return Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+};
+
+export function buildProgram(): Command {
+  const program = new Command('dfs')
+    .description('dfs: files on your own bucket, from the terminal')
+    .option('-p, --profile <name>', 'use a saved profile (see dfs login)')
+    .option('--json', 'machine-readable output')
+    .option('-q, --quiet', 'print nothing but errors')
+    .showHelpAfterError('(run with --help for usage)')
+    // Before any subcommand exists, so they inherit it: usage errors reach main() as exit 2.
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  dfs login --endpoint http://127.0.0.1:8787 --token dfs_...
+  dfs put report.pdf docs/            upload into the folder docs/
+  dfs put -r photos backups/          upload a folder tree
+  dfs ls -l docs/                     list a folder
+  dfs get -r backups/photos ./restore download a folder
+  dfs share docs/report.pdf --expires 7d
+
+Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
+    );
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const out = (): Output => ({ json: globals().json === true, quiet: globals().quiet === true });
+  const client = async () => new DfsClient(await loadProfile(globals().profile));
+  const transfer = (o: { recursive?: boolean; jobs: number; parts: number; partSize?: number }): TransferOptions => ({
+    recursive: o.recursive === true,
+    jobs: o.jobs,
+    parts: o.parts,
+    partSize: o.partSize === undefined ? undefined : o.partSize * 1024 * 1024,
+    progress: process.stderr.isTTY === true && !out().quiet && !out().json,
+  });
+  const transferOptions = (command: Command) =>
+    command
+      .option('-r, --recursive', 'folders and everything under them')
+      .option('-j, --jobs <n>', 'files at once', positiveInt, 16)
+      .option('--parts <n>', 'parts (or ranges) in flight for a big file', positiveInt, 8)
+      .option('--part-size <MiB>', 'multipart part size in MiB (5 or more)', positiveInt);
+
+  program
+    .command('login')
+    .description('save an endpoint and token (in ~/.config/dfs/config.json, mode 0600)')
+    .requiredOption('--endpoint <url>', 'the dfs API, e.g. http://127.0.0.1:8787')
+    .requiredOption('--token <token>', 'an access token')
+    .addHelpText('after', '\nExample:\n  dfs login --endpoint https://files.example.com --token dfs_... --profile work')
+    .action(async (o: { endpoint: string; token: string }) => {
+      const whoami = await new DfsClient(o).whoami();
+      const path = await saveProfile(globals().profile ?? 'default', { endpoint: o.endpoint, token: o.token });
+      print(out(), { profile: globals().profile ?? 'default', ...whoami }, () => `logged in as "${whoami.name}" [${whoami.scopes.join(',')}]; saved to ${path}`);
+    });
+
+  program
+    .command('whoami')
+    .description('the token in use')
+    .action(async () => {
+      const me = await (await client()).whoami();
+      print(out(), me, () => `${me.name} [${me.scopes.join(',')}]${me.prefix ? ` limited to ${me.prefix}` : ''}`);
+    });
+
+  transferOptions(
+    program
+      .command('put')
+      .description('upload files (and folders with -r)')
+      .argument('<local...>', 'files or folders; the last argument is the remote destination when there are two or more')
+      .addHelpText('after', '\nExamples:\n  dfs put a.txt               -> a.txt\n  dfs put a.txt docs/         -> docs/a.txt\n  dfs put a.txt docs/b.txt    -> docs/b.txt\n  dfs put -r photos backup/   -> backup/photos/...'),
+  ).action(async (args: string[], o) => {
+    const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    const files = await putFiles(await client(), locals, remote, transfer(o));
+    print(out(), files, () => files.map((f) => `uploaded ${f.path}`).join('\n'));
+  });
+
+  transferOptions(
+    program
+      .command('get')
+      .description('download files (and folders with -r), verifying SHA-256')
+      .argument('<remote...>', 'files or folders; the last argument is the local destination when there are two or more')
+      .addHelpText('after', '\nExamples:\n  dfs get docs/a.txt            -> ./a.txt\n  dfs get docs/a.txt b.txt      -> ./b.txt\n  dfs get -r docs ./backup      -> ./backup/docs/...'),
+  ).action(async (args: string[], o) => {
+    const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    const files = await getFiles(await client(), remotes, local, transfer(o));
+    print(out(), files, () => files.map((f) => `downloaded ${f.remote} -> ${f.local}`).join('\n'));
+  });
+
+  program
+    .command('ls')
+    .description('list files and folders')
+    .argument('[prefix]', 'a folder or a name prefix', '')
+    .option('-l, --long', 'size and modification time')
+    .option('-r, --recursive', 'everything under the prefix, not just one level')
+    .action(async (prefix: string, o: { long?: boolean; recursive?: boolean }) => {
+      const api = await client();
+      const normalized = prefix && !prefix.endsWith('/') && !(await api.stat(prefix).catch(() => null)) ? `${prefix}/` : prefix;
+      const files: FileEntry[] = [];
+      const folders: string[] = [];
+      for await (const page of api.listAll({ prefix: normalized, delimiter: !o.recursive })) {
+        files.push(...page.files);
+        folders.push(...page.folders);
+      }
+      print(out(), { files, folders }, () =>
+        [...folders.map((f) => folderLine(f, o.long === true)), ...files.map((f) => fileLine(f, o.long === true))].join('\n'),
+      );
+    });
+
+  program
+    .command('stat')
+    .description('metadata of a file')
+    .argument('<path>')
+    .action(async (path: string) => {
+      const file = await (await client()).stat(path);
+      print(out(), file, () => Object.entries(file).map(([k, v]) => `${k}: ${v}`).join('\n'));
+    });
+
+  program
+    .command('rm')
+    .description('delete a file, or a folder with -r')
+    .argument('<path...>')
+    .option('-r, --recursive', 'folders and everything under them')
+    .action(async (paths: string[], o: { recursive?: boolean }) => {
+      const api = await client();
+      for (const path of paths) await api.remove(path.replace(/\/+$/, ''), { recursive: o.recursive === true });
+      print(out(), { deleted: paths }, () => paths.map((p) => `deleted ${p}`).join('\n'));
+    });
+
+  program
+    .command('mv')
+    .description('rename or move a file or folder (no bytes are copied)')
+    .argument('<from>')
+    .argument('<to>')
+    .option('-f, --force', 'replace what exists at the destination')
+    .action(async (from: string, to: string, o: { force?: boolean }) => {
+      const result = await (await client()).move(from.replace(/\/+$/, ''), to.replace(/\/+$/, ''), o.force === true);
+      print(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${from} -> ${to}`);
+    });
+
+  program
+    .command('cp')
+    .description('copy a file (the stored bytes are shared)')
+    .argument('<from>')
+    .argument('<to>')
+    .option('-f, --force', 'replace what exists at the destination')
+    .action(async (from: string, to: string, o: { force?: boolean }) => {
+      const file = await (await client()).copy(from, to, o.force === true);
+      print(out(), file, () => `copied ${from} -> ${file.path}`);
+    });
+
+  program
+    .command('versions')
+    .description('versions of a file, newest first (* is current)')
+    .argument('<path>')
+    .action(async (path: string) => {
+      const versions = await (await client()).versions(path);
+      print(out(), versions, () => versions.map(versionLine).join('\n'));
+    });
+
+  program
+    .command('restore')
+    .description('make an old version current again')
+    .argument('<path>')
+    .argument('<version>')
+    .action(async (path: string, version: string) => {
+      const file = await (await client()).restore(path, version);
+      print(out(), file, () => `restored ${path} to ${version} (new version ${file.version})`);
+    });
+
+  program
+    .command('share')
+    .description('a public link to a file')
+    .argument('<path>')
+    .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d', duration)
+    .action(async (path: string, o: { expires?: number }) => {
+      const share = await (await client()).share(path, o.expires);
+      print(out(), share, () => `${share.url}  (expires ${share.expiresAt})`);
+    });
+
+  const token = program.command('token').description('manage access tokens (admin)');
+  token
+    .command('create')
+    .argument('<name>')
+    .addOption(new Option('-s, --scope <scope...>', 'read, write, delete, admin').choices(['read', 'write', 'delete', 'admin']).makeOptionMandatory())
+    .option('--prefix <folder>', 'limit the token to a folder')
+    .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d', duration)
+    .action(async (name: string, o: { scope: Scope[]; prefix?: string; expires?: number }) => {
+      const created = await (await client()).createToken({ name, scopes: o.scope, prefix: o.prefix, expiresIn: o.expires });
+      print(out(), created, () => `${created.token}\n(shown once) id ${created.id}`);
+    });
+  token
+    .command('list')
+    .action(async () => {
+      const tokens = await (await client()).listTokens();
+      print(out(), tokens, () => tokens.map(tokenLine).join('\n'));
+    });
+  token
+    .command('revoke')
+    .argument('<id>')
+    .action(async (id: string) => {
+      await (await client()).revokeToken(id);
+      print(out(), { revoked: id }, () => `revoked ${id}`);
+    });
+
+  program
+    .command('serve')
+    .description('start the dfs server (as npm start does; configured by environment variables)')
+    .action(async () => {
+      const { startServer } = await import('../runtime/node.ts');
+      const server = await startServer({ banner: true });
+      const stop = () => void server.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await new Promise(() => undefined);
+    });
+
+  program
+    .command('menu')
+    .description('the interactive menu (what plain `dfs` opens in a terminal)')
+    .action(async () => {
+      const { runMenu } = await import('./menu.ts');
+      await runMenu(globals());
+    });
+
+  return program;
+}

@@ -1,0 +1,52 @@
+/**
+ * The `dfs` entry: runs a command and turns failures into one clear line and an exit code
+ * (0 ok, 1 failure, 2 usage). With no arguments it opens the menu in a terminal, and prints
+ * help otherwise.
+ */
+import { CommanderError } from 'commander';
+import { ApiError } from '../client/api-client.ts';
+import { buildProgram } from './commands.ts';
+import { NotLoggedIn } from './profiles.ts';
+import { UsageError } from './transfer.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  // `dfs ls | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  const program = buildProgram();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  const args = argv.slice(2);
+  if (args.length === 0) {
+    if (process.stdin.isTTY && process.stdout.isTTY) args.push('menu');
+    else {
+      program.outputHelp();
+      return 0;
+    }
+  }
+  try {
+    await program.parseAsync(['node', 'dfs', ...args]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`dfs: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`dfs: ${describe(error)}\n`);
+    return 1;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof NotLoggedIn) return error.message;
+  const cause = error instanceof Error && error.cause instanceof ApiError ? error.cause : error;
+  if (cause instanceof ApiError && cause.status === 401) {
+    return `${error instanceof Error && error !== cause ? error.message : cause.message} (the token was refused: revoked, expired or wrong; run "dfs login")`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,64 @@
+/**
+ * The interactive menu, like the original socket client's: each choice asks for its
+ * arguments and runs the same command as the command line would.
+ */
+import { createInterface } from 'node:readline/promises';
+import { buildProgram } from './commands.ts';
+
+interface Choice {
+  label: string;
+  questions: string[];
+  /** The command line for the answers; empty answers are left out. */
+  argv: (answers: string[]) => string[];
+}
+
+const CHOICES: Choice[] = [
+  { label: 'upload', questions: ['local file or folder', 'remote folder or path (empty: top level)'], argv: ([local, remote]) => ['put', '-r', local!, ...(remote ? [remote] : [])] },
+  { label: 'download', questions: ['remote file or folder', 'local destination (empty: here)'], argv: ([remote, local]) => ['get', '-r', remote!, ...(local ? [local] : [])] },
+  { label: 'list', questions: ['folder (empty: top level)'], argv: ([prefix]) => ['ls', '-l', ...(prefix ? [prefix] : [])] },
+  { label: 'delete', questions: ['remote file or folder'], argv: ([path]) => ['rm', '-r', path!] },
+  { label: 'rename', questions: ['from', 'to'], argv: ([from, to]) => ['mv', from!, to!] },
+  { label: 'share', questions: ['remote file', 'expires (e.g. 7d; empty: default)'], argv: ([path, expires]) => ['share', path!, ...(expires ? ['--expires', expires] : [])] },
+];
+
+export async function runMenu(globals: { profile?: string; json?: boolean; quiet?: boolean }): Promise<void> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+  const lines = rl[Symbol.asyncIterator]();
+  const ask = async (question: string) => {
+    process.stdout.write(`${question}: `);
+    const next = await lines.next();
+    if (next.done) throw new EndOfInput();
+    return next.value.trim();
+  };
+  const prefix = [...(globals.profile ? ['--profile', globals.profile] : []), ...(globals.json ? ['--json'] : [])];
+  try {
+    for (;;) {
+      process.stdout.write(`\n${CHOICES.map((c, i) => `${i + 1}) ${c.label}`).join('  ')}  ${CHOICES.length + 1}) quit\n`);
+      const answer = await ask('choose');
+      const index = Number(answer) - 1;
+      if (index === CHOICES.length || answer === 'q' || answer === 'quit') return;
+      const choice = CHOICES[index] ?? CHOICES.find((c) => c.label === answer);
+      if (!choice) {
+        process.stdout.write(`"${answer}" is not on the menu\n`);
+        continue;
+      }
+      const answers: string[] = [];
+      for (const question of choice.questions) answers.push(await ask(question));
+      if (!answers[0]) {
+        process.stdout.write('nothing to do\n');
+        continue;
+      }
+      try {
+        await buildProgram().parseAsync(['node', 'dfs', ...prefix, ...choice.argv(answers)]);
+      } catch (error) {
+        process.stdout.write(`error: ${(error as Error).message}\n`);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof EndOfInput)) throw error;
+  } finally {
+    rl.close();
+  }
+}
+
+class EndOfInput extends Error {}

@@ -1,0 +1,71 @@
+/**
+ * Transfer progress on stderr: a bar per file in flight and one for the total, with rate and
+ * ETA, only when stderr is a terminal. Otherwise it stays silent (logs and pipes get no
+ * animation).
+ */
+import cliProgress from 'cli-progress';
+
+export interface FileProgress {
+  add(bytes: number): void;
+  done(): void;
+}
+
+const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export class Progress {
+  readonly #bars: cliProgress.MultiBar | null;
+  readonly #total: cliProgress.SingleBar | null;
+  readonly #started = Date.now();
+  #bytes = 0;
+
+  constructor(totalBytes: number, enabled: boolean) {
+    if (!enabled) {
+      this.#bars = null;
+      this.#total = null;
+      return;
+    }
+    this.#bars = new cliProgress.MultiBar(
+      {
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+        format: (options, params, payload: { name: string }) => {
+          const bar = cliProgress.Format.BarFormat(params.progress, options);
+          const elapsed = (Date.now() - this.#started) / 1000;
+          const rate = params.value / Math.max(elapsed, 0.001);
+          const eta = rate > 0 ? Math.round((params.total - params.value) / rate) : 0;
+          return `${bar} ${formatBytes(params.value)}/${formatBytes(params.total)} ${formatBytes(rate)}/s ETA ${eta}s ${payload.name}`;
+        },
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.#total = this.#bars.create(Math.max(totalBytes, 1), 0, { name: 'total' });
+  }
+
+  file(name: string, size: number): FileProgress {
+    const bar = this.#bars?.create(Math.max(size, 1), 0, { name }) ?? null;
+    return {
+      add: (bytes) => {
+        this.#bytes += bytes;
+        bar?.increment(bytes);
+        this.#total?.update(this.#bytes);
+      },
+      done: () => {
+        if (bar) this.#bars!.remove(bar);
+      },
+    };
+  }
+
+  stop(): void {
+    this.#bars?.stop();
+  }
+}

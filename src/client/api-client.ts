@@ -1,0 +1,120 @@
+/** A typed client for the dfs API over fetch; errors come back as ApiError with the API's code. */
+import type {
+  CreatedUpload,
+  DownloadLink,
+  FileEntry,
+  FileList,
+  Scope,
+  Share,
+  SignedPart,
+  Token,
+  UploadState,
+  Version,
+  Whoami,
+} from './api-types.ts';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Percent-encodes each segment of a file path for the URL. */
+export const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
+export interface ClientOptions {
+  endpoint: string;
+  token: string;
+  fetch?: typeof fetch;
+}
+
+export class DfsClient {
+  readonly endpoint: string;
+  readonly #token: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: ClientOptions) {
+    this.endpoint = options.endpoint.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async #request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.endpoint}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.#token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'manual',
+      });
+    } catch (error) {
+      throw new ApiError(0, 'network', `cannot reach ${this.endpoint}: ${(error as Error).cause ?? (error as Error).message}`);
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
+    }
+    return parsed as T;
+  }
+
+  whoami = () => this.#request<Whoami>('GET', '/v1/whoami');
+
+  list(options: { prefix?: string; delimiter?: boolean; limit?: number; cursor?: string | null } = {}) {
+    const query = new URLSearchParams();
+    if (options.prefix) query.set('prefix', options.prefix);
+    if (options.delimiter) query.set('delimiter', '/');
+    if (options.limit) query.set('limit', String(options.limit));
+    if (options.cursor) query.set('cursor', options.cursor);
+    return this.#request<FileList>('GET', `/v1/files?${query}`);
+  }
+
+  /** Every entry under `prefix`, page by page. */
+  async *listAll(options: { prefix?: string; delimiter?: boolean } = {}): AsyncGenerator<FileList> {
+    let cursor: string | null = null;
+    do {
+      const page: FileList = await this.list({ ...options, limit: 1000, cursor });
+      yield page;
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+  }
+
+  stat = (path: string) => this.#request<FileEntry>('GET', `/v1/files/${encodePath(path)}`);
+  download = (path: string, options: { version?: string; disposition?: 'attachment' | 'inline' } = {}) =>
+    this.#request<DownloadLink>('POST', '/v1/downloads', { path, ...options });
+  remove = (path: string, options: { recursive?: boolean; ifMatch?: string } = {}) =>
+    this.#request<void>('DELETE', `/v1/files/${encodePath(path)}${options.recursive ? '?recursive=true' : ''}`, undefined, options.ifMatch ? { 'if-match': options.ifMatch } : {});
+  move = (from: string, to: string, overwrite = false) => this.#request<{ moved: number; files?: FileEntry[] }>('POST', '/v1/move', { from, to, overwrite });
+  copy = (from: string, to: string, overwrite = false) => this.#request<FileEntry>('POST', '/v1/copy', { from, to, overwrite });
+  versions = (path: string) => this.#request<{ versions: Version[] }>('GET', `/v1/versions/${encodePath(path)}`).then((r) => r.versions);
+  restore = (path: string, version: string) => this.#request<FileEntry>('POST', '/v1/restore', { path, version });
+  share = (path: string, expiresIn?: number) => this.#request<Share>('POST', '/v1/shares', { path, ...(expiresIn ? { expiresIn } : {}) });
+
+  createUpload = (input: { path: string; size: number; contentType?: string; sha256?: string; md5?: string; partSize?: number; multipart?: boolean; ifMatch?: string; ifNoneMatch?: '*' }) =>
+    this.#request<CreatedUpload>('POST', '/v1/uploads', input);
+  signParts = (id: string, partNumbers: number[], md5s?: string[]) =>
+    this.#request<{ parts: SignedPart[] }>('POST', `/v1/uploads/${encodeURIComponent(id)}/parts`, { partNumbers, ...(md5s ? { md5s } : {}) }).then((r) => r.parts);
+  uploadState = (id: string) => this.#request<UploadState>('GET', `/v1/uploads/${encodeURIComponent(id)}`);
+  complete = (id: string, body: { parts?: { partNumber: number; etag: string }[]; sha256?: string } = {}) =>
+    this.#request<FileEntry>('POST', `/v1/uploads/${encodeURIComponent(id)}/complete`, body);
+  abort = (id: string) => this.#request<void>('DELETE', `/v1/uploads/${encodeURIComponent(id)}`);
+
+  createToken = (input: { name: string; scopes: Scope[]; prefix?: string; expiresIn?: number }) =>
+    this.#request<Token & { token: string }>('POST', '/v1/tokens', input);
+  listTokens = () => this.#request<{ tokens: Token[] }>('GET', '/v1/tokens').then((r) => r.tokens);
+  revokeToken = (id: string) => this.#request<void>('DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
+}

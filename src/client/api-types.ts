@@ -1,0 +1,91 @@
+/** The API's wire shapes (docs/api.md), for clients; no server code is imported. */
+
+export interface FileEntry {
+  path: string;
+  size: number;
+  contentType: string;
+  sha256: string | null;
+  version: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FileList {
+  files: FileEntry[];
+  folders: string[];
+  nextCursor: string | null;
+}
+
+export interface SignedPart {
+  partNumber: number;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface CreatedUpload {
+  id: string;
+  path: string;
+  expiresAt: string;
+  url?: string;
+  method?: 'PUT';
+  headers?: Record<string, string>;
+  partSize?: number;
+  partCount?: number;
+  parts?: SignedPart[];
+}
+
+export interface UploadState {
+  id: string;
+  path: string;
+  size: number;
+  contentType: string;
+  partSize: number | null;
+  partCount: number;
+  state: 'pending' | 'completed' | 'aborted';
+  expiresAt: string;
+  version: string | null;
+  parts: { partNumber: number; size: number; etag: string }[];
+}
+
+export interface DownloadLink {
+  url: string;
+  expiresAt: string;
+  size: number;
+  sha256: string | null;
+  contentType: string;
+  version: string;
+}
+
+export interface Version {
+  version: string;
+  size: number;
+  contentType: string;
+  sha256: string | null;
+  createdAt: string;
+  current: boolean;
+}
+
+export type Scope = 'read' | 'write' | 'delete' | 'admin';
+
+export interface Token {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  prefix: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+export interface Share {
+  id: string;
+  url: string;
+  expiresAt: string;
+}
+
+export interface Whoami {
+  id: string | null;
+  name: string;
+  scopes: Scope[];
+  prefix: string | null;
+  expiresAt: string | null;
+}

@@ -1,0 +1,49 @@
+/** Bounded retries with exponential backoff and full jitter, for transient failures only. */
+import { ApiError } from './api-client.ts';
+
+export interface RetryOptions {
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  signal?: AbortSignal;
+  onRetry?: (error: unknown, attempt: number) => void;
+}
+
+/** Network errors, 408, 429 and 5xx are worth another try; anything else is final. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+  if (error instanceof TransferError) return error.transient;
+  return error instanceof TypeError; // fetch's network failures
+}
+
+/** A failed PUT/GET against the store, with whether trying again may help. */
+export class TransferError extends Error {
+  readonly status: number;
+  readonly transient: boolean;
+  /** The presigned URL expired or was refused: sign a new one before the next try. */
+  readonly needsNewUrl: boolean;
+
+  constructor(message: string, status: number, body = '') {
+    super(message);
+    this.name = 'TransferError';
+    this.status = status;
+    this.needsNewUrl = status === 403 && /expired/i.test(body);
+    this.transient = status === 0 || status === 408 || status === 429 || status >= 500 || this.needsNewUrl;
+  }
+}
+
+export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 5;
+  const base = options.baseDelayMs ?? 200;
+  const max = options.maxDelayMs ?? 10_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (attempt >= attempts || !isTransient(error) || options.signal?.aborted) throw error;
+      options.onRetry?.(error, attempt);
+      const delay = Math.random() * Math.min(max, base * 2 ** (attempt - 1));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The real `dfs` binary against a running server and S3 server: transfers of every shape,
+ * kill-and-resume, the file commands in --json, exit codes and the menu driven through stdin.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, randomBytes, sameBytes, sha256Hex } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const MiB = 1024 * 1024;
+const BIN = join(import.meta.dirname, '../../bin/dfs.js');
+let server: TestServer;
+let work: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  work = await mkdtemp(join(tmpdir(), 'dfs-cli-'));
+  env = {
+    ...(process.env as Record<string, string>),
+    DFS_ENDPOINT: server.url,
+    DFS_TOKEN: server.adminToken,
+    XDG_CONFIG_HOME: join(work, 'config'),
+    XDG_CACHE_HOME: join(work, 'cache'),
+  };
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Runs the binary without blocking: the server under test lives in this process. */
+function dfs(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: options.env ?? env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(options.input ?? '');
+  return new Promise<{ code: number | null; stdout: string; stderr: string; json: () => any }>((resolve) => {
+    child.once('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+}
+
+const local = (...parts: string[]) => join(work, ...parts);
+
+describe('put and get', () => {
+  it('round-trips a single byte and an empty file, verifying SHA-256', async () => {
+    await writeFile(local('one.bin'), Buffer.from([42]));
+    await writeFile(local('empty.bin'), Buffer.alloc(0));
+    const put = await dfs(['--json', 'put', 'one.bin', 'empty.bin', 'small/']);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json().map((f: { path: string }) => f.path).sort()).toEqual(['small/empty.bin', 'small/one.bin']);
+    expect(put.json().find((f: { path: string }) => f.path === 'small/one.bin').sha256).toBe(await sha256Hex(new Uint8Array([42])));
+
+    await mkdir(local('back'));
+    const get = await dfs(['get', 'small/one.bin', 'small/empty.bin', 'back']);
+    expect(get.code, get.stderr).toBe(0);
+    expect([...(await readFile(local('back/one.bin')))]).toEqual([42]);
+    expect((await stat(local('back/empty.bin'))).size).toBe(0);
+  });
+
+  it('round-trips a 64 MiB file in parts', async () => {
+    const bytes = randomBytes(64 * MiB, 3);
+    await writeFile(local('big.bin'), bytes);
+    const put = await dfs(['--json', 'put', 'big.bin', 'big/big.bin', '--part-size', '8']);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json()[0]).toMatchObject({ path: 'big/big.bin', size: 64 * MiB, sha256: await sha256Hex(bytes), parts: { sent: 8, resumed: 0, total: 8 } });
+    const get = await dfs(['get', 'big/big.bin', 'big-copy.bin']);
+    expect(get.code, get.stderr).toBe(0);
+    expect(await sameBytes(new Uint8Array(await readFile(local('big-copy.bin'))), bytes)).toBe('same');
+    expect(await readdir(work)).not.toContain('big-copy.bin.dfs-part');
+  });
+
+  it('round-trips a directory tree with unicode names', async () => {
+    const files: Record<string, string> = { 'tree/a.txt': 'a', 'tree/sous-dossier/été.txt': 'été', 'tree/日本/データ.csv': '1,2', 'tree/emoji 😀/x y.md': '# hi' };
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(join(work, path, '..'), { recursive: true });
+      await writeFile(local(path), content);
+    }
+    const put = await dfs(['--json', 'put', '-r', 'tree', 'up/']);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json()).toHaveLength(4);
+    const ls = await dfs(['--json', 'ls', '-r', 'up']);
+    expect(ls.json().files.map((f: { path: string }) => f.path).sort()).toEqual(Object.keys(files).map((p) => `up/${p}`).sort());
+
+    const get = await dfs(['get', '-r', 'up/tree', 'restored']);
+    expect(get.code, get.stderr).toBe(0);
+    for (const [path, content] of Object.entries(files)) expect(await readFile(local('restored', path), 'utf8')).toBe(content);
+  });
+
+  it('reports a checksum mismatch as an error, never a silent success', async () => {
+    await writeFile(local('honest.txt'), 'the right bytes');
+    expect((await dfs(['put', 'honest.txt', 'cs/file.txt'])).code).toBe(0);
+    // Another client commits different bytes under the recorded digest of the first.
+    const api = new Api(server.url, server.adminToken);
+    const wrong = new TextEncoder().encode('the wrong bytes');
+    const created = await api.post('/v1/uploads', { path: 'cs/file.txt', size: wrong.length });
+    await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: wrong });
+    await api.post(`/v1/uploads/${created.body.id}/complete`, { sha256: await sha256Hex(new TextEncoder().encode('the right bytes')) });
+    const get = await dfs(['get', 'cs/file.txt', 'cs.txt']);
+    expect(get.code).toBe(1);
+    expect(get.stderr).toMatch(/cs\/file\.txt: checksum mismatch/);
+    expect(await readdir(work)).not.toContain('cs.txt');
+  });
+});
+
+describe('resume', () => {
+  it('continues a killed put without sending the parts the store already holds', async () => {
+    const bytes = randomBytes(60 * MiB, 9);
+    await writeFile(local('resume.bin'), bytes);
+    const cache = join(work, 'resume-cache');
+    const resumeEnv = { ...env, XDG_CACHE_HOME: cache };
+    const child = spawn(process.execPath, [BIN, 'put', 'resume.bin', 'resume/file.bin', '--part-size', '5', '--parts', '1'], { cwd: work, env: resumeEnv, stdio: 'ignore' });
+    const api = new Api(server.url, server.adminToken);
+    let held: number[] = [];
+    let uploadId = '';
+    for (let i = 0; i < 600 && held.length < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const saved = await readdir(join(cache, 'dfs', 'uploads')).catch(() => []);
+      if (saved.length === 0) continue;
+      uploadId = JSON.parse(await readFile(join(cache, 'dfs', 'uploads', saved[0]!), 'utf8')).uploadId;
+      held = (await api.get(`/v1/uploads/${uploadId}`)).body.parts.map((p: { partNumber: number }) => p.partNumber);
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    held = (await api.get(`/v1/uploads/${uploadId}`)).body.parts.map((p: { partNumber: number }) => p.partNumber);
+    expect(held.length).toBeGreaterThanOrEqual(3);
+    expect(held.length).toBeLessThan(12);
+    expect((await api.get('/v1/files/resume/file.bin')).status).toBe(404);
+
+    const rerun = await dfs(['--json', 'put', 'resume.bin', 'resume/file.bin', '--part-size', '5'], { env: resumeEnv });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.json()[0].parts).toEqual({ sent: 12 - held.length, resumed: held.length, total: 12 });
+    expect((await api.get(`/v1/uploads/${uploadId}`)).body.state).toBe('completed');
+    expect(rerun.json()[0].sha256).toBe(await sha256Hex(bytes));
+  });
+
+  it('continues an interrupted get from its .dfs-part file', async () => {
+    const bytes = randomBytes(40 * MiB, 11);
+    await writeFile(local('dl-src.bin'), bytes);
+    expect((await dfs(['put', 'dl-src.bin', 'dl/file.bin'])).code).toBe(0);
+    const link = (await new Api(server.url, server.adminToken).post('/v1/downloads', { path: 'dl/file.bin' })).body;
+    // An earlier run that finished the first 16 MiB range and then died.
+    await writeFile(local('dl.bin.dfs-part'), Buffer.concat([Buffer.from(bytes.subarray(0, 16 * MiB)), Buffer.alloc(24 * MiB)]));
+    await writeFile(local('dl.bin.dfs-part.json'), JSON.stringify({ version: link.version, size: bytes.length, rangeSize: 16 * MiB, done: [0] }));
+    const get = await dfs(['get', 'dl/file.bin', 'dl.bin']);
+    expect(get.code, get.stderr).toBe(0);
+    expect(await sameBytes(new Uint8Array(await readFile(local('dl.bin'))), bytes)).toBe('same');
+    expect(await readdir(work)).not.toContain('dl.bin.dfs-part.json');
+  });
+});
+
+describe('file commands in --json', () => {
+  it('ls, stat, mv, cp, versions, restore, share and rm', async () => {
+    await writeFile(local('v.txt'), 'one');
+    expect((await dfs(['put', 'v.txt', 'cmd/v.txt'])).code).toBe(0);
+    await writeFile(local('v.txt'), 'two!');
+    expect((await dfs(['put', 'v.txt', 'cmd/v.txt'])).code).toBe(0);
+
+    const ls = await dfs(['--json', 'ls', 'cmd']);
+    expect(ls.json().files.map((f: { path: string }) => f.path)).toEqual(['cmd/v.txt']);
+    expect((await dfs(['--json', 'stat', 'cmd/v.txt'])).json()).toMatchObject({ path: 'cmd/v.txt', size: 4 });
+
+    const versions = (await dfs(['--json', 'versions', 'cmd/v.txt'])).json();
+    expect(versions).toHaveLength(2);
+    const restored = await dfs(['--json', 'restore', 'cmd/v.txt', versions[1].version]);
+    expect(restored.json()).toMatchObject({ path: 'cmd/v.txt', size: 3 });
+
+    expect((await dfs(['--json', 'cp', 'cmd/v.txt', 'cmd/copy.txt'])).json()).toMatchObject({ path: 'cmd/copy.txt', size: 3 });
+    expect((await dfs(['--json', 'mv', 'cmd', 'moved'])).json()).toEqual({ moved: 2 });
+    const share = (await dfs(['--json', 'share', 'moved/v.txt', '--expires', '1h'])).json();
+    expect(share.url).toMatch(/\/s\/[0-9a-z]+$/);
+    expect(Date.parse(share.expiresAt) - Date.now()).toBeGreaterThan(3500_000);
+    const opened = await fetch(share.url);
+    expect(await opened.text()).toBe('one');
+
+    expect((await dfs(['--json', 'rm', '-r', 'moved'])).json()).toEqual({ deleted: ['moved'] });
+    expect((await dfs(['--json', 'ls', 'moved'])).json()).toEqual({ files: [], folders: [] });
+  });
+
+  it('creates, lists and revokes tokens; a revoked token exits 1 with a clear message', async () => {
+    const created = (await dfs(['--json', 'token', 'create', 'ci', '--scope', 'read', '--prefix', 'small'])).json();
+    expect(created).toMatchObject({ name: 'ci', scopes: ['read'], prefix: 'small/' });
+    expect((await dfs(['--json', 'token', 'list'])).json().map((t: { id: string }) => t.id)).toContain(created.id);
+    const asReader = { ...env, DFS_TOKEN: created.token };
+    expect((await dfs(['--json', 'whoami'], { env: asReader })).json()).toMatchObject({ name: 'ci', prefix: 'small/' });
+    expect((await dfs(['token', 'revoke', created.id])).code).toBe(0);
+    const refused = await dfs(['ls'], { env: asReader });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/token was refused/);
+  });
+});
+
+describe('exit codes and errors', () => {
+  it('exits 2 on usage errors and 1 on failures, with one line naming the file', async () => {
+    expect((await dfs(['frobnicate'])).code).toBe(2);
+    expect((await dfs(['put'])).code).toBe(2);
+    expect((await dfs(['share', 'x', '--expires', 'soon'])).code).toBe(2);
+    expect((await dfs(['put', 'tree'])).code).toBe(2);
+    const missing = await dfs(['put', 'no-such-file.txt']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('dfs: no-such-file.txt: no such file or directory');
+    const absent = await dfs(['get', 'nothing/here.txt']);
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toMatch(/nothing\/here\.txt/);
+  });
+
+  it('prints help with no arguments and no terminal, and saves a login with mode 0600', async () => {
+    const help = await dfs([]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: dfs/);
+    const loginEnv = { ...env, DFS_ENDPOINT: '', DFS_TOKEN: '' };
+    delete (loginEnv as Record<string, string | undefined>).DFS_ENDPOINT;
+    delete (loginEnv as Record<string, string | undefined>).DFS_TOKEN;
+    expect((await dfs(['ls'], { env: loginEnv })).code).toBe(1);
+    const login = await dfs(['login', '--endpoint', server.url, '--token', server.adminToken, '--profile', 'work'], { env: loginEnv });
+    expect(login.code, login.stderr).toBe(0);
+    const saved = join(work, 'config', 'dfs', 'config.json');
+    expect((await stat(saved)).mode & 0o777).toBe(0o600);
+    expect((await dfs(['--profile', 'work', '--json', 'whoami'], { env: loginEnv })).code).toBe(0);
+  });
+});
+
+describe('the menu', () => {
+  it('uploads and lists through stdin', async () => {
+    await writeFile(local('menu.txt'), 'from the menu');
+    const run = await dfs(['menu'], { input: ['1', 'menu.txt', 'menu-folder/', '3', 'menu-folder', '7', ''].join('\n') });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/uploaded menu-folder\/menu\.txt/);
+    expect(run.stdout).toMatch(/menu-folder\/menu\.txt/);
+    expect((await new Api(server.url, server.adminToken).get('/v1/files/menu-folder/menu.txt')).status).toBe(200);
+  });
+});
