@@ -61,7 +61,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   const transferOptions = (command: Command) =>
     command
       .option('-r, --recursive', 'folders and everything under them')
-      .option('-j, --jobs <n>', 'files at once', positiveInt, 16)
+      .option('-j, --jobs <n>', 'files at once', positiveInt, 64)
       .option('--parts <n>', 'parts (or ranges) in flight for a big file', positiveInt, 8)
       .option('--part-size <MiB>', 'multipart part size in MiB (5 or more)', positiveInt);
 

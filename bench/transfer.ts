@@ -1,0 +1,105 @@
+/**
+ * Transfers on a real S3 server (Ceph RGW; the embedded one would hide every difference):
+ * `dfs put`/`dfs get` of one 1 GiB file and of 1000 x 4 KiB files, against a plain AWS SDK
+ * script and rclone on the same store, with wall time and peak RSS from GNU time.
+ * Starts Ceph with scripts/ceph/start.sh when it is not running (install it first).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { startServerProcess } from './server-process.ts';
+
+const GiB = 1024 ** 3;
+const SMALL_FILES = 1000;
+const rgwDir = process.env.RGW_DIR ?? '/tmp/dfs-ceph';
+
+execFileSync('bash', ['scripts/ceph/start.sh'], { env: { ...process.env, RGW_DIR: rgwDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+const envFile: Record<string, string> = Object.fromEntries(
+  (await readFile(join(rgwDir, 's3.env'), 'utf8'))
+    .split('\n')
+    .filter((line) => line.includes('='))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+const need = (name: string) => envFile[name] ?? (() => { throw new Error(`${name} missing from ${rgwDir}/s3.env`); })();
+const s3env = { S3_ENDPOINT: need('S3_ENDPOINT'), AWS_ACCESS_KEY_ID: need('AWS_ACCESS_KEY_ID'), AWS_SECRET_ACCESS_KEY: need('AWS_SECRET_ACCESS_KEY') };
+const bucket = `dfs-bench-${Date.now()}`;
+const s3 = new S3Client({
+  endpoint: s3env.S3_ENDPOINT,
+  region: 'us-east-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: s3env.AWS_ACCESS_KEY_ID, secretAccessKey: s3env.AWS_SECRET_ACCESS_KEY },
+});
+await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+const work = await mkdtemp(join(tmpdir(), 'dfs-transfer-'));
+const token = `bench-${randomBytes(16).toString('hex')}`;
+const server = await startServerProcess({
+  DFS_DATA_DIR: join(work, 'server'),
+  DFS_ADMIN_TOKEN: token,
+  S3_ENDPOINT: s3env.S3_ENDPOINT,
+  S3_BUCKET: bucket,
+  S3_ACCESS_KEY_ID: s3env.AWS_ACCESS_KEY_ID,
+  S3_SECRET_ACCESS_KEY: s3env.AWS_SECRET_ACCESS_KEY,
+});
+
+console.log('preparing 1 GiB and 1000 x 4 KiB of random data…');
+execFileSync('bash', ['-c', `head -c ${GiB} /dev/urandom > ${join(work, 'big.bin')}`]);
+await mkdir(join(work, 'small'));
+for (let i = 0; i < SMALL_FILES; i++) await writeFile(join(work, 'small', `f${String(i).padStart(4, '0')}.bin`), randomBytes(4096));
+
+interface Row {
+  tool: string;
+  operation: string;
+  seconds: number;
+  peakRssMiB: number;
+  rate: string;
+}
+const rows: Row[] = [];
+
+function measure(tool: string, operation: string, command: string[], env: Record<string, string | undefined>, amount: { bytes?: number; files?: number }) {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], { cwd: work, env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${tool} ${operation} failed: ${result.stderr.slice(-2000)}`);
+  const [seconds, kib] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
+  const rate = amount.bytes ? `${(amount.bytes / 1e6 / seconds).toFixed(0)} MB/s` : `${(amount.files! / seconds).toFixed(0)} files/s`;
+  rows.push({ tool, operation, seconds, peakRssMiB: Math.round(kib / 1024), rate });
+  console.log(`${tool.padEnd(8)} ${operation.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s  ${rate.padStart(14)}  peak RSS ${Math.round(kib / 1024)} MiB`);
+}
+
+const node = process.execPath;
+const dfsEnv = { ...process.env, DFS_ENDPOINT: server.url, DFS_TOKEN: token, XDG_CACHE_HOME: join(work, 'cache') };
+const sdkEnv = { ...process.env, S3_ENDPOINT: s3env.S3_ENDPOINT, S3_BUCKET: bucket, AWS_ACCESS_KEY_ID: s3env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: s3env.AWS_SECRET_ACCESS_KEY };
+const rcloneEnv = {
+  ...process.env,
+  AWS_CA_BUNDLE: undefined,
+  RCLONE_CONFIG_CEPH_TYPE: 's3',
+  RCLONE_CONFIG_CEPH_PROVIDER: 'Ceph',
+  RCLONE_CONFIG_CEPH_ENDPOINT: s3env.S3_ENDPOINT,
+  RCLONE_CONFIG_CEPH_ACCESS_KEY_ID: s3env.AWS_ACCESS_KEY_ID,
+  RCLONE_CONFIG_CEPH_SECRET_ACCESS_KEY: s3env.AWS_SECRET_ACCESS_KEY,
+};
+const dfsBin = join(process.cwd(), 'bin', 'dfs.js');
+const sdkScript = join(process.cwd(), 'bench', 'sdk-baseline.ts');
+
+try {
+  measure('dfs', 'put 1 GiB', [node, dfsBin, 'put', 'big.bin', 'dfs/big.bin'], dfsEnv, { bytes: GiB });
+  measure('dfs', 'get 1 GiB', [node, dfsBin, 'get', 'dfs/big.bin', 'big.dfs'], dfsEnv, { bytes: GiB });
+  measure('dfs', 'put 1000 x 4 KiB', [node, dfsBin, 'put', '-r', 'small', 'dfs/'], dfsEnv, { files: SMALL_FILES });
+  measure('dfs', 'get 1000 x 4 KiB', [node, dfsBin, 'get', '-r', 'dfs/small', 'small.dfs'], dfsEnv, { files: SMALL_FILES });
+
+  measure('aws-sdk', 'put 1 GiB', [node, sdkScript, 'put', 'big.bin', 'sdk/big.bin'], sdkEnv, { bytes: GiB });
+  measure('aws-sdk', 'get 1 GiB', [node, sdkScript, 'get', 'big.sdk', 'sdk/big.bin'], sdkEnv, { bytes: GiB });
+  measure('aws-sdk', 'put 1000 x 4 KiB', [node, sdkScript, 'put-dir', 'small', 'sdk/small'], sdkEnv, { files: SMALL_FILES });
+  measure('aws-sdk', 'get 1000 x 4 KiB', [node, sdkScript, 'get-dir', 'small.sdk', 'sdk/small'], sdkEnv, { files: SMALL_FILES });
+
+  measure('rclone', 'put 1 GiB', ['rclone', 'copyto', 'big.bin', `ceph:${bucket}/rclone/big.bin`], rcloneEnv, { bytes: GiB });
+  measure('rclone', 'get 1 GiB', ['rclone', 'copyto', `ceph:${bucket}/rclone/big.bin`, 'big.rclone'], rcloneEnv, { bytes: GiB });
+  measure('rclone', 'put 1000 x 4 KiB', ['rclone', 'copy', 'small', `ceph:${bucket}/rclone/small`], rcloneEnv, { files: SMALL_FILES });
+  measure('rclone', 'get 1000 x 4 KiB', ['rclone', 'copy', `ceph:${bucket}/rclone/small`, 'small.rclone'], rcloneEnv, { files: SMALL_FILES });
+  console.log(JSON.stringify(rows));
+} finally {
+  await server.stop();
+  await rm(work, { recursive: true, force: true });
+}
