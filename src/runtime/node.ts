@@ -6,6 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createAuthenticator } from '../core/access.ts';
 import { runCleanup } from '../core/cleanup.ts';
@@ -18,6 +19,7 @@ import { S3ObjectStore } from '../store/s3-object-store.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
+import { uiAssets } from './ui-assets.ts';
 
 export interface RunningServer {
   /** The API's base URL, e.g. http://127.0.0.1:8787. */
@@ -85,6 +87,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       auth: createAuthenticator(index, admin.configuredHash),
       log: config.log ? (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`) : undefined,
       corsOrigins: config.corsOrigins,
+      ui: uiAssets(fileURLToPath(new URL('../../dist/ui', import.meta.url))),
     });
     handle = app.fetch;
 

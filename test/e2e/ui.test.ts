@@ -1,0 +1,116 @@
+/**
+ * The web UI in Debian's Chromium (playwright-core, no downloaded browser) against the Node
+ * server with the S3 target: sign in, upload two files (one multipart) straight to the store,
+ * rename, download and compare bytes, restore a version, open a share link in a fresh context,
+ * delete a folder. Saves a screenshot of the main view to test-results/ui.png.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildUi } from '../../scripts/build-ui.ts';
+import { Api, randomBytes, sameBytes, uploadBytes } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const MiB = 1024 * 1024;
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+let work: string;
+const big = randomBytes(21 * MiB, 17);
+
+beforeAll(async () => {
+  await buildUi();
+  server = await startTestServer();
+  work = await mkdtemp(join(tmpdir(), 'dfs-e2e-'));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  page.on('dialog', (dialog) => void (dialog.type() === 'prompt' ? dialog.accept(dialog.defaultValue().replace('notes.txt', 'renamed.txt')) : dialog.accept()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+const row = (name: string) => page.locator('#rows tr', { has: page.getByRole('button', { name: `Download ${name}`, exact: true }) });
+
+describe('the web UI', () => {
+  it('refuses a bad token and signs in with a good one', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('Access token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('#sign-in-error').textContent()).toContain('not valid');
+    await page.getByLabel('Access token').fill(server.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#empty').waitFor({ state: 'visible' });
+  });
+
+  it('uploads two files, one multipart, straight to the store, and lists them', async () => {
+    await page.getByRole('button', { name: 'All files' }).waitFor();
+    await writeFile(join(work, 'notes.txt'), 'first draft');
+    await writeFile(join(work, 'big.bin'), big);
+    await page.locator('#pick-files').setInputFiles([join(work, 'notes.txt'), join(work, 'big.bin')]);
+    await expect.poll(() => page.locator('#uploads li[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
+    await row('notes.txt').waitFor();
+    await row('big.bin').waitFor();
+    expect((await new Api(server.url, server.adminToken).get('/v1/files/big.bin')).body.size).toBe(big.length);
+    await mkdir('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/ui.png' });
+  });
+
+  it('renames a file, downloads it and gets the same bytes', async () => {
+    await page.getByRole('button', { name: 'Rename notes.txt' }).click();
+    await row('renamed.txt').waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download big.bin' }).first().click()]);
+    const saved = join(work, 'downloaded.bin');
+    await download.saveAs(saved);
+    expect(await sameBytes(new Uint8Array(await readFile(saved)), big)).toBe('same');
+  });
+
+  it('restores a previous version', async () => {
+    const api = new Api(server.url, server.adminToken);
+    expect((await uploadBytes(api, 'renamed.txt', new TextEncoder().encode('second draft'))).status).toBe(200);
+    await page.getByRole('button', { name: 'Versions of renamed.txt' }).click();
+    await page.getByRole('button', { name: /^Restore version/ }).first().click();
+    await expect.poll(async () => (await api.get('/v1/versions/renamed.txt')).body.versions.length).toBe(3);
+    const link = await api.post('/v1/downloads', { path: 'renamed.txt' });
+    expect(await (await fetch(link.body.url)).text()).toBe('first draft');
+  });
+
+  it('creates a share link that opens in a fresh browser context', async () => {
+    await page.getByRole('button', { name: 'Share renamed.txt' }).click();
+    const shared = page.locator('[data-share-url]');
+    await shared.waitFor();
+    const url = (await shared.getAttribute('data-share-url'))!;
+    const stranger = await browser.newContext();
+    const response = await stranger.request.get(url);
+    expect(response.status()).toBe(200);
+    expect(await response.text()).toBe('first draft');
+    await stranger.close();
+  });
+
+  it('deletes a folder with everything in it', async () => {
+    const api = new Api(server.url, server.adminToken);
+    await uploadBytes(api, 'old/a.txt', new TextEncoder().encode('a'));
+    await uploadBytes(api, 'old/deep/b.txt', new TextEncoder().encode('b'));
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Delete folder old' }).click();
+    await expect.poll(async () => (await api.get('/v1/files?prefix=old/')).body.files.length).toBe(0);
+    await expect.poll(() => page.getByRole('button', { name: 'Open folder old' }).count()).toBe(0);
+  });
+
+  it('says what went wrong when the token may not touch a path', async () => {
+    const api = new Api(server.url, server.adminToken);
+    const limited = await api.post('/v1/tokens', { name: 'reader', scopes: ['read'] });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Access token').fill(limited.body.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Delete renamed.txt' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Not allowed');
+  });
+});
