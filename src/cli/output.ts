@@ -1,6 +1,6 @@
 /** How results reach the terminal: JSON for machines, aligned text for people. */
 import type { FileEntry, Token, Version } from '../client/api-types.ts';
-import { formatBytes } from './progress.ts';
+import { formatBytes } from '../client/format.ts';
 
 export interface Output {
   json: boolean;

@@ -4,21 +4,11 @@
  * animation).
  */
 import cliProgress from 'cli-progress';
+import { formatBytes } from '../client/format.ts';
 
 export interface FileProgress {
   add(bytes: number): void;
   done(): void;
-}
-
-const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 export class Progress {

@@ -3,6 +3,7 @@
  * Workers entry points; every message names the variable at fault.
  */
 import { z } from 'zod';
+import type { S3StoreConfig } from '../store/s3-object-store.ts';
 import { DEFAULT_SETTINGS, GiB, MiB, S3_MAX_OBJECT, S3_MAX_SINGLE_PUT, S3_MIN_PART, type DfsSettings } from '../core/settings.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -80,19 +81,8 @@ const EnvSchema = z.object({
 /** Every variable the configuration reads. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
-export interface S3Config {
-  endpoint?: string;
-  publicEndpoint?: string;
-  region: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  forcePathStyle: boolean;
-  keyPrefix?: string;
-  sse?: { type: 'AES256' | 'aws:kms'; kmsKeyId?: string };
-  dialect?: 's3' | 's3rver';
-}
+/** The store settings the environment gives; the runtime adds how to sign. */
+export type S3Config = Omit<S3StoreConfig, 'signingCrypto'>;
 
 export interface Config {
   host: string;

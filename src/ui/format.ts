@@ -1,15 +1,5 @@
 /** Display helpers for the file browser. */
-const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes } from '../client/format.ts';
 
 export const formatTime = (iso: string) => new Date(iso).toLocaleString();
 
