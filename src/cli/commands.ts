@@ -1,5 +1,6 @@
 /** Every `dfs` command, on commander; the interactive menu calls the same actions. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
 import { DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
 import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
@@ -28,6 +29,7 @@ export const duration = (value: string) => {
 export function buildProgram(): Command {
   const program = new Command('dfs')
     .description('dfs: files on your own bucket, from the terminal')
+    .version(pkg.version, '-V, --version')
     .option('-p, --profile <name>', 'use a saved profile (see dfs login)')
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'print nothing but errors')
