@@ -16,7 +16,7 @@ export class SqliteDriver implements SqlDriver {
   readonly #db: DatabaseSync;
   // Preparing is a large share of a small statement's cost; the hot paths reuse a handful.
   readonly #statements = new Map<string, StatementSync>();
-  #queued: { statement: SqlStatement; resolve: (result: SqlResult[]) => void; reject: (error: unknown) => void }[] = [];
+  #queued: { statements: SqlStatement[]; resolve: (result: SqlResult[]) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -46,37 +46,25 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async batch(statements: SqlStatement[]): Promise<SqlResult[]> {
-    if (statements.length === 1) {
-      const statement = statements[0]!;
-      if (RETURNS_ROWS.test(statement.sql)) return [this.#execute(statement)];
-      return new Promise((resolve, reject) => {
-        if (this.#queued.length === 0) setImmediate(() => this.#commitQueued());
-        this.#queued.push({ statement, resolve, reject });
-      });
-    }
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const results = statements.map((s) => this.#execute(s));
-      this.#db.exec('COMMIT');
-      return results;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
+    if (statements.length === 1 && RETURNS_ROWS.test(statements[0]!.sql)) return [this.#execute(statements[0]!)];
+    return new Promise((resolve, reject) => {
+      if (this.#queued.length === 0) setImmediate(() => this.#commitQueued());
+      this.#queued.push({ statements, resolve, reject });
+    });
   }
 
   /**
-   * Group commit: single-statement writes issued during one turn of the event loop share one
-   * transaction (a commit costs far more than an insert). Each runs in its own savepoint, so
-   * one failing statement fails alone.
+   * Group commit: write batches issued during one turn of the event loop share one transaction
+   * (a commit costs far more than a few statements). Each batch runs in its own savepoint, so
+   * a batch whose statement fails (a guard, a constraint) rolls back alone and fails alone.
    */
   #commitQueued(): void {
     const queued = this.#queued;
     this.#queued = [];
-    if (queued.length === 1) {
+    if (queued.length === 1 && queued[0]!.statements.length === 1) {
       const [only] = queued;
       try {
-        only!.resolve([this.#execute(only!.statement)]);
+        only!.resolve([this.#execute(only!.statements[0]!)]);
       } catch (error) {
         only!.reject(error);
       }
@@ -92,9 +80,9 @@ export class SqliteDriver implements SqlDriver {
     for (const item of queued) {
       this.#db.exec('SAVEPOINT queued');
       try {
-        const result = this.#execute(item.statement);
+        const results = item.statements.map((s) => this.#execute(s));
         this.#db.exec('RELEASE queued');
-        settled.push(() => item.resolve([result]));
+        settled.push(() => item.resolve(results));
       } catch (error) {
         this.#db.exec('ROLLBACK TO queued');
         this.#db.exec('RELEASE queued');
