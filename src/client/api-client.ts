@@ -1,5 +1,9 @@
 /** A typed client for the dfs API over fetch; errors come back as ApiError with the API's code. */
 import type {
+  BatchCompletion,
+  BatchDownload,
+  BatchUpload,
+  BatchUploadItem,
   CreatedUpload,
   DownloadLink,
   FileEntry,
@@ -112,6 +116,14 @@ export class DfsClient {
   complete = (id: string, body: { parts?: { partNumber: number; etag: string }[]; sha256?: string } = {}) =>
     this.#request<FileEntry>('POST', `/v1/uploads/${encodeURIComponent(id)}/complete`, body);
   abort = (id: string) => this.#request<void>('DELETE', `/v1/uploads/${encodeURIComponent(id)}`);
+
+  /** Up to 1000 single-PUT uploads at once; each entry is an upload or that file's error. */
+  batchUploads = (files: BatchUploadItem[]) => this.#request<{ uploads: BatchUpload[] }>('POST', '/v1/batch/uploads', { files }).then((r) => r.uploads);
+  /** Verifies and commits up to 1000 uploads, each on its own. */
+  batchComplete = (uploads: { id: string; sha256?: string }[]) =>
+    this.#request<{ results: BatchCompletion[] }>('POST', '/v1/batch/complete', { uploads }).then((r) => r.results);
+  batchDownloads = (files: { path: string; version?: string }[], disposition?: 'attachment' | 'inline') =>
+    this.#request<{ downloads: BatchDownload[] }>('POST', '/v1/batch/downloads', { files, ...(disposition ? { disposition } : {}) }).then((r) => r.downloads);
 
   createToken = (input: { name: string; scopes: Scope[]; prefix?: string; expiresIn?: number }) =>
     this.#request<Token & { token: string }>('POST', '/v1/tokens', input);

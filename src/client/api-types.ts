@@ -34,6 +34,36 @@ export interface CreatedUpload {
   parts?: SignedPart[];
 }
 
+/** A batch item that failed: the code and message its single-file route would answer. */
+export interface ItemError {
+  error: { code: string; message: string };
+}
+
+export interface BatchUploadItem {
+  path: string;
+  size: number;
+  contentType?: string;
+  sha256?: string;
+  md5?: string;
+  ifMatch?: string;
+  ifNoneMatch?: '*';
+}
+
+export interface SinglePutUpload {
+  id: string;
+  path: string;
+  expiresAt: string;
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+}
+
+/** Per file, in request order. */
+export type BatchUpload = SinglePutUpload | (ItemError & { path: string });
+
+/** Per upload, in request order. */
+export type BatchCompletion = { id: string; file: FileEntry } | (ItemError & { id: string });
+
 export interface UploadState {
   id: string;
   path: string;
@@ -55,6 +85,9 @@ export interface DownloadLink {
   contentType: string;
   version: string;
 }
+
+/** Per file, in request order. */
+export type BatchDownload = (DownloadLink & { path: string }) | (ItemError & { path: string });
 
 export interface Version {
   version: string;

@@ -30,6 +30,20 @@ export const newId = (now: Date) => timeBase32(now.getTime()) + randomBase32(16)
  */
 export const newObjectKey = () => `o/${randomBase32(26)}`;
 
+/**
+ * A prefix for the object keys of one batch of uploads (80 random bits), so that completing
+ * them can list the whole batch with one request instead of asking for each key.
+ */
+export const newBatchKeyPrefix = () => `o/${randomBase32(16)}/`;
+
+/** A fresh key under a batch prefix: with the prefix, as many random bits as a plain key. */
+export const newBatchObjectKey = (batchPrefix: string) => `${batchPrefix}${randomBase32(10)}`;
+
+const BATCH_KEY = /^(o\/[0-9a-z]{16}\/)[0-9a-z]{10}$/;
+
+/** The batch prefix a key was made under, or null for a key made alone. */
+export const batchPrefixOf = (key: string) => BATCH_KEY.exec(key)?.[1] ?? null;
+
 /** An unguessable id for public links (130 bits). */
 export const newShareId = () => randomBase32(26);
 

@@ -56,6 +56,11 @@ export interface ObjectStore {
   /** Idempotent: aborting an unknown upload succeeds. */
   abortMultipart(key: string, multipartId: string): Promise<void>;
   head(key: string): Promise<ObjectHead | null>;
+  /**
+   * Every object whose key starts with `prefix` (all pages), by key. A listing may lag behind
+   * writes on some stores: absence from it proves nothing, so callers confirm with `head`.
+   */
+  listObjects(prefix: string): Promise<Map<string, ObjectHead>>;
   presignGet(key: string, input: PresignGetInput): Promise<PresignedRequest>;
   /** Idempotent: deleting missing keys succeeds. */
   deleteObjects(keys: string[]): Promise<void>;

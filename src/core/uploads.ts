@@ -8,7 +8,7 @@ import { guessContentType } from './content-type.ts';
 import { conflict, hasCode, invalidRequest, notFound, preconditionFailed, tooLarge, uploadIncomplete } from './errors.ts';
 import { newId, newObjectKey } from './ids.ts';
 import type { FileRecord, UploadRecord, VersionRecord } from './model.ts';
-import type { PresignedRequest, StoredPart } from './object-store.ts';
+import type { ObjectHead, PresignedRequest, StoredPart } from './object-store.ts';
 import { partLength, planParts, type PartPlan } from './part-plan.ts';
 import { ancestorsOf, folderOf, normalizePath } from './paths.ts';
 import { S3_MAX_SINGLE_PUT } from './settings.ts';
@@ -36,6 +36,27 @@ export type CreatedUpload =
   | { kind: 'multipart'; upload: UploadRecord; plan: PartPlan; parts: PartUrl[] };
 
 export async function createUpload(ctx: DfsContext, principal: Principal, input: CreateUploadInput): Promise<CreatedUpload> {
+  const now = ctx.clock();
+  const { path, multipart } = checkCreate(ctx, principal, input);
+  const upload = await newUpload(ctx, principal, input, path, newObjectKey(), now);
+
+  if (!multipart) {
+    const request = await presignSingle(ctx, upload, input.md5, now);
+    await ctx.index.createUpload(upload);
+    return { kind: 'single', upload, request };
+  }
+
+  const plan = planParts(input.size, input.partSize, ctx.settings.defaultPartSizeBytes);
+  upload.partSize = plan.partSize;
+  upload.multipartId = await ctx.store.createMultipart(upload.objectKey, upload.contentType);
+  await ctx.index.createUpload(upload);
+  const first = Array.from({ length: Math.min(plan.partCount, ctx.settings.initialPartUrls) }, (_, i) => i + 1);
+  const parts = await signParts(ctx, upload, plan, first, undefined, now);
+  return { kind: 'multipart', upload, plan, parts };
+}
+
+/** What create checks before asking the index or the store: path, access, size and options. */
+export function checkCreate(ctx: DfsContext, principal: Principal, input: CreateUploadInput): { path: string; multipart: boolean } {
   const path = normalizePath(input.path);
   requireAccess(principal, 'write', path);
   const { settings } = ctx;
@@ -45,13 +66,23 @@ export async function createUpload(ctx: DfsContext, principal: Principal, input:
   if (!multipart && input.partSize !== undefined) throw invalidRequest('partSize applies to multipart uploads only');
   if (multipart && input.md5 !== undefined) throw invalidRequest('md5 applies to single PUTs; send md5s per part instead');
   if (input.ifMatch !== undefined && input.ifNoneMatch !== undefined) throw invalidRequest('ifMatch and ifNoneMatch exclude each other');
-  await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*');
+  return { path, multipart };
+}
 
-  const now = ctx.clock();
-  const upload: UploadRecord = {
+/** The record of a new pending upload at `path`, once the preconditions it names hold now. */
+export async function newUpload(
+  ctx: DfsContext,
+  principal: Principal,
+  input: CreateUploadInput,
+  path: string,
+  objectKey: string,
+  now: Date,
+): Promise<UploadRecord> {
+  await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*');
+  return {
     id: newId(now),
     path,
-    objectKey: newObjectKey(),
+    objectKey,
     multipartId: null,
     size: input.size,
     partSize: null,
@@ -63,29 +94,19 @@ export async function createUpload(ctx: DfsContext, principal: Principal, input:
     version: null,
     createdBy: principal.tokenId,
     createdAt: now.toISOString(),
-    expiresAt: isoAfter(now, settings.uploadExpiresSeconds),
+    expiresAt: isoAfter(now, ctx.settings.uploadExpiresSeconds),
   };
-  const expiresInSeconds = urlLifetime(ctx, upload, now);
+}
 
-  if (!multipart) {
-    const request = await ctx.store.presignPut(upload.objectKey, {
-      contentLength: upload.size,
-      contentType: upload.contentType,
-      contentMd5: input.md5,
-      sha256: input.sha256,
-      expiresInSeconds,
-    });
-    await ctx.index.createUpload(upload);
-    return { kind: 'single', upload, request };
-  }
-
-  const plan = planParts(input.size, input.partSize, settings.defaultPartSizeBytes);
-  upload.partSize = plan.partSize;
-  upload.multipartId = await ctx.store.createMultipart(upload.objectKey, upload.contentType);
-  await ctx.index.createUpload(upload);
-  const first = Array.from({ length: Math.min(plan.partCount, settings.initialPartUrls) }, (_, i) => i + 1);
-  const parts = await signParts(ctx, upload, plan, first, undefined, now);
-  return { kind: 'multipart', upload, plan, parts };
+/** The presigned PUT of a single-request upload. */
+export function presignSingle(ctx: DfsContext, upload: UploadRecord, md5: string | undefined, now: Date): Promise<PresignedRequest> {
+  return ctx.store.presignPut(upload.objectKey, {
+    contentLength: upload.size,
+    contentType: upload.contentType,
+    contentMd5: md5,
+    sha256: upload.sha256 ?? undefined,
+    expiresInSeconds: urlLifetime(ctx, upload, now),
+  });
 }
 
 /** Fails fast on what would fail at commit anyway; complete checks again atomically. */
@@ -191,22 +212,48 @@ export async function getUploadState(ctx: DfsContext, principal: Principal, id: 
   return { upload, partCount, parts: head ? [{ partNumber: 1, size: head.size, etag: head.etag }] : [] };
 }
 
-export async function completeUpload(
+export interface CompleteInput {
+  parts?: { partNumber: number; etag: string }[];
+  sha256?: string;
+}
+
+export async function completeUpload(ctx: DfsContext, principal: Principal, id: string, input: CompleteInput): Promise<FileRecord> {
+  const target = await uploadToComplete(ctx, principal, id, input.sha256, ctx.clock());
+  if ('committed' in target) return target.committed;
+  return finishUpload(ctx, target.upload, input);
+}
+
+/** An open upload to verify and commit, or, for a retried complete, what the first one committed. */
+export type CompletionTarget = { upload: UploadRecord } | { committed: FileRecord };
+
+export async function uploadToComplete(
   ctx: DfsContext,
   principal: Principal,
   id: string,
-  input: { parts?: { partNumber: number; etag: string }[]; sha256?: string },
-): Promise<FileRecord> {
-  const now = ctx.clock();
+  sha256: string | undefined,
+  now: Date,
+): Promise<CompletionTarget> {
   const upload = await loadUpload(ctx, principal, id, 'write');
-  if (upload.state === 'completed') return committedFile(ctx, upload);
+  if (upload.state === 'completed') return { committed: await committedFile(ctx, upload) };
   if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
   if (upload.expiresAt <= now.toISOString()) throw notFound(`upload "${id}" expired`);
-  if (input.sha256 !== undefined && upload.sha256 !== null && input.sha256 !== upload.sha256) {
-    throw uploadIncomplete(`sha256 ${input.sha256} differs from the ${upload.sha256} declared at create`);
+  if (sha256 !== undefined && upload.sha256 !== null && sha256 !== upload.sha256) {
+    throw uploadIncomplete(`sha256 ${sha256} differs from the ${upload.sha256} declared at create`);
   }
+  return { upload };
+}
 
-  if (upload.multipartId === null) await verifySingleObject(ctx, upload);
+/** Where a single PUT's object is looked up: a HEAD, unless the caller listed it already. */
+export type ObjectFinder = (key: string) => Promise<ObjectHead | null>;
+
+/** Verifies an open upload's bytes with the store (assembling multipart ones), then commits it. */
+export async function finishUpload(
+  ctx: DfsContext,
+  upload: UploadRecord,
+  input: CompleteInput,
+  find: ObjectFinder = (key) => ctx.store.head(key),
+): Promise<FileRecord> {
+  if (upload.multipartId === null) checkStoredSize(upload, await find(upload.objectKey));
   else await assembleMultipart(ctx, upload, input.parts);
 
   const committedAt = ctx.clock();
@@ -258,7 +305,10 @@ async function committedFile(ctx: DfsContext, upload: UploadRecord): Promise<Fil
 }
 
 async function verifySingleObject(ctx: DfsContext, upload: UploadRecord): Promise<void> {
-  const head = await ctx.store.head(upload.objectKey);
+  checkStoredSize(upload, await ctx.store.head(upload.objectKey));
+}
+
+function checkStoredSize(upload: UploadRecord, head: ObjectHead | null): void {
   if (!head) throw uploadIncomplete('no bytes have reached the store yet: PUT the file to the upload URL first');
   if (head.size !== upload.size) {
     throw uploadIncomplete(`the store holds ${head.size} bytes but ${upload.size} were declared`);

@@ -8,11 +8,15 @@ import type { AppDeps, AppEnv, DfsApp } from './env.ts';
 import { errorBody, errorResponse, mapError } from './errors.ts';
 import { requestLogger } from './logging.ts';
 import { registerAccessRoutes } from './routes/access.ts';
+import { registerBatchRoutes } from './routes/batch.ts';
 import { registerFileRoutes } from './routes/files.ts';
 import { registerServiceRoutes } from './routes/service.ts';
 import { registerUploadRoutes } from './routes/uploads.ts';
 
-/** JSON bodies are small: the largest is a complete with 10,000 parts (well under 1 MiB). */
+/**
+ * JSON bodies are small: a complete with 10,000 parts, or a batch of 1000 files whose paths
+ * average a few hundred bytes, fits well under 1 MiB.
+ */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export function createApp(deps: AppDeps): DfsApp {
@@ -61,6 +65,7 @@ export function createApp(deps: AppDeps): DfsApp {
   registerServiceRoutes(app, deps);
   registerFileRoutes(app, deps);
   registerUploadRoutes(app, deps);
+  registerBatchRoutes(app, deps);
   registerAccessRoutes(app, deps);
   deps.ui?.(app);
 

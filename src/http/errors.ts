@@ -40,6 +40,9 @@ function fromHttpException(error: HTTPException): MappedError {
 
 export const errorBody = (mapped: MappedError) => ({ error: { code: mapped.code, message: mapped.message } });
 
+/** A batch item's error: the body the single-file route would answer, without its status. */
+export const itemError = (error: DfsError) => errorBody(mapError(error));
+
 export function errorResponse(c: Context, error: unknown) {
   const mapped = mapError(error);
   return c.json(errorBody(mapped), mapped.status);

@@ -3,6 +3,7 @@
  * the checks cannot drift apart. Path rules themselves live in core (invalid_path).
  */
 import { z } from '@hono/zod-openapi';
+import { MAX_BATCH_ITEMS } from '../core/batch.ts';
 
 const MAX_SIZE = 5 * 1024 ** 4;
 
@@ -105,22 +106,23 @@ const Md5Base64 = z.string().regex(/^[A-Za-z0-9+/]{22}==$/, 'must be a base64 MD
 // A MIME type without control characters, so it can be signed into a header safely.
 const ContentType = z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
 
+/** The fields of a new upload that a batch item shares with POST /v1/uploads. */
+const UploadFields = {
+  path: z.string(),
+  size: z
+    .number()
+    .min(0)
+    .refine(Number.isInteger, 'must be a whole number')
+    .openapi({ type: 'integer', maximum: MAX_SIZE, description: 'exact byte count; above the maximum is 413' }),
+  contentType: ContentType.optional(),
+  sha256: Sha256Hex.optional(),
+  md5: Md5Base64.optional(),
+  ifMatch: z.string().min(1).max(200).optional(),
+  ifNoneMatch: z.literal('*').optional(),
+};
+
 export const CreateUploadBody = z
-  .object({
-    path: z.string(),
-    size: z
-      .number()
-      .min(0)
-      .refine(Number.isInteger, 'must be a whole number')
-      .openapi({ type: 'integer', maximum: MAX_SIZE, description: 'exact byte count; above the maximum is 413' }),
-    contentType: ContentType.optional(),
-    sha256: Sha256Hex.optional(),
-    md5: Md5Base64.optional(),
-    partSize: z.number().int().positive().optional(),
-    multipart: z.boolean().optional(),
-    ifMatch: z.string().min(1).max(200).optional(),
-    ifNoneMatch: z.literal('*').optional(),
-  })
+  .object({ ...UploadFields, partSize: z.number().int().positive().optional(), multipart: z.boolean().optional() })
   .strict()
   .openapi('CreateUploadRequest');
 
@@ -177,6 +179,55 @@ export const CompleteBody = z
   })
   .strict()
   .openapi('CompleteRequest');
+
+const ItemErrorSchema = z
+  .object({ error: ErrorSchema.shape.error })
+  .openapi('ItemError', { description: 'one item failed: the code and message its single-file route would answer' });
+
+const batchOf = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(MAX_BATCH_ITEMS);
+
+export const BatchUploadsBody = z
+  .object({ files: batchOf(z.object(UploadFields).strict().openapi('BatchUploadItem')) })
+  .strict()
+  .openapi('BatchUploadsRequest');
+
+const SinglePutUploadSchema = z
+  .object({
+    id: z.string(),
+    path: z.string(),
+    expiresAt: z.string(),
+    url: z.string(),
+    method: z.literal('PUT'),
+    headers: z.record(z.string(), z.string()),
+  })
+  .openapi('SinglePutUpload');
+
+export const BatchUploadsResponse = z
+  .object({ uploads: z.array(z.union([SinglePutUploadSchema, ItemErrorSchema.extend({ path: z.string() })])) })
+  .openapi('BatchUploads', { description: 'one entry per requested file, in request order' });
+
+export const BatchCompleteBody = z
+  .object({ uploads: batchOf(z.object({ id: z.string().max(200), sha256: CompleteBody.shape.sha256 }).strict()) })
+  .strict()
+  .openapi('BatchCompleteRequest');
+
+export const BatchCompleteResponse = z
+  .object({
+    results: z.array(z.union([z.object({ id: z.string(), file: FileEntrySchema }), ItemErrorSchema.extend({ id: z.string() })])),
+  })
+  .openapi('BatchCompletion', { description: 'one entry per requested upload, in request order' });
+
+export const BatchDownloadsBody = z
+  .object({
+    files: batchOf(z.object({ path: z.string(), version: z.string().max(200).optional() }).strict()),
+    disposition: Disposition.optional(),
+  })
+  .strict()
+  .openapi('BatchDownloadsRequest');
+
+export const BatchDownloadsResponse = z
+  .object({ downloads: z.array(z.union([DownloadResponse.extend({ path: z.string() }), ItemErrorSchema.extend({ path: z.string() })])) })
+  .openapi('BatchDownloads', { description: 'one entry per requested file, in request order' });
 
 const Scope = z.enum(['read', 'write', 'delete', 'admin']);
 

@@ -1,5 +1,6 @@
 /** Index records to the API's JSON shapes. */
-import type { FileRecord, TokenRecord, VersionRecord } from '../core/model.ts';
+import type { FileRecord, TokenRecord, UploadRecord, VersionRecord } from '../core/model.ts';
+import type { PresignedRequest } from '../core/object-store.ts';
 
 export const fileEntry = (file: FileRecord) => ({
   path: file.path,
@@ -9,6 +10,15 @@ export const fileEntry = (file: FileRecord) => ({
   version: file.version,
   createdAt: file.createdAt,
   updatedAt: file.updatedAt,
+});
+
+export const singlePutUpload = (upload: UploadRecord, request: PresignedRequest) => ({
+  id: upload.id,
+  path: upload.path,
+  expiresAt: upload.expiresAt,
+  url: request.url,
+  method: 'PUT' as const,
+  headers: request.headers,
 });
 
 export const versionEntry = (version: VersionRecord) => ({

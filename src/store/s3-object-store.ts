@@ -9,10 +9,13 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   S3Client,
   S3ServiceException,
   type ServerSideEncryption,
+  type _Object,
 } from '@aws-sdk/client-s3';
 import { storageUnavailable, uploadIncomplete } from '../core/errors.ts';
 import type {
@@ -242,6 +245,40 @@ export class S3ObjectStore implements ObjectStore {
       if (statusOf(error) === 404 || nameOf(error) === 'NotFound' || nameOf(error) === 'NoSuchKey') return null;
       throw this.#translate('HeadObject', error);
     }
+  }
+
+  async listObjects(prefix: string): Promise<Map<string, ObjectHead>> {
+    const found = new Map<string, ObjectHead>();
+    const stripped = (this.#config.keyPrefix ?? '').length;
+    let after: string | undefined;
+    do {
+      const page = await this.#listPage(this.#key(prefix), after);
+      for (const o of page.Contents ?? []) found.set(o.Key!.slice(stripped), { size: o.Size ?? 0, etag: o.ETag ?? '' });
+      after = page.IsTruncated ? page.Contents?.at(-1)?.Key : undefined;
+    } while (after !== undefined);
+    return found;
+  }
+
+  /**
+   * One page of a listing, resuming after the key `after`. s3rver cannot page ListObjectsV2 (its
+   * continuation tokens use DES, which OpenSSL 3 refuses) and signs bucket-level resources
+   * without the trailing slash the SDK sends, so it gets version 1 on the bare bucket path.
+   */
+  #listPage(prefix: string, after: string | undefined): Promise<{ Contents?: _Object[]; IsTruncated?: boolean }> {
+    const bucket = this.#config.bucket;
+    if (this.#config.dialect !== 's3rver') {
+      return this.#send('ListObjectsV2', () => this.#client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: after })));
+    }
+    const command = new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: after });
+    command.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { path: string };
+        request.path = request.path.replace(/\/$/, '');
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    return this.#send('ListObjects', () => this.#client.send(command));
   }
 
   async deleteObjects(keys: string[]): Promise<void> {

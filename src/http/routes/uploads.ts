@@ -12,7 +12,7 @@ import {
   PartsResponse,
   UploadStateResponse,
 } from '../schemas.ts';
-import { fileEntry } from '../serialize.ts';
+import { fileEntry, singlePutUpload } from '../serialize.ts';
 import { authErrors, errors, json, jsonBody } from './common.ts';
 
 export function registerUploadRoutes(app: DfsApp, { ctx }: AppDeps): void {
@@ -31,10 +31,8 @@ export function registerUploadRoutes(app: DfsApp, { ctx }: AppDeps): void {
     async (c) => {
       const created = await createUpload(ctx, c.get('principal'), c.req.valid('json'));
       const { upload } = created;
+      if (created.kind === 'single') return c.json(singlePutUpload(upload, created.request), 201);
       const base = { id: upload.id, path: upload.path, expiresAt: upload.expiresAt };
-      if (created.kind === 'single') {
-        return c.json({ ...base, url: created.request.url, method: 'PUT' as const, headers: created.request.headers }, 201);
-      }
       return c.json({ ...base, partSize: created.plan.partSize, partCount: created.plan.partCount, parts: created.parts }, 201);
     },
   );

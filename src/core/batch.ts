@@ -1,0 +1,146 @@
+/**
+ * Batches: create, complete and download up to 1000 files per request, so that many small files
+ * cost a handful of API round trips. Each item succeeds or fails alone, with the error the
+ * single-file route would give; the scope is checked once for the whole request.
+ */
+import { requireScope, type Principal } from './access.ts';
+import type { DfsContext } from './context.ts';
+import { DfsError, invalidRequest } from './errors.ts';
+import { createDownload, type Download } from './files.ts';
+import { batchPrefixOf, newBatchKeyPrefix, newBatchObjectKey } from './ids.ts';
+import type { FileRecord, UploadRecord } from './model.ts';
+import type { ObjectHead, ObjectStore, PresignedRequest } from './object-store.ts';
+import { normalizePath } from './paths.ts';
+import {
+  checkCreate,
+  finishUpload,
+  newUpload,
+  presignSingle,
+  uploadToComplete,
+  type CreateUploadInput,
+  type ObjectFinder,
+} from './uploads.ts';
+
+export const MAX_BATCH_ITEMS = 1000;
+
+/** One item's outcome: a batch answers every item, in input order, with a value or an error. */
+export type ItemResult<T> = { ok: true; value: T } | { ok: false; error: DfsError };
+
+/** Domain failures become the item's error; anything else is a bug and fails the request. */
+async function settle<T>(run: () => Promise<T>): Promise<ItemResult<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    if (error instanceof DfsError) return { ok: false, error };
+    throw error;
+  }
+}
+
+export type BatchUploadInput = Omit<CreateUploadInput, 'partSize' | 'multipart'>;
+
+export interface CreatedSingleUpload {
+  upload: UploadRecord;
+  request: PresignedRequest;
+}
+
+export async function createBatchUploads(
+  ctx: DfsContext,
+  principal: Principal,
+  items: BatchUploadInput[],
+): Promise<ItemResult<CreatedSingleUpload>[]> {
+  requireScope(principal, 'write');
+  const now = ctx.clock();
+  const keys = batchKeys(items.length);
+  const prepared = await Promise.all(
+    items.map((item, i) =>
+      settle(async () => {
+        const { path, multipart } = checkCreate(ctx, principal, item);
+        if (multipart) {
+          throw invalidRequest(`batches take single PUTs of up to ${ctx.settings.singlePutMaxBytes} bytes: upload this file with POST /v1/uploads`);
+        }
+        const upload = await newUpload(ctx, principal, item, path, keys[i]!, now);
+        return { upload, request: await presignSingle(ctx, upload, item.md5, now) };
+      }),
+    ),
+  );
+  // Issued in one turn of the event loop, the inserts share one transaction on SQLite.
+  return Promise.all(
+    prepared.map((result) =>
+      result.ok
+        ? settle(async () => {
+            await ctx.index.createUpload(result.value.upload);
+            return result.value;
+          })
+        : result,
+    ),
+  );
+}
+
+/** Distinct fresh keys under one new batch prefix. */
+function batchKeys(count: number): string[] {
+  const prefix = newBatchKeyPrefix();
+  const keys = new Set<string>();
+  while (keys.size < count) keys.add(newBatchObjectKey(prefix));
+  return [...keys];
+}
+
+export interface BatchCompleteInput {
+  id: string;
+  sha256?: string;
+}
+
+export async function completeBatch(ctx: DfsContext, principal: Principal, items: BatchCompleteInput[]): Promise<ItemResult<FileRecord>[]> {
+  requireScope(principal, 'write');
+  if (new Set(items.map((item) => item.id)).size !== items.length) throw invalidRequest('uploads must not name an upload twice');
+  const now = ctx.clock();
+  const targets = await Promise.all(items.map((item) => settle(() => uploadToComplete(ctx, principal, item.id, item.sha256, now))));
+  const singlePuts = targets.flatMap((t) => (t.ok && 'upload' in t.value && t.value.upload.multipartId === null ? [t.value.upload.objectKey] : []));
+  const find = listingFinder(ctx.store, singlePuts);
+  return Promise.all(
+    targets.map((target, i) => {
+      if (!target.ok) return target;
+      const { value } = target;
+      if ('committed' in value) return { ok: true as const, value: value.committed };
+      return settle(() => finishUpload(ctx, value.upload, { sha256: items[i]!.sha256 }, find));
+    }),
+  );
+}
+
+/**
+ * Finds single-PUT objects with one listing per batch prefix that two or more of `keys` share
+ * (a lone key costs a HEAD either way). A key the listing does not show gets a HEAD too, so a
+ * listing that lags behind recent writes never fails a complete.
+ */
+function listingFinder(store: ObjectStore, keys: string[]): ObjectFinder {
+  const counts = new Map<string, number>();
+  for (const key of keys) {
+    const prefix = batchPrefixOf(key);
+    if (prefix !== null) counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+  }
+  const listings = new Map<string, Promise<Map<string, ObjectHead>>>();
+  return async (key) => {
+    const prefix = batchPrefixOf(key);
+    if (prefix === null || counts.get(prefix)! < 2) return store.head(key);
+    let listing = listings.get(prefix);
+    if (!listing) listings.set(prefix, (listing = store.listObjects(prefix)));
+    return (await listing).get(key) ?? store.head(key);
+  };
+}
+
+export interface BatchDownloadInput {
+  files: { path: string; version?: string }[];
+  disposition?: 'attachment' | 'inline';
+}
+
+export async function createBatchDownloads(
+  ctx: DfsContext,
+  principal: Principal,
+  input: BatchDownloadInput,
+): Promise<ItemResult<Download & { path: string }>[]> {
+  requireScope(principal, 'read');
+  return Promise.all(
+    input.files.map((file) =>
+      settle(async () => ({ path: normalizePath(file.path), ...(await createDownload(ctx, principal, { ...file, disposition: input.disposition })) })),
+    ),
+  );
+}
