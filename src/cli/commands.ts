@@ -5,7 +5,7 @@ import { DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
 import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
-import { getFiles, putFiles, type TransferOptions } from './transfer.ts';
+import { getFiles, putFiles, TransferFailures, type TransferOptions } from './transfer.ts';
 
 interface GlobalOptions {
   profile?: string;
@@ -95,8 +95,9 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .addHelpText('after', '\nExamples:\n  dfs put a.txt               -> a.txt\n  dfs put a.txt docs/         -> docs/a.txt\n  dfs put a.txt docs/b.txt    -> docs/b.txt\n  dfs put -r photos backup/   -> backup/photos/...'),
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
-    const files = await putFiles(await client(), locals, remote, transfer(o));
-    print(out(), files, () => files.map((f) => `uploaded ${f.path}`).join('\n'));
+    const { done, failed } = await putFiles(await client(), locals, remote, transfer(o));
+    print(out(), done, () => done.map((f) => `uploaded ${f.path}`).join('\n'));
+    if (failed.length > 0) throw new TransferFailures(failed);
   });
 
   transferOptions(
@@ -107,8 +108,9 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .addHelpText('after', '\nExamples:\n  dfs get docs/a.txt            -> ./a.txt\n  dfs get docs/a.txt b.txt      -> ./b.txt\n  dfs get -r docs ./backup      -> ./backup/docs/...'),
   ).action(async (args: string[], o) => {
     const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
-    const files = await getFiles(await client(), remotes, local, transfer(o));
-    print(out(), files, () => files.map((f) => `downloaded ${f.remote} -> ${f.local}`).join('\n'));
+    const { done, failed } = await getFiles(await client(), remotes, local, transfer(o));
+    print(out(), done, () => done.map((f) => `downloaded ${f.remote} -> ${f.local}`).join('\n'));
+    if (failed.length > 0) throw new TransferFailures(failed);
   });
 
   program

@@ -7,7 +7,7 @@ import { CommanderError } from 'commander';
 import { ApiError } from '../client/api-client.ts';
 import { buildProgram } from './commands.ts';
 import { NotLoggedIn } from './profiles.ts';
-import { UsageError } from './transfer.ts';
+import { TransferFailures, UsageError } from './transfer.ts';
 
 export async function main(argv: string[]): Promise<number> {
   // `dfs ls | head` closes the pipe early: that is not an error.
@@ -37,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dfs: ${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`dfs: ${describe(error)}\n`);
+    const failures = error instanceof TransferFailures ? error.failures : [error];
+    for (const failure of failures) process.stderr.write(`dfs: ${describe(failure)}\n`);
     return 1;
   }
 }

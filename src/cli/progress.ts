@@ -41,13 +41,18 @@ export class Progress {
     this.#total = this.#bars.create(Math.max(totalBytes, 1), 0, { name: 'total' });
   }
 
+  /** Bytes of a file too small for a bar of its own: they count in the total only. */
+  add(bytes: number): void {
+    this.#bytes += bytes;
+    this.#total?.update(this.#bytes);
+  }
+
   file(name: string, size: number): FileProgress {
     const bar = this.#bars?.create(Math.max(size, 1), 0, { name }) ?? null;
     return {
       add: (bytes) => {
-        this.#bytes += bytes;
         bar?.increment(bytes);
-        this.#total?.update(this.#bytes);
+        this.add(bytes);
       },
       done: () => {
         if (bar) this.#bars!.remove(bar);

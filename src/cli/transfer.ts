@@ -1,19 +1,33 @@
-/** `dfs put` and `dfs get`: local files and folders to and from the service, many at once. */
-import { mkdir, readdir, stat } from 'node:fs/promises';
+/**
+ * `dfs put` and `dfs get`: local files and folders to and from the service. Small files go in
+ * batches (a few API calls for a thousand files, many transfers at once); big files one at a
+ * time in parallel parts or ranges, resumable. Every file succeeds or fails alone: the ones
+ * that failed are reported together at the end.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { ApiError, type DfsClient } from '../client/api-client.ts';
-import type { FileEntry } from '../client/api-types.ts';
+import type { DownloadLink, FileEntry } from '../client/api-types.ts';
+import { BatchItemError, MAX_BATCH, uploadMany } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
-import { runPool } from '../client/pool.ts';
-import { uploadFile } from '../client/upload.ts';
-import { fileSource, md5Base64, PartFile, resumeStore, sha256OfFile } from './node-io.ts';
+import { createLimiter, runPool } from '../client/pool.ts';
+import { withRetry } from '../client/retry.ts';
+import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
+import { getBytes } from './http-transport.ts';
+import { localFile } from './local-file.ts';
+import { PartFile } from './part-file.ts';
 import { Progress } from './progress.ts';
+import { resumeStore } from './resume-store.ts';
 
 const MiB = 1024 * 1024;
+/** Downloads up to this size are held in memory and hashed inline; larger ones stream to disk. */
+const IN_MEMORY_MAX = 256 * 1024;
+const RANGE_SIZE = 16 * MiB;
 
 export interface TransferOptions {
   recursive: boolean;
-  /** Files transferred at once (small files); big files go one at a time, in parallel parts. */
+  /** Files transferred at once (small files). */
   jobs: number;
   /** Parts or ranges in flight for one big file. */
   parts: number;
@@ -29,6 +43,21 @@ export class FileError extends Error {
   constructor(path: string, cause: unknown) {
     super(`${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
+}
+
+/** Some files of a transfer failed (the others are done): one line each. */
+export class TransferFailures extends Error {
+  readonly failures: FileError[];
+
+  constructor(failures: FileError[]) {
+    super(failures.map((f) => f.message).join('\n'), { cause: failures[0]?.cause });
+    this.failures = failures;
+  }
+}
+
+export interface TransferReport<T> {
+  done: T[];
+  failed: FileError[];
 }
 
 interface PlannedUpload {
@@ -60,10 +89,11 @@ async function planUploads(locals: string[], remote: string | undefined, recursi
     if (info.isDirectory()) {
       if (!recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
-      for (const file of await walk(local)) {
-        const fileInfo = await stat(file);
-        plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: fileInfo.size, mtimeMs: fileInfo.mtimeMs });
-      }
+      const files = await walk(local);
+      const infos = await Promise.all(files.map((file) => stat(file)));
+      files.forEach((file, i) => {
+        plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: infos[i]!.size, mtimeMs: infos[i]!.mtimeMs });
+      });
     } else {
       // One file and a remote not ending in "/" names the file itself; otherwise a folder.
       const target = single && remote && !remote.endsWith('/') ? remote : joinRemote(remote ?? '', basename(local));
@@ -78,41 +108,47 @@ export interface Uploaded extends FileEntry {
   parts?: { sent: number; resumed: number; total: number };
 }
 
-export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<Uploaded[]> {
+export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
   const plans = await planUploads(locals, remote, options.recursive);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
-  const results: Uploaded[] = [];
-  const one = async (plan: PlannedUpload) => {
-    const bar = progress.file(plan.remote, plan.size);
-    try {
-      const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}\n${plan.size}\n${plan.mtimeMs}`;
-      let parts: Uploaded['parts'];
-      const file = await uploadFile(client, plan.remote, await fileSource(plan.local), {
-        partSize: options.partSize,
-        concurrency: options.parts,
-        md5: md5Base64,
-        sha256: () => sha256OfFile(plan.local),
-        resume: { store: resumeStore, key },
-        onProgress: (bytes) => bar.add(bytes),
-        onParts: (report) => (parts = report),
-        signal: options.signal,
-      });
-      results.push(parts ? { ...file, parts } : file);
-    } catch (error) {
-      throw new FileError(plan.local, error);
-    } finally {
-      bar.done();
-    }
-  };
+  const report: TransferReport<Uploaded> = { done: [], failed: [] };
+  const small = plans.filter((p) => p.size <= DEFAULT_MULTIPART_THRESHOLD);
+  const big = plans.filter((p) => p.size > DEFAULT_MULTIPART_THRESHOLD);
   try {
-    const small = plans.filter((p) => p.size <= 16 * MiB);
-    const big = plans.filter((p) => p.size > 16 * MiB);
-    await runPool(small, options.jobs, one);
-    for (const plan of big) await one(plan);
+    const outcomes = await uploadMany(
+      client,
+      small.map((plan) => ({ path: plan.remote, io: localFile(plan.local, plan.size) })),
+      { concurrency: options.jobs, onProgress: (bytes) => progress.add(bytes), signal: options.signal },
+    );
+    outcomes.forEach((outcome, i) => {
+      if (outcome instanceof Error) report.failed.push(new FileError(small[i]!.local, outcome));
+      else report.done.push(outcome);
+    });
+    for (const plan of big) {
+      const bar = progress.file(plan.remote, plan.size);
+      try {
+        const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}\n${plan.size}\n${plan.mtimeMs}`;
+        let parts: Uploaded['parts'];
+        const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size), {
+          partSize: options.partSize,
+          concurrency: options.parts,
+          resume: { store: resumeStore, key },
+          onProgress: (bytes) => bar.add(bytes),
+          onParts: (counts) => (parts = counts),
+          signal: options.signal,
+        });
+        report.done.push(parts ? { ...file, parts } : file);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        report.failed.push(new FileError(plan.local, error));
+      } finally {
+        bar.done();
+      }
+    }
   } finally {
     progress.stop();
   }
-  return results;
+  return report;
 }
 
 interface PlannedDownload {
@@ -148,50 +184,97 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   return plans;
 }
 
-export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<PlannedDownload[]> {
+/** Written next to its destination, then renamed: a failed download never leaves a half file under the real name. */
+async function saveSmall(link: DownloadLink, dest: string, signal?: AbortSignal): Promise<void> {
+  const bytes = await withRetry(() => getBytes(link.url, signal), { signal });
+  if (bytes.length !== link.size) throw new Error(`the store sent ${bytes.length} of ${link.size} bytes`);
+  checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
+  await writeFile(`${dest}.dfs-part`, bytes);
+  await rename(`${dest}.dfs-part`, dest);
+}
+
+function checkDigest(link: DownloadLink, actual: string): void {
+  if (link.sha256 !== null && actual !== link.sha256) throw new Error(`checksum mismatch: expected sha256 ${link.sha256}, got ${actual}`);
+}
+
+/** Parallel ranges into a .dfs-part file that a rerun continues, SHA-256 verified before the rename. */
+async function saveRanges(client: DfsClient, remote: string, link: DownloadLink, dest: string, options: TransferOptions, onBytes: (bytes: number) => void): Promise<void> {
+  const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE);
+  for (const start of part.done) onBytes(Math.min(RANGE_SIZE, link.size - start));
+  await downloadRanges(link, part, {
+    rangeSize: RANGE_SIZE,
+    concurrency: options.parts,
+    done: part.done,
+    onRange: (start) => part.rangeDone(start),
+    onProgress: onBytes,
+    refresh: () => client.download(remote, { version: link.version }),
+    signal: options.signal,
+  });
+  const actual = await part.sha256();
+  if (link.sha256 !== null && actual !== link.sha256) {
+    await part.discard();
+    checkDigest(link, actual);
+  }
+  await part.finish(dest);
+}
+
+export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedDownload>> {
   const plans = await planDownloads(client, remotes, local, options.recursive);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
-  const rangeSize = 16 * MiB;
-  const one = async (plan: PlannedDownload) => {
-    const bar = progress.file(plan.remote, plan.size);
-    let part: PartFile | null = null;
-    try {
-      const link = await client.download(plan.remote);
-      await mkdir(dirname(plan.local), { recursive: true });
-      part = await PartFile.open(plan.local, link.version, link.size, rangeSize);
-      const done = part.done;
-      for (const start of done) bar.add(Math.min(rangeSize, link.size - start));
-      await downloadRanges(link, part, {
-        rangeSize,
-        concurrency: options.parts,
-        done,
-        onRange: (start) => part!.rangeDone(start),
-        onProgress: (bytes) => bar.add(bytes),
-        refresh: () => client.download(plan.remote, { version: link.version }),
-        signal: options.signal,
-      });
-      await part.close();
-      if (link.sha256 !== null) {
-        const actual = await sha256OfFile(part.path);
-        if (actual !== link.sha256) {
-          await part.discard();
-          throw new Error(`checksum mismatch: expected sha256 ${link.sha256}, got ${actual}`);
-        }
-      }
-      await part.finish(plan.local);
-    } catch (error) {
-      throw new FileError(plan.remote, error);
-    } finally {
-      bar.done();
+  const report: TransferReport<PlannedDownload> = { done: [], failed: [] };
+  const small = plans.filter((p) => p.size <= RANGE_SIZE);
+  const big = plans.filter((p) => p.size > RANGE_SIZE);
+  const limit = createLimiter(options.jobs);
+  const folders = new Set<string>();
+  const prepare = async (dest: string) => {
+    const folder = dirname(dest);
+    if (!folders.has(folder)) {
+      folders.add(folder);
+      await mkdir(folder, { recursive: true });
     }
   };
+  const settle = (plan: PlannedDownload, error: unknown) => {
+    if (options.signal?.aborted) throw error;
+    report.failed.push(new FileError(plan.remote, error));
+  };
   try {
-    const small = plans.filter((p) => p.size <= rangeSize);
-    const big = plans.filter((p) => p.size > rangeSize);
-    await runPool(small, options.jobs, one);
-    for (const plan of big) await one(plan);
+    const batches: PlannedDownload[][] = [];
+    for (let i = 0; i < small.length; i += MAX_BATCH) batches.push(small.slice(i, i + MAX_BATCH));
+    await runPool(batches, 2, async (batch) => {
+      const links = await withRetry(() => client.batchDownloads(batch.map((plan) => ({ path: plan.remote }))), { signal: options.signal });
+      await Promise.all(
+        batch.map((plan, i) =>
+          limit(async () => {
+            const link = links[i]!;
+            try {
+              if ('error' in link) throw new BatchItemError(link.error.code, link.error.message);
+              await prepare(plan.local);
+              if (link.size <= IN_MEMORY_MAX) await saveSmall(link, plan.local, options.signal);
+              else await saveRanges(client, plan.remote, link, plan.local, options, () => undefined);
+              progress.add(link.size);
+              report.done.push(plan);
+            } catch (error) {
+              settle(plan, error);
+            }
+          }),
+        ),
+      );
+    });
+    for (const plan of big) {
+      const bar = progress.file(plan.remote, plan.size);
+      try {
+        const link = await client.download(plan.remote);
+        await prepare(plan.local);
+        await saveRanges(client, plan.remote, link, plan.local, options, (bytes) => bar.add(bytes));
+        report.done.push(plan);
+      } catch (error) {
+        settle(plan, error);
+      } finally {
+        bar.done();
+      }
+    }
   } finally {
     progress.stop();
   }
-  return plans;
+  return report;
 }

@@ -1,6 +1,6 @@
 /**
  * The download engine: one GET for small files, parallel Range requests for big ones, each
- * range streamed into the sink at its offset (memory stays bounded), retried alone on
+ * range written at its offset by the DownloadIo (memory stays bounded), retried alone on
  * failure, with a fresh link when the presigned URL expired. Ranges already on disk from an
  * interrupted run are skipped.
  */
@@ -10,8 +10,13 @@ import { TransferError, withRetry } from './retry.ts';
 
 const MiB = 1024 * 1024;
 
-export interface DownloadSink {
-  write(position: number, bytes: Uint8Array): Promise<void>;
+/** Where a download's bytes go. */
+export interface DownloadIo {
+  /**
+   * GETs bytes [start, end) of the object (all of it when `whole`, without a Range header) and
+   * writes them at the same offset; `onBytes` sees each chunk. Throws TransferError.
+   */
+  get(url: string, start: number, end: number, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void>;
 }
 
 export interface DownloadOptions {
@@ -28,32 +33,28 @@ export interface DownloadOptions {
   signal?: AbortSignal;
 }
 
-export async function downloadRanges(link: DownloadLink, sink: DownloadSink, options: DownloadOptions = {}): Promise<void> {
+export async function downloadRanges(link: DownloadLink, io: DownloadIo, options: DownloadOptions = {}): Promise<void> {
   const rangeSize = options.rangeSize ?? 16 * MiB;
   let current = link;
   const starts: number[] = [];
-  for (let start = 0; start < link.size; start += rangeSize) if (!options.done?.has(start)) starts.push(start);
+  for (let start = 0; start < Math.max(link.size, 1); start += rangeSize) if (!options.done?.has(start)) starts.push(start);
 
   await runPool(starts, options.concurrency ?? 8, async (start) => {
     const end = Math.min(start + rangeSize, link.size);
     await withRetry(
       async () => {
-        const whole = start === 0 && end === link.size;
-        const response = await fetch(current.url, { headers: whole ? {} : { range: `bytes=${start}-${end - 1}` }, signal: options.signal });
-        if (!response.ok) {
-          const text = await response.text();
-          const error = new TransferError(`the store refused the download: HTTP ${response.status} ${text.slice(0, 200)}`, response.status, text);
-          if (error.needsNewUrl && options.refresh) current = await options.refresh();
+        let received = 0;
+        try {
+          await io.get(current.url, start, end, start === 0 && end === link.size, (bytes) => {
+            received += bytes;
+            options.onProgress?.(bytes);
+          }, options.signal);
+        } catch (error) {
+          // What a failed try delivered is sent again by the next one.
+          options.onProgress?.(-received);
+          if (error instanceof TransferError && error.needsNewUrl && options.refresh) current = await options.refresh();
           throw error;
         }
-        if (!whole && response.status !== 206) throw new TransferError('the store ignored the Range header', 0);
-        let position = start;
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          await sink.write(position, chunk);
-          position += chunk.length;
-          options.onProgress?.(chunk.length);
-        }
-        if (position !== end) throw new TransferError(`the store sent ${position - start} of ${end - start} bytes`, 0);
       },
       { signal: options.signal },
     );

@@ -2,15 +2,26 @@
  * The upload engine shared by the CLI and the web UI: one presigned PUT for small files,
  * parallel parts for big ones (uniform part size, each part's length and MD5 signed), retries
  * with backoff, fresh URLs when one expired, and resume from the parts the store already
- * holds. It reads bytes through Blob slices, so memory stays bounded by the parts in flight.
+ * holds. Bytes come from an UploadIo, so the engine never holds a file in memory.
  */
 import type { DfsClient } from './api-client.ts';
 import type { FileEntry } from './api-types.ts';
 import { runPool } from './pool.ts';
-import { TransferError, withRetry } from './retry.ts';
+import { withRetry } from './retry.ts';
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
+
+/** Where an upload's bytes come from: a Blob in a browser, a local file in the CLI. */
+export interface UploadIo {
+  readonly size: number;
+  /** PUTs bytes [start, end) with exactly the signed headers; resolves with the ETag; throws TransferError. */
+  put(url: string, headers: Record<string, string>, start: number, end: number, signal?: AbortSignal): Promise<string>;
+  /** Base64 MD5 of bytes [start, end): signed as Content-MD5, so the store verifies what it gets. */
+  md5?(start: number, end: number): Promise<string>;
+  /** Hex SHA-256 of all the bytes: recorded at complete and checked by downloads. */
+  sha256?(): Promise<string>;
+}
 
 /** Where an interrupted multipart upload is remembered between runs. */
 export interface ResumeStore {
@@ -30,16 +41,12 @@ export interface UploadOptions {
   contentType?: string;
   /** Files above this size go multipart (default 16 MiB, the server's own threshold). */
   multipartThreshold?: number;
-  /** Part size for multipart (default: 8 MiB, raised so 10,000 parts hold the file). */
+  /** Part size for multipart (default: 16 MiB, raised so 10,000 parts hold the file). */
   partSize?: number;
   /** Parts in flight at once (default 8). */
   concurrency?: number;
   ifMatch?: string;
   ifNoneMatch?: '*';
-  /** Base64 MD5 of some bytes: signed as Content-MD5 so the store verifies each part. */
-  md5?: (bytes: Uint8Array) => string | Promise<string>;
-  /** Hex SHA-256 of the whole file, computed by the caller (it can stream it while parts go). */
-  sha256?: () => Promise<string>;
   resume?: { store: ResumeStore; key: string };
   /** Called with the bytes just confirmed by the store. */
   onProgress?: (bytes: number) => void;
@@ -48,61 +55,52 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-/** What is uploaded: a Blob, a File, or Node's fs.openAsBlob() all fit. */
-export type UploadSource = Pick<Blob, 'size' | 'slice'>;
+export const DEFAULT_MULTIPART_THRESHOLD = 16 * MiB;
 
 export function choosePartSize(size: number, requested?: number): number {
   const fitting = Math.ceil(Math.ceil(size / MAX_PARTS) / MiB) * MiB;
-  return Math.max(requested ?? 8 * MiB, fitting, 5 * MiB);
+  return Math.max(requested ?? 16 * MiB, fitting, 5 * MiB);
 }
 
-async function put(url: string, headers: Record<string, string>, body: Blob | Uint8Array<ArrayBuffer>, signal?: AbortSignal): Promise<string> {
-  const response = await fetch(url, { method: 'PUT', headers, body, signal });
-  const text = await response.text();
-  if (!response.ok) throw new TransferError(`the store refused the upload: HTTP ${response.status} ${text.slice(0, 200)}`, response.status, text);
-  return response.headers.get('etag') ?? '';
-}
-
-export async function uploadFile(client: DfsClient, path: string, source: UploadSource, options: UploadOptions = {}): Promise<FileEntry> {
-  const threshold = options.multipartThreshold ?? 16 * MiB;
+export async function uploadFile(client: DfsClient, path: string, io: UploadIo, options: UploadOptions = {}): Promise<FileEntry> {
   const retry = { signal: options.signal };
-  if (source.size <= threshold) return uploadSingle(client, path, source, options);
+  if (io.size <= (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD)) return uploadSingle(client, path, io, options);
 
-  const partSize = choosePartSize(source.size, options.partSize);
-  const partCount = Math.ceil(source.size / partSize);
-  const digest = options.sha256?.();
+  const partSize = choosePartSize(io.size, options.partSize);
+  const partCount = Math.ceil(io.size / partSize);
+  const partEnd = (partNumber: number) => Math.min(partNumber * partSize, io.size);
+  // The whole-file digest runs beside the parts, not before them.
+  const digest = io.sha256?.();
   digest?.catch(() => undefined);
 
-  let upload = await resumable(client, path, source.size, partSize, options);
+  let upload = await resumable(client, path, io.size, partSize, options);
   const held = new Set<number>();
   if (upload) {
     for (const part of (await client.uploadState(upload.uploadId)).parts) {
-      if (part.size === Math.min(partSize, source.size - (part.partNumber - 1) * partSize)) held.add(part.partNumber);
+      if (part.size === partEnd(part.partNumber) - (part.partNumber - 1) * partSize) held.add(part.partNumber);
     }
   } else {
     const created = await withRetry(
-      () => client.createUpload({ path, size: source.size, contentType: options.contentType, partSize, multipart: true, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch }),
+      () => client.createUpload({ path, size: io.size, contentType: options.contentType, partSize, multipart: true, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch }),
       retry,
     );
-    upload = { uploadId: created.id, path, size: source.size, partSize: created.partSize ?? partSize };
+    upload = { uploadId: created.id, path, size: io.size, partSize: created.partSize ?? partSize };
     await options.resume?.store.set(options.resume.key, upload);
   }
   const { uploadId } = upload;
-  const heldBytes = [...held].reduce((sum, n) => sum + Math.min(partSize, source.size - (n - 1) * partSize), 0);
+  const heldBytes = [...held].reduce((sum, n) => sum + partEnd(n) - (n - 1) * partSize, 0);
   if (heldBytes > 0) options.onProgress?.(heldBytes);
 
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !held.has(n));
   await runPool(missing, options.concurrency ?? 8, async (partNumber) => {
     const start = (partNumber - 1) * partSize;
-    const blob = source.slice(start, Math.min(start + partSize, source.size));
-    // With an MD5 to sign, the part is read once to hash it and sent from those bytes.
-    const bytes = options.md5 ? new Uint8Array(await blob.arrayBuffer()) : null;
-    const md5 = bytes && options.md5 ? await options.md5(bytes) : undefined;
+    const end = partEnd(partNumber);
+    const md5 = await io.md5?.(start, end);
     await withRetry(async () => {
       const [signed] = await client.signParts(uploadId, [partNumber], md5 ? [md5] : undefined);
-      await put(signed!.url, signed!.headers, bytes ?? blob, options.signal);
+      await io.put(signed!.url, signed!.headers, start, end, options.signal);
     }, retry);
-    options.onProgress?.(blob.size);
+    options.onProgress?.(end - start);
   });
 
   options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });
@@ -125,18 +123,15 @@ async function resumable(client: DfsClient, path: string, size: number, partSize
   return null;
 }
 
-async function uploadSingle(client: DfsClient, path: string, source: UploadSource, options: UploadOptions): Promise<FileEntry> {
-  const blob = source.slice(0, source.size);
-  const bytes = options.md5 ? new Uint8Array(await blob.arrayBuffer()) : null;
-  const md5 = bytes && options.md5 ? await options.md5(bytes) : undefined;
-  // Small enough to hash first: the digest is then signed and checked by stores that verify it.
-  const sha256 = options.sha256 ? await options.sha256() : undefined;
+async function uploadSingle(client: DfsClient, path: string, io: UploadIo, options: UploadOptions): Promise<FileEntry> {
+  // Small enough to hash first: both digests are then signed, and checked by stores that verify them.
+  const [md5, sha256] = await Promise.all([io.md5?.(0, io.size), io.sha256?.()]);
   return withRetry(
     async () => {
-      const created = await client.createUpload({ path, size: source.size, contentType: options.contentType, md5, sha256, multipart: false, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch });
-      await put(created.url!, created.headers!, bytes ?? blob, options.signal);
+      const created = await client.createUpload({ path, size: io.size, contentType: options.contentType, md5, sha256, multipart: false, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch });
+      await io.put(created.url!, created.headers!, 0, io.size, options.signal);
       const file = await client.complete(created.id);
-      options.onProgress?.(source.size);
+      options.onProgress?.(io.size);
       return file;
     },
     { signal: options.signal },

@@ -4,6 +4,7 @@
  */
 import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
+import { blobUpload } from '../client/blob-upload.ts';
 import { uploadFile } from '../client/upload.ts';
 import { explain, formatBytes, formatTime } from './format.ts';
 
@@ -268,7 +269,7 @@ function startUpload(file: File, relativePath: string): void {
   $('uploads').append(li);
   const started = performance.now();
   let sent = 0;
-  uploadFile(client!, target, file, {
+  uploadFile(client!, target, blobUpload(file), {
     contentType: file.type || undefined,
     onProgress: (bytes) => {
       sent += bytes;

@@ -1,0 +1,126 @@
+/**
+ * Presigned PUTs and GETs over node:http(s) with keep-alive sockets: bodies stream from and to
+ * local files (or small in-memory buffers), so memory stays bounded whatever the file size,
+ * and no byte passes through web streams. Failures become TransferErrors the engine retries.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { pipeline } from 'node:stream/promises';
+import { TransferError } from '../client/retry.ts';
+
+const MiB = 1024 * 1024;
+// Sockets are bounded by the transfers in flight; LIFO keeps the warm ones busy.
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' }),
+};
+
+/** Bytes [start, end) of a local file. */
+export interface FileRange {
+  path: string;
+  start: number;
+  end: number;
+}
+
+function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string>, signal?: AbortSignal): ClientRequest {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  return (secure ? https : http).request(target, { method, headers, agent: secure ? agents.https : agents.http, signal });
+}
+
+const networkError = (error: unknown) =>
+  error instanceof TransferError || (error as Error)?.name === 'AbortError' ? error : new TransferError(`network error: ${(error as Error).message}`, 0);
+
+function responseOf(request: ClientRequest): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+  });
+}
+
+async function refusal(response: IncomingMessage, what: string): Promise<TransferError> {
+  let text = '';
+  for await (const chunk of response) if (text.length < 4096) text += String(chunk);
+  return new TransferError(`the store refused the ${what}: HTTP ${response.statusCode} ${text.slice(0, 200)}`, response.statusCode ?? 0, text);
+}
+
+/** PUTs a buffer or a file range with exactly the signed headers; resolves with the ETag. */
+export async function put(url: string, headers: Record<string, string>, body: Buffer | FileRange, signal?: AbortSignal): Promise<string> {
+  try {
+    const request = open('PUT', url, headers, signal);
+    const answered = responseOf(request);
+    let sendFailure: unknown = null;
+    let sent: Promise<void> = Promise.resolve();
+    if (Buffer.isBuffer(body) || body.end === body.start) request.end(Buffer.isBuffer(body) ? body : undefined);
+    else {
+      const source = createReadStream(body.path, { start: body.start, end: body.end - 1, highWaterMark: MiB });
+      sent = pipeline(source, request).catch((error: unknown) => void (sendFailure = error));
+    }
+    // A store that refuses early answers before the body is sent: its status says more than EPIPE.
+    const response = await answered.catch(async (error: unknown) => {
+      await sent;
+      throw sendFailure ?? error;
+    });
+    if (response.statusCode !== 200) {
+      const refused = await refusal(response, 'upload');
+      request.destroy();
+      throw refused;
+    }
+    await sent;
+    if (sendFailure) throw sendFailure;
+    response.resume();
+    return String(response.headers.etag ?? '');
+  } catch (error) {
+    throw networkError(error);
+  }
+}
+
+/** GETs the whole object, or bytes [start, end) when `range` is given; checks the status. */
+async function get(url: string, range: { start: number; end: number } | null, signal?: AbortSignal): Promise<IncomingMessage> {
+  const request = open('GET', url, range ? { range: `bytes=${range.start}-${range.end - 1}` } : {}, signal);
+  const answered = responseOf(request);
+  request.end();
+  const response = await answered;
+  if (response.statusCode !== (range ? 206 : 200)) {
+    if (response.statusCode === 200 && range) {
+      response.destroy();
+      throw new TransferError('the store ignored the Range header', 0);
+    }
+    throw await refusal(response, 'download');
+  }
+  return response;
+}
+
+/** A small object, whole, into memory. */
+export async function getBytes(url: string, signal?: AbortSignal): Promise<Buffer> {
+  try {
+    const response = await get(url, null, signal);
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  } catch (error) {
+    throw networkError(error);
+  }
+}
+
+/**
+ * Bytes [start, end) of the object (all of it when `whole`), written into an existing local
+ * file at the same offset; `onBytes` sees each chunk as it arrives.
+ */
+export async function getInto(url: string, target: FileRange, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
+  try {
+    const response = await get(url, whole ? null : target, signal);
+    let received = 0;
+    response.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      onBytes(chunk.length);
+    });
+    await pipeline(response, createWriteStream(target.path, { flags: 'r+', start: target.start, highWaterMark: MiB }));
+    if (received !== target.end - target.start) {
+      throw new TransferError(`the store sent ${received} of ${target.end - target.start} bytes`, 0);
+    }
+  } catch (error) {
+    throw networkError(error);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A download in progress: bytes go to `<dest>.dfs-part` at their offsets, the ranges finished
+ * so far to `<dest>.dfs-part.json` (so a rerun continues where it stopped), and the SHA-256
+ * follows the finished front of the file on a worker thread, overlapping the transfer.
+ */
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { DownloadIo } from '../client/download.ts';
+import { GrowingFileHash } from './hash-pool.ts';
+import { getInto } from './http-transport.ts';
+
+interface PartFileState {
+  version: string;
+  size: number;
+  rangeSize: number;
+  done: number[];
+}
+
+export class PartFile implements DownloadIo {
+  readonly path: string;
+  readonly #statePath: string;
+  readonly #state: PartFileState;
+  readonly #done: Set<number>;
+  readonly #hash: GrowingFileHash;
+  #front = 0;
+
+  private constructor(dest: string, state: PartFileState) {
+    this.path = `${dest}.dfs-part`;
+    this.#statePath = `${dest}.dfs-part.json`;
+    this.#state = state;
+    this.#done = new Set(state.done);
+    this.#hash = new GrowingFileHash(this.path);
+  }
+
+  static async open(dest: string, version: string, size: number, rangeSize: number): Promise<PartFile> {
+    let state: PartFileState = { version, size, rangeSize, done: [] };
+    try {
+      const saved = JSON.parse(await readFile(`${dest}.dfs-part.json`, 'utf8')) as PartFileState;
+      if (saved.version === version && saved.size === size && saved.rangeSize === rangeSize) state = saved;
+    } catch {
+      // No earlier run, or an unreadable one: start over.
+    }
+    const file = new PartFile(dest, state);
+    const handle = await open(file.path, state.done.length > 0 ? 'r+' : 'w').catch(() => open(file.path, 'w'));
+    await handle.truncate(size);
+    await handle.close();
+    file.#advanceHash();
+    return file;
+  }
+
+  get done(): ReadonlySet<number> {
+    return this.#done;
+  }
+
+  get(url: string, start: number, end: number, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
+    return getInto(url, { path: this.path, start, end }, whole, onBytes, signal);
+  }
+
+  async rangeDone(start: number): Promise<void> {
+    this.#done.add(start);
+    this.#state.done.push(start);
+    this.#advanceHash();
+    await writeFile(this.#statePath, JSON.stringify(this.#state));
+  }
+
+  #advanceHash(): void {
+    while (this.#front < this.#state.size && this.#done.has(this.#front)) this.#front += this.#state.rangeSize;
+    this.#hash.advance(Math.min(this.#front, this.#state.size));
+  }
+
+  /** The SHA-256 of the whole file, once every range is done. */
+  sha256(): Promise<string> {
+    return this.#hash.digest(this.#state.size);
+  }
+
+  async finish(dest: string): Promise<void> {
+    await rename(this.path, dest);
+    await rm(this.#statePath, { force: true });
+  }
+
+  async discard(): Promise<void> {
+    await rm(this.path, { force: true });
+    await rm(this.#statePath, { force: true });
+  }
+}
