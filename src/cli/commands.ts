@@ -63,8 +63,8 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   const transferOptions = (command: Command) =>
     command
       .option('-r, --recursive', 'folders and everything under them')
-      .option('-j, --jobs <n>', 'files at once', positiveInt, 64)
-      .option('--parts <n>', 'parts (or ranges) in flight for a big file', positiveInt, 8)
+      .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
+      .option('--parts <n>', 'parts (or ranges) of a big file in flight at once', positiveInt, 6)
       .option('--part-size <MiB>', 'multipart part size in MiB (5 or more)', positiveInt);
 
   program

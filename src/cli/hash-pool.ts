@@ -15,7 +15,8 @@ interface Lane {
   pending: number;
 }
 
-const LANES = Math.max(2, Math.min(4, availableParallelism()));
+// One core stays free for the transfers themselves (and, on a small machine, the store).
+const LANES = Math.max(1, Math.min(2, availableParallelism() - 1));
 let lanes: Lane[] = [];
 let nextId = 1;
 let nextStream = 1;
@@ -63,6 +64,23 @@ export async function hashRange(path: string, start: number, end: number, algori
 }
 
 /**
+ * The SHA-256 of a whole file, in steps: hashing jobs for parts queued meanwhile on the same
+ * worker run between the steps instead of waiting for the whole file.
+ */
+export async function sha256OfFile(path: string, size: number): Promise<string> {
+  const hash = new GrowingFileHash(path);
+  for (let upTo = STEP; upTo < size; upTo += STEP) await hash.advance(upTo);
+  return hash.digest(size);
+}
+
+const STEP = 16 * 1024 * 1024;
+
+/** Digests of the first `length` bytes of a shared buffer, hashed in place by a worker. */
+export async function hashShared(bytes: Uint8Array<SharedArrayBuffer>, length: number, algorithms: Algorithm[]): Promise<Partial<Record<Algorithm, string>>> {
+  return (await submit({ op: 'shared', bytes: bytes.buffer, length, algorithms })).digests!;
+}
+
+/**
  * The SHA-256 of a file that is still being written front to back in ranges: `advance` says
  * how far it is final, so hashing overlaps the download instead of following it.
  */
@@ -79,11 +97,13 @@ export class GrowingFileHash {
     this.#lane = lanes[this.#stream % lanes.length]!;
   }
 
-  advance(upTo: number): void {
-    if (upTo <= this.#queued) return;
+  /** Bytes [0, upTo) are final; resolves once they are hashed. */
+  advance(upTo: number): Promise<unknown> {
+    if (upTo <= this.#queued) return this.#work;
     this.#queued = upTo;
     this.#work = submit({ op: 'advance', stream: this.#stream, path: this.#path, upTo }, this.#lane);
     this.#work.catch(() => undefined);
+    return this.#work;
   }
 
   async digest(size: number): Promise<string> {

@@ -11,6 +11,8 @@ export type Algorithm = 'md5' | 'sha256';
 
 export type HashJob =
   | { id: number; op: 'range'; path: string; start: number; end: number; algorithms: Algorithm[] }
+  /** Bytes already in memory the main thread shares: hashed in place, never copied. */
+  | { id: number; op: 'shared'; bytes: SharedArrayBuffer; length: number; algorithms: Algorithm[] }
   /** Hashes [previous upTo, upTo) of a file into the running SHA-256 of stream `stream`. */
   | { id: number; op: 'advance'; stream: number; path: string; upTo: number }
   | { id: number; op: 'finish'; stream: number };
@@ -40,13 +42,18 @@ async function feed(path: string, start: number, end: number, hashes: Hash[]): P
   }
 }
 
+function digestsOf(algorithms: Algorithm[], hashes: Hash[]): HashReply['digests'] {
+  const digests: HashReply['digests'] = {};
+  algorithms.forEach((algorithm, i) => (digests[algorithm] = hashes[i]!.digest(algorithm === 'md5' ? 'base64' : 'hex')));
+  return digests;
+}
+
 async function run(job: HashJob): Promise<HashReply> {
-  if (job.op === 'range') {
+  if (job.op === 'range' || job.op === 'shared') {
     const hashes = job.algorithms.map((algorithm) => createHash(algorithm));
-    await feed(job.path, job.start, job.end, hashes);
-    const digests: HashReply['digests'] = {};
-    job.algorithms.forEach((algorithm, i) => (digests[algorithm] = hashes[i]!.digest(algorithm === 'md5' ? 'base64' : 'hex')));
-    return { id: job.id, digests };
+    if (job.op === 'range') await feed(job.path, job.start, job.end, hashes);
+    else for (const hash of hashes) hash.update(new Uint8Array(job.bytes, 0, job.length));
+    return { id: job.id, digests: digestsOf(job.algorithms, hashes) };
   }
   let state = streams.get(job.stream);
   if (!state) streams.set(job.stream, (state = { hash: createHash('sha256'), position: 0 }));

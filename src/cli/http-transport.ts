@@ -3,13 +3,15 @@
  * local files (or small in-memory buffers), so memory stays bounded whatever the file size,
  * and no byte passes through web streams. Failures become TransferErrors the engine retries.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, writeSync } from 'node:fs';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { TransferError } from '../client/retry.ts';
 
 const MiB = 1024 * 1024;
+/** A store that neither reads nor sends for this long is treated as a failed try (a full or hung store otherwise stalls the transfer for ever). */
+const IDLE_TIMEOUT_MS = 60_000;
 // Sockets are bounded by the transfers in flight; LIFO keeps the warm ones busy.
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' }),
@@ -26,7 +28,9 @@ export interface FileRange {
 function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string>, signal?: AbortSignal): ClientRequest {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
-  return (secure ? https : http).request(target, { method, headers, agent: secure ? agents.https : agents.http, signal });
+  const request = (secure ? https : http).request(target, { method, headers, agent: secure ? agents.https : agents.http, signal });
+  request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new TransferError(`the store did not answer for ${IDLE_TIMEOUT_MS / 1000} s`, 0)));
+  return request;
 }
 
 const networkError = (error: unknown) =>
@@ -104,22 +108,39 @@ export async function getBytes(url: string, signal?: AbortSignal): Promise<Buffe
   }
 }
 
+/** An open local file that downloaded bytes are written into at their offsets. */
+export interface FileSink {
+  fd: number;
+  start: number;
+  end: number;
+}
+
 /**
- * Bytes [start, end) of the object (all of it when `whole`), written into an existing local
- * file at the same offset; `onBytes` sees each chunk as it arrives.
+ * Bytes [start, end) of the object (all of it when `whole`), written into the sink's file at
+ * the same offsets; `onBytes` sees each chunk as it arrives. Each chunk is written at once,
+ * synchronously: a write into the page cache costs less than the stream machinery and the
+ * thread-pool hop that would otherwise carry it, and nothing piles up in memory.
  */
-export async function getInto(url: string, target: FileRange, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
+export async function getInto(url: string, sink: FileSink, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
   try {
-    const response = await get(url, whole ? null : target, signal);
-    let received = 0;
-    response.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      onBytes(chunk.length);
+    const response = await get(url, whole ? null : sink, signal);
+    let position = sink.start;
+    await new Promise<void>((resolve, reject) => {
+      response.on('data', (chunk: Buffer) => {
+        try {
+          for (let written = 0; written < chunk.length; ) written += writeSync(sink.fd, chunk, written, chunk.length - written, position + written);
+        } catch (error) {
+          response.destroy(error as Error);
+          return;
+        }
+        position += chunk.length;
+        onBytes(chunk.length);
+      });
+      response.once('end', resolve);
+      response.once('error', reject);
+      response.once('aborted', () => reject(new TransferError('the store closed the connection mid-download', 0)));
     });
-    await pipeline(response, createWriteStream(target.path, { flags: 'r+', start: target.start, highWaterMark: MiB }));
-    if (received !== target.end - target.start) {
-      throw new TransferError(`the store sent ${received} of ${target.end - target.start} bytes`, 0);
-    }
+    if (position !== sink.end) throw new TransferError(`the store sent ${position - sink.start} of ${sink.end - sink.start} bytes`, 0);
   } catch (error) {
     throw networkError(error);
   }

@@ -1,48 +1,77 @@
 /**
- * Local files as the transfer engine's UploadIo: bytes stream from disk to the store, digests
- * come from worker threads, and tiny files are read once and hashed inline (a worker round
- * trip would cost more than the hash).
+ * Local files as the transfer engine's UploadIo. A part of a big file is read once into a
+ * pooled shared buffer, hashed there by a worker and sent from it; a file sent in one PUT is
+ * hashed by a worker in one pass (MD5 and SHA-256 together) and streamed from disk; a tiny
+ * file is read once and hashed inline (a worker round trip would cost more than the hash).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import type { UploadIo } from '../client/upload.ts';
-import { hashRange } from './hash-pool.ts';
+import { open, readFile } from 'node:fs/promises';
+import type { UploadIo, UploadPart } from '../client/upload.ts';
+import type { BufferPool } from './buffer-pool.ts';
+import { hashRange, hashShared, sha256OfFile } from './hash-pool.ts';
 import { put } from './http-transport.ts';
 
-const INLINE_MAX = 256 * 1024;
+const INLINE_MAX = 64 * 1024;
+const nothingToRelease = () => undefined;
 
-export function localFile(path: string, size: number): UploadIo {
+/** `parts` holds the buffers for the parts of multipart uploads. */
+export function localFile(path: string, size: number, parts?: BufferPool): UploadIo {
   if (size <= INLINE_MAX) return tinyFile(path, size);
-  // A single PUT asks for the MD5 of the whole file and its SHA-256: one pass gives both.
   let whole: ReturnType<typeof hashRange> | null = null;
   return {
     size,
-    put: (url, headers, start, end, signal) => put(url, headers, { path, start, end }, signal),
-    async md5(start, end) {
-      if (start !== 0 || end !== size) return (await hashRange(path, start, end, ['md5'])).md5!;
+    async part(start, end) {
+      if (parts && (start !== 0 || end !== size)) return pooledPart(path, start, end, parts);
       whole ??= hashRange(path, 0, size, ['md5', 'sha256']);
-      return (await whole).md5!;
+      const md5 = start === 0 && end === size ? (await whole).md5 : (await hashRange(path, start, end, ['md5'])).md5;
+      return { md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease };
     },
     async sha256() {
-      return (await (whole ?? hashRange(path, 0, size, ['sha256']))).sha256!;
+      return whole ? (await whole).sha256! : sha256OfFile(path, size);
     },
   };
 }
 
+async function pooledPart(path: string, start: number, end: number, pool: BufferPool): Promise<UploadPart> {
+  const length = end - start;
+  const buffer = await pool.acquire(length);
+  try {
+    const file = await open(path);
+    try {
+      for (let read = 0; read < length; ) {
+        const { bytesRead } = await file.read(buffer, read, length - read, start + read);
+        if (bytesRead === 0) throw new Error(`${path} is shorter than expected (changed while being uploaded?)`);
+        read += bytesRead;
+      }
+    } finally {
+      await file.close();
+    }
+    const { md5 } = await hashShared(buffer, length, ['md5']);
+    const body = Buffer.from(buffer.buffer, 0, length);
+    return { md5, put: (url, headers, signal) => put(url, headers, body, signal), release: () => pool.release(buffer) };
+  } catch (error) {
+    pool.release(buffer);
+    throw error;
+  }
+}
+
 function tinyFile(path: string, size: number): UploadIo {
-  let bytes: Promise<Buffer> | null = null;
-  const read = () => (bytes ??= readFile(path).then((content) => {
-    if (content.length !== size) throw new Error(`${path} changed size while being uploaded`);
-    return content;
-  }));
+  let content: Promise<Buffer> | null = null;
+  const read = () =>
+    (content ??= readFile(path).then((bytes) => {
+      if (bytes.length !== size) throw new Error(`${path} changed size while being uploaded`);
+      return bytes;
+    }));
   return {
     size,
-    async put(url, headers, start, end, signal) {
-      const etag = await put(url, headers, (await read()).subarray(start, end), signal);
-      bytes = null;
-      return etag;
+    async part(start, end) {
+      const bytes = (await read()).subarray(start, end);
+      return {
+        md5: createHash('md5').update(bytes).digest('base64'),
+        put: (url, headers, signal) => put(url, headers, bytes, signal),
+        release: () => (content = null),
+      };
     },
-    md5: async (start, end) => createHash('md5').update((await read()).subarray(start, end)).digest('base64'),
     sha256: async () => createHash('sha256').update(await read()).digest('hex'),
   };
 }

@@ -3,7 +3,7 @@
  * so far to `<dest>.dfs-part.json` (so a rerun continues where it stopped), and the SHA-256
  * follows the finished front of the file on a worker thread, overlapping the transfer.
  */
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
@@ -21,6 +21,7 @@ export class PartFile implements DownloadIo {
   readonly #state: PartFileState;
   readonly #done: Set<number>;
   readonly #hash: GrowingFileHash;
+  #handle: FileHandle | null = null;
   #front = 0;
 
   private constructor(dest: string, state: PartFileState) {
@@ -40,9 +41,8 @@ export class PartFile implements DownloadIo {
       // No earlier run, or an unreadable one: start over.
     }
     const file = new PartFile(dest, state);
-    const handle = await open(file.path, state.done.length > 0 ? 'r+' : 'w').catch(() => open(file.path, 'w'));
-    await handle.truncate(size);
-    await handle.close();
+    file.#handle = await open(file.path, state.done.length > 0 ? 'r+' : 'w').catch(() => open(file.path, 'w'));
+    await file.#handle.truncate(size);
     file.#advanceHash();
     return file;
   }
@@ -52,7 +52,7 @@ export class PartFile implements DownloadIo {
   }
 
   get(url: string, start: number, end: number, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
-    return getInto(url, { path: this.path, start, end }, whole, onBytes, signal);
+    return getInto(url, { fd: this.#handle!.fd, start, end }, whole, onBytes, signal);
   }
 
   async rangeDone(start: number): Promise<void> {
@@ -72,12 +72,19 @@ export class PartFile implements DownloadIo {
     return this.#hash.digest(this.#state.size);
   }
 
+  async close(): Promise<void> {
+    await this.#handle?.close();
+    this.#handle = null;
+  }
+
   async finish(dest: string): Promise<void> {
+    await this.close();
     await rename(this.path, dest);
     await rm(this.#statePath, { force: true });
   }
 
   async discard(): Promise<void> {
+    await this.close();
     await rm(this.path, { force: true });
     await rm(this.#statePath, { force: true });
   }

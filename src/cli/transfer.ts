@@ -14,6 +14,7 @@ import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool } from '../client/pool.ts';
 import { withRetry } from '../client/retry.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { getBytes } from './http-transport.ts';
 import { localFile } from './local-file.ts';
 import { PartFile } from './part-file.ts';
@@ -124,12 +125,13 @@ export async function putFiles(client: DfsClient, locals: string[], remote: stri
       if (outcome instanceof Error) report.failed.push(new FileError(small[i]!.local, outcome));
       else report.done.push(outcome);
     });
+    const partBuffers = new BufferPool(options.parts);
     for (const plan of big) {
       const bar = progress.file(plan.remote, plan.size);
       try {
         const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}\n${plan.size}\n${plan.mtimeMs}`;
         let parts: Uploaded['parts'];
-        const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size), {
+        const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size, partBuffers), {
           partSize: options.partSize,
           concurrency: options.parts,
           resume: { store: resumeStore, key },
@@ -201,15 +203,19 @@ function checkDigest(link: DownloadLink, actual: string): void {
 async function saveRanges(client: DfsClient, remote: string, link: DownloadLink, dest: string, options: TransferOptions, onBytes: (bytes: number) => void): Promise<void> {
   const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE);
   for (const start of part.done) onBytes(Math.min(RANGE_SIZE, link.size - start));
-  await downloadRanges(link, part, {
-    rangeSize: RANGE_SIZE,
-    concurrency: options.parts,
-    done: part.done,
-    onRange: (start) => part.rangeDone(start),
-    onProgress: onBytes,
-    refresh: () => client.download(remote, { version: link.version }),
-    signal: options.signal,
-  });
+  try {
+    await downloadRanges(link, part, {
+      rangeSize: RANGE_SIZE,
+      concurrency: options.parts,
+      done: part.done,
+      onRange: (start) => part.rangeDone(start),
+      onProgress: onBytes,
+      refresh: () => client.download(remote, { version: link.version }),
+      signal: options.signal,
+    });
+  } finally {
+    await part.close();
+  }
   const actual = await part.sha256();
   if (link.sha256 !== null && actual !== link.sha256) {
     await part.discard();

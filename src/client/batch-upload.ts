@@ -56,11 +56,11 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
 
   // A few batches in flight keep the store busy while another batch is created or committed.
   await runPool(batches, 4, async (batch) => {
-    const digests = await Promise.all(
+    const prepared = await Promise.all(
       batch.map((index) => limit(async () => {
         const { io } = files[index]!;
-        const [md5, sha256] = await Promise.all([io.md5?.(0, io.size), io.sha256?.()]);
-        return { md5, sha256 };
+        const [part, sha256] = await Promise.all([io.part(0, io.size), io.sha256?.()]);
+        return { part, sha256 };
       })),
     );
     const created = await withRetry(
@@ -68,24 +68,30 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
         client.batchUploads(
           batch.map((index, i) => {
             const file = files[index]!;
-            return { path: file.path, size: file.io.size, contentType: file.contentType, ...digests[i], ifNoneMatch: options.ifNoneMatch };
+            const { part, sha256 } = prepared[i]!;
+            return { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256, ifNoneMatch: options.ifNoneMatch };
           }),
         ),
       retry,
-    );
+    ).catch((error: unknown) => {
+      for (const { part } of prepared) part.release();
+      throw error;
+    });
     const sent: { index: number; id: string }[] = [];
     await Promise.all(
       batch.map((index, i) =>
         limit(async () => {
           const upload = created[i]!;
-          if ('error' in upload) return settle(index, new BatchItemError(upload.error.code, upload.error.message));
-          const { io } = files[index]!;
+          const { part } = prepared[i]!;
           try {
-            await withRetry(() => io.put(upload.url, upload.headers, 0, io.size, options.signal), retry);
-            options.onProgress?.(io.size);
+            if ('error' in upload) throw new BatchItemError(upload.error.code, upload.error.message);
+            await withRetry(() => part.put(upload.url, upload.headers, options.signal), retry);
+            options.onProgress?.(files[index]!.io.size);
             sent.push({ index, id: upload.id });
           } catch (error) {
             settle(index, error as Error);
+          } finally {
+            part.release();
           }
         }),
       ),

@@ -5,16 +5,18 @@ import type { UploadIo } from './upload.ts';
 export function blobUpload(blob: Blob): UploadIo {
   return {
     size: blob.size,
-    async put(url, headers, start, end, signal) {
-      let response: Response;
-      try {
-        response = await fetch(url, { method: 'PUT', headers, body: blob.slice(start, end), signal });
-      } catch (error) {
-        throw signal?.aborted ? error : new TransferError(`network error: ${(error as Error).message}`, 0);
-      }
-      const text = await response.text();
-      if (!response.ok) throw new TransferError(`the store refused the upload: HTTP ${response.status} ${text.slice(0, 200)}`, response.status, text);
-      return response.headers.get('etag') ?? '';
-    },
+    part: async (start, end) => ({ put: (url, headers, signal) => put(url, headers, blob.slice(start, end), signal), release() {} }),
   };
+}
+
+async function put(url: string, headers: Record<string, string>, body: Blob, signal?: AbortSignal): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'PUT', headers, body, signal });
+  } catch (error) {
+    throw signal?.aborted ? error : new TransferError(`network error: ${(error as Error).message}`, 0);
+  }
+  const text = await response.text();
+  if (!response.ok) throw new TransferError(`the store refused the upload: HTTP ${response.status} ${text.slice(0, 200)}`, response.status, text);
+  return response.headers.get('etag') ?? '';
 }

@@ -15,12 +15,18 @@ const MAX_PARTS = 10_000;
 /** Where an upload's bytes come from: a Blob in a browser, a local file in the CLI. */
 export interface UploadIo {
   readonly size: number;
-  /** PUTs bytes [start, end) with exactly the signed headers; resolves with the ETag; throws TransferError. */
-  put(url: string, headers: Record<string, string>, start: number, end: number, signal?: AbortSignal): Promise<string>;
-  /** Base64 MD5 of bytes [start, end): signed as Content-MD5, so the store verifies what it gets. */
-  md5?(start: number, end: number): Promise<string>;
+  /** Bytes [start, end), ready to send; released once sent or given up. */
+  part(start: number, end: number): Promise<UploadPart>;
   /** Hex SHA-256 of all the bytes: recorded at complete and checked by downloads. */
   sha256?(): Promise<string>;
+}
+
+export interface UploadPart {
+  /** Base64 MD5 of the bytes: signed as Content-MD5, so the store verifies what it gets. */
+  readonly md5?: string;
+  /** PUTs the bytes with exactly the signed headers (again on a retry); resolves with the ETag; throws TransferError. */
+  put(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<string>;
+  release(): void;
 }
 
 /** Where an interrupted multipart upload is remembered between runs. */
@@ -41,7 +47,7 @@ export interface UploadOptions {
   contentType?: string;
   /** Files above this size go multipart (default 16 MiB, the server's own threshold). */
   multipartThreshold?: number;
-  /** Part size for multipart (default: 16 MiB, raised so 10,000 parts hold the file). */
+  /** Part size for multipart (default: 8 MiB, raised so 10,000 parts hold the file). */
   partSize?: number;
   /** Parts in flight at once (default 8). */
   concurrency?: number;
@@ -59,7 +65,7 @@ export const DEFAULT_MULTIPART_THRESHOLD = 16 * MiB;
 
 export function choosePartSize(size: number, requested?: number): number {
   const fitting = Math.ceil(Math.ceil(size / MAX_PARTS) / MiB) * MiB;
-  return Math.max(requested ?? 16 * MiB, fitting, 5 * MiB);
+  return Math.max(requested ?? 8 * MiB, fitting, 5 * MiB);
 }
 
 export async function uploadFile(client: DfsClient, path: string, io: UploadIo, options: UploadOptions = {}): Promise<FileEntry> {
@@ -95,11 +101,15 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   await runPool(missing, options.concurrency ?? 8, async (partNumber) => {
     const start = (partNumber - 1) * partSize;
     const end = partEnd(partNumber);
-    const md5 = await io.md5?.(start, end);
-    await withRetry(async () => {
-      const [signed] = await client.signParts(uploadId, [partNumber], md5 ? [md5] : undefined);
-      await io.put(signed!.url, signed!.headers, start, end, options.signal);
-    }, retry);
+    const part = await io.part(start, end);
+    try {
+      await withRetry(async () => {
+        const [signed] = await client.signParts(uploadId, [partNumber], part.md5 ? [part.md5] : undefined);
+        await part.put(signed!.url, signed!.headers, options.signal);
+      }, retry);
+    } finally {
+      part.release();
+    }
     options.onProgress?.(end - start);
   });
 
@@ -125,15 +135,19 @@ async function resumable(client: DfsClient, path: string, size: number, partSize
 
 async function uploadSingle(client: DfsClient, path: string, io: UploadIo, options: UploadOptions): Promise<FileEntry> {
   // Small enough to hash first: both digests are then signed, and checked by stores that verify them.
-  const [md5, sha256] = await Promise.all([io.md5?.(0, io.size), io.sha256?.()]);
-  return withRetry(
-    async () => {
-      const created = await client.createUpload({ path, size: io.size, contentType: options.contentType, md5, sha256, multipart: false, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch });
-      await io.put(created.url!, created.headers!, 0, io.size, options.signal);
-      const file = await client.complete(created.id);
-      options.onProgress?.(io.size);
-      return file;
-    },
-    { signal: options.signal },
-  );
+  const [part, sha256] = await Promise.all([io.part(0, io.size), io.sha256?.()]);
+  try {
+    return await withRetry(
+      async () => {
+        const created = await client.createUpload({ path, size: io.size, contentType: options.contentType, md5: part.md5, sha256, multipart: false, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch });
+        await part.put(created.url!, created.headers!, options.signal);
+        const file = await client.complete(created.id);
+        options.onProgress?.(io.size);
+        return file;
+      },
+      { signal: options.signal },
+    );
+  } finally {
+    part.release();
+  }
 }

@@ -92,6 +92,33 @@ describe('put and get', () => {
     for (const [path, content] of Object.entries(files)) expect(await readFile(local('restored', path), 'utf8')).toBe(content);
   });
 
+  it('moves 300 files of every small size in batches; a file that fails does not stop the others', async () => {
+    const sizes = [0, 1, 4096, 64 * 1024, 64 * 1024 + 1, 300 * 1024, 2 * MiB];
+    const expected = new Map<string, Uint8Array>();
+    await mkdir(local('many'));
+    for (let i = 0; i < 300; i++) {
+      const bytes = randomBytes(sizes[i % sizes.length]!, 100 + i);
+      const name = `f${String(i).padStart(3, '0')}.bin`;
+      expected.set(name, bytes);
+      await writeFile(local('many', name), bytes);
+    }
+    // A control character is not allowed in a path: this one file is refused, alone.
+    await writeFile(local('many', 'bad\u0001name.txt'), 'x');
+    const put = await dfs(['--json', 'put', '-r', 'many', 'batch/']);
+    expect(put.code).toBe(1);
+    expect(put.json()).toHaveLength(300);
+    expect(put.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^dfs: many\/bad\u0001name\.txt: .*control character/)]);
+    const listed = await dfs(['--json', 'ls', '-r', 'batch/many']);
+    expect(listed.json().files).toHaveLength(300);
+
+    const get = await dfs(['get', '-r', 'batch/many', 'many-back']);
+    expect(get.code, get.stderr).toBe(0);
+    for (const [name, bytes] of expected) {
+      expect(await sameBytes(new Uint8Array(await readFile(local('many-back', 'many', name))), bytes), name).toBe('same');
+    }
+    expect((await readdir(local('many-back', 'many'))).filter((name) => name.includes('.dfs-part'))).toEqual([]);
+  });
+
   it('reports a checksum mismatch as an error, never a silent success', async () => {
     await writeFile(local('honest.txt'), 'the right bytes');
     expect((await dfs(['put', 'honest.txt', 'cs/file.txt'])).code).toBe(0);
@@ -134,7 +161,12 @@ describe('resume', () => {
 
     const rerun = await dfs(['--json', 'put', 'resume.bin', 'resume/file.bin', '--part-size', '5'], { env: resumeEnv });
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.json()[0].parts).toEqual({ sent: 12 - held.length, resumed: held.length, total: 12 });
+    // A part already in the kernel's socket buffer at the kill may still reach the store
+    // afterwards, so the rerun can find more parts held than were counted here: never fewer.
+    const { sent, resumed, total } = rerun.json()[0].parts;
+    expect(total).toBe(12);
+    expect(resumed).toBeGreaterThanOrEqual(held.length);
+    expect(sent).toBe(12 - resumed);
     expect((await api.get(`/v1/uploads/${uploadId}`)).body.state).toBe('completed');
     expect(rerun.json()[0].sha256).toBe(await sha256Hex(bytes));
   });
