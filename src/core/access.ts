@@ -3,7 +3,7 @@ import { forbidden, unauthorized } from './errors.ts';
 import type { FileIndex } from './file-index.ts';
 import { sha256Hex } from './ids.ts';
 import type { Scope, TokenRecord } from './model.ts';
-import { isWithin } from './paths.ts';
+import { folderOf, isWithin } from './paths.ts';
 
 export interface Principal {
   /** Token id; null for the environment's admin token. */
@@ -70,12 +70,22 @@ export function requireScope(principal: Principal, scope: Scope): void {
   if (!hasScope(principal, scope)) throw forbidden(`this token lacks the "${scope}" scope`);
 }
 
-/** Checks scope and that `path` (a file or folder path) lies inside the token's prefix. */
+/** True when the file `path` lies inside the token's prefix. */
+export const mayReach = (principal: Principal, path: string) => principal.prefix === null || isWithin(path, principal.prefix);
+
+/** Checks scope and that the file `path` lies inside the token's prefix. */
 export function requireAccess(principal: Principal, scope: Scope, path: string): void {
   requireScope(principal, scope);
-  if (principal.prefix !== null && !isWithin(path, principal.prefix)) {
-    throw forbidden(`this token may only access paths under "${principal.prefix}"`);
-  }
+  if (!mayReach(principal, path)) throw forbidden(`this token may only access paths under "${principal.prefix}"`);
+}
+
+/**
+ * Checks scope and that the folder `path` lies inside the token's prefix. The prefix's own
+ * folder qualifies (a token for "a/" may delete or move "a" recursively, which touches only
+ * what lies under "a/"), while a file of that name stays out of reach.
+ */
+export function requireFolderAccess(principal: Principal, scope: Scope, path: string): void {
+  requireAccess(principal, scope, folderOf(path));
 }
 
 /**

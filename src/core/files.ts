@@ -1,5 +1,5 @@
 /** File operations on the index: stat, list, download links, delete, move, copy, versions, restore. */
-import { requireAccess, visibleScanPrefix, type Principal } from './access.ts';
+import { mayReach, requireAccess, requireFolderAccess, visibleScanPrefix, type Principal } from './access.ts';
 import { garbageDueAt, type DfsContext } from './context.ts';
 import { conflict, hasCode, invalidRequest, notFound } from './errors.ts';
 import { newId } from './ids.ts';
@@ -83,11 +83,12 @@ export interface DeleteInput {
 /** Returns how many files were deleted. */
 export async function deletePath(ctx: DfsContext, principal: Principal, rawPath: unknown, input: DeleteInput): Promise<number> {
   const path = normalizePath(rawPath);
-  requireAccess(principal, 'delete', path);
   const now = ctx.clock().toISOString();
   if (input.recursive) {
+    requireFolderAccess(principal, 'delete', path);
     if (input.ifMatch !== null) throw invalidRequest('If-Match cannot be combined with recursive=true');
-    if (await ctx.index.getFile(path)) {
+    // A token for "a/" naming "a" means its folder: the file "a", if any, is not its to see.
+    if (mayReach(principal, path) && (await ctx.index.getFile(path))) {
       await ctx.index.deleteFile(path, null, now);
       return 1;
     }
@@ -95,6 +96,7 @@ export async function deletePath(ctx: DfsContext, principal: Principal, rawPath:
     if (count === 0) throw notFound(`nothing at "${path}"`);
     return count;
   }
+  requireAccess(principal, 'delete', path);
   try {
     await ctx.index.deleteFile(path, input.ifMatch, now);
     return 1;
@@ -120,8 +122,8 @@ export interface MoveResult {
 export async function movePath(ctx: DfsContext, principal: Principal, input: MoveInput): Promise<MoveResult> {
   const from = normalizePath(input.from);
   const to = normalizePath(input.to);
-  requireAccess(principal, 'write', from);
-  requireAccess(principal, 'write', to);
+  requireFolderAccess(principal, 'write', from);
+  requireFolderAccess(principal, 'write', to);
   if (from === to) throw invalidRequest('from and to are the same path');
   const now = ctx.clock();
   const move = {
@@ -130,7 +132,9 @@ export async function movePath(ctx: DfsContext, principal: Principal, input: Mov
     keepVersions: ctx.settings.keepVersions,
     garbageDueAt: garbageDueAt(ctx, now),
   };
-  if (await ctx.index.getFile(from)) {
+  // As for delete: a token for "a/" naming "a" means its folder, never the file "a".
+  if (mayReach(principal, from) && (await ctx.index.getFile(from))) {
+    requireAccess(principal, 'write', to);
     return { moved: 1, file: await ctx.index.moveFile({ ...move, from, to }) };
   }
   const fromFolder = folderOf(from);

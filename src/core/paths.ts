@@ -72,5 +72,8 @@ export function ancestorsOf(path: string): string[] {
 /** The last segment: "a/b/c.txt" -> "c.txt". */
 export const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-/** True when `path` equals `folder` without its slash or lies under it. */
-export const isWithin = (path: string, folder: string) => path.startsWith(folder) || `${path}/` === folder;
+/**
+ * True when `path` lies under `folder` (which ends in "/"). A file named like the folder is not
+ * inside it: "a" is a sibling of "a/x", so only the folder path "a/" itself qualifies.
+ */
+export const isWithin = (path: string, folder: string) => path.startsWith(folder);

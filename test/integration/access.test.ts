@@ -148,6 +148,64 @@ describe('a token limited to a/', () => {
   });
 });
 
+describe('a token limited to a/ and a root file named "a"', () => {
+  // A folder "a/" and a file "a" cannot coexist, so this needs a server of its own.
+  let own: TestServer;
+  let ownAdmin: Api;
+  let limited: Api;
+  let version: string;
+  beforeAll(async () => {
+    own = await startTestServer();
+    ownAdmin = new Api(own.url, own.adminToken);
+    const uploaded = await uploadBytes(ownAdmin, 'a', text('the admin file'));
+    expect(uploaded.status).toBe(200);
+    version = uploaded.body.version;
+    const created = await ownAdmin.post('/v1/tokens', { name: 'team a', scopes: ['read', 'write', 'delete'], prefix: 'a/' });
+    limited = ownAdmin.as(created.body.token);
+  });
+  afterAll(() => own?.close());
+
+  it('gets 403 on every route that names the file "a"', async () => {
+    const checks = {
+      stat: await limited.get('/v1/files/a'),
+      content: await limited.get('/v1/content/a'),
+      downloads: await limited.post('/v1/downloads', { path: 'a' }),
+      versions: await limited.get('/v1/versions/a'),
+      shares: await limited.post('/v1/shares', { path: 'a' }),
+      delete: await limited.delete('/v1/files/a'),
+      deleteIfMatch: await limited.delete('/v1/files/a', { headers: { 'If-Match': version } }),
+      upload: await limited.post('/v1/uploads', { path: 'a', size: 1 }),
+      copy: await limited.post('/v1/copy', { from: 'a', to: 'a/copy' }),
+      restore: await limited.post('/v1/restore', { path: 'a', version }),
+    };
+    expect(Object.fromEntries(Object.entries(checks).map(([name, r]) => [name, r.status]))).toEqual(
+      Object.fromEntries(Object.keys(checks).map((name) => [name, 403])),
+    );
+    const batch = await limited.post('/v1/batch/downloads', { files: [{ path: 'a' }] });
+    expect(batch.body.downloads[0].error.code).toBe('forbidden');
+  });
+
+  it('neither lists, moves nor deletes the file "a" through its folder', async () => {
+    expect((await limited.get('/v1/files')).body).toMatchObject({ files: [], folders: [] });
+    expect((await limited.get('/v1/files?prefix=a')).body.files).toEqual([]);
+    expect((await limited.get('/v1/files?delimiter=/')).body).toMatchObject({ files: [], folders: [] });
+    expect((await limited.post('/v1/move', { from: 'a', to: 'a/moved' })).status).toBe(404);
+    expect((await limited.delete('/v1/files/a?recursive=true')).status).toBe(404);
+    expect((await ownAdmin.get('/v1/files/a')).body.version).toBe(version);
+  });
+
+  it('works under a/ once the file is gone, its folder included', async () => {
+    expect((await ownAdmin.delete('/v1/files/a')).status).toBe(204);
+    expect((await uploadBytes(limited, 'a/x.txt', text('x'))).status).toBe(200);
+    expect((await limited.get('/v1/files/a/x.txt')).status).toBe(200);
+    expect((await limited.get('/v1/files?prefix=a')).body.files.map((f: { path: string }) => f.path)).toEqual(['a/x.txt']);
+    expect((await limited.post('/v1/move', { from: 'a/x.txt', to: 'a/y/x.txt' })).status).toBe(200);
+    expect((await limited.post('/v1/move', { from: 'a/y', to: 'a/z' })).status).toBe(200);
+    expect((await limited.delete('/v1/files/a?recursive=true')).status).toBe(204);
+    expect((await ownAdmin.get('/v1/files')).body.files).toEqual([]);
+  });
+});
+
 describe('share links', () => {
   it('serves the current file publicly until the link expires', async () => {
     const share = await admin.post('/v1/shares', { path: 'a/x.txt', expiresIn: 2 });

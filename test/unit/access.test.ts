@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasScope, requireAccess, visibleScanPrefix, type Principal } from '../../src/core/access.ts';
+import { hasScope, requireAccess, requireFolderAccess, visibleScanPrefix, type Principal } from '../../src/core/access.ts';
 
 const principal = (scopes: Principal['scopes'], prefix: string | null = null): Principal => ({
   tokenId: 't',
@@ -29,9 +29,19 @@ describe('scopes', () => {
 describe('prefix limits', () => {
   const limited = principal(['read', 'write', 'delete'], 'a/');
 
-  it('allows paths under the prefix and the folder itself', () => {
+  it('allows files under the prefix, but not a file named like the prefix', () => {
     expect(code(() => requireAccess(limited, 'read', 'a/x'))).toBe('ok');
-    expect(code(() => requireAccess(limited, 'delete', 'a'))).toBe('ok');
+    expect(code(() => requireAccess(limited, 'read', 'a'))).toBe('forbidden');
+    expect(code(() => requireAccess(limited, 'delete', 'a'))).toBe('forbidden');
+    expect(code(() => requireAccess(limited, 'write', 'a'))).toBe('forbidden');
+  });
+
+  it('allows folder operations on the prefix folder itself and below', () => {
+    expect(code(() => requireFolderAccess(limited, 'delete', 'a'))).toBe('ok');
+    expect(code(() => requireFolderAccess(limited, 'write', 'a/sub'))).toBe('ok');
+    expect(code(() => requireFolderAccess(limited, 'delete', 'ab'))).toBe('forbidden');
+    expect(code(() => requireFolderAccess(limited, 'delete', 'b'))).toBe('forbidden');
+    expect(code(() => requireFolderAccess(principal(['read'], 'a/'), 'delete', 'a'))).toBe('forbidden');
   });
 
   it('forbids paths outside it, including look-alike names', () => {

@@ -101,7 +101,8 @@ describe('folder arithmetic', () => {
     expect(baseName('a/b/c.txt')).toBe('c.txt');
     expect(folderOf('a/b')).toBe('a/b/');
     expect(isWithin('a/b', 'a/')).toBe(true);
-    expect(isWithin('a', 'a/')).toBe(true);
+    expect(isWithin('a', 'a/')).toBe(false);
+    expect(isWithin('a/', 'a/')).toBe(true);
     expect(isWithin('ab', 'a/')).toBe(false);
   });
 });
