@@ -14,6 +14,6 @@ export const isoAfter = (from: Date, seconds: number) => new Date(from.getTime()
 
 /**
  * When an object that just lost its last reference may be deleted: not before every
- * presigned GET already handed out for it has expired.
+ * presigned URL already handed out for it (a version's GETs, an upload's PUTs) has expired.
  */
 export const garbageDueAt = (ctx: DfsContext, now: Date) => isoAfter(now, ctx.settings.urlExpiresSeconds);

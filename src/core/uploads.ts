@@ -278,9 +278,10 @@ export async function finishUpload(
       garbageDueAt: garbageDueAt(ctx, committedAt),
     });
   } catch (error) {
-    // The bytes can never be committed now: hand them to cleanup at once.
+    // The bytes can never be committed now: hand them to cleanup once the upload's URLs
+    // have expired, so that a PUT retried with them is collected too.
     if (hasCode(error, 'precondition_failed') || hasCode(error, 'conflict')) {
-      await ctx.index.abortUpload(upload.id, committedAt.toISOString());
+      await ctx.index.abortUpload(upload.id, garbageDueAt(ctx, committedAt));
     }
     throw error;
   }
@@ -376,13 +377,13 @@ function checkParts(
 export async function abortUpload(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
   const upload = await loadUpload(ctx, principal, id, 'write');
   if (upload.state === 'completed') throw conflict(`upload "${id}" is already completed`);
-  const now = ctx.clock().toISOString();
-  if (!(await ctx.index.abortUpload(id, now))) return;
-  // Best effort now; the queued garbage row makes cleanup finish the job if the store fails.
+  // The garbage row outlives every URL handed out for the upload: a PUT landing after the
+  // abort recreates the object, and cleanup must still find it then.
+  if (!(await ctx.index.abortUpload(id, garbageDueAt(ctx, ctx.clock())))) return;
+  // Free the bytes now as well, best effort: cleanup retries when the row falls due.
   try {
     if (upload.multipartId !== null) await ctx.store.abortMultipart(upload.objectKey, upload.multipartId);
     await ctx.store.deleteObjects([upload.objectKey]);
-    await ctx.index.forgetGarbage([upload.objectKey]);
   } catch (error) {
     if (!hasCode(error, 'storage_unavailable')) throw error;
   }

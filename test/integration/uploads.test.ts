@@ -230,6 +230,34 @@ describe('abandoned and aborted uploads', () => {
     expect((await api.get(`/v1/files/${encodePath('aborted/x.bin')}`)).status).toBe(404);
   });
 
+  it('collects a PUT that lands after the abort, once the URL has expired', async () => {
+    const created = await api.post('/v1/uploads', { path: 'aborted/late.bin', size: 4 });
+    const key = (await server.ctx.index.getUpload(created.body.id))!.objectKey;
+    expect((await api.delete(`/v1/uploads/${created.body.id}`)).status).toBe(204);
+    // The URL is still valid, so the store takes the bytes.
+    expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'late' })).ok).toBe(true);
+    await runCleanup(server.ctx);
+    expect([...(await server.ctx.store.listObjects(key)).keys()]).toEqual([key]);
+
+    await runCleanup({ ...server.ctx, clock: later(server.ctx.settings.urlExpiresSeconds + 1) });
+    expect([...(await server.ctx.store.listObjects(key)).keys()]).toEqual([]);
+  });
+
+  it('collects a PUT retried after a complete failed its precondition, once the URL has expired', async () => {
+    const created = await api.post('/v1/uploads', { path: 'aborted/raced.txt', size: 4, ifNoneMatch: '*' });
+    const key = (await server.ctx.index.getUpload(created.body.id))!.objectKey;
+    const put = () => fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'lost' });
+    expect((await put()).ok).toBe(true);
+    expect((await uploadBytes(api, 'aborted/raced.txt', new TextEncoder().encode('won'))).status).toBe(200);
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(412);
+    await runCleanup(server.ctx);
+    expect((await put()).ok).toBe(true);
+
+    await runCleanup({ ...server.ctx, clock: later(server.ctx.settings.urlExpiresSeconds + 1) });
+    expect([...(await server.ctx.store.listObjects(key)).keys()]).toEqual([]);
+    expect(new TextDecoder().decode(await downloadBytes(api, 'aborted/raced.txt'))).toBe('won');
+  });
+
   it('refuses to abort a completed upload', async () => {
     const created = await api.post('/v1/uploads', { path: 'aborted/kept.txt', size: 1 });
     await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'k' });
