@@ -2,20 +2,23 @@
  * Transfers on a real S3 server (Ceph RGW; the embedded one would hide every difference):
  * `dfs put`/`dfs get` of one 1 GiB file and of 1000 x 4 KiB files, against a plain AWS SDK
  * script and rclone on the same store, with wall time and peak RSS from GNU time.
- * Starts Ceph with scripts/ceph/start.sh when it is not running (install it first).
+ * Starts Ceph with scripts/ceph/start.sh when it is not running (install it first), and
+ * empties its bucket at the end so repeated runs do not fill the test cluster. dfs runs as an
+ * installed copy does: the compiled CLI (built here first), not the sources through type stripping.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startServerProcess } from './server-process.ts';
 
 const GiB = 1024 ** 3;
 const SMALL_FILES = 1000;
 const rgwDir = process.env.RGW_DIR ?? '/tmp/dfs-ceph';
 
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 execFileSync('bash', ['scripts/ceph/start.sh'], { env: { ...process.env, RGW_DIR: rgwDir }, stdio: ['ignore', 'ignore', 'inherit'] });
 const envFile: Record<string, string> = Object.fromEntries(
   (await readFile(join(rgwDir, 's3.env'), 'utf8'))
@@ -60,6 +63,9 @@ interface Row {
 const rows: Row[] = [];
 
 function measure(tool: string, operation: string, command: string[], env: Record<string, string | undefined>, amount: { bytes?: number; files?: number }) {
+  // Every run starts with no dirty pages: the previous run's writes would otherwise be flushed
+  // to disk during this one, and whoever comes first would pay for the data generation.
+  execFileSync('sync');
   const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], { cwd: work, env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${tool} ${operation} failed: ${result.stderr.slice(-2000)}`);
   const [seconds, kib] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
@@ -69,7 +75,7 @@ function measure(tool: string, operation: string, command: string[], env: Record
 }
 
 const node = process.execPath;
-const dfsEnv = { ...process.env, DFS_ENDPOINT: server.url, DFS_TOKEN: token, XDG_CACHE_HOME: join(work, 'cache') };
+const dfsEnv = { ...process.env, DFS_ENDPOINT: server.url, DFS_TOKEN: token, XDG_CACHE_HOME: join(work, 'cache'), NODE_OPTIONS: '--no-experimental-strip-types' };
 const sdkEnv = { ...process.env, S3_ENDPOINT: s3env.S3_ENDPOINT, S3_BUCKET: bucket, AWS_ACCESS_KEY_ID: s3env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: s3env.AWS_SECRET_ACCESS_KEY };
 const rcloneEnv = {
   ...process.env,
@@ -102,4 +108,15 @@ try {
 } finally {
   await server.stop();
   await rm(work, { recursive: true, force: true });
+  await emptyBucket();
+}
+
+async function emptyBucket(): Promise<void> {
+  for (;;) {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (page.Contents ?? []).map((object) => ({ Key: object.Key! }));
+    if (keys.length === 0) break;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
