@@ -14,11 +14,13 @@ mkdirSync(dataDir, { recursive: true });
 
 const tokenFile = `${dataDir}/worker-admin-token`;
 let adminToken: string;
+let generated = false;
 try {
   adminToken = readFileSync(tokenFile, 'utf8').trim();
 } catch {
   adminToken = `dfs_${randomBytes(32).toString('base64url')}`;
   writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o600 });
+  generated = true;
 }
 
 const s3 = await startEmbeddedS3({
@@ -52,7 +54,9 @@ const dev = spawn(
   ['dev', '--local', '--ip', '127.0.0.1', '--port', port, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
   { stdio: ['inherit', 'inherit', 'inherit'] },
 );
-process.stderr.write(`dfs Worker (wrangler dev) on http://127.0.0.1:${port}, store ${s3.endpoint}\n  admin token (kept in ${tokenFile}): ${adminToken}\n`);
+// As on Node: the secret is printed once, when it was just generated.
+const tokenLine = generated ? `${adminToken} (generated now, kept in ${tokenFile})` : `in ${tokenFile}`;
+process.stderr.write(`dfs Worker (wrangler dev) on http://127.0.0.1:${port}, store ${s3.endpoint}\n  admin token: ${tokenLine}\n`);
 
 const stop = () => dev.kill('SIGTERM');
 process.once('SIGINT', stop);

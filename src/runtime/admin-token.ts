@@ -1,6 +1,7 @@
 /**
  * The first admin token on Node: DFS_ADMIN_TOKEN when set; otherwise one generated at first
- * start, kept beside the index in a 0600 file so the operator can find it again, and printed.
+ * start, kept beside the index in a 0600 file so the operator can find it again, and printed
+ * that once.
  */
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { issueToken } from '../core/tokens.ts';
 export interface AdminToken {
   /** Hash of DFS_ADMIN_TOKEN, checked without a database lookup; null when it is not set. */
   configuredHash: string | null;
-  /** The secret to print, when this process knows it. */
+  /** The secret, when this process knows it; the banner shows it only when `generated`. */
   secret: string | null;
   source: 'environment' | 'generated' | 'file' | 'none';
 }

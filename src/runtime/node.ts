@@ -16,7 +16,7 @@ import type { DfsApp } from '../http/env.ts';
 import { openSqliteIndex } from '../index/sqlite-driver.ts';
 import { nodeSigningCrypto } from '../store/node-signing-crypto.ts';
 import { S3ObjectStore } from '../store/s3-object-store.ts';
-import { resolveAdminToken } from './admin-token.ts';
+import { resolveAdminToken, type AdminToken } from './admin-token.ts';
 import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
 import { uiAssets } from './ui-assets.ts';
@@ -34,7 +34,7 @@ export interface RunningServer {
 
 export interface StartOptions {
   env?: Env;
-  /** Print the banner (URL and admin token) to stderr. */
+  /** Print the banner (URL, and the admin token when it was just generated) to stderr. */
   banner?: boolean;
 }
 
@@ -96,7 +96,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       timer.unref();
       closers.push(() => clearInterval(timer));
     }
-    if (options.banner) printBanner(url, admin.secret, admin.source, s3, config);
+    if (options.banner) printBanner(url, admin, s3, config);
     return { url, adminToken: admin.secret, config, ctx, app, close };
   } catch (error) {
     await close();
@@ -128,17 +128,32 @@ async function cleanupOnce(ctx: DfsContext, log: boolean): Promise<void> {
   }
 }
 
-function printBanner(url: string, secret: string | null, source: string, s3: S3Config, config: Config): void {
+function printBanner(url: string, admin: AdminToken, s3: S3Config, config: Config): void {
   const lines = [
     `dfs is serving ${url}`,
     `  index:  ${config.dbPath}`,
     `  store:  ${s3.endpoint ?? 'AWS S3'} bucket ${s3.bucket}${config.s3 === null ? ` (embedded, files under ${config.dataDir}/objects)` : ''}`,
-    secret
-      ? `  admin token (${source === 'environment' ? 'from DFS_ADMIN_TOKEN' : `kept in ${config.dataDir}/admin-token`}): ${secret}`
-      : '  admin token: not shown (set DFS_ADMIN_TOKEN, or use a token you created)',
+    `  admin token: ${adminTokenLine(admin, `${config.dataDir}/admin-token`)}`,
     `  try:    curl -H "Authorization: Bearer $TOKEN" ${url}/v1/files`,
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Logs are collected and kept, so a secret appears only once: when it was just generated and
+ * nobody could know it otherwise. Every later start says where to find it.
+ */
+function adminTokenLine(admin: AdminToken, file: string): string {
+  switch (admin.source) {
+    case 'generated':
+      return `${admin.secret} (generated now, kept in ${file}; shown only this once)`;
+    case 'file':
+      return `in ${file}`;
+    case 'environment':
+      return 'from DFS_ADMIN_TOKEN';
+    case 'none':
+      return 'not shown (set DFS_ADMIN_TOKEN, or use a token you created)';
+  }
 }
 
 if (import.meta.main) {

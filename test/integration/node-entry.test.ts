@@ -13,7 +13,9 @@ import { Api, downloadBytes, uploadBytes } from '../support/api.ts';
 interface Started {
   child: ChildProcess;
   url: string;
+  /** The admin token the banner shows: only a freshly generated one. */
   token: string | null;
+  banner: string;
   stdout: string[];
 }
 
@@ -38,7 +40,7 @@ function start(env: Record<string, string>): Promise<Started> {
       const url = /serving (\S+)/.exec(stderr)?.[1];
       if (url && stderr.includes('try:')) {
         clearTimeout(timer);
-        resolve({ child, url, token: /admin token[^:]*: (dfs_\S+|\S{16,})/.exec(stderr)?.[1] ?? null, stdout });
+        resolve({ child, url, token: /admin token: (dfs_\S+)/.exec(stderr)?.[1] ?? null, banner: stderr, stdout });
       }
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
@@ -81,12 +83,30 @@ describe('npm start with no configuration', () => {
 
     const second = await start({});
     try {
-      expect(second.token).toBe(first.token);
-      const api = new Api(second.url, second.token);
+      // Shown once: a restart says where the token is, never what it is.
+      expect(second.token).toBeNull();
+      expect(second.banner).not.toContain(first.token!);
+      expect(second.banner).toContain(`admin token: in ${join(dataDir, 'admin-token')}`);
+      const kept = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+      expect(kept).toBe(first.token);
+      const api = new Api(second.url, kept);
       expect((await api.get('/v1/files/kept/across.txt')).body.version).toBe(version);
       expect(new TextDecoder().decode(await downloadBytes(api, 'kept/across.txt'))).toBe('survives a restart');
     } finally {
       await stop(second);
+    }
+  });
+
+  it('never prints DFS_ADMIN_TOKEN, in the banner or in the logs', async () => {
+    const secret = `configured-${crypto.randomUUID()}`;
+    const started = await start({ DFS_ADMIN_TOKEN: secret, DFS_DATA_DIR: join(dataDir, 'configured') });
+    try {
+      expect(started.banner).toContain('admin token: from DFS_ADMIN_TOKEN');
+      expect((await new Api(started.url, secret).get('/v1/files')).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(`${started.banner}\n${started.stdout.join('\n')}`).not.toContain(secret);
+    } finally {
+      await stop(started);
     }
   });
 
