@@ -77,6 +77,7 @@ async function versionAt(ctx: DfsContext, path: string, id: string): Promise<Ver
 
 export interface DeleteInput {
   recursive: boolean;
+  /** A version that must be current; `*` (as in HTTP) asks only that the file exists. */
   ifMatch: string | null;
 }
 
@@ -98,7 +99,8 @@ export async function deletePath(ctx: DfsContext, principal: Principal, rawPath:
   }
   requireAccess(principal, 'delete', path);
   try {
-    await ctx.index.deleteFile(path, input.ifMatch, now);
+    // Deleting checks that the file exists anyway, which is all `*` asks.
+    await ctx.index.deleteFile(path, input.ifMatch === '*' ? null : input.ifMatch, now);
     return 1;
   } catch (error) {
     if (hasCode(error, 'not_found') && (await ctx.index.hasFilesUnder(folderOf(path)))) {

@@ -52,12 +52,14 @@ export function createApp(deps: AppDeps): DfsApp {
     await next();
   });
   // A POST without a body (`curl -X POST …/complete`) means an empty object, not bad JSON.
+  // Only the bytes can tell: an HTTP/2 or Workers request may carry a body without
+  // Content-Length, and a chunked one may be empty. The read is cached for the validator.
   app.use('/v1/*', async (c, next) => {
-    const length = c.req.header('Content-Length');
-    if (c.req.method === 'POST' && (length === '0' || (length === undefined && c.req.header('Transfer-Encoding') === undefined))) {
+    if (c.req.method === 'POST' && (await c.req.arrayBuffer()).byteLength === 0) {
       const headers = new Headers(c.req.raw.headers);
       headers.set('Content-Type', 'application/json');
       c.req.raw = new Request(c.req.raw.url, { method: 'POST', headers, body: '{}' });
+      c.req.bodyCache = {};
     }
     await next();
   });

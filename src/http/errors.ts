@@ -33,7 +33,8 @@ export function mapError(error: unknown): MappedError {
 /** Hono's own rejections (malformed JSON, body limit, media type) in the API's vocabulary. */
 function fromHttpException(error: HTTPException): MappedError {
   if (error.status === 413) return { status: 413, code: 'too_large', message: 'request body too large' };
-  if (error.status === 415) return { status: 415, code: 'invalid_request', message: 'send the body as JSON with Content-Type: application/json' };
+  // The contract has no 415: a body in another media type is simply an invalid request.
+  if (error.status === 415) return { status: 400, code: 'invalid_request', message: 'send the body as JSON with Content-Type: application/json' };
   if (error.status < 500) return { status: 400, code: 'invalid_request', message: error.message || 'bad request' };
   return { status: 500, code: 'internal', message: 'internal error' };
 }

@@ -120,6 +120,14 @@ describe('delete', () => {
     expect((await api.delete(`/v1/files/del/one.txt`)).status).toBe(404);
   });
 
+  it('deletes whichever version is current with If-Match: *', async () => {
+    await put('del/any.txt');
+    expect((await api.delete(`/v1/files/del/any.txt`, { headers: { 'If-Match': '*' } })).status).toBe(204);
+    expect(await exists('del/any.txt')).toBe(false);
+    expect((await api.delete(`/v1/files/del/any.txt`, { headers: { 'If-Match': '*' } })).status).toBe(404);
+    expect((await api.delete(`/v1/files/del?recursive=true`, { headers: { 'If-Match': '*' } })).status).toBe(400);
+  });
+
   it('deletes a folder only with recursive=true', async () => {
     await put('del/tree/a.txt');
     await put('del/tree/deep/b.txt');

@@ -20,7 +20,7 @@ import { fileEntry, versionEntry } from '../serialize.ts';
 import { authErrors, errors, json, jsonBody, REST_OF_PATH } from './common.ts';
 
 const IfMatchHeader = z.object({
-  'if-match': z.string().max(200).optional().openapi({ param: { name: 'if-match', in: 'header' }, description: 'If-Match: a version id (quotes optional)' }),
+  'if-match': z.string().max(200).optional().openapi({ param: { name: 'if-match', in: 'header' }, description: 'If-Match: a version id (quotes optional), or * for whichever version is current' }),
 });
 
 /** Accepts `v`, `"v"` and `W/"v"` alike: clients quote ETags, people often do not. */
