@@ -6,6 +6,7 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/runtime/worker.ts';
+import { SigV4Presigner } from '../../src/store/sigv4-presigner.ts';
 
 const BASE = 'https://dfs.example.com';
 const MiB = 1024 * 1024;
@@ -138,17 +139,32 @@ describe('dfs on Workers', () => {
 
     const state = await env.DB.prepare('SELECT state FROM uploads WHERE id = ?').bind(created.body.id).first<{ state: string }>();
     expect(state?.state ?? 'purged').not.toBe('pending');
-    expect(await env.DB.prepare('SELECT count(*) AS n FROM garbage').first<{ n: number }>()).toEqual({ n: 0 });
+    // (The race above left its loser's bytes queued until that upload's URLs expire.)
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM garbage WHERE object_key = ?').bind(key).first<{ n: number }>()).toEqual({ n: 0 });
     expect((await fetch(objectUrl, { method: 'HEAD' })).status).toBe(404);
     expect((await api(`/v1/uploads/${created.body.id}/complete`, { body: {} })).status).toBe(404);
   });
 
-  it('measures presigning inside workerd (recorded, never asserted)', async () => {
+  it('answers a run of download requests, each with a presigned URL, and records the cost (never asserted)', async () => {
     const count = 200;
     const started = performance.now();
-    for (let i = 0; i < count; i++) await api('/v1/downloads', { body: { path: 'w/small.bin' } });
+    const answers = [];
+    for (let i = 0; i < count; i++) answers.push(await api('/v1/downloads', { body: { path: 'w/small.bin' } }));
     const perRequest = (performance.now() - started) / count;
-    console.log(`POST /v1/downloads in workerd: ${perRequest.toFixed(2)} ms per request (${count} requests, D1 lookup + WebCrypto presign)`);
-    expect(perRequest).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.status === 200 && /X-Amz-Signature=[0-9a-f]{64}/.test(a.body.url))).toHaveLength(count);
+
+    const presigner = new SigV4Presigner({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, 'us-east-1');
+    const presigns = 2000;
+    const signStarted = performance.now();
+    const urls = new Set<string>();
+    for (let i = 0; i < presigns; i++) {
+      urls.add(await presigner.presign({ method: 'GET', url: `https://s3.example.com/b/o/${i}`, headers: {}, query: {}, expiresInSeconds: 60, date: new Date() }));
+    }
+    const perPresign = ((performance.now() - signStarted) * 1000) / presigns;
+    expect(urls.size).toBe(presigns);
+    console.log(
+      `in workerd: POST /v1/downloads ${perRequest.toFixed(2)} ms per request (${count} requests: token and file lookups in D1 + one presign); ` +
+        `WebCrypto presign alone ${perPresign.toFixed(0)} us (${presigns} URLs)`,
+    );
   });
 });
