@@ -54,6 +54,11 @@ export interface UploadOptions {
   ifMatch?: string;
   ifNoneMatch?: '*';
   resume?: { store: ResumeStore; key: string };
+  /**
+   * Abort the upload on the server when `signal` cancels it (a person pressing Cancel), rather
+   * than leaving it open for a rerun to resume (a CLI interrupted mid-transfer).
+   */
+  abortOnCancel?: boolean;
   /** Called with the bytes just confirmed by the store. */
   onProgress?: (bytes: number) => void;
   /** How the parts went: sent now, or already held by the store from an earlier run. */
@@ -98,7 +103,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   if (heldBytes > 0) options.onProgress?.(heldBytes);
 
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !held.has(n));
-  await runPool(missing, options.concurrency ?? 8, async (partNumber) => {
+  const sendParts = runPool(missing, options.concurrency ?? 8, async (partNumber) => {
     const start = (partNumber - 1) * partSize;
     const end = partEnd(partNumber);
     const part = await io.part(start, end);
@@ -112,6 +117,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
     }
     options.onProgress?.(end - start);
   });
+  await abandonOnCancel(client, uploadId, sendParts, options);
 
   options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });
   const sha256 = digest ? await digest : undefined;
@@ -140,7 +146,7 @@ async function uploadSingle(client: DfsClient, path: string, io: UploadIo, optio
     return await withRetry(
       async () => {
         const created = await client.createUpload({ path, size: io.size, contentType: options.contentType, md5: part.md5, sha256, multipart: false, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch });
-        await part.put(created.url!, created.headers!, options.signal);
+        await abandonOnCancel(client, created.id, part.put(created.url!, created.headers!, options.signal), options);
         const file = await client.complete(created.id);
         options.onProgress?.(io.size);
         return file;
@@ -149,5 +155,18 @@ async function uploadSingle(client: DfsClient, path: string, io: UploadIo, optio
     );
   } finally {
     part.release();
+  }
+}
+
+/** Waits for the transfer; when it was cancelled and the caller asked for it, aborts the upload. */
+async function abandonOnCancel(client: DfsClient, uploadId: string, transfer: Promise<unknown>, options: UploadOptions): Promise<void> {
+  try {
+    await transfer;
+  } catch (error) {
+    if (options.abortOnCancel && options.signal?.aborted) {
+      await client.abort(uploadId).catch(() => undefined);
+      await options.resume?.store.delete(options.resume.key);
+    }
+    throw error;
   }
 }

@@ -271,6 +271,7 @@ function startUpload(file: File, relativePath: string): void {
   let sent = 0;
   uploadFile(client!, target, blobUpload(file), {
     contentType: file.type || undefined,
+    abortOnCancel: true,
     onProgress: (bytes) => {
       sent += bytes;
       bar.value = sent;

@@ -94,7 +94,7 @@ describe('put and get', () => {
 
   it('moves 300 files of every small size in batches; a file that fails does not stop the others', async () => {
     const sizes = [0, 1, 4096, 64 * 1024, 64 * 1024 + 1, 300 * 1024, 2 * MiB];
-    const expected = new Map<string, Uint8Array>();
+    const expected = new Map<string, Uint8Array<ArrayBuffer>>();
     await mkdir(local('many'));
     for (let i = 0; i < 300; i++) {
       const bytes = randomBytes(sizes[i % sizes.length]!, 100 + i);

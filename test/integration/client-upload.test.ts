@@ -1,0 +1,87 @@
+/**
+ * The shared upload engine (src/client, what the web UI runs) against a real server and S3
+ * server: a Blob in parallel parts, and a cancelled upload that is aborted on the server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DfsClient } from '../../src/client/api-client.ts';
+import { blobUpload } from '../../src/client/blob-upload.ts';
+import { uploadFile, type UploadIo } from '../../src/client/upload.ts';
+import { Api, randomBytes, sameBytes } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const MiB = 1024 * 1024;
+let server: TestServer;
+let api: Api;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = new Api(server.url, server.adminToken);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A client that remembers the id of every upload it creates. */
+function recordingClient(ids: string[]): DfsClient {
+  return new DfsClient({
+    endpoint: server.url,
+    token: server.adminToken,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method === 'POST' && String(input).endsWith('/v1/uploads') && response.ok) ids.push((await response.clone().json()).id);
+      return response;
+    },
+  });
+}
+
+describe('the shared upload engine', () => {
+  it('sends a Blob in parallel parts and commits it', async () => {
+    const bytes = randomBytes(21 * MiB, 41);
+    let progress = 0;
+    const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), 'engine/blob.bin', blobUpload(new Blob([bytes])), {
+      partSize: 5 * MiB,
+      onProgress: (n) => (progress += n),
+    });
+    expect(file).toMatchObject({ path: 'engine/blob.bin', size: bytes.length });
+    expect(progress).toBe(bytes.length);
+    const link = await api.post('/v1/downloads', { path: 'engine/blob.bin' });
+    expect(await sameBytes(new Uint8Array(await (await fetch(link.body.url)).arrayBuffer()), bytes)).toBe('same');
+  });
+
+  it('aborts the upload on the server when a person cancels it, and commits nothing', async () => {
+    const ids: string[] = [];
+    const controller = new AbortController();
+    const blob = blobUpload(new Blob([randomBytes(20 * MiB, 42)]));
+    // The second part is cancelled while it is being sent.
+    const io: UploadIo = {
+      size: blob.size,
+      async part(start, end) {
+        const part = await blob.part(start, end);
+        if (start === 0) return part;
+        return {
+          ...part,
+          put: async () => {
+            controller.abort();
+            throw new DOMException('cancelled', 'AbortError');
+          },
+        };
+      },
+    };
+    await expect(uploadFile(recordingClient(ids), 'engine/cancelled.bin', io, { partSize: 5 * MiB, concurrency: 1, abortOnCancel: true, signal: controller.signal })).rejects.toThrow(/cancelled/);
+    expect(ids).toHaveLength(1);
+    expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('aborted');
+    expect((await api.get('/v1/files/engine/cancelled.bin')).status).toBe(404);
+  });
+
+  it('leaves an interrupted upload open to resume when not asked to abort it', async () => {
+    const ids: string[] = [];
+    const controller = new AbortController();
+    const blob = blobUpload(new Blob([randomBytes(6 * MiB, 43)]));
+    const io: UploadIo = {
+      size: blob.size,
+      part: async () => ({ put: async () => (controller.abort(), Promise.reject(new DOMException('interrupted', 'AbortError'))), release() {} }),
+    };
+    await expect(uploadFile(recordingClient(ids), 'engine/interrupted.bin', io, { multipartThreshold: MiB, partSize: 5 * MiB, signal: controller.signal })).rejects.toThrow(/interrupted/);
+    expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('pending');
+  });
+});
