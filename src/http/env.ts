@@ -21,6 +21,8 @@ export interface RequestLogEntry {
   durationMs: number;
   tokenId?: string | null;
   error?: string;
+  /** What lay under the error (a store's transport failure): for operators, never sent to clients. */
+  cause?: string;
 }
 
 export interface AppDeps {

@@ -19,6 +19,16 @@ export function requestLogger(log: (entry: RequestLogEntry) => void): Middleware
     const principal = c.get('principal');
     if (principal) entry.tokenId = principal.tokenId;
     if (c.error) entry.error = c.error instanceof Error ? c.error.message : String(c.error);
+    const cause = c.error instanceof Error ? describeCause(c.error.cause) : undefined;
+    if (cause) entry.cause = cause;
     log(entry);
   };
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined || cause === null) return undefined;
+  if (!(cause instanceof Error)) return String(cause);
+  // Node's network errors carry their kind in `code`; an AggregateError's message may be empty.
+  const code = (cause as { code?: unknown }).code;
+  return [cause.name, typeof code === 'string' ? code : '', cause.message].filter(Boolean).join(': ');
 }

@@ -178,7 +178,9 @@ export class S3ObjectStore implements ObjectStore {
     if (error instanceof S3ServiceException && status !== undefined && status < 500 && status !== 429) {
       return storageUnavailable(`the object store refused ${what} (${status} ${name})`, error);
     }
-    return storageUnavailable(`the object store is unavailable (${what} failed: ${name || (error as Error)?.message || 'error'})`, error);
+    // A transport error names internal addresses: it stays in the cause, for the logs only.
+    const answer = error instanceof S3ServiceException && status !== undefined ? `: ${status} ${name}` : '';
+    return storageUnavailable(`the object store is unavailable (${what} failed${answer})`, error);
   }
 
   async createMultipart(key: string, contentType: string): Promise<string> {

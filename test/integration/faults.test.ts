@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, downloadBytes, encodePath, randomBytes, sameBytes, uploadBytes } from '../support/api.ts';
 import { startTestServer } from '../support/server.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
@@ -53,12 +53,11 @@ describe('the store is down', () => {
     try {
       const create = await api.post('/v1/uploads', { path: 'f/new.bin', size: 30 * MiB });
       expect(create.status).toBe(503);
-      expect(create.body.error.code).toBe('storage_unavailable');
-      expect(create.body.error.message).not.toMatch(/at .*\.ts:\d+/);
+      expect(create.body.error).toEqual({ code: 'storage_unavailable', message: 'the object store is unavailable (CreateMultipartUpload failed)' });
 
       const ready = await api.get('/readyz');
       expect(ready.status).toBe(503);
-      expect(ready.body.checks.index).toBe('ok');
+      expect(ready.body.checks).toEqual({ index: 'ok', store: 'the object store is unavailable (HeadObject failed)' });
 
       expect((await api.get('/v1/files?prefix=f/')).body.files.map((f: { path: string }) => f.path)).toEqual(['f/before.txt']);
       expect((await api.get('/v1/files/f/before.txt')).status).toBe(200);
@@ -126,6 +125,37 @@ describe('a store that never answered', () => {
       expect((await capi.post('/v1/uploads', { path: 'x', size: 20 * MiB })).status).toBe(503);
       expect((await capi.get('/v1/files')).status).toBe(200);
     } finally {
+      await closed.close();
+    }
+  });
+
+  it('tells clients only that the store is unavailable, and the log why', async () => {
+    const closed = await startTestServer({ env: { S3_ENDPOINT: 'http://127.0.0.1:9', DFS_LOG: 'json' } });
+    const logged: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
+    try {
+      const capi = new Api(closed.url, closed.adminToken);
+      const ready = await capi.get('/readyz');
+      const single = await capi.post('/v1/uploads', { path: 'x', size: 1 });
+      expect(single.status).toBe(201);
+      const created = await capi.post('/v1/uploads', { path: 'y', size: 20 * MiB });
+      const state = await capi.get(`/v1/uploads/${single.body.id}`);
+      for (const response of [ready, created, state]) {
+        expect(response.status).toBe(503);
+        expect(JSON.stringify(response.body)).not.toMatch(/127\.0\.0\.1|:9\b|ECONNREFUSED|connect/);
+      }
+      expect(created.body.error.message).toBe('the object store is unavailable (CreateMultipartUpload failed)');
+      expect(state.body.error.message).toBe('the object store is unavailable (HeadObject failed)');
+
+      const entries = logged.flatMap((line) => line.split('\n')).filter(Boolean).map((line) => JSON.parse(line));
+      const failed = entries.find((e) => e.method === 'POST' && e.status === 503);
+      expect(failed).toMatchObject({ error: 'the object store is unavailable (CreateMultipartUpload failed)' });
+      expect(failed.cause).toMatch(/ECONNREFUSED/);
+    } finally {
+      write.mockRestore();
       await closed.close();
     }
   });

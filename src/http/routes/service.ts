@@ -1,5 +1,6 @@
 /** Health, readiness and the OpenAPI document. */
 import { createRoute } from '@hono/zod-openapi';
+import { DfsError } from '../../core/errors.ts';
 import type { AppDeps, DfsApp } from '../env.ts';
 import { HealthResponse } from '../schemas.ts';
 import { json, openApiPath } from './common.ts';
@@ -8,14 +9,17 @@ const READY_TIMEOUT_MS = 3000;
 
 async function check(probe: () => Promise<void>): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const silence = new Error(`no answer within ${READY_TIMEOUT_MS} ms`);
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    timer = setTimeout(() => reject(silence), READY_TIMEOUT_MS);
   });
   try {
     await Promise.race([probe(), timeout]);
     return 'ok';
   } catch (error) {
-    return error instanceof Error ? error.message : 'failed';
+    // The probe is public: our own messages only, never a driver's (addresses, file paths).
+    if (error instanceof DfsError) return error.message;
+    return error === silence ? silence.message : 'failed';
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
