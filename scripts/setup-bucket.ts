@@ -30,8 +30,7 @@ S3_FORCE_PATH_STYLE, and:
 try {
   const config = parseConfig(process.env);
   if (!config.s3) throw new ConfigError(['S3_BUCKET: required (the bucket to set up)']);
-  const days = Number(process.env.DFS_ABORT_MULTIPART_DAYS ?? 2);
-  if (!Number.isInteger(days) || days < 1) throw new ConfigError(['DFS_ABORT_MULTIPART_DAYS: must be a whole number of days, at least 1']);
+  const days = config.abortMultipartDays;
   const origins = config.corsOrigins.length > 0 ? config.corsOrigins : ['*'];
   const { bucket } = config.s3;
   const client = new S3Client({

@@ -60,6 +60,7 @@ const EnvSchema = z.object({
   DFS_CLEANUP_GRACE: wholeNumber(0, 7 * 86400).default(DEFAULT_SETTINGS.cleanupGraceSeconds),
   DFS_SHARE_EXPIRES: wholeNumber(60, DEFAULT_SETTINGS.shareMaxSeconds).default(DEFAULT_SETTINGS.shareDefaultSeconds),
   DFS_EMBEDDED_S3_PORT: wholeNumber(0, 65535).default(8788),
+  DFS_ABORT_MULTIPART_DAYS: wholeNumber(1, 36500).default(2),
   S3_ENDPOINT: url.optional(),
   S3_PUBLIC_ENDPOINT: url.optional(),
   S3_REGION: z.string().min(1).optional(),
@@ -98,6 +99,8 @@ export interface Config {
   log: boolean;
   cleanupIntervalSeconds: number;
   embeddedS3Port: number;
+  /** For `npm run setup:bucket`: the lifecycle rule's days before unfinished multipart uploads go. */
+  abortMultipartDays: number;
   /** Null: start the embedded S3 server (Node only). */
   s3: S3Config | null;
   settings: DfsSettings;
@@ -140,6 +143,7 @@ export function parseConfig(env: Env): Config {
     log: e.DFS_LOG === 'json',
     cleanupIntervalSeconds: e.DFS_CLEANUP_INTERVAL,
     embeddedS3Port: e.DFS_EMBEDDED_S3_PORT,
+    abortMultipartDays: e.DFS_ABORT_MULTIPART_DAYS,
     s3,
     settings: {
       singlePutMaxBytes: e.DFS_SINGLE_PUT_MAX,

@@ -53,6 +53,13 @@ describe('parseConfig', () => {
     expect(problems({ DFS_TLS_CERT: 'cert.pem' })).toMatch(/DFS_TLS_KEY/);
     expect(problems({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', S3_SSE: 'aws:kms' })).toMatch(/S3_SSE_KMS_KEY_ID/);
     expect(problems({ DFS_ADMIN_TOKEN: 'short' })).toMatch(/DFS_ADMIN_TOKEN/);
+    expect(problems({ DFS_ABORT_MULTIPART_DAYS: '0' })).toMatch(/DFS_ABORT_MULTIPART_DAYS/);
+    expect(problems({ DFS_ABORT_MULTIPART_DAYS: '1.5' })).toMatch(/DFS_ABORT_MULTIPART_DAYS/);
+  });
+
+  it('reads the bucket setup\'s lifecycle days, 2 by default', () => {
+    expect(parseConfig({}).abortMultipartDays).toBe(2);
+    expect(parseConfig({ DFS_ABORT_MULTIPART_DAYS: '7' }).abortMultipartDays).toBe(7);
   });
 
   it('treats empty variables as unset', () => {
