@@ -2,11 +2,13 @@
  * The web UI in Debian's Chromium (playwright-core, no downloaded browser) against the Node
  * server with the S3 target: sign in, upload two files (one multipart) straight to the store,
  * rename, download and compare bytes, restore a version, open a share link in a fresh context,
- * delete a folder. Saves a screenshot of the main view to test-results/ui.png.
+ * delete a folder. Saves a screenshot of the main view to docs/ui.png, the one the README
+ * shows, so that it follows the UI.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi } from '../../scripts/build-ui.ts';
@@ -59,8 +61,7 @@ describe('the web UI', () => {
     await row('notes.txt').waitFor();
     await row('big.bin').waitFor();
     expect((await new Api(server.url, server.adminToken).get('/v1/files/big.bin')).body.size).toBe(big.length);
-    await mkdir('test-results', { recursive: true });
-    await page.screenshot({ path: 'test-results/ui.png' });
+    await page.screenshot({ path: fileURLToPath(new URL('../../docs/ui.png', import.meta.url)) });
   });
 
   it('renames a file, downloads it and gets the same bytes', async () => {
