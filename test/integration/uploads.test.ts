@@ -293,4 +293,37 @@ describe('garbage after overwrite and retention', () => {
       await limited.close();
     }
   });
+
+  it('drops replaced versions older than DFS_KEEP_DAYS; two cleanups racing each other leave it consistent', async () => {
+    const aging = await startTestServer({ env: { DFS_KEEP_DAYS: '1', DFS_URL_EXPIRES: '60' } });
+    try {
+      const aapi = new Api(aging.url, aging.adminToken);
+      const keys: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const done = await uploadBytes(aapi, 'aged.txt', new TextEncoder().encode(`version ${i}`));
+        keys.push((await aging.ctx.index.getVersion(done.body.version))!.objectKey);
+      }
+      expect((await runCleanup(aging.ctx)).prunedVersions).toBe(0);
+
+      const race = async (seconds: number) => {
+        const reports = await Promise.all([runCleanup({ ...aging.ctx, clock: later(seconds) }), runCleanup({ ...aging.ctx, clock: later(seconds) })]);
+        return { pruned: reports[0].prunedVersions + reports[1].prunedVersions, deleted: reports[0].deletedObjects + reports[1].deletedObjects };
+      };
+      // Two days on, the replaced versions are past retention; their objects wait for URLs.
+      expect(await race(2 * 86400)).toEqual({ pruned: 2, deleted: 0 });
+      expect((await aapi.get('/v1/versions/aged.txt')).body.versions).toHaveLength(1);
+      expect(await aging.ctx.store.head(keys[0]!)).not.toBeNull();
+      // Both runs may delete the same unreferenced objects (deleting is idempotent); never more.
+      const collected = await race(2 * 86400 + 120);
+      expect(collected.pruned).toBe(0);
+      expect([2, 3, 4]).toContain(collected.deleted);
+      expect(await aging.ctx.store.head(keys[2]!)).not.toBeNull();
+      expect(await aging.ctx.store.head(keys[0]!)).toBeNull();
+      expect(await aging.ctx.store.head(keys[1]!)).toBeNull();
+      expect(new TextDecoder().decode(await downloadBytes(aapi, 'aged.txt'))).toBe('version 2');
+      expect(await race(3 * 86400)).toEqual({ pruned: 0, deleted: 0 });
+    } finally {
+      await aging.close();
+    }
+  });
 });
