@@ -124,6 +124,10 @@ function compare(a: FileEntry, b: FileEntry): number {
 }
 
 function render(): void {
+  for (const header of document.querySelectorAll<HTMLButtonElement>('th button[data-sort]')) {
+    const active = header.dataset.sort === sort.key;
+    header.parentElement!.setAttribute('aria-sort', active ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none');
+  }
   crumbs();
   const rows = $('rows');
   rows.replaceChildren();

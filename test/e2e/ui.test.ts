@@ -95,6 +95,30 @@ describe('the web UI', () => {
     await stranger.close();
   });
 
+  it('is usable from the keyboard, announces the sort order and fits a phone', async () => {
+    // Tabbing reaches the file picker, and its visible label shows the focus.
+    await page.getByRole('button', { name: 'All files' }).focus();
+    for (let i = 0; i < 5 && (await page.evaluate(() => document.activeElement?.id)) !== 'pick-files'; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('pick-files');
+    expect(await page.locator('label[for="pick-files"]').evaluate((label) => getComputedStyle(label).outlineStyle)).toBe('solid');
+
+    const sizeHeader = page.locator('th', { has: page.getByRole('button', { name: 'Size', exact: true }) });
+    expect(await page.locator('th', { has: page.getByRole('button', { name: 'Name', exact: true }) }).getAttribute('aria-sort')).toBe('ascending');
+    await page.getByRole('button', { name: 'Size', exact: true }).click();
+    expect(await sizeHeader.getAttribute('aria-sort')).toBe('ascending');
+    await page.getByRole('button', { name: 'Size', exact: true }).press('Enter');
+    expect(await sizeHeader.getAttribute('aria-sort')).toBe('descending');
+
+    await page.setViewportSize({ width: 375, height: 740 });
+    try {
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await expect.poll(() => page.getByRole('button', { name: /^Download / }).first().isVisible()).toBe(true);
+      expect(await page.locator('label[for="pick-files"]').isVisible()).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it('deletes a folder with everything in it', async () => {
     const api = new Api(server.url, server.adminToken);
     await uploadBytes(api, 'old/a.txt', new TextEncoder().encode('a'));
