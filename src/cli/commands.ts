@@ -53,9 +53,10 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const out = (): Output => ({ json: globals().json === true, quiet: globals().quiet === true });
   const client = async () => new DfsClient(await loadProfile(globals().profile));
-  const transfer = (o: { recursive?: boolean; jobs: number; parts: number; partSize?: number }): TransferOptions => ({
+  const transfer = (o: { recursive?: boolean; jobs: number; batch: number; parts: number; partSize?: number }): TransferOptions => ({
     recursive: o.recursive === true,
     jobs: o.jobs,
+    batch: o.batch,
     parts: o.parts,
     partSize: o.partSize === undefined ? undefined : o.partSize * 1024 * 1024,
     progress: process.stderr.isTTY === true && !out().quiet && !out().json,
@@ -64,6 +65,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     command
       .option('-r, --recursive', 'folders and everything under them')
       .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
+      .option('--batch <n>', 'small files per API request (at most 1000)', positiveInt, 100)
       .option('--parts <n>', 'parts (or ranges) of a big file in flight at once', positiveInt, 6)
       .option('--part-size <MiB>', 'multipart part size in MiB (5 or more)', positiveInt);
 

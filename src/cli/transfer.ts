@@ -30,6 +30,8 @@ export interface TransferOptions {
   recursive: boolean;
   /** Files transferred at once (small files). */
   jobs: number;
+  /** Small files per API request. */
+  batch: number;
   /** Parts or ranges in flight for one big file. */
   parts: number;
   partSize?: number;
@@ -119,7 +121,7 @@ export async function putFiles(client: DfsClient, locals: string[], remote: stri
     const outcomes = await uploadMany(
       client,
       small.map((plan) => ({ path: plan.remote, io: localFile(plan.local, plan.size) })),
-      { concurrency: options.jobs, onProgress: (bytes) => progress.add(bytes), signal: options.signal },
+      { concurrency: options.jobs, batchSize: options.batch, onProgress: (bytes) => progress.add(bytes), signal: options.signal },
     );
     outcomes.forEach((outcome, i) => {
       if (outcome instanceof Error) report.failed.push(new FileError(small[i]!.local, outcome));
@@ -245,8 +247,9 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   };
   try {
     const batches: PlannedDownload[][] = [];
-    for (let i = 0; i < small.length; i += MAX_BATCH) batches.push(small.slice(i, i + MAX_BATCH));
-    await runPool(batches, 2, async (batch) => {
+    const perBatch = Math.min(options.batch, MAX_BATCH);
+    for (let i = 0; i < small.length; i += perBatch) batches.push(small.slice(i, i + perBatch));
+    await runPool(batches, 4, async (batch) => {
       const links = await withRetry(() => client.batchDownloads(batch.map((plan) => ({ path: plan.remote }))), { signal: options.signal });
       await Promise.all(
         batch.map((plan, i) =>
