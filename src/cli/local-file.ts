@@ -21,9 +21,11 @@ export function localFile(path: string, size: number, parts?: BufferPool): Uploa
   return {
     size,
     async part(start, end) {
-      if (parts && (start !== 0 || end !== size)) return pooledPart(path, start, end, parts);
-      whole ??= hashRange(path, 0, size, ['md5', 'sha256']);
-      const md5 = start === 0 && end === size ? (await whole).md5 : (await hashRange(path, start, end, ['md5'])).md5;
+      const entire = start === 0 && end === size;
+      if (parts && !entire) return pooledPart(path, start, end, parts);
+      let md5: string | undefined;
+      if (entire) md5 = (await (whole ??= hashRange(path, 0, size, ['md5', 'sha256']))).md5;
+      else md5 = (await hashRange(path, start, end, ['md5'])).md5;
       return { md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease };
     },
     async sha256() {
