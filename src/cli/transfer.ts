@@ -233,13 +233,12 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   const small = plans.filter((p) => p.size <= RANGE_SIZE);
   const big = plans.filter((p) => p.size > RANGE_SIZE);
   const limit = createLimiter(options.jobs);
-  const folders = new Set<string>();
+  // Many files share a folder: each waits for the one mkdir of it, made once.
+  const folders = new Map<string, Promise<unknown>>();
   const prepare = async (dest: string) => {
     const folder = dirname(dest);
-    if (!folders.has(folder)) {
-      folders.add(folder);
-      await mkdir(folder, { recursive: true });
-    }
+    if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
+    await folders.get(folder);
   };
   const settle = (plan: PlannedDownload, error: unknown) => {
     if (options.signal?.aborted) throw error;
