@@ -8,6 +8,7 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { TransferError } from '../client/retry.ts';
+import { getIntoFile, Unsupported } from './socket-get.ts';
 
 const MiB = 1024 * 1024;
 /** A store that neither reads nor sends for this long is treated as a failed try (a full or hung store otherwise stalls the transfer for ever). */
@@ -122,6 +123,18 @@ export interface FileSink {
  * thread-pool hop that would otherwise carry it, and nothing piles up in memory.
  */
 export async function getInto(url: string, sink: FileSink, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
+  try {
+    const target = { url: new URL(url), range: whole ? null : sink, fd: sink.fd, position: sink.start, onBytes, signal, idleTimeoutMs: IDLE_TIMEOUT_MS };
+    const received = await getIntoFile(target);
+    if (received !== sink.end - sink.start) throw new TransferError(`the store sent ${received} of ${sink.end - sink.start} bytes`, 0);
+  } catch (error) {
+    if (!(error instanceof Unsupported)) throw networkError(error);
+    await getIntoOverHttp(url, sink, whole, onBytes, signal);
+  }
+}
+
+/** getInto over node:http, for responses the socket reader does not speak (a chunked body). */
+async function getIntoOverHttp(url: string, sink: FileSink, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
   try {
     const response = await get(url, whole ? null : sink, signal);
     let position = sink.start;

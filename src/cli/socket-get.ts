@@ -1,0 +1,234 @@
+/**
+ * The download hot path: a GET whose body goes from one reused read buffer per socket straight
+ * into the file at its offset. node:http hands every 64 KiB read to JavaScript as a new Buffer
+ * and runs it through its parser and stream machinery; on a 2-core machine that garbage and
+ * bookkeeping cost more CPU than the store itself (docs/benchmarks.md). Presigned GETs need
+ * very little HTTP: one request line with the signed query, Host, Range; a response with a
+ * status, Content-Length and a body. Anything else (a chunked body, a status line that does not
+ * parse) is reported as `Unsupported` so the caller can repeat the request over node:http.
+ */
+import { writeSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { TransferError } from '../client/retry.ts';
+
+const READ_BUFFER_BYTES = 1024 * 1024;
+const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_ERROR_BODY = 4096;
+
+/** The response is valid HTTP this reader does not speak; repeat the request with a full client. */
+export class Unsupported extends Error {}
+
+/** The socket closed before any answer came. */
+class ClosedUnanswered extends TransferError {}
+
+export interface GetTarget {
+  url: URL;
+  /** Bytes [start, end) of the object, or the whole object when null. */
+  range: { start: number; end: number } | null;
+  fd: number;
+  /** File offset of the body's first byte. */
+  position: number;
+  onBytes: (bytes: number) => void;
+  signal?: AbortSignal;
+  idleTimeoutMs: number;
+}
+
+interface Exchange {
+  onData(bytes: Buffer, length: number): void;
+  onClose(error: Error | null): void;
+  onIdle(): void;
+}
+
+interface PooledSocket {
+  socket: net.Socket;
+  exchange: Exchange | null;
+  /** Bytes of the current response arrived. */
+  used: boolean;
+}
+
+const idle = new Map<string, PooledSocket[]>();
+
+function connect(url: URL): PooledSocket {
+  const secure = url.protocol === 'https:';
+  const port = Number(url.port) || (secure ? 443 : 80);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const pooled: PooledSocket = { socket: null as unknown as net.Socket, exchange: null, used: false };
+  const onread = {
+    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    callback: (length: number, buffer: Uint8Array) => {
+      pooled.exchange?.onData(buffer as Buffer, length);
+      return true;
+    },
+  };
+  pooled.socket = secure
+    ? // tls reads into a static buffer too (nodejs/node#35753); its typings do not say so.
+      tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, onread } as tls.ConnectionOptions)
+    : net.connect({ host, port, onread, noDelay: true });
+  const closed = (error: Error | null) => {
+    forget(url, pooled);
+    const exchange = pooled.exchange;
+    pooled.exchange = null;
+    exchange?.onClose(error);
+  };
+  pooled.socket.on('error', (error) => closed(error));
+  pooled.socket.on('close', () => closed(null));
+  pooled.socket.on('end', () => pooled.socket.destroy());
+  pooled.socket.on('timeout', () => pooled.exchange?.onIdle());
+  return pooled;
+}
+
+const poolKey = (url: URL) => `${url.protocol}//${url.host}`;
+
+function forget(url: URL, pooled: PooledSocket) {
+  const list = idle.get(poolKey(url));
+  const at = list?.indexOf(pooled) ?? -1;
+  if (at >= 0) list!.splice(at, 1);
+}
+
+function release(url: URL, pooled: PooledSocket) {
+  pooled.exchange = null;
+  pooled.socket.setTimeout(0);
+  pooled.socket.unref();
+  const list = idle.get(poolKey(url)) ?? [];
+  list.push(pooled);
+  idle.set(poolKey(url), list);
+}
+
+function acquire(url: URL): { pooled: PooledSocket; reused: boolean } {
+  const pooled = idle.get(poolKey(url))?.pop();
+  if (pooled && !pooled.socket.destroyed) {
+    pooled.socket.ref();
+    return { pooled, reused: true };
+  }
+  return { pooled: connect(url), reused: false };
+}
+
+interface Head {
+  status: number;
+  contentLength: number | null;
+  chunked: boolean;
+  keepAlive: boolean;
+}
+
+function parseHead(text: string): Head {
+  const lines = text.split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+  if (!status) throw new Unsupported(`unexpected status line ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`);
+  const head: Head = { status: Number(status[1]), contentLength: null, chunked: false, keepAlive: lines[0]!.startsWith('HTTP/1.1') };
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'content-length') {
+      if (!/^\d+$/.test(value) || (head.contentLength !== null && head.contentLength !== Number(value))) throw new Unsupported('unusable Content-Length');
+      head.contentLength = Number(value);
+    } else if (name === 'transfer-encoding') head.chunked = true;
+    else if (name === 'connection') head.keepAlive = !/close/i.test(value);
+  }
+  return head;
+}
+
+/** Resolves with the body's length once all of it is in the file. */
+export async function getIntoFile(target: GetTarget): Promise<number> {
+  for (;;) {
+    const { pooled, reused } = acquire(target.url);
+    try {
+      return await exchange(pooled, target);
+    } catch (error) {
+      // A keep-alive socket the server closed while it sat idle ends before any answer: that
+      // says nothing about the store, so the request goes again on a new socket at once.
+      if (reused && error instanceof ClosedUnanswered && !target.signal?.aborted) continue;
+      throw error;
+    }
+  }
+}
+
+function exchange(pooled: PooledSocket, target: GetTarget): Promise<number> {
+  const { url, range, fd, onBytes, signal } = target;
+  const expected = range ? 206 : 200;
+  pooled.used = false;
+  return new Promise<number>((resolve, reject) => {
+    let head: Head | null = null;
+    // The head so far, when it came in pieces; its bytes are copied, never the body's.
+    let partialHead = '';
+    let received = 0;
+    let errorText = '';
+    let settled = false;
+    const finish = (error: Error | null, reuse = false) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (error) {
+        pooled.exchange = null;
+        pooled.socket.destroy();
+        reject(error);
+        return;
+      }
+      if (reuse) release(url, pooled);
+      else {
+        pooled.exchange = null;
+        pooled.socket.destroy();
+      }
+      resolve(received);
+    };
+    const onAbort = () => finish(signal!.reason instanceof Error ? signal!.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    const onBody = (bytes: Buffer, from: number, to: number) => {
+      const length = Math.min(to - from, head!.contentLength! - received);
+      if (head!.status !== expected) {
+        if (errorText.length < MAX_ERROR_BODY) errorText += bytes.toString('utf8', from, from + length);
+        received += length;
+        if (received === head!.contentLength) finish(refusal(head!.status, errorText));
+        return;
+      }
+      for (let written = 0; written < length; )
+        written += writeSync(fd, bytes, from + written, length - written, target.position + received + written);
+      received += length;
+      onBytes(length);
+      if (to - from > length) finish(new TransferError('the store sent more than the announced body', 0));
+      else if (received === head!.contentLength) finish(null, head!.keepAlive);
+    };
+    pooled.exchange = {
+      onData(bytes, length) {
+        pooled.used = true;
+        try {
+          if (head) return onBody(bytes, 0, length);
+          const text = partialHead + bytes.toString('latin1', 0, Math.min(length, MAX_HEAD_BYTES));
+          const end = text.indexOf('\r\n\r\n');
+          if (end < 0) {
+            if (text.length >= MAX_HEAD_BYTES) throw new Unsupported('response head too large');
+            partialHead = text;
+            return;
+          }
+          const bodyStart = end + 4 - partialHead.length;
+          head = parseHead(text.slice(0, end));
+          if (head.status === 200 && range) throw new TransferError('the store ignored the Range header', 0);
+          if (head.chunked || head.contentLength === null) throw new Unsupported('a body without Content-Length');
+          if (head.status === expected && range && head.contentLength !== range.end - range.start)
+            throw new TransferError(`the store announced ${head.contentLength} of ${range.end - range.start} bytes`, 0);
+          if (head.contentLength === 0) finish(head.status === expected ? null : refusal(head.status, ''), head.keepAlive);
+          else if (length > bodyStart) onBody(bytes, bodyStart, length);
+        } catch (error) {
+          finish(error as Error);
+        }
+      },
+      onIdle() {
+        finish(new TransferError(`the store did not answer for ${target.idleTimeoutMs / 1000} s`, 0));
+      },
+      onClose(error) {
+        if (head && head.status !== expected) finish(refusal(head.status, errorText));
+        else if (!pooled.used) finish(new ClosedUnanswered(`the store closed the connection before answering${error ? `: ${error.message}` : ''}`, 0));
+        else finish(new TransferError(error ? `network error: ${error.message}` : 'the store closed the connection mid-download', 0));
+      },
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pooled.socket.setTimeout(target.idleTimeoutMs);
+    const rangeLine = range ? `Range: bytes=${range.start}-${range.end - 1}\r\n` : '';
+    pooled.socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${rangeLine}Connection: keep-alive\r\n\r\n`);
+  });
+}
+
+function refusal(status: number, text: string): TransferError {
+  return new TransferError(`the store refused the download: HTTP ${status} ${text.slice(0, 200)}`, status, text);
+}
