@@ -61,13 +61,14 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     partSize: o.partSize === undefined ? undefined : o.partSize * 1024 * 1024,
     progress: process.stderr.isTTY === true && !out().quiet && !out().json,
   });
-  const transferOptions = (command: Command) =>
+  // Measured on Ceph (docs/benchmarks.md): more parts in flight than this only add store load.
+  const transferOptions = (command: Command, partsInFlight: number) =>
     command
       .option('-r, --recursive', 'folders and everything under them')
       .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
       .option('--batch <n>', 'small files per API request (at most 1000)', positiveInt, 100)
-      .option('--parts <n>', 'parts (or ranges) of a big file in flight at once', positiveInt, 6)
-      .option('--part-size <MiB>', 'multipart part size in MiB (5 or more)', positiveInt);
+      .option('--parts <n>', 'parts (or ranges) of a big file in flight at once', positiveInt, partsInFlight)
+      .option('--part-size <MiB>', 'multipart part size in MiB, 5 or more (default: about 16 parts per file, 8 to 64 MiB each)', positiveInt);
 
   program
     .command('login')
@@ -95,6 +96,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .description('upload files (and folders with -r)')
       .argument('<local...>', 'files or folders; the last argument is the remote destination when there are two or more')
       .addHelpText('after', '\nExamples:\n  dfs put a.txt               -> a.txt\n  dfs put a.txt docs/         -> docs/a.txt\n  dfs put a.txt docs/b.txt    -> docs/b.txt\n  dfs put -r photos backup/   -> backup/photos/...'),
+    4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
     const { done, failed } = await putFiles(await client(), locals, remote, transfer(o));
@@ -108,6 +110,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .description('download files (and folders with -r), verifying SHA-256')
       .argument('<remote...>', 'files or folders; the last argument is the local destination when there are two or more')
       .addHelpText('after', '\nExamples:\n  dfs get docs/a.txt            -> ./a.txt\n  dfs get docs/a.txt b.txt      -> ./b.txt\n  dfs get -r docs ./backup      -> ./backup/docs/...'),
+    6,
   ).action(async (args: string[], o) => {
     const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
     const { done, failed } = await getFiles(await client(), remotes, local, transfer(o));

@@ -75,11 +75,6 @@ export async function sha256OfFile(path: string, size: number): Promise<string> 
 
 const STEP = 16 * 1024 * 1024;
 
-/** Digests of the first `length` bytes of a shared buffer, hashed in place by a worker. */
-export async function hashShared(bytes: Uint8Array<SharedArrayBuffer>, length: number, algorithms: Algorithm[]): Promise<Partial<Record<Algorithm, string>>> {
-  return (await submit({ op: 'shared', bytes: bytes.buffer, length, algorithms })).digests!;
-}
-
 /**
  * The SHA-256 of a file that is still being written front to back in ranges: `advance` says
  * how far it is final, so hashing overlaps the download instead of following it.
@@ -95,6 +90,18 @@ export class GrowingFileHash {
     if (lanes.length === 0) lanes = start();
     this.#path = path;
     this.#lane = lanes[this.#stream % lanes.length]!;
+  }
+
+  /**
+   * The MD5 of bytes [start, end), which go on into this hash in the same read: `start` must
+   * be where the hash stands.
+   */
+  async md5AndAdvance(start: number, end: number): Promise<string> {
+    this.#queued = end;
+    const job = submit({ op: 'range', path: this.#path, start, end, algorithms: ['md5'], stream: this.#stream }, this.#lane);
+    this.#work = job;
+    job.catch(() => undefined);
+    return (await job).digests!.md5!;
   }
 
   /** Bytes [0, upTo) are final; resolves once they are hashed. */

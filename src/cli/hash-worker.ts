@@ -10,9 +10,8 @@ import { parentPort } from 'node:worker_threads';
 export type Algorithm = 'md5' | 'sha256';
 
 export type HashJob =
-  | { id: number; op: 'range'; path: string; start: number; end: number; algorithms: Algorithm[] }
-  /** Bytes already in memory the main thread shares: hashed in place, never copied. */
-  | { id: number; op: 'shared'; bytes: SharedArrayBuffer; length: number; algorithms: Algorithm[] }
+  /** With `stream`, the same bytes also go on into that stream's SHA-256, which must stand at `start`. */
+  | { id: number; op: 'range'; path: string; start: number; end: number; algorithms: Algorithm[]; stream?: number }
   /** Hashes [previous upTo, upTo) of a file into the running SHA-256 of stream `stream`. */
   | { id: number; op: 'advance'; stream: number; path: string; upTo: number }
   | { id: number; op: 'finish'; stream: number };
@@ -48,15 +47,22 @@ function digestsOf(algorithms: Algorithm[], hashes: Hash[]): HashReply['digests'
   return digests;
 }
 
+function streamState(stream: number): { hash: Hash; position: number } {
+  let state = streams.get(stream);
+  if (!state) streams.set(stream, (state = { hash: createHash('sha256'), position: 0 }));
+  return state;
+}
+
 async function run(job: HashJob): Promise<HashReply> {
-  if (job.op === 'range' || job.op === 'shared') {
+  if (job.op === 'range') {
     const hashes = job.algorithms.map((algorithm) => createHash(algorithm));
-    if (job.op === 'range') await feed(job.path, job.start, job.end, hashes);
-    else for (const hash of hashes) hash.update(new Uint8Array(job.bytes, 0, job.length));
+    const state = job.stream === undefined ? null : streamState(job.stream);
+    if (state && state.position !== job.start) throw new Error(`stream hash asked for ${job.start}, stands at ${state.position}`);
+    await feed(job.path, job.start, job.end, state ? [...hashes, state.hash] : hashes);
+    if (state) state.position = job.end;
     return { id: job.id, digests: digestsOf(job.algorithms, hashes) };
   }
-  let state = streams.get(job.stream);
-  if (!state) streams.set(job.stream, (state = { hash: createHash('sha256'), position: 0 }));
+  const state = streamState(job.stream);
   if (job.op === 'advance') {
     await feed(job.path, state.position, job.upTo, [state.hash]);
     state.position = Math.max(state.position, job.upTo);

@@ -3,14 +3,13 @@
  * local files (or small in-memory buffers), so memory stays bounded whatever the file size,
  * and no byte passes through web streams. Failures become TransferErrors the engine retries.
  */
-import { createReadStream, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { pipeline } from 'node:stream/promises';
 import { TransferError } from '../client/retry.ts';
 import { getIntoFile, Unsupported } from './socket-get.ts';
 
-const MiB = 1024 * 1024;
 /** A store that neither reads nor sends for this long is treated as a failed try (a full or hung store otherwise stalls the transfer for ever). */
 const IDLE_TIMEOUT_MS = 60_000;
 // Sockets are bounded by the transfers in flight; LIFO keeps the warm ones busy.
@@ -26,11 +25,11 @@ export interface FileRange {
   end: number;
 }
 
-function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string>, signal?: AbortSignal): ClientRequest {
+function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string>, signal?: AbortSignal, idleTimeoutMs = IDLE_TIMEOUT_MS): ClientRequest {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
   const request = (secure ? https : http).request(target, { method, headers, agent: secure ? agents.https : agents.http, signal });
-  request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new TransferError(`the store did not answer for ${IDLE_TIMEOUT_MS / 1000} s`, 0)));
+  request.setTimeout(idleTimeoutMs, () => request.destroy(new TransferError(`the store did not answer for ${idleTimeoutMs / 1000} s`, 0)));
   return request;
 }
 
@@ -51,21 +50,19 @@ async function refusal(response: IncomingMessage, what: string): Promise<Transfe
 }
 
 /** PUTs a buffer or a file range with exactly the signed headers; resolves with the ETag. */
-export async function put(url: string, headers: Record<string, string>, body: Buffer | FileRange, signal?: AbortSignal): Promise<string> {
+export async function put(url: string, headers: Record<string, string>, body: Buffer | FileRange, signal?: AbortSignal, idleTimeoutMs = IDLE_TIMEOUT_MS): Promise<string> {
   try {
-    const request = open('PUT', url, headers, signal);
+    const request = open('PUT', url, headers, signal, idleTimeoutMs);
     const answered = responseOf(request);
     let sendFailure: unknown = null;
     let sent: Promise<void> = Promise.resolve();
     if (Buffer.isBuffer(body) || body.end === body.start) request.end(Buffer.isBuffer(body) ? body : undefined);
-    else {
-      const source = createReadStream(body.path, { start: body.start, end: body.end - 1, highWaterMark: MiB });
-      sent = pipeline(source, request).catch((error: unknown) => void (sendFailure = error));
-    }
-    // A store that refuses early answers before the body is sent: its status says more than EPIPE.
+    else sent = sendFileRange(request, body).catch((error: unknown) => void (sendFailure = error));
+    // A store that refuses early answers before the body is sent: its status says more than
+    // EPIPE. A request we ended ourselves (idle timeout) says more than the write it cut short.
     const response = await answered.catch(async (error: unknown) => {
       await sent;
-      throw sendFailure ?? error;
+      throw error instanceof TransferError ? error : (sendFailure ?? error);
     });
     if (response.statusCode !== 200) {
       const refused = await refusal(response, 'upload');
@@ -78,6 +75,43 @@ export async function put(url: string, headers: Record<string, string>, body: Bu
     return String(response.headers.etag ?? '');
   } catch (error) {
     throw networkError(error);
+  }
+}
+
+const SEND_CHUNK = 512 * 1024;
+const sendBuffers: Buffer[] = [];
+
+/**
+ * Streams a file range into a request through two reused buffers (one being read while the
+ * other is sent): a fresh buffer per chunk would churn the allocator and grow the resident
+ * size with every part. A buffer is reused only once the socket has taken its bytes.
+ */
+async function sendFileRange(request: ClientRequest, range: FileRange): Promise<void> {
+  const buffers = [sendBuffers.pop() ?? Buffer.allocUnsafe(SEND_CHUNK), sendBuffers.pop() ?? Buffer.allocUnsafe(SEND_CHUNK)];
+  const writing: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  let failure: Error | null = null;
+  const sent = (error?: Error | null) => {
+    if (error) failure ??= error;
+  };
+  // A destroyed request may never call back for bytes it had queued.
+  const closed = new Promise<void>((resolve) => request.once('close', () => resolve(sent(new Error('the request closed while sending')))));
+  const file = await openFile(range.path);
+  try {
+    for (let position = range.start, turn = 0; position < range.end; turn ^= 1) {
+      await Promise.race([writing[turn], closed]);
+      if (failure) throw failure;
+      const buffer = buffers[turn]!;
+      const { bytesRead } = await file.read(buffer, 0, Math.min(SEND_CHUNK, range.end - position), position);
+      if (bytesRead === 0) throw new Error(`${range.path} is shorter than expected (changed while being uploaded?)`);
+      writing[turn] = new Promise((resolve) => request.write(buffer.subarray(0, bytesRead), (error) => resolve(sent(error))));
+      position += bytesRead;
+    }
+    await Promise.race([Promise.all(writing), closed]);
+    if (failure) throw failure;
+    request.end();
+    sendBuffers.push(...buffers);
+  } finally {
+    await file.close();
   }
 }
 

@@ -1,59 +1,76 @@
 /**
- * Local files as the transfer engine's UploadIo. A part of a big file is read once into a
- * pooled shared buffer, hashed there by a worker and sent from it; a file sent in one PUT is
- * hashed by a worker in one pass (MD5 and SHA-256 together) and streamed from disk; a tiny
- * file is read once and hashed inline (a worker round trip would cost more than the hash).
+ * Local files as the transfer engine's UploadIo. Nothing of a big file is held in memory: a
+ * worker reads each part for its MD5 (and, parts coming in file order, for the file's SHA-256
+ * in the same read), then the part streams from the page cache as it is sent. A file sent in
+ * one PUT is hashed by a worker in one pass (MD5 and SHA-256 together) and streamed likewise;
+ * a tiny file is read once and hashed inline (a worker round trip would cost more than the hash).
  */
 import { createHash } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
-import type { UploadIo, UploadPart } from '../client/upload.ts';
-import type { BufferPool } from './buffer-pool.ts';
-import { hashRange, hashShared, sha256OfFile } from './hash-pool.ts';
+import { readFile } from 'node:fs/promises';
+import type { UploadIo } from '../client/upload.ts';
+import { GrowingFileHash, hashRange, sha256OfFile } from './hash-pool.ts';
 import { put } from './http-transport.ts';
 
 const INLINE_MAX = 64 * 1024;
 const nothingToRelease = () => undefined;
 
-/** `parts` holds the buffers for the parts of multipart uploads. */
-export function localFile(path: string, size: number, parts?: BufferPool): UploadIo {
+export function localFile(path: string, size: number): UploadIo {
   if (size <= INLINE_MAX) return tinyFile(path, size);
   let whole: ReturnType<typeof hashRange> | null = null;
+  const digest = new PartFedDigest(path, size);
   return {
     size,
     async part(start, end) {
-      const entire = start === 0 && end === size;
-      if (parts && !entire) return pooledPart(path, start, end, parts);
       let md5: string | undefined;
-      if (entire) md5 = (await (whole ??= hashRange(path, 0, size, ['md5', 'sha256']))).md5;
-      else md5 = (await hashRange(path, start, end, ['md5'])).md5;
+      if (start === 0 && end === size) md5 = (await (whole ??= hashRange(path, 0, size, ['md5', 'sha256']))).md5;
+      else md5 = await digest.md5(start, end);
       return { md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease };
     },
-    async sha256() {
-      return whole ? (await whole).sha256! : sha256OfFile(path, size);
+    async sha256(plan) {
+      if (whole) return (await whole).sha256!;
+      return plan?.fromParts ? digest.start() : sha256OfFile(path, size);
     },
   };
 }
 
-async function pooledPart(path: string, start: number, end: number, pool: BufferPool): Promise<UploadPart> {
-  const length = end - start;
-  const buffer = await pool.acquire(length);
-  try {
-    const file = await open(path);
-    try {
-      for (let read = 0; read < length; ) {
-        const { bytesRead } = await file.read(buffer, read, length - read, start + read);
-        if (bytesRead === 0) throw new Error(`${path} is shorter than expected (changed while being uploaded?)`);
-        read += bytesRead;
-      }
-    } finally {
-      await file.close();
+/**
+ * The file's SHA-256 taken in the same reads as its parts' MD5s, so the file is read for
+ * hashing once, not twice. The engine asks for parts in file order, so each part's bytes
+ * reach the running hash in order.
+ */
+class PartFedDigest {
+  readonly #path: string;
+  readonly #size: number;
+  #hash: GrowingFileHash | null = null;
+  #fedUpTo = 0;
+  #whenFed: () => void = () => undefined;
+  #failed: (error: unknown) => void = () => undefined;
+
+  constructor(path: string, size: number) {
+    this.#path = path;
+    this.#size = size;
+  }
+
+  /** From now on every part is fed, in order; resolves with the digest once all were. */
+  start(): Promise<string> {
+    const hash = (this.#hash = new GrowingFileHash(this.#path));
+    return new Promise((resolve, reject) => {
+      this.#whenFed = () => hash.digest(this.#size).then(resolve, reject);
+      this.#failed = reject;
+    });
+  }
+
+  async md5(start: number, end: number): Promise<string> {
+    if (!this.#hash) return (await hashRange(this.#path, start, end, ['md5'])).md5!;
+    if (start !== this.#fedUpTo) {
+      const error = new Error(`${this.#path}: part at ${start} asked for out of order (the digest stands at ${this.#fedUpTo})`);
+      this.#failed(error);
+      throw error;
     }
-    const { md5 } = await hashShared(buffer, length, ['md5']);
-    const body = Buffer.from(buffer.buffer, 0, length);
-    return { md5, put: (url, headers, signal) => put(url, headers, body, signal), release: () => pool.release(buffer) };
-  } catch (error) {
-    pool.release(buffer);
-    throw error;
+    this.#fedUpTo = end;
+    const md5 = this.#hash.md5AndAdvance(start, end);
+    if (end === this.#size) this.#whenFed();
+    return md5;
   }
 }
 

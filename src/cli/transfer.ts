@@ -14,7 +14,6 @@ import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool } from '../client/pool.ts';
 import { withRetry } from '../client/retry.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
-import { BufferPool } from './buffer-pool.ts';
 import { getBytes } from './http-transport.ts';
 import { localFile } from './local-file.ts';
 import { PartFile } from './part-file.ts';
@@ -127,13 +126,12 @@ export async function putFiles(client: DfsClient, locals: string[], remote: stri
       if (outcome instanceof Error) report.failed.push(new FileError(small[i]!.local, outcome));
       else report.done.push(outcome);
     });
-    const partBuffers = new BufferPool(options.parts);
     for (const plan of big) {
       const bar = progress.file(plan.remote, plan.size);
       try {
         const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}\n${plan.size}\n${plan.mtimeMs}`;
         let parts: Uploaded['parts'];
-        const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size, partBuffers), {
+        const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size), {
           partSize: options.partSize,
           concurrency: options.parts,
           resume: { store: resumeStore, key },

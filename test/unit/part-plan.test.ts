@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { partLength, planParts } from '../../src/core/part-plan.ts';
 import { GiB, MiB, S3_MAX_OBJECT, TiB } from '../../src/core/settings.ts';
+import { choosePartSize } from '../../src/client/upload.ts';
 
 describe('planParts', () => {
   it('uses the default part size when 10,000 parts suffice', () => {
@@ -38,5 +39,22 @@ describe('planParts', () => {
     const plan = planParts(0, undefined, 16 * MiB);
     expect(plan.partCount).toBe(1);
     expect(partLength(0, plan, 1)).toBe(0);
+  });
+});
+
+describe('choosePartSize (the client engine)', () => {
+  it('aims at about 16 parts of 8 to 64 MiB each', () => {
+    expect(choosePartSize(20 * MiB)).toBe(8 * MiB);
+    expect(choosePartSize(256 * MiB)).toBe(16 * MiB);
+    expect(choosePartSize(300 * MiB)).toBe(19 * MiB);
+    expect(choosePartSize(1 * GiB)).toBe(64 * MiB);
+    expect(choosePartSize(100 * GiB)).toBe(64 * MiB);
+  });
+
+  it('keeps a requested size unless 10,000 parts or the 5 MiB minimum forbid it', () => {
+    expect(choosePartSize(1 * GiB, 5 * MiB)).toBe(5 * MiB);
+    expect(choosePartSize(1 * GiB, 1 * MiB)).toBe(5 * MiB);
+    const size = 1 * TiB;
+    expect(Math.ceil(size / choosePartSize(size, 8 * MiB))).toBeLessThanOrEqual(10_000);
   });
 });
