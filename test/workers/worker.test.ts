@@ -1,7 +1,7 @@
 /**
  * The Worker inside workerd, with D1 (migrations applied) and a real S3-protocol server on
- * loopback: uploads single and multipart, download, list, move, delete, tokens, and the
- * scheduled cleanup, end to end through the Worker's own fetch and scheduled handlers.
+ * loopback: uploads single, multipart and in batches, download, list, move, delete, tokens,
+ * and the scheduled cleanup, end to end through the Worker's own fetch and scheduled handlers.
  */
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +110,39 @@ describe('dfs on Workers', () => {
     for (const u of [a.body, b.body]) await (await fetch(u.url, { method: 'PUT', headers: u.headers, body: new Uint8Array([7]) })).arrayBuffer();
     const results = await Promise.all([a, b].map((u) => api(`/v1/uploads/${u.body.id}/complete`, { body: {} })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 412]);
+  });
+
+  it('moves 100 files (the CLI\'s batch) through the batch routes on D1, each item on its own', async () => {
+    const bodies = Array.from({ length: 100 }, (_, i) => bytesOf(100 + i * 37, i));
+    const files = bodies.map((body, i) => ({ path: `w/batch/${String(i).padStart(3, '0')}.bin`, size: body.length }));
+    const created = await api('/v1/batch/uploads', { body: { files: [...files, { path: '../escape', size: 1 }] } });
+    expect(created.status, JSON.stringify(created.body).slice(0, 500)).toBe(200);
+    const uploads = created.body.uploads as { id: string; url: string; headers: Record<string, string>; error?: { code: string } }[];
+    expect(uploads).toHaveLength(101);
+    expect(uploads[100]!.error?.code).toBe('invalid_path');
+    await Promise.all(
+      uploads.slice(0, 100).map(async (u, i) => {
+        const put = await fetch(u.url, { method: 'PUT', headers: u.headers, body: bodies[i] });
+        await put.arrayBuffer();
+        expect(put.status).toBe(200);
+      }),
+    );
+    // One upload is never sent: complete reports it alone and commits the rest.
+    const missing = await api('/v1/batch/uploads', { body: { files: [{ path: 'w/batch/never-sent.bin', size: 5 }] } });
+    const ids = [...uploads.slice(0, 100).map((u) => u.id), missing.body.uploads[0].id];
+    const done = await api('/v1/batch/complete', { body: { uploads: ids.map((id) => ({ id })) } });
+    expect(done.status, JSON.stringify(done.body).slice(0, 500)).toBe(200);
+    const results = done.body.results as { file?: { path: string; size: number }; error?: { code: string } }[];
+    expect(results.slice(0, 100).map((r) => r.file?.path)).toEqual(files.map((f) => f.path));
+    expect(results[100]!.error).toBeDefined();
+    expect((await api('/v1/files?prefix=w/batch/&limit=1000')).body.files).toHaveLength(100);
+
+    const links = await api('/v1/batch/downloads', { body: { files: files.map((f) => ({ path: f.path })) } });
+    expect(links.status).toBe(200);
+    for (const [i, link] of (links.body.downloads as { url: string; size: number }[]).entries()) {
+      expect(link.size).toBe(bodies[i]!.length);
+      expect(same(new Uint8Array(await (await fetch(link.url)).arrayBuffer()), bodies[i]!)).toBe(true);
+    }
   });
 
   it('issues, uses and revokes tokens limited to a prefix', async () => {
