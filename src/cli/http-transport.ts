@@ -8,7 +8,7 @@ import { open as openFile } from 'node:fs/promises';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { TransferError } from '../client/retry.ts';
-import { getIntoFile, Unsupported } from './socket-get.ts';
+import { sendOverSocket, Unsupported } from './socket-http.ts';
 
 /** A store that neither reads nor sends for this long is treated as a failed try (a full or hung store otherwise stalls the transfer for ever). */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -51,6 +51,20 @@ async function refusal(response: IncomingMessage, what: string): Promise<Transfe
 
 /** PUTs a buffer or a file range with exactly the signed headers; resolves with the ETag. */
 export async function put(url: string, headers: Record<string, string>, body: Buffer | FileRange, signal?: AbortSignal, idleTimeoutMs = IDLE_TIMEOUT_MS): Promise<string> {
+  if (Buffer.isBuffer(body) && body.length <= SOCKET_PUT_MAX) {
+    try {
+      return (await sendOverSocket({ url: new URL(url), method: 'PUT', headers, body, signal, idleTimeoutMs })).etag;
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw networkError(error);
+    }
+  }
+  return putOverHttp(url, headers, body, signal, idleTimeoutMs);
+}
+
+/** A small body goes with its head in one write on a bare socket: most of a small PUT's client cost is node:http's own. */
+const SOCKET_PUT_MAX = 1024 * 1024;
+
+async function putOverHttp(url: string, headers: Record<string, string>, body: Buffer | FileRange, signal: AbortSignal | undefined, idleTimeoutMs: number): Promise<string> {
   try {
     const request = open('PUT', url, headers, signal, idleTimeoutMs);
     const answered = responseOf(request);
@@ -158,8 +172,15 @@ export interface FileSink {
  */
 export async function getInto(url: string, sink: FileSink, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
   try {
-    const target = { url: new URL(url), range: whole ? null : sink, fd: sink.fd, position: sink.start, onBytes, signal, idleTimeoutMs: IDLE_TIMEOUT_MS };
-    const received = await getIntoFile(target);
+    const { received } = await sendOverSocket({
+      url: new URL(url),
+      method: 'GET',
+      headers: whole ? {} : { Range: `bytes=${sink.start}-${sink.end - 1}` },
+      expectedLength: whole ? undefined : sink.end - sink.start,
+      sink: { fd: sink.fd, position: sink.start, onBytes },
+      signal,
+      idleTimeoutMs: IDLE_TIMEOUT_MS,
+    });
     if (received !== sink.end - sink.start) throw new TransferError(`the store sent ${received} of ${sink.end - sink.start} bytes`, 0);
   } catch (error) {
     if (!(error instanceof Unsupported)) throw networkError(error);

@@ -1,7 +1,9 @@
 /**
- * The CLI's PUT of a file range against a real local HTTP server: the bytes arrive whole
- * through the reused send buffers, a store that refuses early is reported by its status, and
- * one that stops reading is given up on with a message that says so.
+ * The CLI's PUTs against a real local HTTP server, both ways they go: a small in-memory body
+ * over a bare keep-alive socket, a file range over node:http through reused send buffers. The
+ * bytes arrive whole, a store that refuses is reported by its status (also when its refusal
+ * comes chunked, which only node:http reads), and one that stops reading is given up on with a
+ * message that says so.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +20,7 @@ let work: string;
 let path: string;
 let server: http.Server;
 let base: string;
+let connections = 0;
 const received = new Map<string, Buffer>();
 
 beforeAll(async () => {
@@ -30,6 +33,11 @@ beforeAll(async () => {
       response.writeHead(403, { 'content-type': 'application/xml', connection: 'close' });
       return response.end('<Error><Code>SignatureDoesNotMatch</Code></Error>');
     }
+    if (url.pathname === '/refuse-chunked') {
+      response.writeHead(403, { 'content-type': 'application/xml' });
+      response.write('<Error><Code>AccessDenied</Code>');
+      return response.end('<Message>Request has expired</Message></Error>');
+    }
     if (url.pathname === '/stall') return request.pause();
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -39,6 +47,7 @@ beforeAll(async () => {
       response.end();
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -46,6 +55,35 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await rm(work, { recursive: true, force: true });
+});
+
+describe('PUT of a small in-memory body', () => {
+  it('sends it with its signed headers, one keep-alive socket for requests in turn', async () => {
+    const before = connections;
+    for (let i = 0; i < 5; i++) {
+      const body = FILE.subarray(i * 1000, i * 1000 + 4096);
+      expect(await put(`${base}/small${i}?X-Amz-Signature=abc`, { 'Content-Length': '4096', 'Content-MD5': 'x' }, body)).toBe('"e"');
+      expect(received.get(`/small${i}`)!.equals(body)).toBe(true);
+    }
+    expect(connections - before).toBeLessThanOrEqual(1);
+  });
+
+  it('reports refusals by status, chunked ones through node:http', async () => {
+    for (const path of ['/refuse', '/refuse-chunked']) {
+      const error = await put(`${base}${path}`, { 'content-length': '10' }, FILE.subarray(0, 10)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TransferError);
+      expect((error as TransferError).status).toBe(403);
+      expect((error as TransferError).message).toMatch(/refused the upload: HTTP 403 <Error>/);
+    }
+    const expired = (await put(`${base}/refuse-chunked`, {}, FILE.subarray(0, 10)).catch((e: unknown) => e)) as TransferError;
+    expect(expired.needsNewUrl).toBe(true);
+  });
+
+  it('gives up on a store that never answers, saying so', async () => {
+    const error = await put(`${base}/stall`, {}, FILE.subarray(0, 100), undefined, 300).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransferError);
+    expect((error as TransferError).message).toMatch(/did not answer for 0.3 s/);
+  });
 });
 
 describe('PUT of a file range', () => {

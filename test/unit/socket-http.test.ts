@@ -17,7 +17,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TransferError } from '../../src/client/retry.ts';
 import { getInto } from '../../src/cli/http-transport.ts';
-import { getIntoFile, Unsupported } from '../../src/cli/socket-get.ts';
+import { sendOverSocket, Unsupported } from '../../src/cli/socket-http.ts';
 
 const BODY = randomBytes(3 * 1024 * 1024 + 17);
 let work: string;
@@ -165,7 +165,8 @@ describe('socket GET into a file', () => {
 
   it('falls back to node:http for a chunked body and still delivers every byte', async () => {
     const fd = openSync(file, 'w');
-    await expect(getIntoFile({ url: new URL(`${base}/chunked`), range: null, fd, position: 0, onBytes: () => {}, idleTimeoutMs: 5000 })).rejects.toBeInstanceOf(Unsupported);
+    const sink = { fd, position: 0, onBytes: () => {} };
+    await expect(sendOverSocket({ url: new URL(`${base}/chunked`), method: 'GET', headers: {}, sink, idleTimeoutMs: 5000 })).rejects.toBeInstanceOf(Unsupported);
     closeSync(fd);
     expect(await download(`${base}/chunked`, 100, 200_000)).toEqual({ error: null, reported: 199_900 });
     expect((await readFile(file)).subarray(100).equals(BODY.subarray(100, 200_000))).toBe(true);
@@ -190,7 +191,8 @@ describe('socket GET into a file', () => {
 
   it('gives up on a store that stops sending, and stops when aborted', async () => {
     const fd = openSync(file, 'w');
-    const stalled = getIntoFile({ url: new URL(`${base}/stall`), range: { start: 0, end: 1000 }, fd, position: 0, onBytes: () => {}, idleTimeoutMs: 200 });
+    const sink = { fd, position: 0, onBytes: () => {} };
+    const stalled = sendOverSocket({ url: new URL(`${base}/stall`), method: 'GET', headers: { Range: 'bytes=0-999' }, sink, idleTimeoutMs: 200 });
     await expect(stalled).rejects.toThrow(/did not answer for 0.2 s/);
     closeSync(fd);
 

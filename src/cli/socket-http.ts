@@ -1,11 +1,13 @@
 /**
- * The download hot path: a GET whose body goes from one reused read buffer per socket straight
- * into the file at its offset. node:http hands every 64 KiB read to JavaScript as a new Buffer
- * and runs it through its parser and stream machinery; on a 2-core machine that garbage and
- * bookkeeping cost more CPU than the store itself (docs/benchmarks.md). Presigned GETs need
- * very little HTTP: one request line with the signed query, Host, Range; a response with a
- * status, Content-Length and a body. Anything else (a chunked body, a status line that does not
- * parse) is reported as `Unsupported` so the caller can repeat the request over node:http.
+ * The transfer hot paths over bare keep-alive sockets: a GET whose body goes from one reused
+ * read buffer per socket straight into the file at its offset, and a PUT of a small in-memory
+ * body sent with its head in one write. node:http hands every 64 KiB read to JavaScript as a
+ * new Buffer and runs requests through its parser, stream and event machinery; on a 2-core
+ * machine that garbage and bookkeeping cost more CPU than the store itself (docs/benchmarks.md).
+ * Presigned requests need very little HTTP: a request line with the signed query, the signed
+ * headers; a response with a status, Content-Length and a body. Anything else (a chunked
+ * body, a status line that does not parse) is reported as `Unsupported` so the caller can
+ * repeat the request over node:http.
  */
 import { writeSync } from 'node:fs';
 import net from 'node:net';
@@ -22,16 +24,25 @@ export class Unsupported extends Error {}
 /** The socket closed before any answer came. */
 class ClosedUnanswered extends TransferError {}
 
-export interface GetTarget {
+export interface SocketRequest {
   url: URL;
-  /** Bytes [start, end) of the object, or the whole object when null. */
-  range: { start: number; end: number } | null;
-  fd: number;
-  /** File offset of the body's first byte. */
-  position: number;
-  onBytes: (bytes: number) => void;
+  method: 'GET' | 'PUT';
+  /** Besides Host; for a ranged GET, its Range. */
+  headers: Record<string, string>;
+  /** A PUT's whole body. */
+  body?: Buffer;
+  /** A success must announce exactly this many body bytes. */
+  expectedLength?: number;
+  /** Where a success's body goes, at file offsets from `position`; without it, it is dropped. */
+  sink?: { fd: number; position: number; onBytes: (bytes: number) => void };
   signal?: AbortSignal;
   idleTimeoutMs: number;
+}
+
+export interface SocketResponse {
+  /** Body bytes of the success. */
+  received: number;
+  etag: string;
 }
 
 interface Exchange {
@@ -109,13 +120,14 @@ interface Head {
   contentLength: number | null;
   chunked: boolean;
   keepAlive: boolean;
+  etag: string;
 }
 
 function parseHead(text: string): Head {
   const lines = text.split('\r\n');
   const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
   if (!status) throw new Unsupported(`unexpected status line ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`);
-  const head: Head = { status: Number(status[1]), contentLength: null, chunked: false, keepAlive: lines[0]!.startsWith('HTTP/1.1') };
+  const head: Head = { status: Number(status[1]), contentLength: null, chunked: false, keepAlive: lines[0]!.startsWith('HTTP/1.1'), etag: '' };
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim().toLowerCase();
@@ -125,30 +137,45 @@ function parseHead(text: string): Head {
       head.contentLength = Number(value);
     } else if (name === 'transfer-encoding') head.chunked = true;
     else if (name === 'connection') head.keepAlive = !/close/i.test(value);
+    else if (name === 'etag') head.etag = value;
   }
   return head;
 }
 
-/** Resolves with the body's length once all of it is in the file. */
-export async function getIntoFile(target: GetTarget): Promise<number> {
+/** Resolves once the whole response is in (a success's body in its sink); rejects with a TransferError otherwise. */
+export async function sendOverSocket(request: SocketRequest): Promise<SocketResponse> {
+  const head = requestHead(request);
   for (;;) {
-    const { pooled, reused } = acquire(target.url);
+    const { pooled, reused } = acquire(request.url);
     try {
-      return await exchange(pooled, target);
+      return await exchange(pooled, request, head);
     } catch (error) {
       // A keep-alive socket the server closed while it sat idle ends before any answer: that
       // says nothing about the store, so the request goes again on a new socket at once.
-      if (reused && error instanceof ClosedUnanswered && !target.signal?.aborted) continue;
+      if (reused && error instanceof ClosedUnanswered && !request.signal?.aborted) continue;
       throw error;
     }
   }
 }
 
-function exchange(pooled: PooledSocket, target: GetTarget): Promise<number> {
-  const { url, range, fd, onBytes, signal } = target;
-  const expected = range ? 206 : 200;
+function requestHead({ url, method, headers, body }: SocketRequest): Buffer {
+  const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: keep-alive'];
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n]/.test(name + value)) throw new Unsupported(`a header that cannot be sent as is: ${name}`);
+    if (!/^(host|connection)$/i.test(name)) lines.push(`${name}: ${value}`);
+  }
+  if (body && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')) lines.push(`Content-Length: ${body.length}`);
+  const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  return body ? Buffer.concat([head, body]) : head;
+}
+
+function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Buffer): Promise<SocketResponse> {
+  const { url, sink, signal } = request;
+  const ranged = Object.keys(request.headers).some((name) => name.toLowerCase() === 'range');
+  const expected = ranged ? 206 : 200;
+  const what = request.method === 'GET' ? 'download' : 'upload';
   pooled.used = false;
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<SocketResponse>((resolve, reject) => {
     let head: Head | null = null;
     // The head so far, when it came in pieces; its bytes are copied, never the body's.
     let partialHead = '';
@@ -170,7 +197,7 @@ function exchange(pooled: PooledSocket, target: GetTarget): Promise<number> {
         pooled.exchange = null;
         pooled.socket.destroy();
       }
-      resolve(received);
+      resolve({ received, etag: head?.etag ?? '' });
     };
     const onAbort = () => finish(signal!.reason instanceof Error ? signal!.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
     const onBody = (bytes: Buffer, from: number, to: number) => {
@@ -178,13 +205,15 @@ function exchange(pooled: PooledSocket, target: GetTarget): Promise<number> {
       if (head!.status !== expected) {
         if (errorText.length < MAX_ERROR_BODY) errorText += bytes.toString('utf8', from, from + length);
         received += length;
-        if (received === head!.contentLength) finish(refusal(head!.status, errorText));
+        if (received === head!.contentLength) finish(refusal(what, head!.status, errorText));
         return;
       }
-      for (let written = 0; written < length; )
-        written += writeSync(fd, bytes, from + written, length - written, target.position + received + written);
+      if (sink) {
+        for (let written = 0; written < length; )
+          written += writeSync(sink.fd, bytes, from + written, length - written, sink.position + received + written);
+        sink.onBytes(length);
+      }
       received += length;
-      onBytes(length);
       if (to - from > length) finish(new TransferError('the store sent more than the announced body', 0));
       else if (received === head!.contentLength) finish(null, head!.keepAlive);
     };
@@ -202,33 +231,32 @@ function exchange(pooled: PooledSocket, target: GetTarget): Promise<number> {
           }
           const bodyStart = end + 4 - partialHead.length;
           head = parseHead(text.slice(0, end));
-          if (head.status === 200 && range) throw new TransferError('the store ignored the Range header', 0);
+          if (head.status === 200 && ranged) throw new TransferError('the store ignored the Range header', 0);
           if (head.chunked || head.contentLength === null) throw new Unsupported('a body without Content-Length');
-          if (head.status === expected && range && head.contentLength !== range.end - range.start)
-            throw new TransferError(`the store announced ${head.contentLength} of ${range.end - range.start} bytes`, 0);
-          if (head.contentLength === 0) finish(head.status === expected ? null : refusal(head.status, ''), head.keepAlive);
+          if (head.status === expected && request.expectedLength !== undefined && head.contentLength !== request.expectedLength)
+            throw new TransferError(`the store announced ${head.contentLength} of ${request.expectedLength} bytes`, 0);
+          if (head.contentLength === 0) finish(head.status === expected ? null : refusal(what, head.status, ''), head.keepAlive);
           else if (length > bodyStart) onBody(bytes, bodyStart, length);
         } catch (error) {
           finish(error as Error);
         }
       },
       onIdle() {
-        finish(new TransferError(`the store did not answer for ${target.idleTimeoutMs / 1000} s`, 0));
+        finish(new TransferError(`the store did not answer for ${request.idleTimeoutMs / 1000} s`, 0));
       },
       onClose(error) {
-        if (head && head.status !== expected) finish(refusal(head.status, errorText));
+        if (head && head.status !== expected) finish(refusal(what, head.status, errorText));
         else if (!pooled.used) finish(new ClosedUnanswered(`the store closed the connection before answering${error ? `: ${error.message}` : ''}`, 0));
-        else finish(new TransferError(error ? `network error: ${error.message}` : 'the store closed the connection mid-download', 0));
+        else finish(new TransferError(error ? `network error: ${error.message}` : `the store closed the connection mid-${what}`, 0));
       },
     };
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    pooled.socket.setTimeout(target.idleTimeoutMs);
-    const rangeLine = range ? `Range: bytes=${range.start}-${range.end - 1}\r\n` : '';
-    pooled.socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${rangeLine}Connection: keep-alive\r\n\r\n`);
+    pooled.socket.setTimeout(request.idleTimeoutMs);
+    pooled.socket.write(requestBytes);
   });
 }
 
-function refusal(status: number, text: string): TransferError {
-  return new TransferError(`the store refused the download: HTTP ${status} ${text.slice(0, 200)}`, status, text);
+function refusal(what: 'download' | 'upload', status: number, text: string): TransferError {
+  return new TransferError(`the store refused the ${what}: HTTP ${status} ${text.slice(0, 200)}`, status, text);
 }
