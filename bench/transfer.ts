@@ -5,6 +5,9 @@
  * Starts Ceph with scripts/ceph/start.sh when it is not running (install it first), and
  * empties its bucket at the end so repeated runs do not fill the test cluster. dfs runs as an
  * installed copy does: the compiled CLI (built here first), not the sources through type stripping.
+ * Every row runs REPEAT times (default 3), the tools taking turns, and reports the median time
+ * and the highest peak RSS: the first writes into a fresh Ceph cost more than later ones, and
+ * whichever tool ran first would otherwise pay for them alone.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,9 +20,11 @@ import { startServerProcess } from './server-process.ts';
 const GiB = 1024 ** 3;
 const SMALL_FILES = 1000;
 const rgwDir = process.env.RGW_DIR ?? '/tmp/dfs-ceph';
+const REPEAT = Number(process.env.REPEAT ?? 3);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-execFileSync('bash', ['scripts/ceph/start.sh'], { env: { ...process.env, RGW_DIR: rgwDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+// Room for every repetition: Ceph frees deleted objects only hours later (its garbage collector's delay).
+execFileSync('bash', ['scripts/ceph/start.sh'], { env: { OSD_SIZE_GB: '48', ...process.env, RGW_DIR: rgwDir }, stdio: ['ignore', 'ignore', 'inherit'] });
 const envFile: Record<string, string> = Object.fromEntries(
   (await readFile(join(rgwDir, 's3.env'), 'utf8'))
     .split('\n')
@@ -53,14 +58,11 @@ execFileSync('bash', ['-c', `head -c ${GiB} /dev/urandom > ${join(work, 'big.bin
 await mkdir(join(work, 'small'));
 for (let i = 0; i < SMALL_FILES; i++) await writeFile(join(work, 'small', `f${String(i).padStart(4, '0')}.bin`), randomBytes(4096));
 
-interface Row {
-  tool: string;
-  operation: string;
+interface Run {
   seconds: number;
   peakRssMiB: number;
-  rate: string;
 }
-const rows: Row[] = [];
+const runs = new Map<string, { tool: string; operation: string; amount: { bytes?: number; files?: number }; runs: Run[] }>();
 
 function measure(tool: string, operation: string, command: string[], env: Record<string, string | undefined>, amount: { bytes?: number; files?: number }) {
   // Every run starts with no dirty pages: the previous run's writes would otherwise be flushed
@@ -69,10 +71,14 @@ function measure(tool: string, operation: string, command: string[], env: Record
   const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], { cwd: work, env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${tool} ${operation} failed: ${result.stderr.slice(-2000)}`);
   const [seconds, kib] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
-  const rate = amount.bytes ? `${(amount.bytes / 1e6 / seconds).toFixed(0)} MB/s` : `${(amount.files! / seconds).toFixed(0)} files/s`;
-  rows.push({ tool, operation, seconds, peakRssMiB: Math.round(kib / 1024), rate });
-  console.log(`${tool.padEnd(8)} ${operation.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s  ${rate.padStart(14)}  peak RSS ${Math.round(kib / 1024)} MiB`);
+  const key = `${tool}\n${operation}`;
+  if (!runs.has(key)) runs.set(key, { tool, operation, amount, runs: [] });
+  runs.get(key)!.runs.push({ seconds, peakRssMiB: Math.round(kib / 1024) });
+  console.log(`${tool.padEnd(8)} ${operation.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s  ${rateOf(amount, seconds).padStart(14)}  peak RSS ${Math.round(kib / 1024)} MiB`);
 }
+
+const rateOf = (amount: { bytes?: number; files?: number }, seconds: number) =>
+  amount.bytes ? `${(amount.bytes / 1e6 / seconds).toFixed(0)} MB/s` : `${(amount.files! / seconds).toFixed(0)} files/s`;
 
 const node = process.execPath;
 const dfsEnv = { ...process.env, DFS_ENDPOINT: server.url, DFS_TOKEN: token, XDG_CACHE_HOME: join(work, 'cache'), NODE_OPTIONS: '--no-experimental-strip-types' };
@@ -90,21 +96,32 @@ const dfsBin = join(process.cwd(), 'bin', 'dfs.js');
 const sdkScript = join(process.cwd(), 'bench', 'sdk-baseline.ts');
 
 try {
-  measure('dfs', 'put 1 GiB', [node, dfsBin, 'put', 'big.bin', 'dfs/big.bin'], dfsEnv, { bytes: GiB });
-  measure('dfs', 'get 1 GiB', [node, dfsBin, 'get', 'dfs/big.bin', 'big.dfs'], dfsEnv, { bytes: GiB });
-  measure('dfs', 'put 1000 x 4 KiB', [node, dfsBin, 'put', '-r', 'small', 'dfs/'], dfsEnv, { files: SMALL_FILES });
-  measure('dfs', 'get 1000 x 4 KiB', [node, dfsBin, 'get', '-r', 'dfs/small', 'small.dfs'], dfsEnv, { files: SMALL_FILES });
+  for (let round = 1; round <= REPEAT; round++) {
+    console.log(`-- round ${round} of ${REPEAT}`);
+    const r = `r${round}`;
+    measure('dfs', 'put 1 GiB', [node, dfsBin, 'put', 'big.bin', `dfs/${r}/big.bin`], dfsEnv, { bytes: GiB });
+    measure('dfs', 'get 1 GiB', [node, dfsBin, 'get', `dfs/${r}/big.bin`, `big.dfs.${r}`], dfsEnv, { bytes: GiB });
+    measure('dfs', 'put 1000 x 4 KiB', [node, dfsBin, 'put', '-r', 'small', `dfs/${r}/`], dfsEnv, { files: SMALL_FILES });
+    measure('dfs', 'get 1000 x 4 KiB', [node, dfsBin, 'get', '-r', `dfs/${r}/small`, `small.dfs.${r}`], dfsEnv, { files: SMALL_FILES });
 
-  measure('aws-sdk', 'put 1 GiB', [node, sdkScript, 'put', 'big.bin', 'sdk/big.bin'], sdkEnv, { bytes: GiB });
-  measure('aws-sdk', 'get 1 GiB', [node, sdkScript, 'get', 'big.sdk', 'sdk/big.bin'], sdkEnv, { bytes: GiB });
-  measure('aws-sdk', 'put 1000 x 4 KiB', [node, sdkScript, 'put-dir', 'small', 'sdk/small'], sdkEnv, { files: SMALL_FILES });
-  measure('aws-sdk', 'get 1000 x 4 KiB', [node, sdkScript, 'get-dir', 'small.sdk', 'sdk/small'], sdkEnv, { files: SMALL_FILES });
+    measure('aws-sdk', 'put 1 GiB', [node, sdkScript, 'put', 'big.bin', `sdk/${r}/big.bin`], sdkEnv, { bytes: GiB });
+    measure('aws-sdk', 'get 1 GiB', [node, sdkScript, 'get', `big.sdk.${r}`, `sdk/${r}/big.bin`], sdkEnv, { bytes: GiB });
+    measure('aws-sdk', 'put 1000 x 4 KiB', [node, sdkScript, 'put-dir', 'small', `sdk/${r}/small`], sdkEnv, { files: SMALL_FILES });
+    measure('aws-sdk', 'get 1000 x 4 KiB', [node, sdkScript, 'get-dir', `small.sdk.${r}`, `sdk/${r}/small`], sdkEnv, { files: SMALL_FILES });
 
-  measure('rclone', 'put 1 GiB', ['rclone', 'copyto', 'big.bin', `ceph:${bucket}/rclone/big.bin`], rcloneEnv, { bytes: GiB });
-  measure('rclone', 'get 1 GiB', ['rclone', 'copyto', `ceph:${bucket}/rclone/big.bin`, 'big.rclone'], rcloneEnv, { bytes: GiB });
-  measure('rclone', 'put 1000 x 4 KiB', ['rclone', 'copy', 'small', `ceph:${bucket}/rclone/small`], rcloneEnv, { files: SMALL_FILES });
-  measure('rclone', 'get 1000 x 4 KiB', ['rclone', 'copy', `ceph:${bucket}/rclone/small`, 'small.rclone'], rcloneEnv, { files: SMALL_FILES });
-  console.log(JSON.stringify(rows));
+    measure('rclone', 'put 1 GiB', ['rclone', 'copyto', 'big.bin', `ceph:${bucket}/rclone/${r}/big.bin`], rcloneEnv, { bytes: GiB });
+    measure('rclone', 'get 1 GiB', ['rclone', 'copyto', `ceph:${bucket}/rclone/${r}/big.bin`, `big.rclone.${r}`], rcloneEnv, { bytes: GiB });
+    measure('rclone', 'put 1000 x 4 KiB', ['rclone', 'copy', 'small', `ceph:${bucket}/rclone/${r}/small`], rcloneEnv, { files: SMALL_FILES });
+    measure('rclone', 'get 1000 x 4 KiB', ['rclone', 'copy', `ceph:${bucket}/rclone/${r}/small`, `small.rclone.${r}`], rcloneEnv, { files: SMALL_FILES });
+    // Downloaded copies are not needed again; the page cache and the disk are.
+    for (const name of [`big.dfs.${r}`, `big.sdk.${r}`, `big.rclone.${r}`]) await rm(join(work, name), { force: true });
+  }
+  console.log(`\nmedian of ${REPEAT} (highest peak RSS):\n| tool | operation | time | rate | peak RSS |\n|---|---|---|---|---|`);
+  for (const { tool, operation, amount, runs: all } of runs.values()) {
+    const seconds = [...all.map((run) => run.seconds)].sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
+    const peak = Math.max(...all.map((run) => run.peakRssMiB));
+    console.log(`| ${tool} | ${operation} | ${seconds.toFixed(2)} s | ${rateOf(amount, seconds)} | ${peak} MiB |`);
+  }
 } finally {
   await server.stop();
   await rm(work, { recursive: true, force: true });
