@@ -118,7 +118,7 @@ try {
   }
   console.log(`\nmedian of ${REPEAT} (highest peak RSS):\n| tool | operation | time | rate | peak RSS |\n|---|---|---|---|---|`);
   for (const { tool, operation, amount, runs: all } of runs.values()) {
-    const seconds = [...all.map((run) => run.seconds)].sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
+    const seconds = all.map((run) => run.seconds).sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
     const peak = Math.max(...all.map((run) => run.peakRssMiB));
     console.log(`| ${tool} | ${operation} | ${seconds.toFixed(2)} s | ${rateOf(amount, seconds)} | ${peak} MiB |`);
   }

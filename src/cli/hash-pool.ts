@@ -76,8 +76,9 @@ export async function sha256OfFile(path: string, size: number): Promise<string> 
 const STEP = 16 * 1024 * 1024;
 
 /**
- * The SHA-256 of a file that is still being written front to back in ranges: `advance` says
- * how far it is final, so hashing overlaps the download instead of following it.
+ * The SHA-256 of a file taken front to back while a transfer runs: a download says with
+ * `advance` how far the file is final, an upload feeds it the parts it reads for their MD5s;
+ * either way hashing overlaps the transfer instead of following it.
  */
 export class GrowingFileHash {
   readonly #path: string;

@@ -1,7 +1,8 @@
 /**
  * Runs in a worker thread: digests of local file ranges, read from the page cache, so hashing
  * never stalls the transfers the main thread drives. Jobs run one at a time per worker (they
- * share one read buffer); a stream hash follows a file that a download is still writing.
+ * share one read buffer); a stream hash follows a file front to back, as a download writes it or
+ * as an upload reads its parts.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';

@@ -43,15 +43,19 @@ function responseOf(request: ClientRequest): Promise<IncomingMessage> {
   });
 }
 
-async function refusal(response: IncomingMessage, what: string): Promise<TransferError> {
+async function refusal(response: IncomingMessage, what: 'upload' | 'download'): Promise<TransferError> {
   let text = '';
   for await (const chunk of response) if (text.length < 4096) text += String(chunk);
-  return new TransferError(`the store refused the ${what}: HTTP ${response.statusCode} ${text.slice(0, 200)}`, response.statusCode ?? 0, text);
+  return TransferError.refused(what, response.statusCode ?? 0, text);
 }
 
-/** PUTs a buffer or a file range with exactly the signed headers; resolves with the ETag. */
+/**
+ * PUTs a buffer or a file range with exactly the signed headers; resolves with the ETag. An
+ * in-memory body (a small file) goes with its head in one write on a bare socket: most of a
+ * small PUT's client cost is node:http's own.
+ */
 export async function put(url: string, headers: Record<string, string>, body: Buffer | FileRange, signal?: AbortSignal, idleTimeoutMs = IDLE_TIMEOUT_MS): Promise<string> {
-  if (Buffer.isBuffer(body) && body.length <= SOCKET_PUT_MAX) {
+  if (Buffer.isBuffer(body)) {
     try {
       return (await sendOverSocket({ url: new URL(url), method: 'PUT', headers, body, signal, idleTimeoutMs })).etag;
     } catch (error) {
@@ -60,9 +64,6 @@ export async function put(url: string, headers: Record<string, string>, body: Bu
   }
   return putOverHttp(url, headers, body, signal, idleTimeoutMs);
 }
-
-/** A small body goes with its head in one write on a bare socket: most of a small PUT's client cost is node:http's own. */
-const SOCKET_PUT_MAX = 1024 * 1024;
 
 async function putOverHttp(url: string, headers: Record<string, string>, body: Buffer | FileRange, signal: AbortSignal | undefined, idleTimeoutMs: number): Promise<string> {
   try {

@@ -35,16 +35,14 @@ export function localFile(path: string, size: number): UploadIo {
 
 /**
  * The file's SHA-256 taken in the same reads as its parts' MD5s, so the file is read for
- * hashing once, not twice. The engine asks for parts in file order, so each part's bytes
- * reach the running hash in order.
+ * hashing once, not twice. The engine asks for parts in file order; the worker refuses a part
+ * that does not start where the running hash stands.
  */
 class PartFedDigest {
   readonly #path: string;
   readonly #size: number;
   #hash: GrowingFileHash | null = null;
-  #fedUpTo = 0;
-  #whenFed: () => void = () => undefined;
-  #failed: (error: unknown) => void = () => undefined;
+  #allFed: () => void = () => undefined;
 
   constructor(path: string, size: number) {
     this.#path = path;
@@ -54,22 +52,13 @@ class PartFedDigest {
   /** From now on every part is fed, in order; resolves with the digest once all were. */
   start(): Promise<string> {
     const hash = (this.#hash = new GrowingFileHash(this.#path));
-    return new Promise((resolve, reject) => {
-      this.#whenFed = () => hash.digest(this.#size).then(resolve, reject);
-      this.#failed = reject;
-    });
+    return new Promise<void>((resolve) => (this.#allFed = resolve)).then(() => hash.digest(this.#size));
   }
 
   async md5(start: number, end: number): Promise<string> {
     if (!this.#hash) return (await hashRange(this.#path, start, end, ['md5'])).md5!;
-    if (start !== this.#fedUpTo) {
-      const error = new Error(`${this.#path}: part at ${start} asked for out of order (the digest stands at ${this.#fedUpTo})`);
-      this.#failed(error);
-      throw error;
-    }
-    this.#fedUpTo = end;
     const md5 = this.#hash.md5AndAdvance(start, end);
-    if (end === this.#size) this.#whenFed();
+    if (end === this.#size) this.#allFed();
     return md5;
   }
 }

@@ -205,7 +205,7 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
       if (head!.status !== expected) {
         if (errorText.length < MAX_ERROR_BODY) errorText += bytes.toString('utf8', from, from + length);
         received += length;
-        if (received === head!.contentLength) finish(refusal(what, head!.status, errorText));
+        if (received === head!.contentLength) finish(TransferError.refused(what, head!.status, errorText));
         return;
       }
       if (sink) {
@@ -235,7 +235,7 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
           if (head.chunked || head.contentLength === null) throw new Unsupported('a body without Content-Length');
           if (head.status === expected && request.expectedLength !== undefined && head.contentLength !== request.expectedLength)
             throw new TransferError(`the store announced ${head.contentLength} of ${request.expectedLength} bytes`, 0);
-          if (head.contentLength === 0) finish(head.status === expected ? null : refusal(what, head.status, ''), head.keepAlive);
+          if (head.contentLength === 0) finish(head.status === expected ? null : TransferError.refused(what, head.status, ''), head.keepAlive);
           else if (length > bodyStart) onBody(bytes, bodyStart, length);
         } catch (error) {
           finish(error as Error);
@@ -245,7 +245,7 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
         finish(new TransferError(`the store did not answer for ${request.idleTimeoutMs / 1000} s`, 0));
       },
       onClose(error) {
-        if (head && head.status !== expected) finish(refusal(what, head.status, errorText));
+        if (head && head.status !== expected) finish(TransferError.refused(what, head.status, errorText));
         else if (!pooled.used) finish(new ClosedUnanswered(`the store closed the connection before answering${error ? `: ${error.message}` : ''}`, 0));
         else finish(new TransferError(error ? `network error: ${error.message}` : `the store closed the connection mid-${what}`, 0));
       },
@@ -257,6 +257,3 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
   });
 }
 
-function refusal(what: 'download' | 'upload', status: number, text: string): TransferError {
-  return new TransferError(`the store refused the ${what}: HTTP ${status} ${text.slice(0, 200)}`, status, text);
-}

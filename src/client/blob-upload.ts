@@ -17,6 +17,6 @@ async function put(url: string, headers: Record<string, string>, body: Blob, sig
     throw signal?.aborted ? error : new TransferError(`network error: ${(error as Error).message}`, 0);
   }
   const text = await response.text();
-  if (!response.ok) throw new TransferError(`the store refused the upload: HTTP ${response.status} ${text.slice(0, 200)}`, response.status, text);
+  if (!response.ok) throw TransferError.refused('upload', response.status, text);
   return response.headers.get('etag') ?? '';
 }

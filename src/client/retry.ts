@@ -30,6 +30,11 @@ export class TransferError extends Error {
     this.needsNewUrl = status === 403 && /expired/i.test(body);
     this.transient = status === 0 || status === 408 || status === 429 || status >= 500 || this.needsNewUrl;
   }
+
+  /** The store answered the upload or download with an error status; `body` is its answer. */
+  static refused(what: 'upload' | 'download', status: number, body: string): TransferError {
+    return new TransferError(`the store refused the ${what}: HTTP ${status} ${body.slice(0, 200)}`, status, body);
+  }
 }
 
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {

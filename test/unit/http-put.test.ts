@@ -30,8 +30,11 @@ beforeAll(async () => {
   server = http.createServer((request, response) => {
     const url = new URL(request.url!, 'http://x');
     if (url.pathname === '/refuse') {
-      response.writeHead(403, { 'content-type': 'application/xml', connection: 'close' });
-      return response.end('<Error><Code>SignatureDoesNotMatch</Code></Error>');
+      // Answered before the body is read, then the body is drained: a server that closed with
+      // unread bytes would reset the connection, and the kernel would drop the answer with it.
+      response.writeHead(403, { 'content-type': 'application/xml' });
+      response.end('<Error><Code>SignatureDoesNotMatch</Code></Error>');
+      return request.resume();
     }
     if (url.pathname === '/refuse-chunked') {
       response.writeHead(403, { 'content-type': 'application/xml' });
