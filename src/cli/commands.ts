@@ -5,6 +5,7 @@ import { DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
 import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
+import { remotePath } from './remote-path.ts';
 import { getFiles, putFiles, TransferFailures, type TransferOptions } from './transfer.ts';
 
 interface GlobalOptions {
@@ -99,7 +100,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
-    const { done, failed } = await putFiles(await client(), locals, remote, transfer(o));
+    const { done, failed } = await putFiles(await client(), locals, remote === undefined ? undefined : remotePath(remote), transfer(o));
     print(out(), done, () => done.map((f) => `uploaded ${f.path}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   });
@@ -113,7 +114,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     6,
   ).action(async (args: string[], o) => {
     const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
-    const { done, failed } = await getFiles(await client(), remotes, local, transfer(o));
+    const { done, failed } = await getFiles(await client(), remotes.map(remotePath), local, transfer(o));
     print(out(), done, () => done.map((f) => `downloaded ${f.remote} -> ${f.local}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   });
@@ -124,8 +125,9 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .argument('[prefix]', 'a folder or a name prefix', '')
     .option('-l, --long', 'size and modification time')
     .option('-r, --recursive', 'everything under the prefix, not just one level')
-    .action(async (prefix: string, o: { long?: boolean; recursive?: boolean }) => {
+    .action(async (arg: string, o: { long?: boolean; recursive?: boolean }) => {
       const api = await client();
+      const prefix = remotePath(arg);
       const normalized = prefix && !prefix.endsWith('/') && !(await api.stat(prefix).catch(() => null)) ? `${prefix}/` : prefix;
       const files: FileEntry[] = [];
       const folders: string[] = [];
@@ -143,7 +145,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .description('metadata of a file')
     .argument('<path>')
     .action(async (path: string) => {
-      const file = await (await client()).stat(path);
+      const file = await (await client()).stat(remotePath(path));
       print(out(), file, () => Object.entries(file).map(([k, v]) => `${k}: ${v}`).join('\n'));
     });
 
@@ -154,7 +156,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .option('-r, --recursive', 'folders and everything under them')
     .action(async (paths: string[], o: { recursive?: boolean }) => {
       const api = await client();
-      for (const path of paths) await api.remove(path.replace(/\/+$/, ''), { recursive: o.recursive === true });
+      for (const path of paths) await api.remove(remotePath(path).replace(/\/+$/, ''), { recursive: o.recursive === true });
       print(out(), { deleted: paths }, () => paths.map((p) => `deleted ${p}`).join('\n'));
     });
 
@@ -165,7 +167,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .argument('<to>')
     .option('-f, --force', 'replace what exists at the destination')
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const result = await (await client()).move(from.replace(/\/+$/, ''), to.replace(/\/+$/, ''), o.force === true);
+      const result = await (await client()).move(remotePath(from).replace(/\/+$/, ''), remotePath(to).replace(/\/+$/, ''), o.force === true);
       print(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${from} -> ${to}`);
     });
 
@@ -176,7 +178,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .argument('<to>')
     .option('-f, --force', 'replace what exists at the destination')
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const file = await (await client()).copy(from, to, o.force === true);
+      const file = await (await client()).copy(remotePath(from), remotePath(to), o.force === true);
       print(out(), file, () => `copied ${from} -> ${file.path}`);
     });
 
@@ -185,7 +187,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .description('versions of a file, newest first (* is current)')
     .argument('<path>')
     .action(async (path: string) => {
-      const versions = await (await client()).versions(path);
+      const versions = await (await client()).versions(remotePath(path));
       print(out(), versions, () => versions.map(versionLine).join('\n'));
     });
 
@@ -195,7 +197,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .argument('<path>')
     .argument('<version>')
     .action(async (path: string, version: string) => {
-      const file = await (await client()).restore(path, version);
+      const file = await (await client()).restore(remotePath(path), version);
       print(out(), file, () => `restored ${path} to ${version} (new version ${file.version})`);
     });
 
@@ -205,7 +207,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .argument('<path>')
     .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d', duration)
     .action(async (path: string, o: { expires?: number }) => {
-      const share = await (await client()).share(path, o.expires);
+      const share = await (await client()).share(remotePath(path), o.expires);
       print(out(), share, () => `${share.url}  (expires ${share.expiresAt})`);
     });
 
@@ -217,7 +219,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .option('--prefix <folder>', 'limit the token to a folder')
     .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d', duration)
     .action(async (name: string, o: { scope: Scope[]; prefix?: string; expires?: number }) => {
-      const created = await (await client()).createToken({ name, scopes: o.scope, prefix: o.prefix, expiresIn: o.expires });
+      const created = await (await client()).createToken({ name, scopes: o.scope, prefix: o.prefix === undefined ? undefined : remotePath(o.prefix), expiresIn: o.expires });
       print(out(), created, () => `${created.token}\n(shown once) id ${created.id}`);
     });
   token

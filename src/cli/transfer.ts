@@ -164,24 +164,30 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   const target = local ?? '.';
   const targetIsDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
   for (const remote of remotes.map((r) => r.replace(/\/+$/, ''))) {
-    const file = await client.stat(remote).catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 404) return null;
-      throw error;
-    });
+    const file =
+      remote === ''
+        ? null
+        : await client.stat(remote).catch((error: unknown) => {
+            if (error instanceof ApiError && error.status === 404) return null;
+            throw error;
+          });
     if (file) {
       const dest = remotes.length === 1 && !targetIsDir && local !== undefined ? target : join(target, basename(remote));
       plans.push({ remote, local: dest, size: file.size });
       continue;
     }
     if (!recursive) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
+    // The top level ("/") lands in the target itself, a folder in a folder of its name there.
+    const folder = remote === '' ? '' : `${remote}/`;
+    const base = remote === '' ? target : join(target, basename(remote));
     let found = false;
-    for await (const page of client.listAll({ prefix: `${remote}/` })) {
+    for await (const page of client.listAll({ prefix: folder })) {
       for (const entry of page.files) {
         found = true;
-        plans.push({ remote: entry.path, local: join(target, basename(remote), ...entry.path.slice(remote.length + 1).split('/')), size: entry.size });
+        plans.push({ remote: entry.path, local: join(base, ...entry.path.slice(folder.length).split('/')), size: entry.size });
       }
     }
-    if (!found) throw new FileError(remote, new Error('no such file or folder'));
+    if (!found) throw new FileError(remote || '/', new Error('no such file or folder'));
   }
   return plans;
 }

@@ -217,6 +217,30 @@ describe('file commands in --json', () => {
     expect((await dfs(['--json', 'ls', 'moved'])).json()).toEqual({ files: [], folders: [] });
   });
 
+  it('reads a leading "/" as the top level in every command', async () => {
+    const token = (await dfs(['--json', 'token', 'create', 'rooted', '--scope', 'read', 'write', 'delete', '--prefix', '/rooted'])).json();
+    expect(token.prefix).toBe('rooted/');
+    const asRooted = { ...env, DFS_TOKEN: token.token };
+    await writeFile(local('r.txt'), 'rooted');
+    const put = await dfs(['--json', 'put', 'r.txt', '/rooted/a/r.txt'], { env: asRooted });
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json()[0].path).toBe('rooted/a/r.txt');
+    expect((await dfs(['--json', 'ls', '/'], { env: asRooted })).json()).toEqual({ files: [], folders: ['rooted/'] });
+    expect((await dfs(['--json', 'ls', '/rooted/a'], { env: asRooted })).json().files.map((f: { path: string }) => f.path)).toEqual(['rooted/a/r.txt']);
+    expect((await dfs(['--json', 'stat', '/rooted/a/r.txt'], { env: asRooted })).json()).toMatchObject({ path: 'rooted/a/r.txt', size: 6 });
+    expect((await dfs(['--json', 'cp', '/rooted/a/r.txt', '/rooted/b.txt'], { env: asRooted })).json()).toMatchObject({ path: 'rooted/b.txt' });
+    expect((await dfs(['--json', 'mv', '/rooted/b.txt', '/rooted/c.txt'], { env: asRooted })).json()).toMatchObject({ moved: 1 });
+    expect((await dfs(['--json', 'versions', '/rooted/c.txt'], { env: asRooted })).json()).toHaveLength(1);
+
+    const get = await dfs(['get', '-r', '/', 'everything'], { env: asRooted });
+    expect(get.code, get.stderr).toBe(0);
+    expect(await readFile(local('everything/rooted/a/r.txt'), 'utf8')).toBe('rooted');
+    expect(await readFile(local('everything/rooted/c.txt'), 'utf8')).toBe('rooted');
+
+    expect((await dfs(['rm', '-r', '/rooted/'], { env: asRooted })).code).toBe(0);
+    expect((await dfs(['--json', 'ls', '/'], { env: asRooted })).json()).toEqual({ files: [], folders: [] });
+  });
+
   it('creates, lists and revokes tokens; a revoked token exits 1 with a clear message', async () => {
     const created = (await dfs(['--json', 'token', 'create', 'ci', '--scope', 'read', '--prefix', 'small'])).json();
     expect(created).toMatchObject({ name: 'ci', scopes: ['read'], prefix: 'small/' });
