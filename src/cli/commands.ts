@@ -96,7 +96,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .command('put')
       .description('upload files (and folders with -r)')
       .argument('<local...>', 'files or folders; the last argument is the remote destination when there are two or more')
-      .addHelpText('after', '\nExamples:\n  dfs put a.txt               -> a.txt\n  dfs put a.txt docs/         -> docs/a.txt\n  dfs put a.txt docs/b.txt    -> docs/b.txt\n  dfs put -r photos backup/   -> backup/photos/...'),
+      .addHelpText('after', '\nExamples:\n  dfs put a.txt               -> a.txt\n  dfs put a.txt docs/         -> docs/a.txt\n  dfs put a.txt docs/b.txt    -> docs/b.txt\n  dfs put a.txt docs          -> docs/a.txt when docs is a folder\n  dfs put -r photos backup/   -> backup/photos/...'),
     4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];

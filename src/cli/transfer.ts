@@ -82,9 +82,16 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-async function planUploads(locals: string[], remote: string | undefined, recursive: boolean): Promise<PlannedUpload[]> {
+/** True when something is stored under `path/`: like cp, a file put "to" a folder goes into it. */
+async function isFolder(client: DfsClient, path: string): Promise<boolean> {
+  const page = await client.list({ prefix: `${path}/`, limit: 1 });
+  return page.files.length > 0 || page.folders.length > 0;
+}
+
+async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, recursive: boolean): Promise<PlannedUpload[]> {
   const plans: PlannedUpload[] = [];
   const single = locals.length === 1;
+  const namesFile = single && remote !== undefined && remote !== '' && !remote.endsWith('/');
   for (const local of locals) {
     const info = await stat(local).catch(() => null);
     if (!info) throw new FileError(local, new Error('no such file or directory'));
@@ -97,8 +104,8 @@ async function planUploads(locals: string[], remote: string | undefined, recursi
         plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: infos[i]!.size, mtimeMs: infos[i]!.mtimeMs });
       });
     } else {
-      // One file and a remote not ending in "/" names the file itself; otherwise a folder.
-      const target = single && remote && !remote.endsWith('/') ? remote : joinRemote(remote ?? '', basename(local));
+      // One file and a remote not ending in "/" names the file itself, unless that is a folder.
+      const target = namesFile && !(await isFolder(client, remote)) ? remote : joinRemote(remote ?? '', basename(local));
       plans.push({ local, remote: target, size: info.size, mtimeMs: info.mtimeMs });
     }
   }
@@ -111,7 +118,7 @@ export interface Uploaded extends FileEntry {
 }
 
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
-  const plans = await planUploads(locals, remote, options.recursive);
+  const plans = await planUploads(client, locals, remote, options.recursive);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
   const report: TransferReport<Uploaded> = { done: [], failed: [] };
   const small = plans.filter((p) => p.size <= DEFAULT_MULTIPART_THRESHOLD);

@@ -63,6 +63,16 @@ describe('put and get', () => {
     expect((await stat(local('back/empty.bin'))).size).toBe(0);
   });
 
+  it('puts one file into a folder named without its "/", as cp does', async () => {
+    await writeFile(local('into.txt'), 'into');
+    expect((await dfs(['put', 'into.txt', 'infolder/first.txt'])).code).toBe(0);
+    const put = await dfs(['--json', 'put', 'into.txt', 'infolder']);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json()[0].path).toBe('infolder/into.txt');
+    const named = await dfs(['--json', 'put', 'into.txt', 'infolder/renamed.txt']);
+    expect(named.json()[0].path).toBe('infolder/renamed.txt');
+  });
+
   it('round-trips a 64 MiB file in parts', async () => {
     const bytes = randomBytes(64 * MiB, 3);
     await writeFile(local('big.bin'), bytes);
