@@ -1,49 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, downloadBytes, encodePath, randomBytes, sameBytes, uploadBytes } from '../support/api.ts';
-import { startTestServer } from '../support/server.ts';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
-import { startS3Target, type S3Target } from '../support/s3-target.ts';
-import { startServer } from '../../src/runtime/node.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TcpProxy } from '../support/tcp-proxy.ts';
 
 const MiB = 1024 * 1024;
 
 /** A server whose store sits behind a proxy the test can cut. */
-let s3: S3Target;
+let server: TestServer;
 let proxy: TcpProxy;
-let server: Awaited<ReturnType<typeof startServer>>;
-let dataDir: string;
 let api: Api;
 
 beforeAll(async () => {
-  s3 = await startS3Target();
-  proxy = await startTcpProxy(s3.endpoint);
-  dataDir = await mkdtemp(join(tmpdir(), 'dfs-faults-'));
-  const adminToken = `admin-${crypto.randomUUID()}`;
-  server = await startServer({
-    env: {
-      DFS_PORT: '0',
-      DFS_DATA_DIR: dataDir,
-      DFS_ADMIN_TOKEN: adminToken,
-      DFS_LOG: 'off',
-      DFS_CLEANUP_INTERVAL: '0',
-      S3_ENDPOINT: proxy.url,
-      S3_REGION: s3.region,
-      S3_BUCKET: s3.bucket,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_DIALECT: s3.kind === 'ceph' ? 's3' : 's3rver',
-    },
-  });
-  api = new Api(server.url, adminToken);
+  server = await startTestServer({ storeBehindProxy: true });
+  proxy = server.storeProxy!;
+  api = new Api(server.url, server.adminToken);
 });
 afterAll(async () => {
   await server?.close();
-  await proxy?.close();
-  await s3?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('the store is down', () => {

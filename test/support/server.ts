@@ -8,15 +8,20 @@ import { join } from 'node:path';
 import type { Env } from '../../src/runtime/config.ts';
 import { startServer, type RunningServer } from '../../src/runtime/node.ts';
 import { startS3Target, type S3Target } from './s3-target.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export interface TestServer extends RunningServer {
   adminToken: string;
   s3: S3Target;
   dataDir: string;
+  /** With `storeBehindProxy`: the proxy every request to the store (the server's and presigned ones) goes through. */
+  storeProxy: TcpProxy | null;
 }
 
-export async function startTestServer(options: { env?: Env } = {}): Promise<TestServer> {
+/** `storeBehindProxy` puts a proxy the test can cut between the store and everyone else. */
+export async function startTestServer(options: { env?: Env; storeBehindProxy?: boolean } = {}): Promise<TestServer> {
   const s3 = await startS3Target();
+  const storeProxy = options.storeBehindProxy ? await startTcpProxy(s3.endpoint) : null;
   const dataDir = await mkdtemp(join(tmpdir(), 'dfs-test-'));
   const adminToken = `admin-${crypto.randomUUID()}`;
   try {
@@ -28,7 +33,7 @@ export async function startTestServer(options: { env?: Env } = {}): Promise<Test
         DFS_ADMIN_TOKEN: adminToken,
         DFS_LOG: 'off',
         DFS_CLEANUP_INTERVAL: '0',
-        S3_ENDPOINT: s3.endpoint,
+        S3_ENDPOINT: storeProxy?.url ?? s3.endpoint,
         S3_REGION: s3.region,
         S3_BUCKET: s3.bucket,
         S3_ACCESS_KEY_ID: s3.accessKeyId,
@@ -43,13 +48,16 @@ export async function startTestServer(options: { env?: Env } = {}): Promise<Test
       adminToken,
       s3,
       dataDir,
+      storeProxy,
       async close() {
         await server.close();
+        await storeProxy?.close();
         await s3.close();
         await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    await storeProxy?.close();
     await s3.close();
     await rm(dataDir, { recursive: true, force: true });
     throw error;
