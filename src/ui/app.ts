@@ -5,6 +5,7 @@
 import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { blobUpload } from '../client/blob-upload.ts';
+import { TransferError } from '../client/retry.ts';
 import { uploadFile } from '../client/upload.ts';
 import { explain, formatBytes, formatTime } from './format.ts';
 
@@ -30,7 +31,8 @@ function fail(error: unknown): void {
   if (error instanceof ApiError) {
     notify(explain(error.code, error.message), true);
     if (error.code === 'unauthorized') signOut();
-  } else notify(error instanceof Error ? error.message : String(error), true);
+  } else if (error instanceof TransferError && error.status === 0) notify(explain('store_unreachable', ''), true);
+  else notify(error instanceof Error ? error.message : String(error), true);
 }
 
 async function signIn(token: string): Promise<boolean> {

@@ -22,6 +22,8 @@ export function explain(code: string, message: string): string {
       return `Not found: ${message}`;
     case 'network':
       return 'The server cannot be reached. Check your connection.';
+    case 'store_unreachable':
+      return 'The file storage cannot be reached from this browser (the network, or the bucket\'s CORS setting). Nothing was saved; try again.';
     default:
       return message;
   }

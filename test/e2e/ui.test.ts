@@ -2,7 +2,8 @@
  * The web UI in Debian's Chromium (playwright-core, no downloaded browser) against the Node
  * server with the S3 target: sign in, upload two files (one multipart) straight to the store,
  * rename, download and compare bytes, restore a version, open a share link in a fresh context,
- * delete a folder. Saves a screenshot of the main view to docs/ui.png, the one the README
+ * delete a folder; and what it tells a person when a file is too large (413), the browser cannot
+ * reach the store, or the server cannot (503), with nothing lost. Saves a screenshot of the main view to docs/ui.png, the one the README
  * shows, so that it follows the UI.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -137,5 +138,65 @@ describe('the web UI', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Delete renamed.txt' }).click();
     await expect.poll(() => page.locator('#status').textContent()).toContain('Not allowed');
+  });
+});
+
+describe('the web UI when something goes wrong', () => {
+  let failing: TestServer;
+  let errorsPage: Page;
+  const status = () => errorsPage.locator('#status').textContent();
+
+  beforeAll(async () => {
+    failing = await startTestServer({ env: { DFS_MAX_FILE_SIZE: '32MiB' }, storeBehindProxy: true });
+    errorsPage = await browser.newPage();
+    await errorsPage.goto(failing.url);
+    await errorsPage.getByLabel('Access token').fill(failing.adminToken);
+    await errorsPage.getByRole('button', { name: 'Sign in' }).click();
+    await errorsPage.locator('#empty').waitFor({ state: 'visible' });
+    await writeFile(join(work, 'kept.txt'), 'kept');
+    await errorsPage.locator('#pick-files').setInputFiles(join(work, 'kept.txt'));
+    await errorsPage.locator('#uploads li[data-state="done"]').waitFor();
+  });
+  afterAll(async () => {
+    await errorsPage?.close();
+    await failing?.close();
+  });
+
+  it('says a file is over the size limit (413) and stores nothing', async () => {
+    await writeFile(join(work, 'huge.bin'), randomBytes(33 * MiB, 5));
+    await errorsPage.locator('#pick-files').setInputFiles(join(work, 'huge.bin'));
+    await expect.poll(() => errorsPage.locator('#uploads li[data-state="failed"]').count()).toBe(1);
+    await expect.poll(status).toMatch(/Too large: .*33554432 bytes/);
+    expect((await new Api(failing.url, failing.adminToken).get('/v1/files/huge.bin')).status).toBe(404);
+  });
+
+  it('says the storage cannot be reached, and the file already there keeps its bytes', async () => {
+    await failing.storeProxy!.cut();
+    try {
+      await writeFile(join(work, 'kept.txt'), 'replacement');
+      await errorsPage.locator('#pick-files').setInputFiles(join(work, 'kept.txt'));
+      await expect.poll(() => errorsPage.locator('#uploads li[data-state="failed"]').count(), { timeout: 30_000 }).toBe(2);
+      await expect.poll(status).toContain('The file storage cannot be reached from this browser');
+    } finally {
+      await failing.storeProxy!.restore();
+    }
+    const api = new Api(failing.url, failing.adminToken);
+    const link = await api.post('/v1/downloads', { path: 'kept.txt' });
+    expect(await (await fetch(link.body.url)).text()).toBe('kept');
+  });
+
+  it('says the storage is unavailable when the server cannot reach it (503)', async () => {
+    await failing.storeProxy!.cut();
+    try {
+      await writeFile(join(work, 'parts.bin'), randomBytes(20 * MiB, 6));
+      await errorsPage.locator('#pick-files').setInputFiles(join(work, 'parts.bin'));
+      await expect.poll(() => errorsPage.locator('#uploads li[data-state="failed"]').count(), { timeout: 30_000 }).toBe(3);
+      await expect.poll(status).toContain('The storage is unavailable right now');
+    } finally {
+      await failing.storeProxy!.restore();
+    }
+    const api = new Api(failing.url, failing.adminToken);
+    expect((await api.get('/v1/files/parts.bin')).status).toBe(404);
+    expect((await api.get('/v1/files')).body.files.map((f: { path: string }) => f.path)).toEqual(['kept.txt']);
   });
 });
