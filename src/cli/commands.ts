@@ -27,6 +27,12 @@ export const duration = (value: string) => {
   return Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
 };
 
+/** Every command's --help ends with examples: the lines as typed, each with what it does. */
+const examples = (...lines: [string, string][]) => {
+  const width = Math.max(...lines.map(([command]) => command.length));
+  return `\nExamples:\n${lines.map(([command, what]) => `  ${command.padEnd(width)}  ${what}`).join('\n')}`;
+};
+
 export function buildProgram(): Command {
   const program = new Command('dfs')
     .description('dfs: files on your own bucket, from the terminal')
@@ -39,14 +45,14 @@ export function buildProgram(): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      `
-Examples:
-  dfs login --endpoint http://127.0.0.1:8787 --token dfs_...
-  dfs put report.pdf docs/            upload into the folder docs/
-  dfs put -r photos backups/          upload a folder tree
-  dfs ls -l docs/                     list a folder
-  dfs get -r backups/photos ./restore download a folder
-  dfs share docs/report.pdf --expires 7d
+      `${examples(
+        ['dfs login --endpoint http://127.0.0.1:8787 --token dfs_...', 'save where and who'],
+        ['dfs put report.pdf docs/', 'upload into the folder docs/'],
+        ['dfs put -r photos backups/', 'upload a folder tree'],
+        ['dfs ls -l docs/', 'list a folder'],
+        ['dfs get -r backups/photos ./restore', 'download a folder'],
+        ['dfs share docs/report.pdf --expires 7d', 'a link for a week'],
+      )}
 
 Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     );
@@ -76,7 +82,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .description('save an endpoint and token (in ~/.config/dfs/config.json, mode 0600)')
     .requiredOption('--endpoint <url>', 'the dfs API, e.g. http://127.0.0.1:8787')
     .requiredOption('--token <token>', 'an access token')
-    .addHelpText('after', '\nExample:\n  dfs login --endpoint https://files.example.com --token dfs_... --profile work')
+    .addHelpText('after', examples(['dfs login --endpoint https://files.example.com --token dfs_...', 'save as the default profile'], ['dfs login --endpoint https://files.example.com --token dfs_... --profile work', 'save as "work" (use it with -p work)']))
     .action(async (o: { endpoint: string; token: string }) => {
       const whoami = await new DfsClient(o).whoami();
       const path = await saveProfile(globals().profile ?? 'default', { endpoint: o.endpoint, token: o.token });
@@ -86,6 +92,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   program
     .command('whoami')
     .description('the token in use')
+    .addHelpText('after', examples(['dfs whoami', 'name, scopes and folder of the token'], ['dfs -p work --json whoami', 'the same for a saved profile, as JSON']))
     .action(async () => {
       const me = await (await client()).whoami();
       print(out(), me, () => `${me.name} [${me.scopes.join(',')}]${me.prefix ? ` limited to ${me.prefix}` : ''}`);
@@ -96,7 +103,16 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .command('put')
       .description('upload files (and folders with -r)')
       .argument('<local...>', 'files or folders; the last argument is the remote destination when there are two or more')
-      .addHelpText('after', '\nExamples:\n  dfs put a.txt               -> a.txt\n  dfs put a.txt docs/         -> docs/a.txt\n  dfs put a.txt docs/b.txt    -> docs/b.txt\n  dfs put a.txt docs          -> docs/a.txt when docs is a folder\n  dfs put -r photos backup/   -> backup/photos/...'),
+      .addHelpText(
+        'after',
+        examples(
+          ['dfs put a.txt', '-> a.txt'],
+          ['dfs put a.txt docs/', '-> docs/a.txt'],
+          ['dfs put a.txt docs', '-> docs/a.txt when docs is a folder, else the file docs'],
+          ['dfs put a.txt docs/b.txt', '-> docs/b.txt'],
+          ['dfs put -r photos backup/', '-> backup/photos/...'],
+        ),
+      ),
     4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
@@ -110,7 +126,10 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .command('get')
       .description('download files (and folders with -r), verifying SHA-256')
       .argument('<remote...>', 'files or folders; the last argument is the local destination when there are two or more')
-      .addHelpText('after', '\nExamples:\n  dfs get docs/a.txt            -> ./a.txt\n  dfs get docs/a.txt b.txt      -> ./b.txt\n  dfs get -r docs ./backup      -> ./backup/docs/...'),
+      .addHelpText(
+        'after',
+        examples(['dfs get docs/a.txt', '-> ./a.txt'], ['dfs get docs/a.txt b.txt', '-> ./b.txt'], ['dfs get -r docs ./backup', '-> ./backup/docs/...'], ['dfs get -r / ./all', 'everything the token sees']),
+      ),
     6,
   ).action(async (args: string[], o) => {
     const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
@@ -125,6 +144,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .argument('[prefix]', 'a folder or a name prefix', '')
     .option('-l, --long', 'size and modification time')
     .option('-r, --recursive', 'everything under the prefix, not just one level')
+    .addHelpText('after', examples(['dfs ls', 'the top level'], ['dfs ls -l docs', 'docs/ with sizes and times'], ['dfs ls -r --json docs/2026', 'everything below, as JSON'], ['dfs ls docs/rep', 'names in docs/ starting with "rep"']))
     .action(async (arg: string, o: { long?: boolean; recursive?: boolean }) => {
       const api = await client();
       const prefix = remotePath(arg);
@@ -144,6 +164,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .command('stat')
     .description('metadata of a file')
     .argument('<path>')
+    .addHelpText('after', examples(['dfs stat docs/a.txt', 'size, SHA-256, version, times'], ['dfs stat --json docs/a.txt', 'the same as JSON']))
     .action(async (path: string) => {
       const file = await (await client()).stat(remotePath(path));
       print(out(), file, () => Object.entries(file).map(([k, v]) => `${k}: ${v}`).join('\n'));
@@ -154,6 +175,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .description('delete a file, or a folder with -r')
     .argument('<path...>')
     .option('-r, --recursive', 'folders and everything under them')
+    .addHelpText('after', examples(['dfs rm docs/a.txt', 'one file (its versions stay restorable until pruned)'], ['dfs rm -r old/', 'a folder and everything in it']))
     .action(async (paths: string[], o: { recursive?: boolean }) => {
       const api = await client();
       for (const path of paths) await api.remove(remotePath(path).replace(/\/+$/, ''), { recursive: o.recursive === true });
@@ -166,6 +188,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .argument('<from>')
     .argument('<to>')
     .option('-f, --force', 'replace what exists at the destination')
+    .addHelpText('after', examples(['dfs mv a.txt docs/a.txt', 'move a file'], ['dfs mv docs archive/docs', 'move a folder with everything in it'], ['dfs mv -f new.txt a.txt', 'replace a.txt (its old version is kept)']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
       const result = await (await client()).move(remotePath(from).replace(/\/+$/, ''), remotePath(to).replace(/\/+$/, ''), o.force === true);
       print(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${from} -> ${to}`);
@@ -177,6 +200,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .argument('<from>')
     .argument('<to>')
     .option('-f, --force', 'replace what exists at the destination')
+    .addHelpText('after', examples(['dfs cp report.pdf archive/report.pdf', 'a second file sharing the stored bytes']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
       const file = await (await client()).copy(remotePath(from), remotePath(to), o.force === true);
       print(out(), file, () => `copied ${from} -> ${file.path}`);
@@ -186,6 +210,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .command('versions')
     .description('versions of a file, newest first (* is current)')
     .argument('<path>')
+    .addHelpText('after', examples(['dfs versions docs/a.txt', 'every version with its size and time'], ['dfs versions --json docs/a.txt', 'the same as JSON (version ids for restore)']))
     .action(async (path: string) => {
       const versions = await (await client()).versions(remotePath(path));
       print(out(), versions, () => versions.map(versionLine).join('\n'));
@@ -196,6 +221,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .description('make an old version current again')
     .argument('<path>')
     .argument('<version>')
+    .addHelpText('after', examples(['dfs restore docs/a.txt 01j...', 'make that version current (as a new version)']))
     .action(async (path: string, version: string) => {
       const file = await (await client()).restore(remotePath(path), version);
       print(out(), file, () => `restored ${path} to ${version} (new version ${file.version})`);
@@ -206,31 +232,40 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .description('a public link to a file')
     .argument('<path>')
     .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d', duration)
+    .addHelpText('after', examples(['dfs share docs/a.txt', 'a link with the server\'s default lifetime'], ['dfs share docs/a.txt --expires 7d', 'a link that works for a week']))
     .action(async (path: string, o: { expires?: number }) => {
       const share = await (await client()).share(remotePath(path), o.expires);
       print(out(), share, () => `${share.url}  (expires ${share.expiresAt})`);
     });
 
-  const token = program.command('token').description('manage access tokens (admin)');
+  const token = program
+    .command('token')
+    .description('manage access tokens (admin)')
+    .addHelpText('after', examples(['dfs token create ci -s read write --prefix ci/ -e 30d', 'a token for one folder'], ['dfs token list', 'every token (never their secrets)'], ['dfs token revoke <id>', 'refuse it from now on']));
   token
     .command('create')
     .argument('<name>')
     .addOption(new Option('-s, --scope <scope...>', 'read, write, delete, admin').choices(['read', 'write', 'delete', 'admin']).makeOptionMandatory())
     .option('--prefix <folder>', 'limit the token to a folder')
     .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d', duration)
+    .addHelpText('after', examples(['dfs token create ci -s read write --prefix ci/ -e 30d', 'read and write under ci/ for 30 days'], ['dfs token create ops -s admin', 'an admin token that does not expire']))
     .action(async (name: string, o: { scope: Scope[]; prefix?: string; expires?: number }) => {
       const created = await (await client()).createToken({ name, scopes: o.scope, prefix: o.prefix === undefined ? undefined : remotePath(o.prefix), expiresIn: o.expires });
       print(out(), created, () => `${created.token}\n(shown once) id ${created.id}`);
     });
   token
     .command('list')
+    .description('every token: id, name, scopes, folder, expiry')
+    .addHelpText('after', examples(['dfs token list', 'one line per token'], ['dfs --json token list', 'as JSON']))
     .action(async () => {
       const tokens = await (await client()).listTokens();
       print(out(), tokens, () => tokens.map(tokenLine).join('\n'));
     });
   token
     .command('revoke')
+    .description('refuse a token from now on')
     .argument('<id>')
+    .addHelpText('after', examples(['dfs token revoke 01j...', 'the id from dfs token list']))
     .action(async (id: string) => {
       await (await client()).revokeToken(id);
       print(out(), { revoked: id }, () => `revoked ${id}`);
@@ -239,6 +274,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   program
     .command('serve')
     .description('start the dfs server (as npm start does; configured by environment variables)')
+    .addHelpText('after', examples(['dfs serve', 'SQLite and a local S3 server in .dfs/'], ['S3_ENDPOINT=https://... S3_BUCKET=files dfs serve', 'your own bucket (all settings: docs/deploy.md)']))
     .action(async () => {
       const { startServer } = await import('../runtime/node.ts');
       const server = await startServer({ banner: true });
@@ -251,6 +287,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   program
     .command('menu')
     .description('the interactive menu (what plain `dfs` opens in a terminal)')
+    .addHelpText('after', examples(['dfs', 'in a terminal: the menu'], ['dfs menu', 'the menu, also when stdin is not a terminal']))
     .action(async () => {
       const { runMenu } = await import('./menu.ts');
       await runMenu(globals());

@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/commands.ts';
+
+const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
+
+describe('dfs --help', () => {
+  it('ends with examples on every command and subcommand', () => {
+    const commands = everyCommand(buildProgram()).filter((command) => command.name() !== 'help');
+    expect(commands.map((command) => command.name())).toEqual(expect.arrayContaining(['put', 'get', 'ls', 'rm', 'token', 'create', 'revoke', 'serve', 'menu']));
+    for (const command of commands) {
+      let text = '';
+      command.configureOutput({ writeOut: (chunk) => (text += chunk) });
+      command.outputHelp();
+      expect(text, `dfs ${command.name()} --help`).toMatch(/\nExamples:\n {2}dfs( |$)/m);
+    }
+  });
+});
