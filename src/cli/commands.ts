@@ -33,6 +33,16 @@ const examples = (...lines: [string, string][]) => {
   return `\nExamples:\n${lines.map(([command, what]) => `  ${command.padEnd(width)}  ${what}`).join('\n')}`;
 };
 
+/**
+ * Ctrl-C mid-transfer: what a rerun needs is already on disk (sent parts, finished ranges),
+ * so say how to continue rather than dying silently.
+ */
+const explainInterrupt = (hint: string) =>
+  process.once('SIGINT', () => {
+    process.stderr.write(`\ndfs: interrupted; ${hint}\n`);
+    process.exit(130);
+  });
+
 export function buildProgram(): Command {
   const program = new Command('dfs')
     .description('dfs: files on your own bucket, from the terminal')
@@ -60,8 +70,9 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const out = (): Output => ({ json: globals().json === true, quiet: globals().quiet === true });
   const client = async () => new DfsClient(await loadProfile(globals().profile));
-  const transfer = (o: { recursive?: boolean; jobs: number; batch: number; parts: number; partSize?: number }): TransferOptions => ({
+  const transfer = (o: { recursive?: boolean; jobs: number; batch: number; parts: number; partSize?: number; force?: boolean }): TransferOptions => ({
     recursive: o.recursive === true,
+    force: o.force === true,
     jobs: o.jobs,
     batch: o.batch,
     parts: o.parts,
@@ -101,8 +112,9 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   transferOptions(
     program
       .command('put')
-      .description('upload files (and folders with -r)')
+      .description('upload files (and folders with -r); files whose content is already stored at their path are skipped')
       .argument('<local...>', 'files or folders; the last argument is the remote destination when there are two or more')
+      .option('-f, --force', 'send files even when the same content is already stored at their path (a new version each)')
       .addHelpText(
         'after',
         examples(
@@ -110,14 +122,15 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
           ['dfs put a.txt docs/', '-> docs/a.txt'],
           ['dfs put a.txt docs', '-> docs/a.txt when docs is a folder, else the file docs'],
           ['dfs put a.txt docs/b.txt', '-> docs/b.txt'],
-          ['dfs put -r photos backup/', '-> backup/photos/...'],
+          ['dfs put -r photos backup/', '-> backup/photos/...; rerun after an interruption, it sends only what is missing'],
         ),
       ),
     4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    explainInterrupt('run the same command again to continue: files already stored are skipped and sent parts are not sent again');
     const { done, failed } = await putFiles(await client(), locals, remote === undefined ? undefined : remotePath(remote), transfer(o));
-    print(out(), done, () => done.map((f) => `uploaded ${f.path}`).join('\n'));
+    print(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'uploaded'} ${f.path}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   });
 
@@ -133,6 +146,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     6,
   ).action(async (args: string[], o) => {
     const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    explainInterrupt('run the same command again to continue: big files resume from their .dfs-part files');
     const { done, failed } = await getFiles(await client(), remotes.map(remotePath), local, transfer(o));
     print(out(), done, () => done.map((f) => `downloaded ${f.remote} -> ${f.local}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);

@@ -23,6 +23,7 @@ export class PartFile implements DownloadIo {
   readonly #hash: GrowingFileHash;
   #handle: FileHandle | null = null;
   #front = 0;
+  #saving: Promise<void> = Promise.resolve();
 
   private constructor(dest: string, state: PartFileState) {
     this.path = `${dest}.dfs-part`;
@@ -59,7 +60,13 @@ export class PartFile implements DownloadIo {
     this.#done.add(start);
     this.#state.done.push(start);
     this.#advanceHash();
-    await writeFile(this.#statePath, JSON.stringify(this.#state));
+    // One write at a time, each aside and renamed: a kill never leaves a torn state file.
+    const write = this.#saving.then(async () => {
+      await writeFile(`${this.#statePath}.tmp`, JSON.stringify(this.#state));
+      await rename(`${this.#statePath}.tmp`, this.#statePath);
+    });
+    this.#saving = write.catch(() => undefined);
+    await write;
   }
 
   #advanceHash(): void {
@@ -73,6 +80,7 @@ export class PartFile implements DownloadIo {
   }
 
   async close(): Promise<void> {
+    await this.#saving;
     await this.#handle?.close();
     this.#handle = null;
   }

@@ -1,6 +1,6 @@
 /** Interrupted uploads, remembered as one small JSON file each under ~/.cache/dfs/uploads. */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ResumeState, ResumeStore } from '../client/upload.ts';
@@ -18,7 +18,10 @@ export const resumeStore: ResumeStore = {
   },
   async set(key, state) {
     await mkdir(cacheDir(), { recursive: true });
-    await writeFile(fileFor(key), JSON.stringify(state));
+    // Written aside and renamed: a kill mid-write must not leave half a state file behind.
+    const file = fileFor(key);
+    await writeFile(`${file}.${process.pid}.tmp`, JSON.stringify(state));
+    await rename(`${file}.${process.pid}.tmp`, file);
   },
   async delete(key) {
     await rm(fileFor(key), { force: true });

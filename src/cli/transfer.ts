@@ -19,6 +19,7 @@ import { localFile } from './local-file.ts';
 import { PartFile } from './part-file.ts';
 import { Progress } from './progress.ts';
 import { resumeStore } from './resume-store.ts';
+import { findUnchanged } from './unchanged.ts';
 
 const MiB = 1024 * 1024;
 /** Downloads up to this size are held in memory and hashed inline; larger ones stream to disk. */
@@ -34,6 +35,8 @@ export interface TransferOptions {
   /** Parts or ranges in flight for one big file. */
   parts: number;
   partSize?: number;
+  /** put: send files even when their content is already stored at their path. */
+  force?: boolean;
   progress: boolean;
   signal?: AbortSignal;
 }
@@ -115,12 +118,16 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
 export interface Uploaded extends FileEntry {
   /** For multipart uploads: parts sent by this run and parts an interrupted run had sent. */
   parts?: { sent: number; resumed: number; total: number };
+  /** Not sent: this content already is the current version at this path. */
+  unchanged?: true;
 }
 
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
-  const plans = await planUploads(client, locals, remote, options.recursive);
+  const planned = await planUploads(client, locals, remote, options.recursive);
+  const unchanged = options.force ? new Map<PlannedUpload, FileEntry>() : await findUnchanged(client, planned);
+  const plans = planned.filter((plan) => !unchanged.has(plan));
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
-  const report: TransferReport<Uploaded> = { done: [], failed: [] };
+  const report: TransferReport<Uploaded> = { done: [...unchanged.values()].map((file) => ({ ...file, unchanged: true as const })), failed: [] };
   const small = plans.filter((p) => p.size <= DEFAULT_MULTIPART_THRESHOLD);
   const big = plans.filter((p) => p.size > DEFAULT_MULTIPART_THRESHOLD);
   try {
@@ -164,6 +171,17 @@ interface PlannedDownload {
   remote: string;
   local: string;
   size: number;
+}
+
+export interface Downloaded extends PlannedDownload {
+  /** For files fetched in ranges: ranges fetched by this run and ranges an interrupted run had saved. */
+  ranges?: RangeCounts;
+}
+
+interface RangeCounts {
+  fetched: number;
+  resumed: number;
+  total: number;
 }
 
 async function planDownloads(client: DfsClient, remotes: string[], local: string | undefined, recursive: boolean): Promise<PlannedDownload[]> {
@@ -213,8 +231,10 @@ function checkDigest(link: DownloadLink, actual: string): void {
 }
 
 /** Parallel ranges into a .dfs-part file that a rerun continues, SHA-256 verified before the rename. */
-async function saveRanges(client: DfsClient, remote: string, link: DownloadLink, dest: string, options: TransferOptions, onBytes: (bytes: number) => void): Promise<void> {
+async function saveRanges(client: DfsClient, remote: string, link: DownloadLink, dest: string, options: TransferOptions, onBytes: (bytes: number) => void): Promise<RangeCounts> {
   const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE);
+  const total = Math.ceil(link.size / RANGE_SIZE);
+  const resumed = part.done.size;
   for (const start of part.done) onBytes(Math.min(RANGE_SIZE, link.size - start));
   try {
     await downloadRanges(link, part, {
@@ -235,12 +255,13 @@ async function saveRanges(client: DfsClient, remote: string, link: DownloadLink,
     checkDigest(link, actual);
   }
   await part.finish(dest);
+  return { fetched: total - resumed, resumed, total };
 }
 
-export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedDownload>> {
+export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {
   const plans = await planDownloads(client, remotes, local, options.recursive);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
-  const report: TransferReport<PlannedDownload> = { done: [], failed: [] };
+  const report: TransferReport<Downloaded> = { done: [], failed: [] };
   const small = plans.filter((p) => p.size <= RANGE_SIZE);
   const big = plans.filter((p) => p.size > RANGE_SIZE);
   const limit = createLimiter(options.jobs);
@@ -284,8 +305,8 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
       try {
         const link = await client.download(plan.remote);
         await prepare(plan.local);
-        await saveRanges(client, plan.remote, link, plan.local, options, (bytes) => bar.add(bytes));
-        report.done.push(plan);
+        const ranges = await saveRanges(client, plan.remote, link, plan.local, options, (bytes) => bar.add(bytes));
+        report.done.push({ ...plan, ranges });
       } catch (error) {
         settle(plan, error);
       } finally {

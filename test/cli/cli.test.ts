@@ -73,6 +73,31 @@ describe('put and get', () => {
     expect(named.json()[0].path).toBe('infolder/renamed.txt');
   });
 
+  it('does not send again what is already stored, unless forced', async () => {
+    for (const [name, content] of [['a.txt', 'alpha'], ['b.txt', 'beta'], ['deep/c.txt', 'gamma']]) {
+      await mkdir(local('same', 'deep'), { recursive: true });
+      await writeFile(local('same', name!), content!);
+    }
+    const first = await dfs(['--json', 'put', '-r', 'same', 'once/']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json().filter((f: { unchanged?: true }) => f.unchanged)).toEqual([]);
+
+    await writeFile(local('same', 'b.txt'), 'beta, edited');
+    await writeFile(local('same', 'new.txt'), 'new');
+    const again = await dfs(['--json', 'put', '-r', 'same', 'once/']);
+    expect(again.code, again.stderr).toBe(0);
+    const outcome = Object.fromEntries(again.json().map((f: { path: string; unchanged?: true }) => [f.path, f.unchanged === true]));
+    expect(outcome).toEqual({ 'once/same/a.txt': true, 'once/same/deep/c.txt': true, 'once/same/b.txt': false, 'once/same/new.txt': false });
+    const versionCount = async (path: string) => (await dfs(['--json', 'versions', path])).json().length;
+    expect(await versionCount('once/same/a.txt')).toBe(1);
+    expect(await versionCount('once/same/b.txt')).toBe(2);
+    expect((await dfs(['put', '-r', 'same', 'once/'])).stdout).toContain('unchanged once/same/a.txt');
+
+    const forced = await dfs(['--json', 'put', '-r', '--force', 'same', 'once/']);
+    expect(forced.json().filter((f: { unchanged?: true }) => f.unchanged)).toEqual([]);
+    expect(await versionCount('once/same/a.txt')).toBe(2);
+  });
+
   it('round-trips a 64 MiB file in parts', async () => {
     const bytes = randomBytes(64 * MiB, 3);
     await writeFile(local('big.bin'), bytes);
@@ -160,7 +185,7 @@ describe('resume', () => {
     let uploadId = '';
     for (let i = 0; i < 600 && held.length < 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      const saved = await readdir(join(cache, 'dfs', 'uploads')).catch(() => []);
+      const saved = (await readdir(join(cache, 'dfs', 'uploads')).catch(() => [])).filter((name) => name.endsWith('.json'));
       if (saved.length === 0) continue;
       uploadId = JSON.parse(await readFile(join(cache, 'dfs', 'uploads', saved[0]!), 'utf8')).uploadId;
       held = (await api.get(`/v1/uploads/${uploadId}`)).body.parts.map((p: { partNumber: number }) => p.partNumber);
@@ -196,6 +221,34 @@ describe('resume', () => {
     expect(get.code, get.stderr).toBe(0);
     expect(await sameBytes(new Uint8Array(await readFile(local('dl.bin'))), bytes)).toBe('same');
     expect(await readdir(work)).not.toContain('dl.bin.dfs-part.json');
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('stops a get with a line saying how to continue; the rerun fetches only the missing ranges', async () => {
+    const bytes = randomBytes(96 * MiB, 13);
+    await writeFile(local('sig-src.bin'), bytes);
+    expect((await dfs(['put', 'sig-src.bin', 'sig/file.bin'])).code).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'get', 'sig/file.bin', 'sig.bin', '--parts', '1'], { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const saved = async () => JSON.parse(await readFile(local('sig.bin.dfs-part.json'), 'utf8').catch(() => '{"done":[]}')).done.length as number;
+    for (let i = 0; i < 1000 && (await saved()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/dfs: interrupted; run the same command again to continue/);
+    const before = await saved();
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(6);
+
+    const rerun = await dfs(['--json', 'get', 'sig/file.bin', 'sig.bin']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const { fetched, resumed, total } = rerun.json()[0].ranges;
+    expect(total).toBe(6);
+    expect(resumed).toBeGreaterThanOrEqual(before);
+    expect(fetched).toBe(total - resumed);
+    expect(await sameBytes(new Uint8Array(await readFile(local('sig.bin'))), bytes)).toBe('same');
   });
 });
 
