@@ -85,10 +85,18 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-/** True when something is stored under `path/`: like cp, a file put "to" a folder goes into it. */
+/**
+ * True when something is stored under `path/`: like cp, a file put "to" a folder goes into it.
+ * A token that may write but not list cannot tell, and names the file.
+ */
 async function isFolder(client: DfsClient, path: string): Promise<boolean> {
-  const page = await client.list({ prefix: `${path}/`, limit: 1 });
-  return page.files.length > 0 || page.folders.length > 0;
+  try {
+    const page = await client.list({ prefix: `${path}/`, limit: 1 });
+    return page.files.length > 0 || page.folders.length > 0;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return false;
+    throw error;
+  }
 }
 
 async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, recursive: boolean): Promise<PlannedUpload[]> {

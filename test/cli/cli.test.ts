@@ -96,6 +96,16 @@ describe('put and get', () => {
     const forced = await dfs(['--json', 'put', '-r', '--force', 'same', 'once/']);
     expect(forced.json().filter((f: { unchanged?: true }) => f.unchanged)).toEqual([]);
     expect(await versionCount('once/same/a.txt')).toBe(2);
+
+    // A token that may write but not list cannot compare: it sends, and names files as given.
+    const writer = (await dfs(['--json', 'token', 'create', 'writer', '--scope', 'write'])).json();
+    const asWriter = { ...env, DFS_TOKEN: writer.token };
+    const blind = await dfs(['--json', 'put', '-r', 'same', 'once/'], { env: asWriter });
+    expect(blind.code, blind.stderr).toBe(0);
+    expect(blind.json().filter((f: { unchanged?: true }) => f.unchanged)).toEqual([]);
+    const named = await dfs(['put', 'same/a.txt', 'once/same'], { env: asWriter });
+    expect(named.code).toBe(1);
+    expect(named.stderr).toMatch(/"once\/same" is a folder/);
   });
 
   it('round-trips a 64 MiB file in parts', async () => {

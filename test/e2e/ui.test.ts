@@ -146,6 +146,19 @@ describe('the web UI when something goes wrong', () => {
   let errorsPage: Page;
   const status = () => errorsPage.locator('#status').textContent();
 
+  /** Picks a file while the store is cut off, until the page shows `failedSoFar` failed uploads and `message`. */
+  async function uploadWithStoreCut(name: string, content: string | Uint8Array, failedSoFar: number, message: string): Promise<void> {
+    await failing.storeProxy!.cut();
+    try {
+      await writeFile(join(work, name), content);
+      await errorsPage.locator('#pick-files').setInputFiles(join(work, name));
+      await expect.poll(() => errorsPage.locator('#uploads li[data-state="failed"]').count(), { timeout: 30_000 }).toBe(failedSoFar);
+      await expect.poll(status).toContain(message);
+    } finally {
+      await failing.storeProxy!.restore();
+    }
+  }
+
   beforeAll(async () => {
     failing = await startTestServer({ env: { DFS_MAX_FILE_SIZE: '32MiB' }, storeBehindProxy: true });
     errorsPage = await browser.newPage();
@@ -171,30 +184,14 @@ describe('the web UI when something goes wrong', () => {
   });
 
   it('says the storage cannot be reached, and the file already there keeps its bytes', async () => {
-    await failing.storeProxy!.cut();
-    try {
-      await writeFile(join(work, 'kept.txt'), 'replacement');
-      await errorsPage.locator('#pick-files').setInputFiles(join(work, 'kept.txt'));
-      await expect.poll(() => errorsPage.locator('#uploads li[data-state="failed"]').count(), { timeout: 30_000 }).toBe(2);
-      await expect.poll(status).toContain('The file storage cannot be reached from this browser');
-    } finally {
-      await failing.storeProxy!.restore();
-    }
+    await uploadWithStoreCut('kept.txt', 'replacement', 2, 'The file storage cannot be reached from this browser');
     const api = new Api(failing.url, failing.adminToken);
     const link = await api.post('/v1/downloads', { path: 'kept.txt' });
     expect(await (await fetch(link.body.url)).text()).toBe('kept');
   });
 
   it('says the storage is unavailable when the server cannot reach it (503)', async () => {
-    await failing.storeProxy!.cut();
-    try {
-      await writeFile(join(work, 'parts.bin'), randomBytes(20 * MiB, 6));
-      await errorsPage.locator('#pick-files').setInputFiles(join(work, 'parts.bin'));
-      await expect.poll(() => errorsPage.locator('#uploads li[data-state="failed"]').count(), { timeout: 30_000 }).toBe(3);
-      await expect.poll(status).toContain('The storage is unavailable right now');
-    } finally {
-      await failing.storeProxy!.restore();
-    }
+    await uploadWithStoreCut('parts.bin', randomBytes(20 * MiB, 6), 3, 'The storage is unavailable right now');
     const api = new Api(failing.url, failing.adminToken);
     expect((await api.get('/v1/files/parts.bin')).status).toBe(404);
     expect((await api.get('/v1/files')).body.files.map((f: { path: string }) => f.path)).toEqual(['kept.txt']);
