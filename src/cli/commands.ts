@@ -37,11 +37,19 @@ const examples = (...lines: [string, string][]) => {
  * Ctrl-C mid-transfer: what a rerun needs is already on disk (sent parts, finished ranges),
  * so say how to continue rather than dying silently.
  */
-const explainInterrupt = (hint: string) =>
-  process.once('SIGINT', () => {
+async function explainingInterrupt<T>(hint: string, transfer: () => Promise<T>): Promise<T> {
+  const onInterrupt = () => {
     process.stderr.write(`\ndfs: interrupted; ${hint}\n`);
     process.exit(130);
-  });
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await transfer();
+  } finally {
+    // The menu runs many commands in one process: Ctrl-C at its prompt is not a transfer's.
+    process.off('SIGINT', onInterrupt);
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command('dfs')
@@ -128,8 +136,10 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
-    explainInterrupt('run the same command again to continue: files already stored are skipped and sent parts are not sent again');
-    const { done, failed } = await putFiles(await client(), locals, remote === undefined ? undefined : remotePath(remote), transfer(o));
+    const api = await client();
+    const { done, failed } = await explainingInterrupt('run the same command again to continue: files already stored are skipped and sent parts are not sent again', () =>
+      putFiles(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)),
+    );
     print(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'uploaded'} ${f.path}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   });
@@ -146,8 +156,10 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     6,
   ).action(async (args: string[], o) => {
     const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
-    explainInterrupt('run the same command again to continue: big files resume from their .dfs-part files');
-    const { done, failed } = await getFiles(await client(), remotes.map(remotePath), local, transfer(o));
+    const api = await client();
+    const { done, failed } = await explainingInterrupt('run the same command again to continue: big files resume from their .dfs-part files', () =>
+      getFiles(api, remotes.map(remotePath), local, transfer(o)),
+    );
     print(out(), done, () => done.map((f) => `downloaded ${f.remote} -> ${f.local}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   });
