@@ -3,10 +3,11 @@
  * so far to `<dest>.dfs-part.json` (so a rerun continues where it stopped), and the SHA-256
  * follows the finished front of the file on a worker thread, overlapping the transfer.
  */
-import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
+import { replaceFile } from './replace-file.ts';
 
 interface PartFileState {
   version: string;
@@ -60,11 +61,8 @@ export class PartFile implements DownloadIo {
     this.#done.add(start);
     this.#state.done.push(start);
     this.#advanceHash();
-    // One write at a time, each aside and renamed: a kill never leaves a torn state file.
-    const write = this.#saving.then(async () => {
-      await writeFile(`${this.#statePath}.tmp`, JSON.stringify(this.#state));
-      await rename(`${this.#statePath}.tmp`, this.#statePath);
-    });
+    // One write at a time: ranges finishing together must not race for the file.
+    const write = this.#saving.then(() => replaceFile(this.#statePath, JSON.stringify(this.#state)));
     this.#saving = write.catch(() => undefined);
     await write;
   }

@@ -1,5 +1,22 @@
+/** Remote paths as people write them, and whether anything lies under one. */
+import { ApiError, type DfsClient } from '../client/api-client.ts';
+
 /**
  * Remote paths are relative to the bucket's top level, which users often write as a leading "/"
  * (`dfs ls /`, `dfs get /docs/a.txt`): every command reads such a path as the same one without it.
  */
 export const remotePath = (arg: string): string => arg.replace(/^\/+/, '');
+
+/** True when anything is stored under `folder` (ending in "/"); false when the token may not list. */
+export async function holdsAnything(client: DfsClient, folder: string): Promise<boolean> {
+  try {
+    const page = await client.list({ prefix: folder, limit: 1 });
+    return page.files.length > 0 || page.folders.length > 0;
+  } catch (error) {
+    if (cannotList(error)) return false;
+    throw error;
+  }
+}
+
+/** A token that may write but not list cannot look before it puts: it sends everything as named. */
+export const cannotList = (error: unknown) => error instanceof ApiError && error.status === 403;

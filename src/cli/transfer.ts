@@ -5,7 +5,7 @@
  * that failed are reported together at the end.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { DownloadLink, FileEntry } from '../client/api-types.ts';
@@ -18,6 +18,8 @@ import { getBytes } from './http-transport.ts';
 import { localFile } from './local-file.ts';
 import { PartFile } from './part-file.ts';
 import { Progress } from './progress.ts';
+import { holdsAnything } from './remote-path.ts';
+import { replaceFile } from './replace-file.ts';
 import { resumeStore } from './resume-store.ts';
 import { findUnchanged } from './unchanged.ts';
 
@@ -85,20 +87,6 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-/**
- * True when something is stored under `path/`: like cp, a file put "to" a folder goes into it.
- * A token that may write but not list cannot tell, and names the file.
- */
-async function isFolder(client: DfsClient, path: string): Promise<boolean> {
-  try {
-    const page = await client.list({ prefix: `${path}/`, limit: 1 });
-    return page.files.length > 0 || page.folders.length > 0;
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 403) return false;
-    throw error;
-  }
-}
-
 async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, recursive: boolean): Promise<PlannedUpload[]> {
   const plans: PlannedUpload[] = [];
   const single = locals.length === 1;
@@ -115,8 +103,9 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
         plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: infos[i]!.size, mtimeMs: infos[i]!.mtimeMs });
       });
     } else {
-      // One file and a remote not ending in "/" names the file itself, unless that is a folder.
-      const target = namesFile && !(await isFolder(client, remote)) ? remote : joinRemote(remote ?? '', basename(local));
+      // One file and a remote not ending in "/" names the file itself, unless that is a folder
+      // (as cp does).
+      const target = namesFile && !(await holdsAnything(client, `${remote}/`)) ? remote : joinRemote(remote ?? '', basename(local));
       plans.push({ local, remote: target, size: info.size, mtimeMs: info.mtimeMs });
     }
   }
@@ -225,13 +214,12 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   return plans;
 }
 
-/** Written next to its destination, then renamed: a failed download never leaves a half file under the real name. */
+/** Written beside its destination, then renamed: a failed download never leaves a half file under the real name. */
 async function saveSmall(link: DownloadLink, dest: string, signal?: AbortSignal): Promise<void> {
   const bytes = await withRetry(() => getBytes(link.url, signal), { signal });
   if (bytes.length !== link.size) throw new Error(`the store sent ${bytes.length} of ${link.size} bytes`);
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
-  await writeFile(`${dest}.dfs-part`, bytes);
-  await rename(`${dest}.dfs-part`, dest);
+  await replaceFile(dest, bytes, `${dest}.dfs-part`);
 }
 
 function checkDigest(link: DownloadLink, actual: string): void {
@@ -297,10 +285,11 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
             try {
               if ('error' in link) throw new BatchItemError(link.error.code, link.error.message);
               await prepare(plan.local);
-              if (link.size <= IN_MEMORY_MAX) await saveSmall(link, plan.local, options.signal);
-              else await saveRanges(client, plan.remote, link, plan.local, options, () => undefined);
+              if (link.size <= IN_MEMORY_MAX) {
+                await saveSmall(link, plan.local, options.signal);
+                report.done.push(plan);
+              } else report.done.push({ ...plan, ranges: await saveRanges(client, plan.remote, link, plan.local, options, () => undefined) });
               progress.add(link.size);
-              report.done.push(plan);
             } catch (error) {
               settle(plan, error);
             }

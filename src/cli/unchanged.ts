@@ -1,13 +1,14 @@
 /**
  * Planned uploads whose content is already the current version at their remote path (same size
  * and SHA-256): a rerun of an interrupted `put -r` then sends only what is missing, and putting
- * the same tree twice makes no identical versions. Only files of the stored size are read, so a
- * fresh upload costs one listing per remote folder and no extra reads.
+ * the same tree twice makes no identical versions. Only files of the stored size are read; a put
+ * into a fresh place costs one request, any other one listing per remote folder.
  */
-import { ApiError, type DfsClient } from '../client/api-client.ts';
+import type { DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { runPool } from '../client/pool.ts';
 import { sha256OfFile } from './hash-pool.ts';
+import { cannotList, holdsAnything } from './remote-path.ts';
 
 export interface LocalUpload {
   local: string;
@@ -16,6 +17,10 @@ export interface LocalUpload {
 }
 
 export async function findUnchanged<T extends LocalUpload>(client: DfsClient, plans: readonly T[]): Promise<Map<T, FileEntry>> {
+  const unchanged = new Map<T, FileEntry>();
+  // A tree put into a fresh place (the usual case) costs one request, whatever its folders.
+  const common = commonFolder(plans.map((plan) => plan.remote));
+  if (common !== '' && !(await holdsAnything(client, common))) return unchanged;
   const byFolder = new Map<string, T[]>();
   for (const plan of plans) {
     const folder = plan.remote.slice(0, plan.remote.lastIndexOf('/') + 1);
@@ -29,8 +34,7 @@ export async function findUnchanged<T extends LocalUpload>(client: DfsClient, pl
     try {
       for await (const page of client.listAll({ prefix: folder, delimiter: true })) for (const file of page.files) stored.set(file.path, file);
     } catch (error) {
-      // A token that may write but not read cannot tell: everything is uploaded.
-      if (error instanceof ApiError && error.status === 403) return;
+      if (cannotList(error)) return;
       throw error;
     }
     for (const plan of inFolder) {
@@ -38,9 +42,15 @@ export async function findUnchanged<T extends LocalUpload>(client: DfsClient, pl
       if (file && file.size === plan.size && file.sha256 !== null) sameSize.push([plan, file]);
     }
   });
-  const unchanged = new Map<T, FileEntry>();
   await runPool(sameSize, 4, async ([plan, file]) => {
     if ((await sha256OfFile(plan.local, plan.size)) === file.sha256) unchanged.set(plan, file);
   });
   return unchanged;
+}
+
+/** The deepest folder ("a/b/") holding every path, or "" for the top level. */
+function commonFolder(paths: string[]): string {
+  let common = paths[0]?.slice(0, paths[0].lastIndexOf('/') + 1) ?? '';
+  for (const path of paths) while (!path.startsWith(common)) common = common.slice(0, common.lastIndexOf('/', common.length - 2) + 1);
+  return common;
 }

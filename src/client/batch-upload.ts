@@ -24,10 +24,7 @@ export interface BatchOptions {
   concurrency?: number;
   /** Files per API request (default 100: small enough that PUTs start early). */
   batchSize?: number;
-  ifNoneMatch?: '*';
   onProgress?: (bytes: number) => void;
-  /** Called as each file is committed or fails. */
-  onFile?: (file: BatchFile, outcome: FileEntry | Error) => void;
   signal?: AbortSignal;
 }
 
@@ -44,10 +41,6 @@ export class BatchItemError extends Error {
 /** Uploads every file; the result holds, in input order, each file's entry or its error. */
 export async function uploadMany(client: DfsClient, files: readonly BatchFile[], options: BatchOptions = {}): Promise<(FileEntry | Error)[]> {
   const outcomes: (FileEntry | Error)[] = new Array(files.length);
-  const settle = (index: number, outcome: FileEntry | Error) => {
-    outcomes[index] = outcome;
-    options.onFile?.(files[index]!, outcome);
-  };
   const limit = createLimiter(options.concurrency ?? 64);
   const size = Math.min(options.batchSize ?? 100, MAX_BATCH);
   const batches: number[][] = [];
@@ -69,7 +62,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
           batch.map((index, i) => {
             const file = files[index]!;
             const { part, sha256 } = prepared[i]!;
-            return { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256, ifNoneMatch: options.ifNoneMatch };
+            return { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256 };
           }),
         ),
       retry,
@@ -89,7 +82,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
             options.onProgress?.(files[index]!.io.size);
             sent.push({ index, id: upload.id });
           } catch (error) {
-            settle(index, error as Error);
+            outcomes[index] = error as Error;
           } finally {
             part.release();
           }
@@ -100,7 +93,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     const results = await withRetry(() => client.batchComplete(sent.map(({ id }) => ({ id }))), retry);
     results.forEach((result, i) => {
       const { index } = sent[i]!;
-      settle(index, 'error' in result ? new BatchItemError(result.error.code, result.error.message) : result.file);
+      outcomes[index] = 'error' in result ? new BatchItemError(result.error.code, result.error.message) : result.file;
     });
   });
   return outcomes;

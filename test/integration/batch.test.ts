@@ -336,7 +336,7 @@ describe('racing batches', () => {
     const winners = shared.filter((r) => r.file);
     expect(winners).toHaveLength(1);
     expect(shared.filter((r) => r.error?.code === 'precondition_failed')).toHaveLength(1);
-    for (const r of results) expect(r.body.results[1].file).toBeDefined();
+    for (const [i, r] of results.entries()) expect(r.body.results[1].file).toMatchObject({ path: `race/${batches[i]!.side}.txt` });
 
     const winner = batches[shared.indexOf(winners[0])]!;
     const stat = await api.get(`/v1/files/${encodePath('race/shared.txt')}`);

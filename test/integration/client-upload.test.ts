@@ -34,6 +34,28 @@ function recordingClient(ids: string[]): DfsClient {
   });
 }
 
+/**
+ * A Blob's parts, of which those from byte `cutFrom` on are cut off while being sent: their PUT
+ * aborts `controller` (as a person pressing Cancel or a Ctrl-C would) and fails with `message`.
+ */
+function cutOff(bytes: Uint8Array<ArrayBuffer>, cutFrom: number, controller: AbortController, message: string): UploadIo {
+  const blob = blobUpload(new Blob([bytes]));
+  return {
+    size: blob.size,
+    async part(start, end) {
+      const part = await blob.part(start, end);
+      if (start < cutFrom) return part;
+      return {
+        ...part,
+        put: async () => {
+          controller.abort();
+          throw new DOMException(message, 'AbortError');
+        },
+      };
+    },
+  };
+}
+
 describe('the shared upload engine', () => {
   it('sends a Blob in parallel parts and commits it', async () => {
     const bytes = randomBytes(21 * MiB, 41);
@@ -51,22 +73,8 @@ describe('the shared upload engine', () => {
   it('aborts the upload on the server when a person cancels it, and commits nothing', async () => {
     const ids: string[] = [];
     const controller = new AbortController();
-    const blob = blobUpload(new Blob([randomBytes(20 * MiB, 42)]));
     // The second part is cancelled while it is being sent.
-    const io: UploadIo = {
-      size: blob.size,
-      async part(start, end) {
-        const part = await blob.part(start, end);
-        if (start === 0) return part;
-        return {
-          ...part,
-          put: async () => {
-            controller.abort();
-            throw new DOMException('cancelled', 'AbortError');
-          },
-        };
-      },
-    };
+    const io = cutOff(randomBytes(20 * MiB, 42), 5 * MiB, controller, 'cancelled');
     await expect(uploadFile(recordingClient(ids), 'engine/cancelled.bin', io, { partSize: 5 * MiB, concurrency: 1, abortOnCancel: true, signal: controller.signal })).rejects.toThrow(/cancelled/);
     expect(ids).toHaveLength(1);
     expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('aborted');
@@ -76,11 +84,7 @@ describe('the shared upload engine', () => {
   it('leaves an interrupted upload open to resume when not asked to abort it', async () => {
     const ids: string[] = [];
     const controller = new AbortController();
-    const blob = blobUpload(new Blob([randomBytes(6 * MiB, 43)]));
-    const io: UploadIo = {
-      size: blob.size,
-      part: async () => ({ put: async () => (controller.abort(), Promise.reject(new DOMException('interrupted', 'AbortError'))), release() {} }),
-    };
+    const io = cutOff(randomBytes(6 * MiB, 43), 0, controller, 'interrupted');
     await expect(uploadFile(recordingClient(ids), 'engine/interrupted.bin', io, { multipartThreshold: MiB, partSize: 5 * MiB, signal: controller.signal })).rejects.toThrow(/interrupted/);
     expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('pending');
   });

@@ -15,6 +15,18 @@ afterAll(() => server?.close());
 
 const later = (seconds: number) => () => new Date(Date.now() + seconds * 1000);
 
+/** Uploads `count` versions of `path` ("version 0", "version 1", ...) and returns their object keys. */
+async function uploadVersions(target: TestServer, path: string, count: number): Promise<string[]> {
+  const tapi = new Api(target.url, target.adminToken);
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const done = await uploadBytes(tapi, path, new TextEncoder().encode(`version ${i}`));
+    expect(done.status).toBe(200);
+    keys.push((await target.ctx.index.getVersion(done.body.version))!.objectKey);
+  }
+  return keys;
+}
+
 describe('single-request uploads', () => {
   it('round-trips bytes through a presigned PUT and GET', async () => {
     const bytes = randomBytes(100_000, 7);
@@ -272,12 +284,7 @@ describe('garbage after overwrite and retention', () => {
     const limited = await startTestServer({ env: { DFS_KEEP_VERSIONS: '2', DFS_URL_EXPIRES: '60' } });
     try {
       const lapi = new Api(limited.url, limited.adminToken);
-      const keys: string[] = [];
-      for (let i = 0; i < 4; i++) {
-        const done = await uploadBytes(lapi, 'kept.txt', new TextEncoder().encode(`version ${i}`));
-        expect(done.status).toBe(200);
-        keys.push((await limited.ctx.index.getVersion(done.body.version))!.objectKey);
-      }
+      const keys = await uploadVersions(limited, 'kept.txt', 4);
       const versions = await lapi.get('/v1/versions/kept.txt');
       expect(versions.body.versions).toHaveLength(2);
       // Pruned objects wait for outstanding download URLs to expire, then go.
@@ -298,11 +305,7 @@ describe('garbage after overwrite and retention', () => {
     const aging = await startTestServer({ env: { DFS_KEEP_DAYS: '1', DFS_URL_EXPIRES: '60' } });
     try {
       const aapi = new Api(aging.url, aging.adminToken);
-      const keys: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const done = await uploadBytes(aapi, 'aged.txt', new TextEncoder().encode(`version ${i}`));
-        keys.push((await aging.ctx.index.getVersion(done.body.version))!.objectKey);
-      }
+      const keys = await uploadVersions(aging, 'aged.txt', 3);
       expect((await runCleanup(aging.ctx)).prunedVersions).toBe(0);
 
       const race = async (seconds: number) => {

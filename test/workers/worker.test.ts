@@ -134,7 +134,7 @@ describe('dfs on Workers', () => {
     expect(done.status, JSON.stringify(done.body).slice(0, 500)).toBe(200);
     const results = done.body.results as { file?: { path: string; size: number }; error?: { code: string } }[];
     expect(results.slice(0, 100).map((r) => r.file?.path)).toEqual(files.map((f) => f.path));
-    expect(results[100]!.error).toBeDefined();
+    expect(results[100]!.error).toMatchObject({ code: 'upload_incomplete' });
     expect((await api('/v1/files?prefix=w/batch/&limit=1000')).body.files).toHaveLength(100);
 
     const links = await api('/v1/batch/downloads', { body: { files: files.map((f) => ({ path: f.path })) } });
