@@ -147,20 +147,26 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   transferOptions(
     program
       .command('get')
-      .description('download files (and folders with -r), verifying SHA-256')
+      .description('download files (and folders with -r), verifying SHA-256; local files that already hold the same content are skipped')
       .argument('<remote...>', 'files or folders; the last argument is the local destination when there are two or more')
+      .option('-f, --force', 'download files even when the local file already holds the same content')
       .addHelpText(
         'after',
-        examples(['dfs get docs/a.txt', '-> ./a.txt'], ['dfs get docs/a.txt b.txt', '-> ./b.txt'], ['dfs get -r docs ./backup', '-> ./backup/docs/...'], ['dfs get -r / ./all', 'everything the token sees']),
+        examples(
+          ['dfs get docs/a.txt', '-> ./a.txt'],
+          ['dfs get docs/a.txt b.txt', '-> ./b.txt'],
+          ['dfs get -r docs ./backup', '-> ./backup/docs/...; rerun after an interruption, it fetches only what is missing'],
+          ['dfs get -r / ./all', 'everything the token sees'],
+        ),
       ),
     6,
   ).action(async (args: string[], o) => {
     const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
     const api = await client();
-    const { done, failed } = await explainingInterrupt('run the same command again to continue: big files resume from their .dfs-part files', () =>
+    const { done, failed } = await explainingInterrupt('run the same command again to continue: files already downloaded are skipped and big files resume from their .dfs-part files', () =>
       getFiles(api, remotes.map(remotePath), local, transfer(o)),
     );
-    print(out(), done, () => done.map((f) => `downloaded ${f.remote} -> ${f.local}`).join('\n'));
+    print(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'downloaded'} ${f.remote} -> ${f.local}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   });
 

@@ -21,7 +21,7 @@ import { Progress } from './progress.ts';
 import { holdsAnything } from './remote-path.ts';
 import { replaceFile } from './replace-file.ts';
 import { resumeStore } from './resume-store.ts';
-import { findUnchanged } from './unchanged.ts';
+import { findDownloaded, findUnchanged } from './unchanged.ts';
 
 const MiB = 1024 * 1024;
 /** Downloads up to this size are held in memory and hashed inline; larger ones stream to disk. */
@@ -37,7 +37,7 @@ export interface TransferOptions {
   /** Parts or ranges in flight for one big file. */
   parts: number;
   partSize?: number;
-  /** put: send files even when their content is already stored at their path. */
+  /** Transfer files even when their content is already at the destination. */
   force?: boolean;
   progress: boolean;
   signal?: AbortSignal;
@@ -168,11 +168,14 @@ interface PlannedDownload {
   remote: string;
   local: string;
   size: number;
+  sha256: string | null;
 }
 
 export interface Downloaded extends PlannedDownload {
   /** For files fetched in ranges: ranges fetched by this run and ranges an interrupted run had saved. */
   ranges?: RangeCounts;
+  /** Not fetched: the local file already holds this content. */
+  unchanged?: true;
 }
 
 interface RangeCounts {
@@ -195,7 +198,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
           });
     if (file) {
       const dest = remotes.length === 1 && !targetIsDir && local !== undefined ? target : join(target, basename(remote));
-      plans.push({ remote, local: dest, size: file.size });
+      plans.push({ remote, local: dest, size: file.size, sha256: file.sha256 });
       continue;
     }
     if (!recursive) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
@@ -206,7 +209,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
     for await (const page of client.listAll({ prefix: folder })) {
       for (const entry of page.files) {
         found = true;
-        plans.push({ remote: entry.path, local: join(base, ...entry.path.slice(folder.length).split('/')), size: entry.size });
+        plans.push({ remote: entry.path, local: join(base, ...entry.path.slice(folder.length).split('/')), size: entry.size, sha256: entry.sha256 });
       }
     }
     if (!found) throw new FileError(remote || '/', new Error('no such file or folder'));
@@ -255,9 +258,11 @@ async function saveRanges(client: DfsClient, remote: string, link: DownloadLink,
 }
 
 export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {
-  const plans = await planDownloads(client, remotes, local, options.recursive);
+  const planned = await planDownloads(client, remotes, local, options.recursive);
+  const downloaded = options.force ? new Set<PlannedDownload>() : await findDownloaded(planned);
+  const plans = planned.filter((plan) => !downloaded.has(plan));
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
-  const report: TransferReport<Downloaded> = { done: [], failed: [] };
+  const report: TransferReport<Downloaded> = { done: [...downloaded].map((plan) => ({ ...plan, unchanged: true as const })), failed: [] };
   const small = plans.filter((p) => p.size <= RANGE_SIZE);
   const big = plans.filter((p) => p.size > RANGE_SIZE);
   const limit = createLimiter(options.jobs);

@@ -1,9 +1,11 @@
 /**
- * Planned uploads whose content is already the current version at their remote path (same size
- * and SHA-256): a rerun of an interrupted `put -r` then sends only what is missing, and putting
- * the same tree twice makes no identical versions. Only files of the stored size are read; a put
- * into a fresh place costs one request, any other one listing per remote folder.
+ * Transfers that need not happen because the content is already where it is going (same size
+ * and SHA-256): a rerun of an interrupted `put -r` or `get -r` then moves only what is missing,
+ * and putting the same tree twice makes no identical versions. Only files of the right size are
+ * read.
  */
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { runPool } from '../client/pool.ts';
@@ -16,6 +18,10 @@ export interface LocalUpload {
   size: number;
 }
 
+/**
+ * Planned uploads whose content is already the current version at their remote path. A put into
+ * a fresh place costs one request, any other one listing per remote folder.
+ */
 export async function findUnchanged<T extends LocalUpload>(client: DfsClient, plans: readonly T[]): Promise<Map<T, FileEntry>> {
   const unchanged = new Map<T, FileEntry>();
   // A tree put into a fresh place (the usual case) costs one request, whatever its folders.
@@ -53,4 +59,32 @@ function commonFolder(paths: string[]): string {
   let common = paths[0]?.slice(0, paths[0].lastIndexOf('/') + 1) ?? '';
   for (const path of paths) while (!path.startsWith(common)) common = common.slice(0, common.lastIndexOf('/', common.length - 2) + 1);
   return common;
+}
+
+export interface LocalDownload {
+  local: string;
+  size: number;
+  sha256: string | null;
+}
+
+/**
+ * Planned downloads whose destination already holds their content. A destination folder that
+ * does not exist yet (the usual case) costs one stat for all its files.
+ */
+export async function findDownloaded<T extends LocalDownload>(plans: readonly T[]): Promise<Set<T>> {
+  const downloaded = new Set<T>();
+  const folders = new Map<string, Promise<boolean>>();
+  const folderExists = (folder: string) => {
+    let exists = folders.get(folder);
+    if (!exists) folders.set(folder, (exists = stat(folder).then((info) => info.isDirectory(), () => false)));
+    return exists;
+  };
+  await runPool(plans, 16, async (plan) => {
+    if (plan.sha256 === null || !(await folderExists(dirname(plan.local)))) return;
+    const info = await stat(plan.local).catch(() => null);
+    if (!info?.isFile() || info.size !== plan.size) return;
+    // A file that cannot be read here is simply downloaded again.
+    if ((await sha256OfFile(plan.local, plan.size).catch(() => null)) === plan.sha256) downloaded.add(plan);
+  });
+  return downloaded;
 }
