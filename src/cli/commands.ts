@@ -6,7 +6,7 @@ import type { FileEntry, Scope } from '../client/api-types.ts';
 import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
 import { remotePath } from './remote-path.ts';
-import { getFiles, putFiles, TransferFailures, type TransferOptions } from './transfer.ts';
+import { getFiles, getToStandardOutput, putFiles, putStandardInput, TransferFailures, UsageError, type TransferOptions } from './transfer.ts';
 
 interface GlobalOptions {
   profile?: string;
@@ -121,7 +121,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     program
       .command('put')
       .description('upload files (and folders with -r); files whose content is already stored at their path are skipped')
-      .argument('<local...>', 'files or folders; the last argument is the remote destination when there are two or more')
+      .argument('<local...>', 'files or folders ("-" for standard input); the last argument is the remote destination when there are two or more')
       .option('-f, --force', 'send files even when the same content is already stored at their path (a new version each)')
       .addHelpText(
         'after',
@@ -131,14 +131,18 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
           ['dfs put a.txt docs', '-> docs/a.txt when docs is a folder, else the file docs'],
           ['dfs put a.txt docs/b.txt', '-> docs/b.txt'],
           ['dfs put -r photos backup/', '-> backup/photos/...; rerun after an interruption, it sends only what is missing'],
+          ['pg_dump mydb | dfs put - backups/mydb.sql', 'standard input to backups/mydb.sql'],
         ),
       ),
     4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    if (locals.includes('-') && (locals.length > 1 || remote === undefined)) throw new UsageError('"-" (standard input) goes alone, to a named remote file: dfs put - backups/db.sql');
     const api = await client();
     const { done, failed } = await explainingInterrupt('run the same command again to continue: files already stored are skipped and sent parts are not sent again', () =>
-      putFiles(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)),
+      locals[0] === '-'
+        ? putStandardInput(api, process.stdin, remotePath(remote!), transfer(o))
+        : putFiles(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)),
     );
     print(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'uploaded'} ${f.path}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
@@ -148,7 +152,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     program
       .command('get')
       .description('download files (and folders with -r), verifying SHA-256; local files that already hold the same content are skipped')
-      .argument('<remote...>', 'files or folders; the last argument is the local destination when there are two or more')
+      .argument('<remote...>', 'files or folders; the last argument is the local destination ("-" for standard output) when there are two or more')
       .option('-f, --force', 'download files even when the local file already holds the same content')
       .addHelpText(
         'after',
@@ -157,12 +161,18 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
           ['dfs get docs/a.txt b.txt', '-> ./b.txt'],
           ['dfs get -r docs ./backup', '-> ./backup/docs/...; rerun after an interruption, it fetches only what is missing'],
           ['dfs get -r / ./all', 'everything the token sees'],
+          ['dfs get docs/data.csv - | head', 'to standard output'],
         ),
       ),
     6,
   ).action(async (args: string[], o) => {
     const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
     const api = await client();
+    if (local === '-') {
+      if (remotes.length > 1 || o.recursive) throw new UsageError('"-" (standard output) takes one file, without -r: dfs get docs/a.txt -');
+      // Standard output carries the file itself: nothing else is printed there.
+      return getToStandardOutput(api, remotePath(remotes[0]!), process.stdout, transfer(o));
+    }
     const { done, failed } = await explainingInterrupt('run the same command again to continue: files already downloaded are skipped and big files resume from their .dfs-part files', () =>
       getFiles(api, remotes.map(remotePath), local, transfer(o)),
     );

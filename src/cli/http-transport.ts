@@ -214,3 +214,32 @@ async function getIntoOverHttp(url: string, sink: FileSink, whole: boolean, onBy
     throw networkError(error);
   }
 }
+
+/**
+ * Bytes [start, end) of the object written in order into `out` (standard output), at the pace
+ * `out` takes them. `onChunk` sees each chunk as it is handed to `out`, so a retry knows where
+ * to continue: a pipe cannot be rewound.
+ */
+export async function getToStream(url: string, start: number, end: number, out: NodeJS.WritableStream, onChunk: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
+  try {
+    // A Range needs at least one byte: an empty object (or a first try) is asked for whole.
+    const response = await get(url, start > 0 ? { start, end } : null, signal);
+    let position = start;
+    await new Promise<void>((resolve, reject) => {
+      response.on('data', (chunk: Buffer) => {
+        position += chunk.length;
+        onChunk(chunk);
+        if (!out.write(chunk)) {
+          response.pause();
+          out.once('drain', () => response.resume());
+        }
+      });
+      response.once('end', resolve);
+      response.once('error', reject);
+      response.once('aborted', () => reject(new TransferError('the store closed the connection mid-download', 0)));
+    });
+    if (position !== end) throw new TransferError(`the store sent ${position - start} of ${end - start} bytes`, 0);
+  } catch (error) {
+    throw networkError(error);
+  }
+}

@@ -5,16 +5,19 @@
  * that failed are reported together at the end.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { DownloadLink, FileEntry } from '../client/api-types.ts';
 import { BatchItemError, MAX_BATCH, uploadMany } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool } from '../client/pool.ts';
-import { withRetry } from '../client/retry.ts';
+import { TransferError, withRetry } from '../client/retry.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
-import { getBytes } from './http-transport.ts';
+import { getBytes, getToStream } from './http-transport.ts';
 import { localFile } from './local-file.ts';
 import { PartFile } from './part-file.ts';
 import { Progress } from './progress.ts';
@@ -120,7 +123,27 @@ export interface Uploaded extends FileEntry {
 }
 
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
-  const planned = await planUploads(client, locals, remote, options.recursive);
+  return putPlanned(client, await planUploads(client, locals, remote, options.recursive), options);
+}
+
+/**
+ * Standard input to one remote file. The API takes a file's size up front and a failed part is
+ * sent again, so the input is first copied to a temporary file (under TMPDIR), removed after.
+ */
+export async function putStandardInput(client: DfsClient, input: NodeJS.ReadableStream, remote: string, options: TransferOptions): Promise<TransferReport<Uploaded>> {
+  if (remote === '' || remote.endsWith('/')) throw new UsageError('name the remote file for standard input, e.g. dfs put - backups/db.sql');
+  const folder = await mkdtemp(join(tmpdir(), 'dfs-stdin-'));
+  try {
+    const spool = join(folder, 'stdin');
+    await pipeline(input, createWriteStream(spool));
+    const info = await stat(spool);
+    return await putPlanned(client, [{ local: spool, remote, size: info.size, mtimeMs: info.mtimeMs }], options);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: TransferOptions): Promise<TransferReport<Uploaded>> {
   const unchanged = options.force ? new Map<PlannedUpload, FileEntry>() : await findUnchanged(client, planned);
   const plans = planned.filter((plan) => !unchanged.has(plan));
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
@@ -255,6 +278,48 @@ async function saveRanges(client: DfsClient, remote: string, link: DownloadLink,
   }
   await part.finish(dest);
   return { fetched: total - resumed, resumed, total };
+}
+
+/**
+ * One remote file into a stream (standard output), in order, SHA-256 verified at the end. A
+ * failed try continues from the last byte written, with a fresh link if the old one expired.
+ * Bytes already written cannot be taken back: a mismatch is reported, and the exit code says so.
+ */
+export async function getToStandardOutput(client: DfsClient, remote: string, out: NodeJS.WritableStream, options: TransferOptions): Promise<void> {
+  try {
+    await streamFile(client, remote, out, options);
+  } catch (error) {
+    throw new FileError(remote, error);
+  }
+}
+
+async function streamFile(client: DfsClient, remote: string, out: NodeJS.WritableStream, options: TransferOptions): Promise<void> {
+  let link = await client.download(remote);
+  const progress = new Progress(link.size, options.progress);
+  const bar = progress.file(remote, link.size);
+  const hash = createHash('sha256');
+  let written = 0;
+  try {
+    await withRetry(
+      async () => {
+        try {
+          await getToStream(link.url, written, link.size, out, (chunk) => {
+            hash.update(chunk);
+            written += chunk.length;
+            bar.add(chunk.length);
+          }, options.signal);
+        } catch (error) {
+          if (error instanceof TransferError && error.needsNewUrl) link = await client.download(remote, { version: link.version });
+          throw error;
+        }
+      },
+      { signal: options.signal },
+    );
+  } finally {
+    bar.done();
+    progress.stop();
+  }
+  checkDigest(link, hash.digest('hex'));
 }
 
 export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, randomBytes, sameBytes, sha256Hex } from '../support/api.ts';
+import { Api, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -33,15 +33,19 @@ afterAll(async () => {
 });
 
 /** Runs the binary without blocking: the server under test lives in this process. */
-function dfs(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+function dfs(args: string[], options: { input?: string | Uint8Array; env?: Record<string, string> } = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: options.env ?? env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
+  const stdout: Buffer[] = [];
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.end(options.input ?? '');
-  return new Promise<{ code: number | null; stdout: string; stderr: string; json: () => any }>((resolve) => {
-    child.once('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+  return new Promise<{ code: number | null; stdout: string; bytes: Uint8Array<ArrayBuffer>; stderr: string; json: () => any }>((resolve) => {
+    child.once('close', (code) => {
+      const bytes = new Uint8Array(Buffer.concat(stdout));
+      const text = Buffer.from(bytes).toString();
+      resolve({ code, stdout: text, bytes, stderr, json: () => JSON.parse(text) });
+    });
   });
 }
 
@@ -209,6 +213,37 @@ describe('put and get', () => {
     expect(get.code).toBe(1);
     expect(get.stderr).toMatch(/cs\/file\.txt: checksum mismatch/);
     expect(await readdir(work)).not.toContain('cs.txt');
+    // Bytes on a pipe cannot be taken back: the exit code and the error line say they are wrong.
+    const piped = await dfs(['get', 'cs/file.txt', '-']);
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toMatch(/^dfs: cs\/file\.txt: checksum mismatch/);
+  });
+
+  it('puts standard input and gets a file to standard output, both verified', async () => {
+    const spoolDir = await mkdtemp(join(tmpdir(), 'dfs-cli-spool-'));
+    const piping = { ...env, TMPDIR: spoolDir };
+    // Over the multipart threshold, so the spooled input goes in parts like any big file.
+    const bytes = randomBytes(17 * MiB + 3, 11);
+    const put = await dfs(['--json', 'put', '-', 'piped/data.bin', '--part-size', '5'], { input: bytes, env: piping });
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json()[0]).toMatchObject({ path: 'piped/data.bin', size: bytes.length, sha256: await sha256Hex(bytes), parts: { sent: 4, resumed: 0, total: 4 } });
+    expect(await readdir(spoolDir)).toEqual([]);
+    const empty = await dfs(['--json', 'put', '-', 'piped/empty.txt'], { input: '', env: piping });
+    expect(empty.json()[0]).toMatchObject({ path: 'piped/empty.txt', size: 0 });
+
+    const get = await dfs(['get', 'piped/data.bin', '-']);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stderr).toBe('');
+    expect(await sameBytes(get.bytes, bytes)).toBe('same');
+    expect((await dfs(['get', '/piped/empty.txt', '-'])).bytes).toHaveLength(0);
+
+    for (const args of [['put', '-', 'piped/'], ['put', '-'], ['put', '-', 'one.bin', 'piped/'], ['get', '-r', 'piped', '-'], ['get', 'piped/data.bin', 'piped/empty.txt', '-']]) {
+      const refused = await dfs(args, { input: 'x', env: piping });
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.stderr).toMatch(/^dfs: "-" |^dfs: name the remote file/);
+    }
+    expect(await readdir(spoolDir)).toEqual([]);
+    await rm(spoolDir, { recursive: true });
   });
 });
 
@@ -395,5 +430,49 @@ describe('the menu', () => {
     expect(run.stdout).toMatch(/uploaded menu-folder\/menu\.txt/);
     expect(run.stdout).toMatch(/menu-folder\/menu\.txt/);
     expect((await new Api(server.url, server.adminToken).get('/v1/files/menu-folder/menu.txt')).status).toBe(200);
+  });
+});
+
+describe('a store connection cut mid-transfer', () => {
+  let proxied: TestServer;
+  beforeAll(async () => {
+    proxied = await startTestServer({ storeBehindProxy: true });
+  });
+  afterAll(async () => {
+    await proxied?.close();
+  });
+
+  it('continues a download to standard output from the last byte written', async () => {
+    const bytes = randomBytes(24 * MiB, 13);
+    const uploaded = await uploadBytes(new Api(proxied.url, proxied.adminToken), 'cut/stream.bin', bytes, { sha256: await sha256Hex(bytes) });
+    expect(uploaded.status).toBe(200);
+    const child = spawn(process.execPath, [BIN, 'get', 'cut/stream.bin', '-'], {
+      cwd: work,
+      env: { ...env, DFS_ENDPOINT: proxied.url, DFS_TOKEN: proxied.adminToken },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const received: Buffer[] = [];
+    let length = 0;
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    // Read a few MiB, stop reading so the download stalls mid-body, then drop its connection.
+    await new Promise<void>((resolve) => {
+      let stalled = false;
+      child.stdout.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        length += chunk.length;
+        if (length >= 4 * MiB && !stalled) {
+          stalled = true;
+          child.stdout.pause();
+          resolve();
+        }
+      });
+    });
+    await proxied.storeProxy!.cut();
+    await proxied.storeProxy!.restore();
+    child.stdout.resume();
+    expect(await exited, stderr).toBe(0);
+    expect(await sameBytes(new Uint8Array(Buffer.concat(received)), bytes)).toBe('same');
   });
 });
