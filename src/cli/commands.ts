@@ -78,8 +78,9 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const out = (): Output => ({ json: globals().json === true, quiet: globals().quiet === true });
   const client = async () => new DfsClient(await loadProfile(globals().profile));
-  const transfer = (o: { recursive?: boolean; jobs: number; batch: number; parts: number; partSize?: number; force?: boolean }): TransferOptions => ({
+  const transfer = (o: { recursive?: boolean; exclude?: string[]; jobs: number; batch: number; parts: number; partSize?: number; force?: boolean }): TransferOptions => ({
     recursive: o.recursive === true,
+    exclude: o.exclude ?? [],
     force: o.force === true,
     jobs: o.jobs,
     batch: o.batch,
@@ -91,6 +92,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   const transferOptions = (command: Command, partsInFlight: number) =>
     command
       .option('-r, --recursive', 'folders and everything under them')
+      .option('-x, --exclude <pattern>', 'leave out of folders what matches (repeatable): a name at any depth ("node_modules", "*.log") or, with "/", a path inside the folder ("build/**")', (value: string, previous: string[] = []) => [...previous, value])
       .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
       .option('--batch <n>', 'small files per API request (at most 1000)', positiveInt, 100)
       .option('--parts <n>', 'parts (or ranges) of a big file in flight at once', positiveInt, partsInFlight)
@@ -131,6 +133,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
           ['dfs put a.txt docs', '-> docs/a.txt when docs is a folder, else the file docs'],
           ['dfs put a.txt docs/b.txt', '-> docs/b.txt'],
           ['dfs put -r photos backup/', '-> backup/photos/...; rerun after an interruption, it sends only what is missing'],
+          ['dfs put -r app backup/ -x node_modules -x "*.log"', 'the folder without node_modules folders and log files'],
           ['pg_dump mydb | dfs put - backups/mydb.sql', 'standard input to backups/mydb.sql'],
         ),
       ),
@@ -161,6 +164,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
           ['dfs get docs/a.txt b.txt', '-> ./b.txt'],
           ['dfs get -r docs ./backup', '-> ./backup/docs/...; rerun after an interruption, it fetches only what is missing'],
           ['dfs get -r / ./all', 'everything the token sees'],
+          ['dfs get -r docs . -x "drafts/**"', 'docs without docs/drafts'],
           ['dfs get docs/data.csv - | head', 'to standard output'],
         ),
       ),

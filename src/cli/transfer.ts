@@ -18,6 +18,7 @@ import { createLimiter, runPool } from '../client/pool.ts';
 import { TransferError, withRetry } from '../client/retry.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
 import { getBytes, getToStream } from './http-transport.ts';
+import { exclusion, type Excluded } from './exclusion.ts';
 import { localFile } from './local-file.ts';
 import { PartFile } from './part-file.ts';
 import { Progress } from './progress.ts';
@@ -42,6 +43,8 @@ export interface TransferOptions {
   partSize?: number;
   /** Transfer files even when their content is already at the destination. */
   force?: boolean;
+  /** Patterns of files and folders left out of folder transfers (see exclusion.ts). */
+  exclude?: string[];
   progress: boolean;
   signal?: AbortSignal;
 }
@@ -80,17 +83,19 @@ interface PlannedUpload {
 const joinRemote = (...parts: string[]) => parts.filter(Boolean).join('/').replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
 const toPosix = (path: string) => path.split(sep).join('/');
 
-async function walk(dir: string): Promise<string[]> {
+/** Files under `root`, not descending into excluded folders. */
+async function walk(root: string, excluded: Excluded, dir = root): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
+    if (excluded(toPosix(relative(root, full)))) continue;
+    if (entry.isDirectory()) out.push(...(await walk(root, excluded, full)));
     else if (entry.isFile()) out.push(full);
   }
   return out;
 }
 
-async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, recursive: boolean): Promise<PlannedUpload[]> {
+async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<PlannedUpload[]> {
   const plans: PlannedUpload[] = [];
   const single = locals.length === 1;
   const namesFile = single && remote !== undefined && remote !== '' && !remote.endsWith('/');
@@ -98,9 +103,9 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
     const info = await stat(local).catch(() => null);
     if (!info) throw new FileError(local, new Error('no such file or directory'));
     if (info.isDirectory()) {
-      if (!recursive) throw new UsageError(`${local} is a directory (use -r)`);
+      if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
-      const files = await walk(local);
+      const files = await walk(local, exclusion(options.exclude ?? []));
       const infos = await Promise.all(files.map((file) => stat(file)));
       files.forEach((file, i) => {
         plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: infos[i]!.size, mtimeMs: infos[i]!.mtimeMs });
@@ -123,7 +128,7 @@ export interface Uploaded extends FileEntry {
 }
 
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
-  return putPlanned(client, await planUploads(client, locals, remote, options.recursive), options);
+  return putPlanned(client, await planUploads(client, locals, remote, options), options);
 }
 
 /**
@@ -207,7 +212,8 @@ interface RangeCounts {
   total: number;
 }
 
-async function planDownloads(client: DfsClient, remotes: string[], local: string | undefined, recursive: boolean): Promise<PlannedDownload[]> {
+async function planDownloads(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<PlannedDownload[]> {
+  const excluded = exclusion(options.exclude ?? []);
   const plans: PlannedDownload[] = [];
   const target = local ?? '.';
   const targetIsDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
@@ -224,7 +230,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
       plans.push({ remote, local: dest, size: file.size, sha256: file.sha256 });
       continue;
     }
-    if (!recursive) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
+    if (!options.recursive) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
     // The top level ("/") lands in the target itself, a folder in a folder of its name there.
     const folder = remote === '' ? '' : `${remote}/`;
     const base = remote === '' ? target : join(target, basename(remote));
@@ -232,7 +238,8 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
     for await (const page of client.listAll({ prefix: folder })) {
       for (const entry of page.files) {
         found = true;
-        plans.push({ remote: entry.path, local: join(base, ...entry.path.slice(folder.length).split('/')), size: entry.size, sha256: entry.sha256 });
+        const inFolder = entry.path.slice(folder.length);
+        if (!excluded(inFolder)) plans.push({ remote: entry.path, local: join(base, ...inFolder.split('/')), size: entry.size, sha256: entry.sha256 });
       }
     }
     if (!found) throw new FileError(remote || '/', new Error('no such file or folder'));
@@ -323,7 +330,7 @@ async function streamFile(client: DfsClient, remote: string, out: NodeJS.Writabl
 }
 
 export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {
-  const planned = await planDownloads(client, remotes, local, options.recursive);
+  const planned = await planDownloads(client, remotes, local, options);
   const downloaded = options.force ? new Set<PlannedDownload>() : await findDownloaded(planned);
   const plans = planned.filter((plan) => !downloaded.has(plan));
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);

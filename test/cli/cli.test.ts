@@ -170,6 +170,24 @@ describe('put and get', () => {
     expect((await stat(local('got', 'fetch', 'a.txt'))).ino).not.toBe(inodeOfA);
   });
 
+  it('leaves out of folder transfers what --exclude names, by name at any depth or by path', async () => {
+    const tree = ['app/main.js', 'app/debug.log', 'app/node_modules/dep/index.js', 'app/lib/node_modules/x.js', 'app/lib/util.js', 'app/build/out.js', 'app/lib/build/keep.js'];
+    for (const path of tree) {
+      await mkdir(join(work, path, '..'), { recursive: true });
+      await writeFile(local(path), path);
+    }
+    const put = await dfs(['--json', 'put', '-r', 'app', 'ex/', '--exclude', 'node_modules', '-x', '*.log', '-x', 'build/**']);
+    expect(put.code, put.stderr).toBe(0);
+    const kept = ['ex/app/lib/build/keep.js', 'ex/app/lib/util.js', 'ex/app/main.js'];
+    expect(put.json().map((f: { path: string }) => f.path).sort()).toEqual(kept);
+    expect((await dfs(['--json', 'ls', '-r', 'ex']).then((r) => r.json())).files.map((f: { path: string }) => f.path).sort()).toEqual(kept);
+
+    const get = await dfs(['--json', 'get', '-r', 'ex/app', 'ex-back', '-x', 'lib/**']);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.json().map((f: { remote: string }) => f.remote)).toEqual(['ex/app/main.js']);
+    expect(await readdir(local('ex-back', 'app'))).toEqual(['main.js']);
+  });
+
   it('moves 300 files of every small size in batches; a file that fails does not stop the others', async () => {
     const sizes = [0, 1, 4096, 64 * 1024, 64 * 1024 + 1, 300 * 1024, 2 * MiB];
     const expected = new Map<string, Uint8Array<ArrayBuffer>>();
