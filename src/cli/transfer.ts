@@ -31,6 +31,8 @@ const MiB = 1024 * 1024;
 /** Downloads up to this size are held in memory and hashed inline; larger ones stream to disk. */
 const IN_MEMORY_MAX = 256 * 1024;
 const RANGE_SIZE = 16 * MiB;
+/** Files per listing page (the API's maximum). */
+const LIST_PAGE = 1000;
 
 export interface TransferOptions {
   recursive: boolean;
@@ -214,10 +216,13 @@ interface RangeCounts {
 
 async function planDownloads(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<PlannedDownload[]> {
   const excluded = exclusion(options.exclude ?? []);
-  const plans: PlannedDownload[] = [];
   const target = local ?? '.';
   const targetIsDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
-  for (const remote of remotes.map((r) => r.replace(/\/+$/, ''))) {
+  const planOne = async (remote: string): Promise<PlannedDownload[]> => {
+    const folder = remote === '' ? '' : `${remote}/`;
+    // With -r the folder's first page is asked for together with the file: one round trip, not two.
+    const firstPage = options.recursive ? client.list({ prefix: folder, limit: LIST_PAGE }) : null;
+    firstPage?.catch(() => undefined);
     const file =
       remote === ''
         ? null
@@ -227,24 +232,25 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
           });
     if (file) {
       const dest = remotes.length === 1 && !targetIsDir && local !== undefined ? target : join(target, basename(remote));
-      plans.push({ remote, local: dest, size: file.size, sha256: file.sha256 });
-      continue;
+      return [{ remote, local: dest, size: file.size, sha256: file.sha256 }];
     }
-    if (!options.recursive) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
+    if (!firstPage) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
     // The top level ("/") lands in the target itself, a folder in a folder of its name there.
-    const folder = remote === '' ? '' : `${remote}/`;
     const base = remote === '' ? target : join(target, basename(remote));
+    const plans: PlannedDownload[] = [];
     let found = false;
-    for await (const page of client.listAll({ prefix: folder })) {
+    for (let page = await firstPage; ; page = await client.list({ prefix: folder, limit: LIST_PAGE, cursor: page.nextCursor })) {
       for (const entry of page.files) {
         found = true;
         const inFolder = entry.path.slice(folder.length);
         if (!excluded(inFolder)) plans.push({ remote: entry.path, local: join(base, ...inFolder.split('/')), size: entry.size, sha256: entry.sha256 });
       }
+      if (page.nextCursor === null) break;
     }
     if (!found) throw new FileError(remote || '/', new Error('no such file or folder'));
-  }
-  return plans;
+    return plans;
+  };
+  return (await Promise.all(remotes.map((remote) => planOne(remote.replace(/\/+$/, ''))))).flat();
 }
 
 /** Written beside its destination, then renamed: a failed download never leaves a half file under the real name. */
