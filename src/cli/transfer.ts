@@ -5,8 +5,8 @@
  * that failed are reported together at the end.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createWriteStream, type Dirent, type Stats } from 'node:fs';
+import { mkdir, mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -85,20 +85,42 @@ interface PlannedUpload {
 const joinRemote = (...parts: string[]) => parts.filter(Boolean).join('/').replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
 const toPosix = (path: string) => path.split(sep).join('/');
 
-/** Files under `root`, not descending into excluded folders. */
-async function walk(root: string, excluded: Excluded, dir = root): Promise<string[]> {
+/**
+ * Files under `root`, not descending into excluded folders. Symbolic links are followed (a store
+ * keeps no links, so the content is what a user means), except to a folder the walk is already
+ * inside; a link to nothing is a failure of its own.
+ */
+async function walk(root: string, excluded: Excluded, broken: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (inside.has(real)) return [];
+  const path = new Set(inside).add(real);
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
     if (excluded(toPosix(relative(root, full)))) continue;
-    if (entry.isDirectory()) out.push(...(await walk(root, excluded, full)));
-    else if (entry.isFile()) out.push(full);
+    let kind: Dirent | Stats | null = entry;
+    if (entry.isSymbolicLink()) {
+      kind = await stat(full).catch(() => null);
+      if (!kind) {
+        broken.push(new FileError(full, new Error('broken symbolic link')));
+        continue;
+      }
+    }
+    if (kind.isDirectory()) out.push(...(await walk(root, excluded, broken, full, path)));
+    else if (kind.isFile()) out.push(full);
   }
   return out;
 }
 
-async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<PlannedUpload[]> {
+interface UploadPlan {
+  plans: PlannedUpload[];
+  /** Files found but not readable as files (broken links): reported, the others still go. */
+  broken: FileError[];
+}
+
+async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<UploadPlan> {
   const plans: PlannedUpload[] = [];
+  const broken: FileError[] = [];
   const single = locals.length === 1;
   const namesFile = single && remote !== undefined && remote !== '' && !remote.endsWith('/');
   for (const local of locals) {
@@ -107,7 +129,7 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
     if (info.isDirectory()) {
       if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
-      const files = await walk(local, exclusion(options.exclude ?? []));
+      const files = await walk(local, exclusion(options.exclude ?? []), broken);
       const infos = await Promise.all(files.map((file) => stat(file)));
       files.forEach((file, i) => {
         plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: infos[i]!.size, mtimeMs: infos[i]!.mtimeMs });
@@ -119,7 +141,7 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
       plans.push({ local, remote: target, size: info.size, mtimeMs: info.mtimeMs });
     }
   }
-  return plans;
+  return { plans, broken };
 }
 
 export interface Uploaded extends FileEntry {
@@ -130,7 +152,9 @@ export interface Uploaded extends FileEntry {
 }
 
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
-  return putPlanned(client, await planUploads(client, locals, remote, options), options);
+  const { plans, broken } = await planUploads(client, locals, remote, options);
+  const report = await putPlanned(client, plans, options);
+  return { ...report, failed: [...broken, ...report.failed] };
 }
 
 /**

@@ -3,7 +3,7 @@
  * kill-and-resume, the file commands in --json, exit codes and the menu driven through stdin.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +186,22 @@ describe('put and get', () => {
     expect(get.code, get.stderr).toBe(0);
     expect(get.json().map((f: { remote: string }) => f.remote)).toEqual(['ex/app/main.js']);
     expect(await readdir(local('ex-back', 'app'))).toEqual(['main.js']);
+  });
+
+  it('follows symbolic links in a folder, once round a loop, and names a broken one', async () => {
+    await mkdir(local('linked', 'real'), { recursive: true });
+    await mkdir(local('elsewhere'), { recursive: true });
+    await writeFile(local('linked', 'real', 'a.txt'), 'a');
+    await writeFile(local('elsewhere', 'b.txt'), 'b');
+    await symlink(local('elsewhere', 'b.txt'), local('linked', 'b-link.txt'));
+    await symlink(local('elsewhere'), local('linked', 'dir-link'));
+    await symlink(local('linked'), local('linked', 'real', 'loop'));
+    await symlink(local('linked', 'nowhere.txt'), local('linked', 'broken.txt'));
+    const put = await dfs(['--json', 'put', '-r', 'linked', 'links/']);
+    expect(put.code).toBe(1);
+    expect(put.stderr.trim()).toBe(`dfs: ${join('linked', 'broken.txt')}: broken symbolic link`);
+    expect(put.json().map((f: { path: string }) => f.path).sort()).toEqual(['links/linked/b-link.txt', 'links/linked/dir-link/b.txt', 'links/linked/real/a.txt']);
+    expect((await dfs(['get', 'links/linked/dir-link/b.txt', '-'])).stdout).toBe('b');
   });
 
   it('moves 300 files of every small size in batches; a file that fails does not stop the others', async () => {
