@@ -6,7 +6,19 @@ import type { FileEntry, Scope } from '../client/api-types.ts';
 import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
 import { remotePath } from './remote-path.ts';
-import { getFiles, getToStandardOutput, putFiles, putStandardInput, TransferFailures, UsageError, type TransferOptions } from './transfer.ts';
+import {
+  getFiles,
+  getToStandardOutput,
+  planGet,
+  planPut,
+  putFiles,
+  putStandardInput,
+  TransferFailures,
+  UsageError,
+  type PlannedTransfer,
+  type TransferOptions,
+  type TransferReport,
+} from './transfer.ts';
 
 interface GlobalOptions {
   profile?: string;
@@ -76,6 +88,11 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     );
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const printPlan = (direction: 'put' | 'get', { done, failed }: TransferReport<PlannedTransfer>) => {
+    const arrow = (f: PlannedTransfer) => (direction === 'get' ? `${f.remote} -> ${f.local}` : `${f.local} -> ${f.remote}`);
+    print(out(), done, () => done.map((f) => (f.action === 'unchanged' ? `unchanged ${arrow(f)}` : `would ${f.action} ${arrow(f)}`)).join('\n'));
+    if (failed.length > 0) throw new TransferFailures(failed);
+  };
   const out = (): Output => ({ json: globals().json === true, quiet: globals().quiet === true });
   const client = async () => new DfsClient(await loadProfile(globals().profile));
   const transfer = (o: { recursive?: boolean; exclude?: string[]; jobs: number; batch: number; parts: number; partSize?: number; force?: boolean }): TransferOptions => ({
@@ -92,6 +109,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   const transferOptions = (command: Command, partsInFlight: number) =>
     command
       .option('-r, --recursive', 'folders and everything under them')
+      .option('-n, --dry-run', 'print what would be transferred or skipped, and transfer nothing')
       .option('-x, --exclude <pattern>', 'leave out of folders what matches (repeatable): a name at any depth ("node_modules", "*.log") or, with "/", a path inside the folder ("build/**")', (value: string, previous: string[] = []) => [...previous, value])
       .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
       .option('--batch <n>', 'small files per API request (at most 1000)', positiveInt, 100)
@@ -134,14 +152,18 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
           ['dfs put a.txt docs/b.txt', '-> docs/b.txt'],
           ['dfs put -r photos backup/', '-> backup/photos/...; rerun after an interruption, it sends only what is missing'],
           ['dfs put -r app backup/ -x node_modules -x "*.log"', 'the folder without node_modules folders and log files'],
+          ['dfs put -r -n app backup/', 'print what would be sent or skipped, send nothing'],
           ['pg_dump mydb | dfs put - backups/mydb.sql', 'standard input to backups/mydb.sql'],
         ),
       ),
     4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
-    if (locals.includes('-') && (locals.length > 1 || remote === undefined)) throw new UsageError('"-" (standard input) goes alone, to a named remote file: dfs put - backups/db.sql');
+    if (locals.includes('-') && (locals.length > 1 || remote === undefined || o.dryRun)) {
+      throw new UsageError('"-" (standard input) goes alone, to a named remote file, and not with --dry-run: dfs put - backups/db.sql');
+    }
     const api = await client();
+    if (o.dryRun) return printPlan('put', await planPut(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)));
     const { done, failed } = await explainingInterrupt('run the same command again to continue: files already stored are skipped and sent parts are not sent again', () =>
       locals[0] === '-'
         ? putStandardInput(api, process.stdin, remotePath(remote!), transfer(o))
@@ -177,6 +199,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       // Standard output carries the file itself: nothing else is printed there.
       return getToStandardOutput(api, remotePath(remotes[0]!), process.stdout, transfer(o));
     }
+    if (o.dryRun) return printPlan('get', await planGet(api, remotes.map(remotePath), local, transfer(o)));
     const { done, failed } = await explainingInterrupt('run the same command again to continue: files already downloaded are skipped and big files resume from their .dfs-part files', () =>
       getFiles(api, remotes.map(remotePath), local, transfer(o)),
     );

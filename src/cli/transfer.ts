@@ -151,10 +151,30 @@ export interface Uploaded extends FileEntry {
   unchanged?: true;
 }
 
+/** What a transfer would do, file by file (`--dry-run`), without doing it. */
+export interface PlannedTransfer {
+  local: string;
+  remote: string;
+  size: number;
+  action: 'upload' | 'download' | 'unchanged';
+}
+
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
   const { plans, broken } = await planUploads(client, locals, remote, options);
   const report = await putPlanned(client, plans, options);
   return { ...report, failed: [...broken, ...report.failed] };
+}
+
+export async function planPut(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
+  const { plans, broken } = await planUploads(client, locals, remote, options);
+  const unchanged = options.force ? new Map<PlannedUpload, FileEntry>() : await findUnchanged(client, plans);
+  return { done: plans.map(({ local, remote, size }, i) => ({ local, remote, size, action: unchanged.has(plans[i]!) ? 'unchanged' : 'upload' })), failed: broken };
+}
+
+export async function planGet(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
+  const plans = await planDownloads(client, remotes, local, options);
+  const present = options.force ? new Set<PlannedDownload>() : await findDownloaded(plans);
+  return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: present.has(plan) ? 'unchanged' : 'download' })), failed: [] };
 }
 
 /**

@@ -97,6 +97,19 @@ describe('put and get', () => {
     expect(await versionCount('once/same/b.txt')).toBe(2);
     expect((await dfs(['put', '-r', 'same', 'once/'])).stdout).toContain('unchanged once/same/a.txt');
 
+    // A dry run says the same and sends nothing.
+    await writeFile(local('same', 'b.txt'), 'beta, edited again');
+    const dry = await dfs(['--json', 'put', '-r', '--dry-run', 'same', 'once/']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(Object.fromEntries(dry.json().map((f: { remote: string; action: string }) => [f.remote, f.action]))).toEqual({
+      'once/same/a.txt': 'unchanged',
+      'once/same/b.txt': 'upload',
+      'once/same/deep/c.txt': 'unchanged',
+      'once/same/new.txt': 'unchanged',
+    });
+    expect((await dfs(['put', '-r', '-n', 'same', 'once/'])).stdout).toContain(`would upload ${join('same', 'b.txt')} -> once/same/b.txt`);
+    expect(await versionCount('once/same/b.txt')).toBe(2);
+
     const forced = await dfs(['--json', 'put', '-r', '--force', 'same', 'once/']);
     expect(forced.json().filter((f: { unchanged?: true }) => f.unchanged)).toEqual([]);
     expect(await versionCount('once/same/a.txt')).toBe(2);
@@ -155,6 +168,15 @@ describe('put and get', () => {
     await rm(local('got', 'fetch', 'deep', 'c.txt'));
     await writeFile(local('got', 'fetch', 'b.txt'), 'BETA');
     const inodeOfA = (await stat(local('got', 'fetch', 'a.txt'))).ino;
+
+    const dry = await dfs(['--json', 'get', '-r', '-n', 'remote/fetch', 'got']);
+    expect(Object.fromEntries(dry.json().map((f: { remote: string; action: string }) => [f.remote, f.action]))).toEqual({
+      'remote/fetch/a.txt': 'unchanged',
+      'remote/fetch/b.txt': 'download',
+      'remote/fetch/deep/c.txt': 'download',
+    });
+    expect(await readFile(local('got', 'fetch', 'b.txt'), 'utf8')).toBe('BETA');
+    expect((await dfs(['get', '-r', '--dry-run', 'remote/fetch', 'got'])).stdout).toContain(`would download remote/fetch/b.txt -> ${join('got', 'fetch', 'b.txt')}`);
 
     const again = await dfs(['--json', 'get', '-r', 'remote/fetch', 'got']);
     expect(again.code, again.stderr).toBe(0);
