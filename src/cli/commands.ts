@@ -3,22 +3,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
+import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
 import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
+import { planPut, putFiles, putStandardInput } from './put-files.ts';
 import { remotePath } from './remote-path.ts';
-import {
-  getFiles,
-  getToStandardOutput,
-  planGet,
-  planPut,
-  putFiles,
-  putStandardInput,
-  TransferFailures,
-  UsageError,
-  type PlannedTransfer,
-  type TransferOptions,
-  type TransferReport,
-} from './transfer.ts';
+import { TransferFailures, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 
 interface GlobalOptions {
   profile?: string;

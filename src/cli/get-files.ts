@@ -1,0 +1,244 @@
+/**
+ * `dfs get`: files and folders from the service to local files or standard output. Small files
+ * come in batches (one API call per hundred links, many GETs at once); big files one at a time
+ * in parallel ranges into a .dfs-part file a rerun continues. Every file's SHA-256 is checked;
+ * local files that already hold the content are skipped.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ApiError, type DfsClient } from '../client/api-client.ts';
+import type { DownloadLink } from '../client/api-types.ts';
+import { BatchItemError, MAX_BATCH } from '../client/batch-upload.ts';
+import { downloadRanges } from '../client/download.ts';
+import { createLimiter, runPool } from '../client/pool.ts';
+import { TransferError, withRetry } from '../client/retry.ts';
+import { exclusion } from './exclusion.ts';
+import { getBytes, getToStream } from './http-transport.ts';
+import { PartFile } from './part-file.ts';
+import { Progress } from './progress.ts';
+import { replaceFile } from './replace-file.ts';
+import { FileError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { findDownloaded } from './unchanged.ts';
+
+const MiB = 1024 * 1024;
+/** Downloads up to this size are held in memory and hashed inline; larger ones stream to disk. */
+const IN_MEMORY_MAX = 256 * 1024;
+const RANGE_SIZE = 16 * MiB;
+/** Files per listing page (the API's maximum). */
+const LIST_PAGE = 1000;
+
+interface PlannedDownload {
+  remote: string;
+  local: string;
+  size: number;
+  sha256: string | null;
+}
+
+export interface Downloaded extends PlannedDownload {
+  /** For files fetched in ranges: ranges fetched by this run and ranges an interrupted run had saved. */
+  ranges?: RangeCounts;
+  /** Not fetched: the local file already holds this content. */
+  unchanged?: true;
+}
+
+interface RangeCounts {
+  fetched: number;
+  resumed: number;
+  total: number;
+}
+
+async function planDownloads(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<PlannedDownload[]> {
+  const excluded = exclusion(options.exclude ?? []);
+  const target = local ?? '.';
+  const targetIsDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
+  const planOne = async (remote: string): Promise<PlannedDownload[]> => {
+    const folder = remote === '' ? '' : `${remote}/`;
+    // With -r the folder's first page is asked for together with the file: one round trip, not two.
+    const firstPage = options.recursive ? client.list({ prefix: folder, limit: LIST_PAGE }) : null;
+    firstPage?.catch(() => undefined);
+    const file =
+      remote === ''
+        ? null
+        : await client.stat(remote).catch((error: unknown) => {
+            if (error instanceof ApiError && error.status === 404) return null;
+            throw error;
+          });
+    if (file) {
+      const dest = remotes.length === 1 && !targetIsDir && local !== undefined ? target : join(target, basename(remote));
+      return [{ remote, local: dest, size: file.size, sha256: file.sha256 }];
+    }
+    if (!firstPage) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
+    // The top level ("/") lands in the target itself, a folder in a folder of its name there.
+    const base = remote === '' ? target : join(target, basename(remote));
+    const plans: PlannedDownload[] = [];
+    let found = false;
+    for (let page = await firstPage; ; page = await client.list({ prefix: folder, limit: LIST_PAGE, cursor: page.nextCursor })) {
+      for (const entry of page.files) {
+        found = true;
+        const inFolder = entry.path.slice(folder.length);
+        if (!excluded(inFolder)) plans.push({ remote: entry.path, local: join(base, ...inFolder.split('/')), size: entry.size, sha256: entry.sha256 });
+      }
+      if (page.nextCursor === null) break;
+    }
+    if (!found) throw new FileError(remote || '/', new Error('no such file or folder'));
+    return plans;
+  };
+  return (await Promise.all(remotes.map((remote) => planOne(remote.replace(/\/+$/, ''))))).flat();
+}
+
+/** Written beside its destination, then renamed: a failed download never leaves a half file under the real name. */
+async function saveSmall(link: DownloadLink, dest: string, signal?: AbortSignal): Promise<void> {
+  const bytes = await withRetry(() => getBytes(link.url, signal), { signal });
+  if (bytes.length !== link.size) throw new Error(`the store sent ${bytes.length} of ${link.size} bytes`);
+  checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
+  await replaceFile(dest, bytes, `${dest}.dfs-part`);
+}
+
+function checkDigest(link: DownloadLink, actual: string): void {
+  if (link.sha256 !== null && actual !== link.sha256) throw new Error(`checksum mismatch: expected sha256 ${link.sha256}, got ${actual}`);
+}
+
+/** Parallel ranges into a .dfs-part file that a rerun continues, SHA-256 verified before the rename. */
+async function saveRanges(client: DfsClient, remote: string, link: DownloadLink, dest: string, options: TransferOptions, onBytes: (bytes: number) => void): Promise<RangeCounts> {
+  const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE);
+  const total = Math.ceil(link.size / RANGE_SIZE);
+  const resumed = part.done.size;
+  for (const start of part.done) onBytes(Math.min(RANGE_SIZE, link.size - start));
+  try {
+    await downloadRanges(link, part, {
+      rangeSize: RANGE_SIZE,
+      concurrency: options.parts,
+      done: part.done,
+      onRange: (start) => part.rangeDone(start),
+      onProgress: onBytes,
+      refresh: () => client.download(remote, { version: link.version }),
+      signal: options.signal,
+    });
+  } finally {
+    await part.close();
+  }
+  const actual = await part.sha256();
+  if (link.sha256 !== null && actual !== link.sha256) {
+    await part.discard();
+    checkDigest(link, actual);
+  }
+  await part.finish(dest);
+  return { fetched: total - resumed, resumed, total };
+}
+
+/**
+ * One remote file into a stream (standard output), in order, SHA-256 verified at the end. A
+ * failed try continues from the last byte written, with a fresh link if the old one expired.
+ * Bytes already written cannot be taken back: a mismatch is reported, and the exit code says so.
+ */
+export async function getToStandardOutput(client: DfsClient, remote: string, out: NodeJS.WritableStream, options: TransferOptions): Promise<void> {
+  try {
+    await streamFile(client, remote, out, options);
+  } catch (error) {
+    throw new FileError(remote, error);
+  }
+}
+
+async function streamFile(client: DfsClient, remote: string, out: NodeJS.WritableStream, options: TransferOptions): Promise<void> {
+  let link = await client.download(remote);
+  const progress = new Progress(link.size, options.progress);
+  const bar = progress.file(remote, link.size);
+  const hash = createHash('sha256');
+  let written = 0;
+  try {
+    await withRetry(
+      async () => {
+        try {
+          await getToStream(link.url, written, link.size, out, (chunk) => {
+            hash.update(chunk);
+            written += chunk.length;
+            bar.add(chunk.length);
+          }, options.signal);
+        } catch (error) {
+          if (error instanceof TransferError && error.needsNewUrl) link = await client.download(remote, { version: link.version });
+          throw error;
+        }
+      },
+      { signal: options.signal },
+    );
+  } finally {
+    bar.done();
+    progress.stop();
+  }
+  checkDigest(link, hash.digest('hex'));
+}
+
+export async function planGet(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
+  const plans = await planDownloads(client, remotes, local, options);
+  const { present } = await sortDownloads(plans, options);
+  return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: present.has(plan) ? 'unchanged' : 'download' })), failed: [] };
+}
+
+/** The plans to fetch, and those whose local destination already holds their content. */
+async function sortDownloads(planned: PlannedDownload[], options: TransferOptions) {
+  const present = options.force ? new Set<PlannedDownload>() : await findDownloaded(planned);
+  return { fetch: planned.filter((plan) => !present.has(plan)), present };
+}
+
+export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {
+  const { fetch: plans, present } = await sortDownloads(await planDownloads(client, remotes, local, options), options);
+  const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
+  const report: TransferReport<Downloaded> = { done: [...present].map((plan) => ({ ...plan, unchanged: true as const })), failed: [] };
+  const small = plans.filter((p) => p.size <= RANGE_SIZE);
+  const big = plans.filter((p) => p.size > RANGE_SIZE);
+  const limit = createLimiter(options.jobs);
+  // Many files share a folder: each waits for the one mkdir of it, made once.
+  const folders = new Map<string, Promise<unknown>>();
+  const prepare = async (dest: string) => {
+    const folder = dirname(dest);
+    if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
+    await folders.get(folder);
+  };
+  const settle = (plan: PlannedDownload, error: unknown) => {
+    if (options.signal?.aborted) throw error;
+    report.failed.push(new FileError(plan.remote, error));
+  };
+  try {
+    const batches: PlannedDownload[][] = [];
+    const perBatch = Math.min(options.batch, MAX_BATCH);
+    for (let i = 0; i < small.length; i += perBatch) batches.push(small.slice(i, i + perBatch));
+    await runPool(batches, 4, async (batch) => {
+      const links = await withRetry(() => client.batchDownloads(batch.map((plan) => ({ path: plan.remote }))), { signal: options.signal });
+      await Promise.all(
+        batch.map((plan, i) =>
+          limit(async () => {
+            const link = links[i]!;
+            try {
+              if ('error' in link) throw new BatchItemError(link.error.code, link.error.message);
+              await prepare(plan.local);
+              if (link.size <= IN_MEMORY_MAX) {
+                await saveSmall(link, plan.local, options.signal);
+                report.done.push(plan);
+              } else report.done.push({ ...plan, ranges: await saveRanges(client, plan.remote, link, plan.local, options, () => undefined) });
+              progress.add(link.size);
+            } catch (error) {
+              settle(plan, error);
+            }
+          }),
+        ),
+      );
+    });
+    for (const plan of big) {
+      const bar = progress.file(plan.remote, plan.size);
+      try {
+        const link = await client.download(plan.remote);
+        await prepare(plan.local);
+        const ranges = await saveRanges(client, plan.remote, link, plan.local, options, (bytes) => bar.add(bytes));
+        report.done.push({ ...plan, ranges });
+      } catch (error) {
+        settle(plan, error);
+      } finally {
+        bar.done();
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  return report;
+}

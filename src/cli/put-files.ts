@@ -1,0 +1,175 @@
+/**
+ * `dfs put`: local files and folders to the service. Small files go in batches (a few API calls
+ * for a thousand files, many PUTs at once); big files one at a time in parallel parts,
+ * resumable. Files whose content is already stored at their path are skipped.
+ */
+import { createWriteStream, type Dirent, type Stats } from 'node:fs';
+import { mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { DfsClient } from '../client/api-client.ts';
+import type { FileEntry } from '../client/api-types.ts';
+import { uploadMany } from '../client/batch-upload.ts';
+import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
+import { exclusion, type Excluded } from './exclusion.ts';
+import { localFile } from './local-file.ts';
+import { Progress } from './progress.ts';
+import { holdsAnything } from './remote-path.ts';
+import { resumeStore } from './resume-store.ts';
+import { FileError, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { findUnchanged } from './unchanged.ts';
+
+interface PlannedUpload {
+  local: string;
+  remote: string;
+  size: number;
+  mtimeMs: number;
+}
+
+const joinRemote = (...parts: string[]) => parts.filter(Boolean).join('/').replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
+const toPosix = (path: string) => path.split(sep).join('/');
+
+/**
+ * Files under `root`, not descending into excluded folders. Symbolic links are followed (a store
+ * keeps no links, so the content is what a user means), except to a folder the walk is already
+ * inside; a link to nothing is a failure of its own.
+ */
+async function walk(root: string, excluded: Excluded, broken: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (inside.has(real)) return [];
+  const path = new Set(inside).add(real);
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (excluded(toPosix(relative(root, full)))) continue;
+    let kind: Dirent | Stats | null = entry;
+    if (entry.isSymbolicLink()) {
+      kind = await stat(full).catch(() => null);
+      if (!kind) {
+        broken.push(new FileError(full, new Error('broken symbolic link')));
+        continue;
+      }
+    }
+    if (kind.isDirectory()) out.push(...(await walk(root, excluded, broken, full, path)));
+    else if (kind.isFile()) out.push(full);
+  }
+  return out;
+}
+
+interface UploadPlan {
+  plans: PlannedUpload[];
+  /** Files found but not readable as files (broken links): reported, the others still go. */
+  broken: FileError[];
+}
+
+async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<UploadPlan> {
+  const plans: PlannedUpload[] = [];
+  const broken: FileError[] = [];
+  const single = locals.length === 1;
+  const namesFile = single && remote !== undefined && remote !== '' && !remote.endsWith('/');
+  for (const local of locals) {
+    const info = await stat(local).catch(() => null);
+    if (!info) throw new FileError(local, new Error('no such file or directory'));
+    if (info.isDirectory()) {
+      if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
+      const base = basename(resolve(local));
+      const files = await walk(local, exclusion(options.exclude ?? []), broken);
+      const infos = await Promise.all(files.map((file) => stat(file)));
+      files.forEach((file, i) => {
+        plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: infos[i]!.size, mtimeMs: infos[i]!.mtimeMs });
+      });
+    } else {
+      // One file and a remote not ending in "/" names the file itself, unless that is a folder
+      // (as cp does).
+      const target = namesFile && !(await holdsAnything(client, `${remote}/`)) ? remote : joinRemote(remote ?? '', basename(local));
+      plans.push({ local, remote: target, size: info.size, mtimeMs: info.mtimeMs });
+    }
+  }
+  return { plans, broken };
+}
+
+export interface Uploaded extends FileEntry {
+  /** For multipart uploads: parts sent by this run and parts an interrupted run had sent. */
+  parts?: { sent: number; resumed: number; total: number };
+  /** Not sent: this content already is the current version at this path. */
+  unchanged?: true;
+}
+
+export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
+  const { plans, broken } = await planUploads(client, locals, remote, options);
+  const report = await putPlanned(client, plans, options);
+  return { ...report, failed: [...broken, ...report.failed] };
+}
+
+export async function planPut(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
+  const { plans, broken } = await planUploads(client, locals, remote, options);
+  const { unchanged } = await sortUploads(client, plans, options);
+  return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: unchanged.has(plan) ? 'unchanged' : 'upload' })), failed: broken };
+}
+
+/** The plans to send, and those whose content already is the current version at their path. */
+async function sortUploads(client: DfsClient, planned: PlannedUpload[], options: TransferOptions) {
+  const unchanged = options.force ? new Map<PlannedUpload, FileEntry>() : await findUnchanged(client, planned);
+  return { send: planned.filter((plan) => !unchanged.has(plan)), unchanged };
+}
+
+/**
+ * Standard input to one remote file. The API takes a file's size up front and a failed part is
+ * sent again, so the input is first copied to a temporary file (under TMPDIR), removed after.
+ */
+export async function putStandardInput(client: DfsClient, input: NodeJS.ReadableStream, remote: string, options: TransferOptions): Promise<TransferReport<Uploaded>> {
+  if (remote === '' || remote.endsWith('/')) throw new UsageError('name the remote file for standard input, e.g. dfs put - backups/db.sql');
+  const folder = await mkdtemp(join(tmpdir(), 'dfs-stdin-'));
+  try {
+    const spool = join(folder, 'stdin');
+    await pipeline(input, createWriteStream(spool));
+    const info = await stat(spool);
+    return await putPlanned(client, [{ local: spool, remote, size: info.size, mtimeMs: info.mtimeMs }], options);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: TransferOptions): Promise<TransferReport<Uploaded>> {
+  const { send: plans, unchanged } = await sortUploads(client, planned, options);
+  const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
+  const report: TransferReport<Uploaded> = { done: [...unchanged.values()].map((file) => ({ ...file, unchanged: true as const })), failed: [] };
+  const small = plans.filter((p) => p.size <= DEFAULT_MULTIPART_THRESHOLD);
+  const big = plans.filter((p) => p.size > DEFAULT_MULTIPART_THRESHOLD);
+  try {
+    const outcomes = await uploadMany(
+      client,
+      small.map((plan) => ({ path: plan.remote, io: localFile(plan.local, plan.size) })),
+      { concurrency: options.jobs, batchSize: options.batch, onProgress: (bytes) => progress.add(bytes), signal: options.signal },
+    );
+    outcomes.forEach((outcome, i) => {
+      if (outcome instanceof Error) report.failed.push(new FileError(small[i]!.local, outcome));
+      else report.done.push(outcome);
+    });
+    for (const plan of big) {
+      const bar = progress.file(plan.remote, plan.size);
+      try {
+        const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}\n${plan.size}\n${plan.mtimeMs}`;
+        let parts: Uploaded['parts'];
+        const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size), {
+          partSize: options.partSize,
+          concurrency: options.parts,
+          resume: { store: resumeStore, key },
+          onProgress: (bytes) => bar.add(bytes),
+          onParts: (counts) => (parts = counts),
+          signal: options.signal,
+        });
+        report.done.push(parts ? { ...file, parts } : file);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        report.failed.push(new FileError(plan.local, error));
+      } finally {
+        bar.done();
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  return report;
+}
