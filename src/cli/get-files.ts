@@ -11,14 +11,14 @@ import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { DownloadLink } from '../client/api-types.ts';
 import { BatchItemError, MAX_BATCH } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
-import { createLimiter, runPool } from '../client/pool.ts';
+import { createLimiter, runPool, type Limiter } from '../client/pool.ts';
 import { TransferError, withRetry } from '../client/retry.ts';
 import { exclusion } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
 import { PartFile } from './part-file.ts';
 import { Progress } from './progress.ts';
 import { replaceFile } from './replace-file.ts';
-import { FileError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { BIG_FILES_IN_FLIGHT, FileError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 import { findDownloaded } from './unchanged.ts';
 
 const MiB = 1024 * 1024;
@@ -100,7 +100,15 @@ function checkDigest(link: DownloadLink, actual: string): void {
 }
 
 /** Parallel ranges into a .dfs-part file that a rerun continues, SHA-256 verified before the rename. */
-async function saveRanges(client: DfsClient, remote: string, link: DownloadLink, dest: string, options: TransferOptions, onBytes: (bytes: number) => void): Promise<RangeCounts> {
+async function saveRanges(
+  client: DfsClient,
+  remote: string,
+  link: DownloadLink,
+  dest: string,
+  options: TransferOptions,
+  onBytes: (bytes: number) => void,
+  rangeLimit?: Limiter,
+): Promise<RangeCounts> {
   const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE);
   const total = Math.ceil(link.size / RANGE_SIZE);
   const resumed = part.done.size;
@@ -109,6 +117,7 @@ async function saveRanges(client: DfsClient, remote: string, link: DownloadLink,
     await downloadRanges(link, part, {
       rangeSize: RANGE_SIZE,
       concurrency: options.parts,
+      rangeLimit,
       done: part.done,
       onRange: (start) => part.rangeDone(start),
       onProgress: onBytes,
@@ -224,19 +233,20 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
         ),
       );
     });
-    for (const plan of big) {
+    const rangeLimit = createLimiter(options.parts);
+    await runPool(big, BIG_FILES_IN_FLIGHT, async (plan) => {
       const bar = progress.file(plan.remote, plan.size);
       try {
         const link = await client.download(plan.remote);
         await prepare(plan.local);
-        const ranges = await saveRanges(client, plan.remote, link, plan.local, options, (bytes) => bar.add(bytes));
+        const ranges = await saveRanges(client, plan.remote, link, plan.local, options, (bytes) => bar.add(bytes), rangeLimit);
         report.done.push({ ...plan, ranges });
       } catch (error) {
         settle(plan, error);
       } finally {
         bar.done();
       }
-    }
+    });
   } finally {
     progress.stop();
   }

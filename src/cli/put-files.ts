@@ -11,13 +11,14 @@ import { pipeline } from 'node:stream/promises';
 import type { DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { uploadMany } from '../client/batch-upload.ts';
+import { createLimiter, runPool } from '../client/pool.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { localFile } from './local-file.ts';
 import { Progress } from './progress.ts';
 import { holdsAnything } from './remote-path.ts';
 import { resumeStore } from './resume-store.ts';
-import { FileError, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { BIG_FILES_IN_FLIGHT, FileError, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 import { findUnchanged } from './unchanged.ts';
 
 interface PlannedUpload {
@@ -147,7 +148,11 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
       if (outcome instanceof Error) report.failed.push(new FileError(small[i]!.local, outcome));
       else report.done.push(outcome);
     });
-    for (const plan of big) {
+    // Several big files at once, their parts in flight limited together: the store stays busy
+    // while one file is created or completed, which matters most for many mid-sized files.
+    const partLimit = createLimiter(options.parts);
+    const outcomesOfBig: (Uploaded | FileError)[] = new Array(big.length);
+    await runPool(big, BIG_FILES_IN_FLIGHT, async (plan, i) => {
       const bar = progress.file(plan.remote, plan.size);
       try {
         const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}\n${plan.size}\n${plan.mtimeMs}`;
@@ -155,18 +160,23 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
         const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size), {
           partSize: options.partSize,
           concurrency: options.parts,
+          partLimit,
           resume: { store: resumeStore, key },
           onProgress: (bytes) => bar.add(bytes),
           onParts: (counts) => (parts = counts),
           signal: options.signal,
         });
-        report.done.push(parts ? { ...file, parts } : file);
+        outcomesOfBig[i] = parts ? { ...file, parts } : file;
       } catch (error) {
         if (options.signal?.aborted) throw error;
-        report.failed.push(new FileError(plan.local, error));
+        outcomesOfBig[i] = new FileError(plan.local, error);
       } finally {
         bar.done();
       }
+    });
+    for (const outcome of outcomesOfBig) {
+      if (outcome instanceof FileError) report.failed.push(outcome);
+      else report.done.push(outcome);
     }
   } finally {
     progress.stop();

@@ -5,7 +5,7 @@
  * interrupted run are skipped.
  */
 import type { DownloadLink } from './api-types.ts';
-import { runPool } from './pool.ts';
+import { runPool, type Limiter } from './pool.ts';
 import { TransferError, withRetry } from './retry.ts';
 
 const MiB = 1024 * 1024;
@@ -28,6 +28,8 @@ export interface DownloadOptions {
   /** Called when a range is complete, so a caller can remember it for resume. */
   onRange?: (start: number) => void | Promise<void>;
   onProgress?: (bytes: number) => void;
+  /** Shared with other downloads running at the same time: a limit on their ranges in flight together. */
+  rangeLimit?: Limiter;
   /** A new link when the current one expired mid-transfer. */
   refresh?: () => Promise<DownloadLink>;
   signal?: AbortSignal;
@@ -39,7 +41,8 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
   const starts: number[] = [];
   for (let start = 0; start < Math.max(link.size, 1); start += rangeSize) if (!options.done?.has(start)) starts.push(start);
 
-  await runPool(starts, options.concurrency ?? 8, async (start) => {
+  const limit = options.rangeLimit ?? ((task) => task());
+  await runPool(starts, options.concurrency ?? 8, (start) => limit(async () => {
     const end = Math.min(start + rangeSize, link.size);
     await withRetry(
       async () => {
@@ -59,5 +62,5 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
       { signal: options.signal },
     );
     await options.onRange?.(start);
-  });
+  }));
 }

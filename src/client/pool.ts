@@ -16,8 +16,11 @@ export async function runPool<T>(items: readonly T[], limit: number, task: (item
   if (failure !== null) throw failure;
 }
 
+/** Runs a task when fewer than its limit of tasks are running. */
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
 /** A limit shared by work started from many places: at most `limit` tasks run at once. */
-export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+export function createLimiter(limit: number): Limiter {
   let running = 0;
   const queue: (() => void)[] = [];
   return async (task) => {

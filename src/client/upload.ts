@@ -6,7 +6,7 @@
  */
 import type { DfsClient } from './api-client.ts';
 import type { FileEntry } from './api-types.ts';
-import { runPool } from './pool.ts';
+import { runPool, type Limiter } from './pool.ts';
 import { withRetry } from './retry.ts';
 
 const MiB = 1024 * 1024;
@@ -56,6 +56,8 @@ export interface UploadOptions {
   partSize?: number;
   /** Parts in flight at once (default 8). */
   concurrency?: number;
+  /** Shared with other uploads running at the same time: a limit on their parts in flight together. */
+  partLimit?: Limiter;
   ifMatch?: string;
   ifNoneMatch?: '*';
   resume?: { store: ResumeStore; key: string };
@@ -110,7 +112,8 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   // The whole-file digest runs beside the parts, not before them.
   const digest = io.sha256?.({ fromParts: held.size === 0 });
   digest?.catch(() => undefined);
-  const sendParts = runPool(missing, options.concurrency ?? 8, async (partNumber) => {
+  const limit = options.partLimit ?? ((task) => task());
+  const sendParts = runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
     const start = (partNumber - 1) * partSize;
     const end = partEnd(partNumber);
     const part = await io.part(start, end);
@@ -123,7 +126,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
       part.release();
     }
     options.onProgress?.(end - start);
-  });
+  }));
   await abandonOnCancel(client, uploadId, sendParts, options);
 
   options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });

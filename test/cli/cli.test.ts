@@ -137,6 +137,21 @@ describe('put and get', () => {
     expect(await readdir(work)).not.toContain('big-copy.bin.dfs-part');
   });
 
+  it('moves several big files at once, their parts and ranges sharing --parts', async () => {
+    const files = [0, 1, 2, 3, 4].map((i) => randomBytes(17 * MiB + i * 1000, 40 + i));
+    await mkdir(local('bigs'));
+    for (const [i, bytes] of files.entries()) await writeFile(local('bigs', `b${i}.bin`), bytes);
+    // One part in flight for five files at once: each file's parts must still go, and be hashed, in order.
+    const put = await dfs(['--json', 'put', '-r', 'bigs', 'many-big/', '--parts', '1', '--part-size', '5']);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json().map((f: { path: string; parts: { sent: number } }) => [f.path, f.parts.sent])).toEqual(files.map((_, i) => [`many-big/bigs/b${i}.bin`, 4]));
+    for (const [i, bytes] of files.entries()) expect(put.json()[i].sha256).toBe(await sha256Hex(bytes));
+
+    const get = await dfs(['--json', 'get', '-r', 'many-big/bigs', 'bigs-back', '--parts', '1']);
+    expect(get.code, get.stderr).toBe(0);
+    for (const [i, bytes] of files.entries()) expect(await sameBytes(new Uint8Array(await readFile(local('bigs-back', 'bigs', `b${i}.bin`))), bytes), `b${i}`).toBe('same');
+  });
+
   it('round-trips a directory tree with unicode names', async () => {
     const files: Record<string, string> = { 'tree/a.txt': 'a', 'tree/sous-dossier/été.txt': 'été', 'tree/日本/データ.csv': '1,2', 'tree/emoji 😀/x y.md': '# hi' };
     for (const [path, content] of Object.entries(files)) {
