@@ -1,14 +1,14 @@
 /** Every `dfs` command, on commander; the interactive menu calls the same actions. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { DfsClient } from '../client/api-client.ts';
+import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
 import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStandardInput } from './put-files.ts';
 import { remotePath } from './remote-path.ts';
-import { TransferFailures, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { FileError, TransferFailures, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 
 interface GlobalOptions {
   profile?: string;
@@ -237,8 +237,20 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .addHelpText('after', examples(['dfs rm docs/a.txt', 'one file (its versions stay restorable until pruned)'], ['dfs rm -r old/', 'a folder and everything in it']))
     .action(async (paths: string[], o: { recursive?: boolean }) => {
       const api = await client();
-      for (const path of paths) await api.remove(remotePath(path).replace(/\/+$/, ''), { recursive: o.recursive === true });
-      print(out(), { deleted: paths }, () => paths.map((p) => `deleted ${p}`).join('\n'));
+      const deleted: string[] = [];
+      const failed: Error[] = [];
+      for (const path of paths) {
+        try {
+          await api.remove(remotePath(path).replace(/\/+$/, ''), { recursive: o.recursive === true });
+          deleted.push(path);
+        } catch (error) {
+          // The API's own words name its query parameter; here the way is a flag.
+          const folder = error instanceof ApiError && error.status === 409 && o.recursive !== true;
+          failed.push(folder ? new FileError(path, new Error('is a folder (use -r to delete it and everything in it)')) : (error as Error));
+        }
+      }
+      print(out(), { deleted }, () => deleted.map((p) => `deleted ${p}`).join('\n'));
+      if (failed.length > 0) throw new TransferFailures(failed);
     });
 
   program

@@ -37,11 +37,11 @@ export class FileError extends Error {
   }
 }
 
-/** Some files of a transfer failed (the others are done): one line each. */
+/** Some files of a transfer (or a command on many paths) failed, the others are done: one line each. */
 export class TransferFailures extends Error {
-  readonly failures: FileError[];
+  readonly failures: Error[];
 
-  constructor(failures: FileError[]) {
+  constructor(failures: Error[]) {
     super(failures.map((f) => f.message).join('\n'), { cause: failures[0]?.cause });
     this.failures = failures;
   }

@@ -421,6 +421,16 @@ describe('file commands in --json', () => {
     const opened = await fetch(share.url);
     expect(await opened.text()).toBe('one');
 
+    // A folder needs -r, said in the CLI's words; one path failing does not stop the others.
+    const folder = await dfs(['rm', 'moved']);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe('dfs: moved: is a folder (use -r to delete it and everything in it)\n');
+    const some = await dfs(['--json', 'rm', 'moved/copy.txt', 'moved/nothing.txt', 'moved/v.txt']);
+    expect(some.code).toBe(1);
+    expect(some.json()).toEqual({ deleted: ['moved/copy.txt', 'moved/v.txt'] });
+    expect(some.stderr).toMatch(/^dfs: no file at "moved\/nothing\.txt"\n$/);
+    expect((await dfs(['--json', 'ls', 'moved'])).json()).toEqual({ files: [], folders: [] });
+    expect((await dfs(['put', 'v.txt', 'moved/v.txt'])).code).toBe(0);
     expect((await dfs(['--json', 'rm', '-r', 'moved'])).json()).toEqual({ deleted: ['moved'] });
     expect((await dfs(['--json', 'ls', 'moved'])).json()).toEqual({ files: [], folders: [] });
   });
