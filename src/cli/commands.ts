@@ -35,6 +35,14 @@ const examples = (...lines: [string, string][]) => {
   return `\nExamples:\n${lines.map(([command, what]) => `  ${command.padEnd(width)}  ${what}`).join('\n')}`;
 };
 
+/** A destination that already exists is replaced with -f: say so where the API cannot. */
+const suggestForce = (force: boolean | undefined) => (error: unknown): never => {
+  if (force !== true && error instanceof ApiError && error.status === 409 && /already exist/.test(error.message)) {
+    throw new ApiError(error.status, error.code, `${error.message} (use -f to replace it)`);
+  }
+  throw error;
+};
+
 /**
  * Ctrl-C mid-transfer: what a rerun needs is already on disk (sent parts, finished ranges),
  * so say how to continue rather than dying silently.
@@ -261,7 +269,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .option('-f, --force', 'replace what exists at the destination')
     .addHelpText('after', examples(['dfs mv a.txt docs/a.txt', 'move a file'], ['dfs mv docs archive/docs', 'move a folder with everything in it'], ['dfs mv -f new.txt a.txt', 'replace a.txt (its old version is kept)']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const result = await (await client()).move(remotePath(from).replace(/\/+$/, ''), remotePath(to).replace(/\/+$/, ''), o.force === true);
+      const result = await (await client()).move(remotePath(from).replace(/\/+$/, ''), remotePath(to).replace(/\/+$/, ''), o.force === true).catch(suggestForce(o.force));
       print(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${from} -> ${to}`);
     });
 
@@ -273,7 +281,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .option('-f, --force', 'replace what exists at the destination')
     .addHelpText('after', examples(['dfs cp report.pdf archive/report.pdf', 'a second file sharing the stored bytes']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const file = await (await client()).copy(remotePath(from), remotePath(to), o.force === true);
+      const file = await (await client()).copy(remotePath(from), remotePath(to), o.force === true).catch(suggestForce(o.force));
       print(out(), file, () => `copied ${from} -> ${file.path}`);
     });
 

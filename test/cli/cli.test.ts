@@ -414,6 +414,11 @@ describe('file commands in --json', () => {
     expect(restored.json()).toMatchObject({ path: 'cmd/v.txt', size: 3 });
 
     expect((await dfs(['--json', 'cp', 'cmd/v.txt', 'cmd/copy.txt'])).json()).toMatchObject({ path: 'cmd/copy.txt', size: 3 });
+    for (const command of ['cp', 'mv']) {
+      const taken = await dfs([command, 'cmd/v.txt', 'cmd/copy.txt']);
+      expect(taken.code, command).toBe(1);
+      expect(taken.stderr).toBe('dfs: "cmd/copy.txt" already exists (use -f to replace it)\n');
+    }
     expect((await dfs(['--json', 'mv', 'cmd', 'moved'])).json()).toEqual({ moved: 2 });
     const share = (await dfs(['--json', 'share', 'moved/v.txt', '--expires', '1h'])).json();
     expect(share.url).toMatch(/\/s\/[0-9a-z]+$/);
