@@ -48,7 +48,13 @@ interface RangeCounts {
   total: number;
 }
 
-async function planDownloads(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<PlannedDownload[]> {
+interface DownloadPlan {
+  plans: PlannedDownload[];
+  /** Remotes that name nothing: reported, the others still come. */
+  missing: FileError[];
+}
+
+async function planDownloads(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<DownloadPlan> {
   const excluded = exclusion(options.exclude ?? []);
   const target = local ?? '.';
   const targetIsDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
@@ -84,7 +90,17 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
     if (!found) throw new FileError(remote || '/', new Error('no such file or folder'));
     return plans;
   };
-  return (await Promise.all(remotes.map((remote) => planOne(remote.replace(/\/+$/, ''))))).flat();
+  const missing: FileError[] = [];
+  const planned = await Promise.all(
+    remotes.map((remote) =>
+      planOne(remote.replace(/\/+$/, '')).catch((error: unknown) => {
+        if (!(error instanceof FileError)) throw error;
+        missing.push(error);
+        return [];
+      }),
+    ),
+  );
+  return { plans: planned.flat(), missing };
 }
 
 /** Written beside its destination, then renamed: a failed download never leaves a half file under the real name. */
@@ -179,9 +195,9 @@ async function streamFile(client: DfsClient, remote: string, out: NodeJS.Writabl
 }
 
 export async function planGet(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
-  const plans = await planDownloads(client, remotes, local, options);
+  const { plans, missing } = await planDownloads(client, remotes, local, options);
   const { present } = await sortDownloads(plans, options);
-  return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: present.has(plan) ? 'unchanged' : 'download' })), failed: [] };
+  return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: present.has(plan) ? 'unchanged' : 'download' })), failed: missing };
 }
 
 /** The plans to fetch, and those whose local destination already holds their content. */
@@ -191,9 +207,10 @@ async function sortDownloads(planned: PlannedDownload[], options: TransferOption
 }
 
 export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {
-  const { fetch: plans, present } = await sortDownloads(await planDownloads(client, remotes, local, options), options);
+  const { plans: planned, missing } = await planDownloads(client, remotes, local, options);
+  const { fetch: plans, present } = await sortDownloads(planned, options);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
-  const report: TransferReport<Downloaded> = { done: [...present].map((plan) => ({ ...plan, unchanged: true as const })), failed: [] };
+  const report: TransferReport<Downloaded> = { done: [...present].map((plan) => ({ ...plan, unchanged: true as const })), failed: missing };
   const small = plans.filter((p) => p.size <= RANGE_SIZE);
   const big = plans.filter((p) => p.size > RANGE_SIZE);
   const limit = createLimiter(options.jobs);

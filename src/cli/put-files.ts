@@ -36,7 +36,7 @@ const toPosix = (path: string) => path.split(sep).join('/');
  * keeps no links, so the content is what a user means), except to a folder the walk is already
  * inside; a link to nothing is a failure of its own.
  */
-async function walk(root: string, excluded: Excluded, broken: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): Promise<string[]> {
+async function walk(root: string, excluded: Excluded, missing: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): Promise<string[]> {
   const real = await realpath(dir);
   if (inside.has(real)) return [];
   const path = new Set(inside).add(real);
@@ -48,11 +48,11 @@ async function walk(root: string, excluded: Excluded, broken: FileError[], dir =
     if (entry.isSymbolicLink()) {
       kind = await stat(full).catch(() => null);
       if (!kind) {
-        broken.push(new FileError(full, new Error('broken symbolic link')));
+        missing.push(new FileError(full, new Error('broken symbolic link')));
         continue;
       }
     }
-    if (kind.isDirectory()) out.push(...(await walk(root, excluded, broken, full, path)));
+    if (kind.isDirectory()) out.push(...(await walk(root, excluded, missing, full, path)));
     else if (kind.isFile()) out.push(full);
   }
   return out;
@@ -60,22 +60,25 @@ async function walk(root: string, excluded: Excluded, broken: FileError[], dir =
 
 interface UploadPlan {
   plans: PlannedUpload[];
-  /** Files found but not readable as files (broken links): reported, the others still go. */
-  broken: FileError[];
+  /** Files named or found but not there to read (a wrong name, a broken link): reported, the others still go. */
+  missing: FileError[];
 }
 
 async function planUploads(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<UploadPlan> {
   const plans: PlannedUpload[] = [];
-  const broken: FileError[] = [];
+  const missing: FileError[] = [];
   const single = locals.length === 1;
   const namesFile = single && remote !== undefined && remote !== '' && !remote.endsWith('/');
   for (const local of locals) {
     const info = await stat(local).catch(() => null);
-    if (!info) throw new FileError(local, new Error('no such file or directory'));
+    if (!info) {
+      missing.push(new FileError(local, new Error('no such file or directory')));
+      continue;
+    }
     if (info.isDirectory()) {
       if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
-      const files = await walk(local, exclusion(options.exclude ?? []), broken);
+      const files = await walk(local, exclusion(options.exclude ?? []), missing);
       const infos = await Promise.all(files.map((file) => stat(file)));
       files.forEach((file, i) => {
         plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: infos[i]!.size, mtimeMs: infos[i]!.mtimeMs });
@@ -87,7 +90,7 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
       plans.push({ local, remote: target, size: info.size, mtimeMs: info.mtimeMs });
     }
   }
-  return { plans, broken };
+  return { plans, missing };
 }
 
 export interface Uploaded extends FileEntry {
@@ -98,15 +101,15 @@ export interface Uploaded extends FileEntry {
 }
 
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
-  const { plans, broken } = await planUploads(client, locals, remote, options);
+  const { plans, missing } = await planUploads(client, locals, remote, options);
   const report = await putPlanned(client, plans, options);
-  return { ...report, failed: [...broken, ...report.failed] };
+  return { ...report, failed: [...missing, ...report.failed] };
 }
 
 export async function planPut(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
-  const { plans, broken } = await planUploads(client, locals, remote, options);
+  const { plans, missing } = await planUploads(client, locals, remote, options);
   const { unchanged } = await sortUploads(client, plans, options);
-  return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: unchanged.has(plan) ? 'unchanged' : 'upload' })), failed: broken };
+  return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: unchanged.has(plan) ? 'unchanged' : 'upload' })), failed: missing };
 }
 
 /** The plans to send, and those whose content already is the current version at their path. */

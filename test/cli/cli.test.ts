@@ -490,6 +490,19 @@ describe('exit codes and errors', () => {
     const absent = await dfs(['get', 'nothing/here.txt']);
     expect(absent.code).toBe(1);
     expect(absent.stderr).toMatch(/nothing\/here\.txt/);
+
+    // A wrong name among others fails alone, as with cp: the others are transferred.
+    await writeFile(local('present.txt'), 'present');
+    const some = await dfs(['--json', 'put', 'present.txt', 'no-such-file.txt', 'partly/']);
+    expect(some.code).toBe(1);
+    expect(some.json().map((f: { path: string }) => f.path)).toEqual(['partly/present.txt']);
+    expect(some.stderr.trim()).toBe('dfs: no-such-file.txt: no such file or directory');
+    await mkdir(local('partly-back'));
+    const back = await dfs(['--json', 'get', 'partly/absent.txt', 'partly/present.txt', 'partly-back']);
+    expect(back.code).toBe(1);
+    expect(back.json().map((f: { remote: string }) => f.remote)).toEqual(['partly/present.txt']);
+    expect(back.stderr.trim()).toBe('dfs: partly/absent.txt: no such file (use -r for a folder)');
+    expect(await readFile(local('partly-back', 'present.txt'), 'utf8')).toBe('present');
   });
 
   it('prints help with no arguments and no terminal, and saves a login with mode 0600', async () => {
