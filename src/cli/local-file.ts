@@ -21,9 +21,9 @@ export function localFile(path: string, size: number): UploadIo {
   return {
     size,
     async part(start, end) {
-      let md5: string | undefined;
-      if (start === 0 && end === size) md5 = (await (whole ??= hashRange(path, 0, size, ['md5', 'sha256']))).md5;
-      else md5 = await digest.md5(start, end);
+      // A whole file in one part hashes in one pass, unless the parts already feed the file's
+      // digest (a multipart upload of a single part): that digest waits for this part.
+      const md5 = start === 0 && end === size && !digest.started ? (await (whole ??= hashRange(path, 0, size, ['md5', 'sha256']))).md5 : await digest.md5(start, end);
       return { md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease };
     },
     async sha256(plan) {
@@ -47,6 +47,10 @@ class PartFedDigest {
   constructor(path: string, size: number) {
     this.#path = path;
     this.#size = size;
+  }
+
+  get started(): boolean {
+    return this.#hash !== null;
   }
 
   /** From now on every part is fed, in order; resolves with the digest once all were. */

@@ -137,6 +137,14 @@ describe('put and get', () => {
     expect(await readdir(work)).not.toContain('big-copy.bin.dfs-part');
   });
 
+  it('puts a big file as a single part when --part-size holds all of it', async () => {
+    const bytes = randomBytes(17 * MiB, 50);
+    await writeFile(local('one-part.bin'), bytes);
+    const put = await dfs(['--json', 'put', 'one-part.bin', 'one-part/file.bin', '--part-size', '17']);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.json()[0]).toMatchObject({ size: bytes.length, sha256: await sha256Hex(bytes), parts: { sent: 1, resumed: 0, total: 1 } });
+  });
+
   it('moves several big files at once, their parts and ranges sharing --parts', async () => {
     const files = [0, 1, 2, 3, 4].map((i) => randomBytes(17 * MiB + i * 1000, 40 + i));
     await mkdir(local('bigs'));
