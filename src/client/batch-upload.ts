@@ -49,19 +49,26 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
 
   // A few batches in flight keep the store busy while another batch is created or committed.
   await runPool(batches, 4, async (batch) => {
-    const prepared = await Promise.all(
+    // A file that cannot be read (gone, or changed since it was listed) fails alone.
+    const read = await Promise.all(
       batch.map((index) => limit(async () => {
         const { io } = files[index]!;
-        const [part, sha256] = await Promise.all([io.part(0, io.size), io.sha256?.()]);
-        return { part, sha256 };
+        try {
+          const [part, sha256] = await Promise.all([io.part(0, io.size), io.sha256?.()]);
+          return { index, part, sha256 };
+        } catch (error) {
+          outcomes[index] = error as Error;
+          return null;
+        }
       })),
     );
+    const prepared = read.filter((entry) => entry !== null);
+    if (prepared.length === 0) return;
     const created = await withRetry(
       () =>
         client.batchUploads(
-          batch.map((index, i) => {
+          prepared.map(({ index, part, sha256 }) => {
             const file = files[index]!;
-            const { part, sha256 } = prepared[i]!;
             return { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256 };
           }),
         ),
@@ -72,10 +79,9 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     });
     const sent: { index: number; id: string }[] = [];
     await Promise.all(
-      batch.map((index, i) =>
+      prepared.map(({ index, part }, i) =>
         limit(async () => {
           const upload = created[i]!;
-          const { part } = prepared[i]!;
           try {
             if ('error' in upload) throw new BatchItemError(upload.error.code, upload.error.message);
             await withRetry(() => part.put(upload.url, upload.headers, options.signal), retry);

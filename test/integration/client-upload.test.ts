@@ -1,12 +1,14 @@
 /**
  * The shared upload engine (src/client, what the web UI runs) against a real server and S3
- * server: a Blob in parallel parts, and a cancelled upload that is aborted on the server.
+ * server: a Blob in parallel parts, a cancelled upload that is aborted on the server, and a
+ * batch of small files around one that cannot be read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DfsClient } from '../../src/client/api-client.ts';
+import { uploadMany } from '../../src/client/batch-upload.ts';
 import { blobUpload } from '../../src/client/blob-upload.ts';
 import { uploadFile, type UploadIo } from '../../src/client/upload.ts';
-import { Api, randomBytes, sameBytes } from '../support/api.ts';
+import { Api, downloadBytes, randomBytes, sameBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -87,5 +89,18 @@ describe('the shared upload engine', () => {
     const io = cutOff(randomBytes(6 * MiB, 43), 0, controller, 'interrupted');
     await expect(uploadFile(recordingClient(ids), 'engine/interrupted.bin', io, { multipartThreshold: MiB, partSize: 5 * MiB, signal: controller.signal })).rejects.toThrow(/interrupted/);
     expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('pending');
+  });
+
+  it('uploads a batch around a file that cannot be read, which fails alone', async () => {
+    const files = ['a', 'b', 'c'].map((name, i) => ({ path: `engine/batch/${name}.bin`, bytes: randomBytes(1000 + i, 44 + i) }));
+    const unreadable: UploadIo = { size: 10, part: () => Promise.reject(new Error('gone since it was listed')) };
+    const outcomes = await uploadMany(new DfsClient({ endpoint: server.url, token: server.adminToken }), [
+      { path: files[0]!.path, io: blobUpload(new Blob([files[0]!.bytes])) },
+      { path: 'engine/batch/gone.bin', io: unreadable },
+      ...files.slice(1).map(({ path, bytes }) => ({ path, io: blobUpload(new Blob([bytes])) })),
+    ]);
+    expect(outcomes.map((o) => (o instanceof Error ? o.message : o.path))).toEqual(['engine/batch/a.bin', 'gone since it was listed', 'engine/batch/b.bin', 'engine/batch/c.bin']);
+    for (const { path, bytes } of files) expect(await sameBytes(await downloadBytes(api, path), bytes), path).toBe('same');
+    expect((await api.get('/v1/files/engine/batch/gone.bin')).status).toBe(404);
   });
 });
