@@ -3,7 +3,7 @@
  * for a thousand files, many PUTs at once); big files one at a time in parallel parts,
  * resumable. Files whose content is already stored at their path are skipped.
  */
-import { createWriteStream, type Dirent, type Stats } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -31,31 +31,41 @@ interface PlannedUpload {
 const joinRemote = (...parts: string[]) => parts.filter(Boolean).join('/').replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
 const toPosix = (path: string) => path.split(sep).join('/');
 
+interface LocalFile {
+  path: string;
+  /** Its path inside the folder walked, with "/" between names. */
+  inFolder: string;
+  size: number;
+  mtimeMs: number;
+}
+
 /**
  * Files under `root`, not descending into excluded folders. Symbolic links are followed (a store
  * keeps no links, so the content is what a user means), except to a folder the walk is already
- * inside; a link to nothing is a failure of its own.
+ * inside. A link to nothing, or a file gone before it could be looked at, is a failure of its
+ * own.
  */
-async function walk(root: string, excluded: Excluded, missing: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): Promise<string[]> {
+async function walk(root: string, excluded: Excluded, missing: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): Promise<LocalFile[]> {
   const real = await realpath(dir);
   if (inside.has(real)) return [];
   const path = new Set(inside).add(real);
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  // In name order, so a tree goes up (and is reported) the same way on every run and system.
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const found = entries.map(async (entry): Promise<LocalFile[]> => {
     const full = join(dir, entry.name);
-    if (excluded(toPosix(relative(root, full)))) continue;
-    let kind: Dirent | Stats | null = entry;
-    if (entry.isSymbolicLink()) {
-      kind = await stat(full).catch(() => null);
-      if (!kind) {
-        missing.push(new FileError(full, new Error('broken symbolic link')));
-        continue;
-      }
+    const inFolder = toPosix(relative(root, full));
+    if (excluded(inFolder)) return [];
+    if (entry.isDirectory()) return walk(root, excluded, missing, full, path);
+    if (!entry.isFile() && !entry.isSymbolicLink()) return [];
+    const info = await stat(full).catch(() => null);
+    if (!info) {
+      missing.push(new FileError(full, new Error(entry.isSymbolicLink() ? 'broken symbolic link' : 'gone before it could be read')));
+      return [];
     }
-    if (kind.isDirectory()) out.push(...(await walk(root, excluded, missing, full, path)));
-    else if (kind.isFile()) out.push(full);
-  }
-  return out;
+    if (info.isDirectory()) return walk(root, excluded, missing, full, path);
+    return info.isFile() ? [{ path: full, inFolder, size: info.size, mtimeMs: info.mtimeMs }] : [];
+  });
+  return (await Promise.all(found)).flat();
 }
 
 interface UploadPlan {
@@ -78,11 +88,9 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
     if (info.isDirectory()) {
       if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
-      const files = await walk(local, exclusion(options.exclude ?? []), missing);
-      const infos = await Promise.all(files.map((file) => stat(file)));
-      files.forEach((file, i) => {
-        plans.push({ local: file, remote: joinRemote(remote ?? '', base, toPosix(relative(local, file))), size: infos[i]!.size, mtimeMs: infos[i]!.mtimeMs });
-      });
+      for (const file of await walk(local, exclusion(options.exclude ?? []), missing)) {
+        plans.push({ local: file.path, remote: joinRemote(remote ?? '', base, file.inFolder), size: file.size, mtimeMs: file.mtimeMs });
+      }
     } else {
       // One file and a remote not ending in "/" names the file itself, unless that is a folder
       // (as cp does).
