@@ -576,10 +576,14 @@ describe('a store connection cut mid-transfer', () => {
         }
       });
     });
-    await proxied.storeProxy!.cut();
-    await proxied.storeProxy!.restore();
+    const proxy = proxied.storeProxy!;
+    await proxy.cut();
+    await proxy.restore();
+    const connectionsAtCut = proxy.connections;
     child.stdout.resume();
     expect(await exited, stderr).toBe(0);
     expect(await sameBytes(new Uint8Array(Buffer.concat(received)), bytes)).toBe('same');
+    // The rest came over a new connection: the cut did break the first one mid-body.
+    expect(proxy.connections).toBeGreaterThan(connectionsAtCut);
   });
 });

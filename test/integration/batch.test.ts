@@ -214,21 +214,31 @@ describe('batch uploads, complete and downloads', () => {
     expect(again.body).toEqual(retried.body);
 
     const links = await api.post('/v1/batch/downloads', { files: [0, 1, 2].map((i) => ({ path: `late/${i}.txt` })) });
+    expect(links.body.downloads).toHaveLength(3);
     for (const [i, link] of links.body.downloads.entries()) {
       expect(new Uint8Array(await (await fetch(link.url)).arrayBuffer())).toEqual(bodies[i]);
     }
   });
 
   it('answers aborted uploads with not_found and declared digests that differ with upload_incomplete', async () => {
-    const created = await api.post('/v1/batch/uploads', { files: [{ path: 'gone/a', size: 1 }, { path: 'gone/b', size: 1 }, { path: 'gone/c', size: 1 }] });
-    const [a, b, c] = created.body.uploads;
-    await putAll([a, b, c], [text('a'), text('b'), text('c')]);
-    expect((await api.delete(`/v1/uploads/${a.id}`)).status).toBe(204);
     const digest = await sha256Hex(text('c'));
-    const done = await api.post('/v1/batch/complete', { uploads: [{ id: a.id }, { id: b.id, sha256: 'ab'.repeat(32) }, { id: c.id, sha256: digest }] });
+    const declared = await sha256Hex(text('d'));
+    const created = await api.post('/v1/batch/uploads', {
+      files: [{ path: 'gone/a', size: 1 }, { path: 'gone/b', size: 1 }, { path: 'gone/c', size: 1 }, { path: 'gone/d', size: 1, sha256: declared }],
+    });
+    const [a, b, c, d] = created.body.uploads;
+    await putAll([a, b, c, d], [text('a'), text('b'), text('c'), text('d')]);
+    expect((await api.delete(`/v1/uploads/${a.id}`)).status).toBe(204);
+    const done = await api.post('/v1/batch/complete', {
+      uploads: [{ id: a.id }, { id: b.id, sha256: 'ab'.repeat(32) }, { id: c.id, sha256: digest }, { id: d.id, sha256: 'cd'.repeat(32) }],
+    });
     expect(done.body.results[0].error.code).toBe('not_found');
+    // A digest first given at complete is recorded as given (the store cannot check SHA-256).
     expect(done.body.results[1].file.sha256).toBe('ab'.repeat(32));
     expect(done.body.results[2].file.sha256).toBe(digest);
+    expect(done.body.results[3].error.code).toBe('upload_incomplete');
+    expect(done.body.results[3].error.message).toMatch(/differs from/);
+    expect((await api.get('/v1/files/gone/d')).status).toBe(404);
   });
 
   it('completes multipart and single uploads made one by one in the same batch', async () => {

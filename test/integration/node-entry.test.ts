@@ -103,7 +103,9 @@ describe('npm start with no configuration', () => {
     try {
       expect(started.banner).toContain('admin token: from DFS_ADMIN_TOKEN');
       expect((await new Api(started.url, secret).get('/v1/files')).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The request's log line is what could leak it: wait until it is there.
+      for (let i = 0; i < 200 && !started.stdout.some((line) => line.includes('"/v1/files"')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(started.stdout.some((line) => line.includes('"/v1/files"'))).toBe(true);
       expect(`${started.banner}\n${started.stdout.join('\n')}`).not.toContain(secret);
     } finally {
       await stop(started);

@@ -98,6 +98,10 @@ describe('single-request uploads', () => {
       const sapi = new Api(short.url, short.adminToken);
       const created = await sapi.post('/v1/uploads', { path: 'expired.txt', size: 1 });
       expect(new URL(created.body.url).searchParams.get('X-Amz-Expires')).toBe('1');
+      // A URL signed the same way but not yet expired is taken: the refusal below is the expiry.
+      // (Not one from this 1-second server: signing times are whole seconds, so it could lapse.)
+      const control = await api.post('/v1/uploads', { path: 'in-time.txt', size: 1 });
+      expect((await fetch(control.body.url, { method: 'PUT', headers: control.body.headers, body: 'x' })).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 2100));
       const put = await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'x' });
       expect(put.status).toBe(403);

@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface TcpProxy {
   url: string;
+  /** Connections accepted so far. */
+  readonly connections: number;
   /** Refuse new connections and drop open ones. */
   cut(): Promise<void>;
   restore(): Promise<void>;
@@ -18,10 +20,12 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;
+  let connections = 0;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = createServer((client) => {
+        connections++;
         const upstream = connect(Number(target.port || 80), target.hostname);
         for (const s of [client, upstream]) {
           sockets.add(s);
@@ -50,6 +54,9 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   await listen();
   return {
     url: `${target.protocol}//127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
     cut: stop,
     restore: listen,
     close: stop,

@@ -26,6 +26,8 @@ let secureServer: https.Server;
 let base: string;
 let secureBase: string;
 let connections = 0;
+/** Requests /drop-reused answered by dropping the socket they came on. */
+let dropped = 0;
 const served = new WeakMap<Socket, number>();
 
 function parseRange(header: string | undefined): [number, number] | null {
@@ -64,7 +66,10 @@ function handle(request: IncomingMessage, response: ServerResponse) {
     case '/drop-reused':
       // The race a keep-alive client must survive: the server gives up on an idle socket just
       // as the next request goes out on it.
-      if (count > 1) return request.socket.destroy();
+      if (count > 1) {
+        dropped++;
+        return request.socket.destroy();
+      }
       response.writeHead(206, { 'content-length': part.length });
       return response.end(part);
     case '/stall':
@@ -143,7 +148,10 @@ describe('socket GET into a file', () => {
 
   it('repeats a request at once on a new socket when the server dropped the idle one', async () => {
     await download(`${base}/data`, 0, 10);
+    const droppedBefore = dropped;
     const result = await download(`${base}/drop-reused`, 5, 5000);
+    // The request did go out on the reused socket and was dropped: the retry is what answered.
+    expect(dropped - droppedBefore).toBe(1);
     expect(result.error).toBeNull();
     expect((await readFile(file)).subarray(5).equals(BODY.subarray(5, 5000))).toBe(true);
   });

@@ -13,7 +13,7 @@ beforeEach(async () => {
 afterEach(() => db.close());
 
 describe('SqliteDriver group commit', () => {
-  it('commits batches issued in one turn together, rolling back only the one that fails', async () => {
+  it('runs batches issued in one turn in order, each seeing the ones before, rolling back only the one that fails', async () => {
     await db.batch([insert('taken')]);
     const results = await Promise.allSettled([
       db.batch([insert('a1'), insert('a2'), sql('SELECT count(*) AS n FROM t')]),

@@ -139,6 +139,7 @@ describe('dfs on Workers', () => {
 
     const links = await api('/v1/batch/downloads', { body: { files: files.map((f) => ({ path: f.path })) } });
     expect(links.status).toBe(200);
+    expect(links.body.downloads).toHaveLength(files.length);
     for (const [i, link] of (links.body.downloads as { url: string; size: number }[]).entries()) {
       expect(link.size).toBe(bodies[i]!.length);
       expect(same(new Uint8Array(await (await fetch(link.url)).arrayBuffer()), bodies[i]!)).toBe(true);
@@ -195,6 +196,7 @@ describe('dfs on Workers', () => {
     }
     const perPresign = ((performance.now() - signStarted) * 1000) / presigns;
     expect(urls.size).toBe(presigns);
+    expect([...urls].filter((url) => /X-Amz-Signature=[0-9a-f]{64}/.test(url))).toHaveLength(presigns);
     console.log(
       `in workerd: POST /v1/downloads ${perRequest.toFixed(2)} ms per request (${count} requests: token and file lookups in D1 + one presign); ` +
         `WebCrypto presign alone ${perPresign.toFixed(0)} us (${presigns} URLs)`,
