@@ -6,7 +6,6 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  DeleteObjectCommand,
   DeleteObjectsCommand,
   HeadObjectCommand,
   ListObjectsCommand,
@@ -92,6 +91,18 @@ export class S3ObjectStore implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
     });
+    // s3rver signs bucket-level resources ("/bucket?delete", "/bucket?prefix=") without the
+    // trailing slash the SDK sends: every such request is sent its way.
+    if (config.dialect === 's3rver') {
+      this.#client.middlewareStack.add(
+        (next) => (args) => {
+          const request = args.request as { path: string };
+          request.path = request.path.replace(/\/$/, '');
+          return next(args);
+        },
+        { step: 'build' },
+      );
+    }
     this.#presigner = new SigV4Presigner(config, config.region, {
       queryEncoding: config.dialect === 's3rver' ? 'uri-component' : 'rfc3986',
       crypto: config.signingCrypto,
@@ -263,34 +274,17 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * One page of a listing, resuming after the key `after`. s3rver cannot page ListObjectsV2 (its
-   * continuation tokens use DES, which OpenSSL 3 refuses) and signs bucket-level resources
-   * without the trailing slash the SDK sends, so it gets version 1 on the bare bucket path.
+   * continuation tokens use DES, which OpenSSL 3 refuses), so it gets version 1.
    */
   #listPage(prefix: string, after: string | undefined): Promise<{ Contents?: _Object[]; IsTruncated?: boolean }> {
     const bucket = this.#config.bucket;
     if (this.#config.dialect !== 's3rver') {
       return this.#send('ListObjectsV2', () => this.#client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: after })));
     }
-    const command = new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: after });
-    command.middlewareStack.add(
-      (next) => (args) => {
-        const request = args.request as { path: string };
-        request.path = request.path.replace(/\/$/, '');
-        return next(args);
-      },
-      { step: 'build' },
-    );
-    return this.#send('ListObjects', () => this.#client.send(command));
+    return this.#send('ListObjects', () => this.#client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: after })));
   }
 
   async deleteObjects(keys: string[]): Promise<void> {
-    if (this.#config.dialect === 's3rver') {
-      // s3rver mis-signs DeleteObjects' "/bucket/?delete" resource; delete one by one there.
-      for (const key of keys) {
-        await this.#send('DeleteObject', () => this.#client.send(new DeleteObjectCommand({ Bucket: this.#config.bucket, Key: this.#key(key) })));
-      }
-      return;
-    }
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH);
       const result = await this.#send('DeleteObjects', () =>
