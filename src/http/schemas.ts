@@ -59,10 +59,10 @@ export const ContentQuery = z.object({
   disposition: Disposition.optional(),
 });
 
-export const DownloadBody = z
-  .object({ path: z.string(), version: z.string().max(200).optional(), disposition: Disposition.optional() })
-  .strict()
-  .openapi('DownloadRequest');
+/** A file to download: its path, and a version other than the current one. */
+const DownloadTarget = z.object({ path: z.string(), version: z.string().max(200).optional() });
+
+export const DownloadBody = DownloadTarget.extend({ disposition: Disposition.optional() }).strict().openapi('DownloadRequest');
 
 export const DownloadResponse = z
   .object({
@@ -219,7 +219,7 @@ export const BatchCompleteResponse = z
 
 export const BatchDownloadsBody = z
   .object({
-    files: batchOf(z.object({ path: z.string(), version: z.string().max(200).optional() }).strict()),
+    files: batchOf(DownloadTarget.strict()),
     disposition: Disposition.optional(),
   })
   .strict()
