@@ -69,6 +69,22 @@ export function checkCreate(ctx: DfsContext, principal: Principal, input: Create
   return { path, multipart };
 }
 
+/** A file by path from the index. */
+export type FileLookup = (path: string) => Promise<FileRecord | null>;
+
+/**
+ * A lookup that asks the index once per path: the files of a batch mostly share their folders,
+ * whose ancestors would otherwise cost one query per file each (D1 counts every query).
+ */
+export function rememberingLookup(ctx: DfsContext): FileLookup {
+  const seen = new Map<string, Promise<FileRecord | null>>();
+  return (path) => {
+    let found = seen.get(path);
+    if (!found) seen.set(path, (found = ctx.index.getFile(path)));
+    return found;
+  };
+}
+
 /** The record of a new pending upload at `path`, once the preconditions it names hold now. */
 export async function newUpload(
   ctx: DfsContext,
@@ -77,8 +93,9 @@ export async function newUpload(
   path: string,
   objectKey: string,
   now: Date,
+  ancestors: FileLookup = (folder) => ctx.index.getFile(folder),
 ): Promise<UploadRecord> {
-  await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*');
+  await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*', ancestors);
   return {
     id: newId(now),
     path,
@@ -110,11 +127,11 @@ export function presignSingle(ctx: DfsContext, upload: UploadRecord, md5: string
 }
 
 /** Fails fast on what would fail at commit anyway; complete checks again atomically. */
-async function checkCommitWouldHold(ctx: DfsContext, path: string, ifMatch: string | null, ifNoneMatch: boolean) {
+async function checkCommitWouldHold(ctx: DfsContext, path: string, ifMatch: string | null, ifNoneMatch: boolean, lookup: FileLookup) {
   const [current, underIt, ancestors] = await Promise.all([
     ctx.index.getFile(path),
     ctx.index.hasFilesUnder(folderOf(path)),
-    Promise.all(ancestorsOf(path).map((a) => ctx.index.getFile(a))),
+    Promise.all(ancestorsOf(path).map(lookup)),
   ]);
   if (ifNoneMatch && current) throw preconditionFailed(`"${path}" already exists`);
   if (ifMatch !== null && current?.version !== ifMatch) throw preconditionFailed(`"${path}" is not at version "${ifMatch}"`);

@@ -140,6 +140,27 @@ describe('batch uploads, complete and downloads', () => {
     expect(page.body.nextCursor).toBeNull();
   });
 
+  it('looks up the folders shared by a batch once, not once per file', async () => {
+    const index = server.ctx.index as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const asked: string[] = [];
+    const real = index.getFile!.bind(index);
+    index.getFile = (path) => {
+      asked.push(path as string);
+      return real(path);
+    };
+    try {
+      const files = Array.from({ length: 20 }, (_, i) => ({ path: `shared/deep/folder/${i}.txt`, size: 1 }));
+      const created = await api.post('/v1/batch/uploads', { files });
+      expect(created.status).toBe(200);
+      expect(created.body.uploads.filter((u: { id?: string }) => u.id)).toHaveLength(20);
+    } finally {
+      delete index.getFile;
+    }
+    // Each file is asked for itself; each of its three ancestor folders once for the batch.
+    expect(asked.filter((path) => /^shared\/deep\/folder\/\d+\.txt$/.test(path))).toHaveLength(20);
+    expect(asked.filter((path) => !path.endsWith('.txt')).sort()).toEqual(['shared', 'shared/deep', 'shared/deep/folder']);
+  });
+
   it('fails bad items alone, with the codes the single routes give, and commits nothing for them', async () => {
     const existing = (await api.get(`/v1/files/${encodePath('team/exists.txt')}`)).body;
     const writer = await token({ name: 'team writer', scopes: ['read', 'write'], prefix: 'team' });
