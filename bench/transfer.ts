@@ -11,10 +11,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { startCephBucket } from '../test/support/s3-target.ts';
 import { startServerProcess } from './server-process.ts';
 
 const GiB = 1024 ** 3;
@@ -25,22 +25,9 @@ const REPEAT = Number(process.env.REPEAT ?? 3);
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 // Room for every repetition: Ceph frees deleted objects only hours later (its garbage collector's delay).
 execFileSync('bash', ['scripts/ceph/start.sh'], { env: { OSD_SIZE_GB: '48', ...process.env, RGW_DIR: rgwDir }, stdio: ['ignore', 'ignore', 'inherit'] });
-const envFile: Record<string, string> = Object.fromEntries(
-  (await readFile(join(rgwDir, 's3.env'), 'utf8'))
-    .split('\n')
-    .filter((line) => line.includes('='))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
-const need = (name: string) => envFile[name] ?? (() => { throw new Error(`${name} missing from ${rgwDir}/s3.env`); })();
-const s3env = { S3_ENDPOINT: need('S3_ENDPOINT'), AWS_ACCESS_KEY_ID: need('AWS_ACCESS_KEY_ID'), AWS_SECRET_ACCESS_KEY: need('AWS_SECRET_ACCESS_KEY') };
-const bucket = `dfs-bench-${Date.now()}`;
-const s3 = new S3Client({
-  endpoint: s3env.S3_ENDPOINT,
-  region: 'us-east-1',
-  forcePathStyle: true,
-  credentials: { accessKeyId: s3env.AWS_ACCESS_KEY_ID, secretAccessKey: s3env.AWS_SECRET_ACCESS_KEY },
-});
-await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+const target = await startCephBucket();
+const s3env = { S3_ENDPOINT: target.endpoint, AWS_ACCESS_KEY_ID: target.accessKeyId, AWS_SECRET_ACCESS_KEY: target.secretAccessKey };
+const { bucket } = target;
 
 const work = await mkdtemp(join(tmpdir(), 'dfs-transfer-'));
 const token = `bench-${randomBytes(16).toString('hex')}`;
@@ -125,15 +112,5 @@ try {
 } finally {
   await server.stop();
   await rm(work, { recursive: true, force: true });
-  await emptyBucket();
-}
-
-async function emptyBucket(): Promise<void> {
-  for (;;) {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (page.Contents ?? []).map((object) => ({ Key: object.Key! }));
-    if (keys.length === 0) break;
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-  }
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  await target.close();
 }

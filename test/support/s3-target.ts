@@ -31,7 +31,7 @@ export interface S3Target {
 }
 
 export async function startS3Target(): Promise<S3Target> {
-  return process.env.DFS_TEST_S3 === 'ceph' ? cephBucket() : embedded();
+  return process.env.DFS_TEST_S3 === 'ceph' ? startCephBucket() : embedded();
 }
 
 async function embedded(): Promise<S3Target> {
@@ -73,7 +73,8 @@ async function cephEnv(): Promise<Record<string, string>> {
   };
 }
 
-async function cephBucket(): Promise<S3Target> {
+/** A fresh bucket on the Ceph that scripts/ceph/start.sh runs; `close` empties and deletes it. */
+export async function startCephBucket(): Promise<S3Target> {
   const env = await cephEnv();
   const client = new S3Client({
     endpoint: env.endpoint,
