@@ -194,22 +194,11 @@ async function getIntoOverHttp(url: string, sink: FileSink, whole: boolean, onBy
   try {
     const response = await get(url, whole ? null : sink, signal);
     let position = sink.start;
-    await new Promise<void>((resolve, reject) => {
-      response.on('data', (chunk: Buffer) => {
-        try {
-          for (let written = 0; written < chunk.length; ) written += writeSync(sink.fd, chunk, written, chunk.length - written, position + written);
-        } catch (error) {
-          response.destroy(error as Error);
-          return;
-        }
-        position += chunk.length;
-        onBytes(chunk.length);
-      });
-      response.once('end', resolve);
-      response.once('error', reject);
-      response.once('aborted', () => reject(new TransferError('the store closed the connection mid-download', 0)));
+    await receive(response, sink.start, sink.end, (chunk) => {
+      for (let written = 0; written < chunk.length; ) written += writeSync(sink.fd, chunk, written, chunk.length - written, position + written);
+      position += chunk.length;
+      onBytes(chunk.length);
     });
-    if (position !== sink.end) throw new TransferError(`the store sent ${position - sink.start} of ${sink.end - sink.start} bytes`, 0);
   } catch (error) {
     throw networkError(error);
   }
@@ -224,22 +213,37 @@ export async function getToStream(url: string, start: number, end: number, out: 
   try {
     // A Range needs at least one byte: an empty object (or a first try) is asked for whole.
     const response = await get(url, start > 0 ? { start, end } : null, signal);
-    let position = start;
-    await new Promise<void>((resolve, reject) => {
-      response.on('data', (chunk: Buffer) => {
-        position += chunk.length;
-        onChunk(chunk);
-        if (!out.write(chunk)) {
-          response.pause();
-          out.once('drain', () => response.resume());
-        }
-      });
-      response.once('end', resolve);
-      response.once('error', reject);
-      response.once('aborted', () => reject(new TransferError('the store closed the connection mid-download', 0)));
+    await receive(response, start, end, (chunk) => {
+      onChunk(chunk);
+      return out.write(chunk) ? undefined : new Promise<void>((resolve) => out.once('drain', resolve));
     });
-    if (position !== end) throw new TransferError(`the store sent ${position - start} of ${end - start} bytes`, 0);
   } catch (error) {
     throw networkError(error);
   }
+}
+
+/**
+ * Hands each chunk of a response body to `take`, in order; a promise from `take` holds the body
+ * back until it settles. Resolves once the body ended having carried exactly [start, end).
+ */
+async function receive(response: IncomingMessage, start: number, end: number, take: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+  let position = start;
+  await new Promise<void>((resolve, reject) => {
+    response.on('data', (chunk: Buffer) => {
+      position += chunk.length;
+      try {
+        const held = take(chunk);
+        if (held) {
+          response.pause();
+          void held.then(() => response.resume());
+        }
+      } catch (error) {
+        response.destroy(error as Error);
+      }
+    });
+    response.once('end', resolve);
+    response.once('error', reject);
+    response.once('aborted', () => reject(new TransferError('the store closed the connection mid-download', 0)));
+  });
+  if (position !== end) throw new TransferError(`the store sent ${position - start} of ${end - start} bytes`, 0);
 }
