@@ -63,6 +63,11 @@ export async function hashRange(path: string, start: number, end: number, algori
   return (await submit({ op: 'range', path, start, end, algorithms })).digests!;
 }
 
+/** Base64 MD5s of ranges of a file that are all of one length: side by side on SIMD lanes (up to 8). */
+export async function md5sOfRanges(path: string, ranges: { start: number; end: number }[]): Promise<string[]> {
+  return (await submit({ op: 'md5s', path, ranges })).md5s!;
+}
+
 /**
  * The SHA-256 of a whole file, in steps: hashing jobs for parts queued meanwhile on the same
  * worker run between the steps instead of waiting for the whole file.
@@ -76,9 +81,9 @@ export async function sha256OfFile(path: string, size: number): Promise<string> 
 const STEP = 16 * 1024 * 1024;
 
 /**
- * The SHA-256 of a file taken front to back while a transfer runs: a download says with
- * `advance` how far the file is final, an upload feeds it the parts it reads for their MD5s;
- * either way hashing overlaps the transfer instead of following it.
+ * The SHA-256 of a file taken front to back while a transfer runs or a file is read: `advance`
+ * says how far the file is final (a download says it as ranges land), so hashing overlaps the
+ * transfer instead of following it.
  */
 export class GrowingFileHash {
   readonly #path: string;
@@ -91,18 +96,6 @@ export class GrowingFileHash {
     if (lanes.length === 0) lanes = start();
     this.#path = path;
     this.#lane = lanes[this.#stream % lanes.length]!;
-  }
-
-  /**
-   * The MD5 of bytes [start, end), which go on into this hash in the same read: `start` must
-   * be where the hash stands.
-   */
-  async md5AndAdvance(start: number, end: number): Promise<string> {
-    this.#queued = end;
-    const job = submit({ op: 'range', path: this.#path, start, end, algorithms: ['md5'], stream: this.#stream }, this.#lane);
-    this.#work = job;
-    job.catch(() => undefined);
-    return (await job).digests!.md5!;
   }
 
   /** Bytes [0, upTo) are final; resolves once they are hashed. */

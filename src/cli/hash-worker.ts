@@ -1,25 +1,28 @@
 /**
  * Runs in a worker thread: digests of local file ranges, read from the page cache, so hashing
  * never stalls the transfers the main thread drives. Jobs run one at a time per worker (they
- * share one read buffer); a stream hash follows a file front to back, as a download writes it or
- * as an upload reads its parts.
+ * share its read buffers); a stream hash follows a file front to back, as a download writes it
+ * or as an upload's SHA-256 reads it; the MD5s of an upload's parts go several at once.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
+import { Md5Lanes } from './md5-lanes.ts';
 
 export type Algorithm = 'md5' | 'sha256';
 
 export type HashJob =
-  /** With `stream`, the same bytes also go on into that stream's SHA-256, which must stand at `start`. */
-  | { id: number; op: 'range'; path: string; start: number; end: number; algorithms: Algorithm[]; stream?: number }
+  | { id: number; op: 'range'; path: string; start: number; end: number; algorithms: Algorithm[] }
   /** Hashes [previous upTo, upTo) of a file into the running SHA-256 of stream `stream`. */
   | { id: number; op: 'advance'; stream: number; path: string; upTo: number }
+  /** MD5s (base64) of up to 8 ranges of one file, all of one length, hashed side by side. */
+  | { id: number; op: 'md5s'; path: string; ranges: { start: number; end: number }[] }
   | { id: number; op: 'finish'; stream: number };
 
 export interface HashReply {
   id: number;
   digests?: Partial<Record<Algorithm, string>>;
+  md5s?: string[];
   error?: string;
 }
 
@@ -42,6 +45,37 @@ async function feed(path: string, start: number, end: number, hashes: Hash[]): P
   }
 }
 
+const LANE_CHUNK = 512 * 1024;
+const kernels = new Map<4 | 8, Md5Lanes>();
+
+async function md5s(path: string, ranges: { start: number; end: number }[]): Promise<string[]> {
+  const lanes = ranges.length > 4 ? 8 : 4;
+  let kernel = kernels.get(lanes);
+  if (!kernel) kernels.set(lanes, (kernel = new Md5Lanes(lanes, LANE_CHUNK)));
+  kernel.reset();
+  const length = ranges[0]!.end - ranges[0]!.start;
+  const file = await open(path);
+  try {
+    for (let position = 0; position < length; ) {
+      const bytes = Math.min(LANE_CHUNK, length - position);
+      await Promise.all(ranges.map((range, lane) => readFully(file, kernel.input(lane).subarray(0, bytes), range.start + position, path)));
+      kernel.update(bytes, ranges.length);
+      position += bytes;
+    }
+  } finally {
+    await file.close();
+  }
+  return kernel.digests(ranges.length).map((digest) => digest.toString('base64'));
+}
+
+async function readFully(file: FileHandle, into: Buffer, position: number, path: string): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const { bytesRead } = await file.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) throw new Error(`${path} is shorter than expected (changed while being read?)`);
+    done += bytesRead;
+  }
+}
+
 function digestsOf(algorithms: Algorithm[], hashes: Hash[]): HashReply['digests'] {
   const digests: HashReply['digests'] = {};
   algorithms.forEach((algorithm, i) => (digests[algorithm] = hashes[i]!.digest(algorithm === 'md5' ? 'base64' : 'hex')));
@@ -55,12 +89,10 @@ function streamState(stream: number): { hash: Hash; position: number } {
 }
 
 async function run(job: HashJob): Promise<HashReply> {
+  if (job.op === 'md5s') return { id: job.id, md5s: await md5s(job.path, job.ranges) };
   if (job.op === 'range') {
     const hashes = job.algorithms.map((algorithm) => createHash(algorithm));
-    const state = job.stream === undefined ? null : streamState(job.stream);
-    if (state && state.position !== job.start) throw new Error(`stream hash asked for ${job.start}, stands at ${state.position}`);
-    await feed(job.path, job.start, job.end, state ? [...hashes, state.hash] : hashes);
-    if (state) state.position = job.end;
+    await feed(job.path, job.start, job.end, hashes);
     return { id: job.id, digests: digestsOf(job.algorithms, hashes) };
   }
   const state = streamState(job.stream);

@@ -1,69 +1,86 @@
 /**
  * Local files as the transfer engine's UploadIo. Nothing of a big file is held in memory: a
- * worker reads each part for its MD5 (and, parts coming in file order, for the file's SHA-256
- * in the same read), then the part streams from the page cache as it is sent. A file sent in
- * one PUT is hashed by a worker in one pass (MD5 and SHA-256 together) and streamed likewise;
- * a tiny file is read once and hashed inline (a worker round trip would cost more than the hash).
+ * worker reads the parts for their MD5s, up to eight parts side by side on SIMD lanes (MD5 is
+ * the costliest thing the client does per byte), another reads the file front to back for its
+ * SHA-256, and each part then streams from the page cache as it is sent. A file sent in one PUT
+ * is hashed in one pass (MD5 and SHA-256 together); a tiny file is read once and hashed inline
+ * (a worker round trip would cost more than the hash).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { UploadIo } from '../client/upload.ts';
-import { GrowingFileHash, hashRange, sha256OfFile } from './hash-pool.ts';
+import type { PartRange, UploadIo } from '../client/upload.ts';
+import { hashRange, md5sOfRanges, sha256OfFile } from './hash-pool.ts';
 import { put } from './http-transport.ts';
 
 const INLINE_MAX = 64 * 1024;
+const LANES = 8;
 const nothingToRelease = () => undefined;
 
 export function localFile(path: string, size: number): UploadIo {
   if (size <= INLINE_MAX) return tinyFile(path, size);
   let whole: ReturnType<typeof hashRange> | null = null;
-  const digest = new PartFedDigest(path, size);
+  const parts = new PartMd5s(path);
   return {
     size,
+    expect: (ranges) => parts.expect(ranges),
     async part(start, end) {
-      // A whole file in one part hashes in one pass, unless the parts already feed the file's
-      // digest (a multipart upload of a single part): that digest waits for this part.
-      const md5 = start === 0 && end === size && !digest.started ? (await (whole ??= hashRange(path, 0, size, ['md5', 'sha256']))).md5 : await digest.md5(start, end);
+      const md5 = start === 0 && end === size && !parts.expected ? (await (whole ??= hashRange(path, 0, size, ['md5', 'sha256']))).md5! : await parts.md5(start, end);
       return { md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease };
     },
-    async sha256(plan) {
-      if (whole) return (await whole).sha256!;
-      return plan?.fromParts ? digest.start() : sha256OfFile(path, size);
+    async sha256() {
+      return whole ? (await whole).sha256! : sha256OfFile(path, size);
     },
   };
 }
 
 /**
- * The file's SHA-256 taken in the same reads as its parts' MD5s, so the file is read for
- * hashing once, not twice. The engine asks for parts in file order; the worker refuses a part
- * that does not start where the running hash stands.
+ * The MD5s of the parts an upload is about to send, taken in groups of up to eight parts of one
+ * length, one group ahead of the part asked for, so a part's digest is mostly ready when the
+ * engine wants to send it.
  */
-class PartFedDigest {
+class PartMd5s {
   readonly #path: string;
-  readonly #size: number;
-  #hash: GrowingFileHash | null = null;
-  #allFed: () => void = () => undefined;
+  #groups: PartRange[][] = [];
+  readonly #groupOf = new Map<number, number>();
+  readonly #digests = new Map<number, Promise<string[]>>();
 
-  constructor(path: string, size: number) {
+  constructor(path: string) {
     this.#path = path;
-    this.#size = size;
   }
 
-  get started(): boolean {
-    return this.#hash !== null;
+  get expected(): boolean {
+    return this.#groups.length > 0;
   }
 
-  /** From now on every part is fed, in order; resolves with the digest once all were. */
-  start(): Promise<string> {
-    const hash = (this.#hash = new GrowingFileHash(this.#path));
-    return new Promise<void>((resolve) => (this.#allFed = resolve)).then(() => hash.digest(this.#size));
+  expect(ranges: PartRange[]): void {
+    this.#groups = [];
+    for (const range of ranges) {
+      const group = this.#groups.at(-1);
+      const length = range.end - range.start;
+      if (group && group.length < LANES && group[0]!.end - group[0]!.start === length) group.push(range);
+      else this.#groups.push([range]);
+      this.#groupOf.set(range.start, this.#groups.length - 1);
+    }
   }
 
   async md5(start: number, end: number): Promise<string> {
-    if (!this.#hash) return (await hashRange(this.#path, start, end, ['md5'])).md5!;
-    const md5 = this.#hash.md5AndAdvance(start, end);
-    if (end === this.#size) this.#allFed();
-    return md5;
+    const index = this.#groupOf.get(start);
+    const group = index === undefined ? undefined : this.#groups[index];
+    const lane = group?.findIndex((range) => range.start === start && range.end === end) ?? -1;
+    if (lane < 0) return (await hashRange(this.#path, start, end, ['md5'])).md5!;
+    const digests = this.#hash(index!);
+    if (index! + 1 < this.#groups.length) this.#hash(index! + 1).catch(() => undefined);
+    return (await digests)[lane]!;
+  }
+
+  #hash(index: number): Promise<string[]> {
+    let digests = this.#digests.get(index);
+    if (!digests) {
+      const group = this.#groups[index]!;
+      digests = group.length === 1 ? hashRange(this.#path, group[0]!.start, group[0]!.end, ['md5']).then(({ md5 }) => [md5!]) : md5sOfRanges(this.#path, group);
+      this.#digests.set(index, digests);
+    }
+    return digests;
   }
 }
 

@@ -16,14 +16,17 @@ const AUTOMATIC_PART_COUNT = 16;
 /** Where an upload's bytes come from: a Blob in a browser, a local file in the CLI. */
 export interface UploadIo {
   readonly size: number;
+  /** The parts about to be asked for, in the order they will be: lets a source prepare several at once. */
+  expect?(parts: PartRange[]): void;
   /** Bytes [start, end), ready to send; released once sent or given up. */
   part(start: number, end: number): Promise<UploadPart>;
-  /**
-   * Hex SHA-256 of all the bytes: recorded at complete and checked by downloads. Asked for
-   * before any part; `fromParts` says every part will then be asked for once, in order, so
-   * the digest may be taken from the parts' bytes instead of reading them a second time.
-   */
-  sha256?(plan?: { fromParts: boolean }): Promise<string>;
+  /** Hex SHA-256 of all the bytes: recorded at complete and checked by downloads. */
+  sha256?(): Promise<string>;
+}
+
+export interface PartRange {
+  start: number;
+  end: number;
 }
 
 export interface UploadPart {
@@ -109,8 +112,9 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   if (heldBytes > 0) options.onProgress?.(heldBytes);
 
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !held.has(n));
+  io.expect?.(missing.map((partNumber) => ({ start: (partNumber - 1) * partSize, end: partEnd(partNumber) })));
   // The whole-file digest runs beside the parts, not before them.
-  const digest = io.sha256?.({ fromParts: held.size === 0 });
+  const digest = io.sha256?.();
   digest?.catch(() => undefined);
   const limit = options.partLimit ?? ((task) => task());
   const sendParts = runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {

@@ -1,9 +1,15 @@
 /**
  * The shared upload engine (src/client, what the web UI runs) against a real server and S3
- * server: a Blob in parallel parts, a cancelled upload that is aborted on the server, and a
- * batch of small files around one that cannot be read.
+ * server: a Blob in parallel parts, a local file's parts signed with MD5s taken side by side, a
+ * cancelled upload that is aborted on the server, and a batch of small files around one that
+ * cannot be read.
  */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localFile } from '../../src/cli/local-file.ts';
 import { DfsClient } from '../../src/client/api-client.ts';
 import { uploadMany } from '../../src/client/batch-upload.ts';
 import { blobUpload } from '../../src/client/blob-upload.ts';
@@ -70,6 +76,33 @@ describe('the shared upload engine', () => {
     expect(progress).toBe(bytes.length);
     const link = await api.post('/v1/downloads', { path: 'engine/blob.bin' });
     expect(await sameBytes(new Uint8Array(await (await fetch(link.body.url)).arrayBuffer()), bytes)).toBe('same');
+  });
+
+  it('signs each part of a local file with the MD5 of its bytes (the store checks them too), and the whole with its SHA-256', async () => {
+    // Twelve parts of 5 MiB and a short last one: the MD5s go in a group of eight, one of four and one alone.
+    const bytes = randomBytes(12 * 5 * MiB + 12_345, 45);
+    const folder = await mkdtemp(join(tmpdir(), 'dfs-engine-'));
+    try {
+      const path = join(folder, 'local.bin');
+      await writeFile(path, bytes);
+      const local = localFile(path, bytes.length);
+      const signed: string[] = [];
+      const io: UploadIo = {
+        ...local,
+        async part(start, end) {
+          const part = await local.part(start, end);
+          signed.push(`${start} ${part.md5}`);
+          return part;
+        },
+      };
+      const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), 'engine/local.bin', io, { partSize: 5 * MiB, concurrency: 3 });
+      const expected = Array.from({ length: 13 }, (_, i) => `${i * 5 * MiB} ${createHash('md5').update(bytes.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)).digest('base64')}`);
+      expect(signed.sort()).toEqual(expected.sort());
+      expect(file.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(await sameBytes(await downloadBytes(api, 'engine/local.bin'), bytes)).toBe('same');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('aborts the upload on the server when a person cancels it, and commits nothing', async () => {
