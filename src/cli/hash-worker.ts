@@ -45,24 +45,30 @@ async function feed(path: string, start: number, end: number, hashes: Hash[]): P
   }
 }
 
-const LANE_CHUNK = 512 * 1024;
+const LANE_CHUNK = 256 * 1024;
 const kernels = new Map<4 | 8, Md5Lanes>();
 
+/** Each round's bytes are read (by libuv's threads) while the previous round's are hashed. */
 async function md5s(path: string, ranges: { start: number; end: number }[]): Promise<string[]> {
   const lanes = ranges.length > 4 ? 8 : 4;
   let kernel = kernels.get(lanes);
   if (!kernel) kernels.set(lanes, (kernel = new Md5Lanes(lanes, LANE_CHUNK)));
   kernel.reset();
   const length = ranges[0]!.end - ranges[0]!.start;
+  const rounds = Math.ceil(length / LANE_CHUNK);
+  const bytesOf = (round: number) => Math.min(LANE_CHUNK, length - round * LANE_CHUNK);
   const file = await open(path);
+  const read = (round: number) =>
+    Promise.all(ranges.map((range, lane) => readFully(file, kernel.input(lane, round % 2).subarray(0, bytesOf(round)), range.start + round * LANE_CHUNK, path)));
+  let reading: Promise<unknown> = rounds > 0 ? read(0) : Promise.resolve();
   try {
-    for (let position = 0; position < length; ) {
-      const bytes = Math.min(LANE_CHUNK, length - position);
-      await Promise.all(ranges.map((range, lane) => readFully(file, kernel.input(lane).subarray(0, bytes), range.start + position, path)));
-      kernel.update(bytes, ranges.length);
-      position += bytes;
+    for (let round = 0; round < rounds; round++) {
+      await reading;
+      if (round + 1 < rounds) reading = read(round + 1);
+      kernel.update(bytesOf(round), ranges.length, round % 2);
     }
   } finally {
+    await reading.catch(() => undefined);
     await file.close();
   }
   return kernel.digests(ranges.length).map((digest) => digest.toString('base64'));

@@ -16,8 +16,13 @@ const INLINE_MAX = 64 * 1024;
 const LANES = 8;
 const nothingToRelease = () => undefined;
 
+/** Whether a file of this size is hashed on the worker threads (a tiny one is hashed inline). */
+export function hashedOnWorkers(size: number): boolean {
+  return size > INLINE_MAX;
+}
+
 export function localFile(path: string, size: number): UploadIo {
-  if (size <= INLINE_MAX) return tinyFile(path, size);
+  if (!hashedOnWorkers(size)) return tinyFile(path, size);
   let whole: ReturnType<typeof hashRange> | null = null;
   const parts = new PartMd5s(path);
   return {

@@ -14,7 +14,8 @@ import { uploadMany } from '../client/batch-upload.ts';
 import { createLimiter, runPool } from '../client/pool.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
-import { localFile } from './local-file.ts';
+import { startHashWorkers } from './hash-pool.ts';
+import { hashedOnWorkers, localFile } from './local-file.ts';
 import { Progress } from './progress.ts';
 import { holdsAnything } from './remote-path.ts';
 import { resumeStore } from './resume-store.ts';
@@ -110,6 +111,8 @@ export interface Uploaded extends FileEntry {
 
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
   const { plans, missing } = await planUploads(client, locals, remote, options);
+  // Boots the hashing workers while the API is asked about the files.
+  if (plans.some((plan) => hashedOnWorkers(plan.size))) startHashWorkers();
   const report = await putPlanned(client, plans, options);
   return { ...report, failed: [...missing, ...report.failed] };
 }
