@@ -1,8 +1,8 @@
 /**
  * Local files as the transfer engine's UploadIo. Nothing of a big file is held in memory: a
  * worker reads the parts for their MD5s, up to eight parts side by side on SIMD lanes (MD5 is
- * the costliest thing the client does per byte), another reads the file front to back for its
- * SHA-256, and each part then streams from the page cache as it is sent. A file sent in one PUT
+ * the costliest thing the client does per byte), then reads the file once more, front to back,
+ * for its SHA-256; each part streams from the page cache as it is sent. A file sent in one PUT
  * is hashed in one pass (MD5 and SHA-256 together); a tiny file is read once and hashed inline
  * (a worker round trip would cost more than the hash).
  */
@@ -59,6 +59,8 @@ class PartMd5s {
 
   expect(ranges: PartRange[]): void {
     this.#groups = [];
+    this.#groupOf.clear();
+    this.#digests.clear();
     for (const range of ranges) {
       const group = this.#groups.at(-1);
       const length = range.end - range.start;
