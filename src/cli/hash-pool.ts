@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { PartRange } from '../client/upload.ts';
 import type { Algorithm, HashJob, HashReply } from './hash-worker.ts';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -16,7 +17,7 @@ interface Lane {
 }
 
 // One core stays free for the transfers themselves (and, on a small machine, the store).
-const LANES = Math.max(1, Math.min(2, availableParallelism() - 1));
+const WORKERS = Math.max(1, Math.min(2, availableParallelism() - 1));
 let lanes: Lane[] = [];
 let nextId = 1;
 let nextStream = 1;
@@ -25,7 +26,7 @@ const waiting = new Map<number, { resolve: (reply: HashReply) => void; reject: (
 function start(): Lane[] {
   // The compiled CLI (dist/) runs the compiled worker; a checkout runs the source.
   const file = import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js';
-  return Array.from({ length: LANES }, () => {
+  return Array.from({ length: WORKERS }, () => {
     const lane: Lane = { worker: new Worker(new URL(file, import.meta.url)), pending: 0 };
     lane.worker.on('message', (reply: HashReply) => settle(reply));
     lane.worker.on('error', (error) => {
@@ -69,7 +70,7 @@ export async function hashRange(path: string, start: number, end: number, algori
 }
 
 /** Base64 MD5s of ranges of a file that are all of one length: side by side on SIMD lanes (up to 8). */
-export async function md5sOfRanges(path: string, ranges: { start: number; end: number }[]): Promise<string[]> {
+export async function md5sOfRanges(path: string, ranges: PartRange[]): Promise<string[]> {
   return (await submit({ op: 'md5s', path, ranges })).md5s!;
 }
 

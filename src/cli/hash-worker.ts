@@ -7,6 +7,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
+import type { PartRange } from '../client/upload.ts';
 import { Md5Lanes } from './md5-lanes.ts';
 
 export type Algorithm = 'md5' | 'sha256';
@@ -16,7 +17,7 @@ export type HashJob =
   /** Hashes [previous upTo, upTo) of a file into the running SHA-256 of stream `stream`. */
   | { id: number; op: 'advance'; stream: number; path: string; upTo: number }
   /** MD5s (base64) of up to 8 ranges of one file, all of one length, hashed side by side. */
-  | { id: number; op: 'md5s'; path: string; ranges: { start: number; end: number }[] }
+  | { id: number; op: 'md5s'; path: string; ranges: PartRange[] }
   | { id: number; op: 'finish'; stream: number };
 
 export interface HashReply {
@@ -49,7 +50,7 @@ const LANE_CHUNK = 256 * 1024;
 const kernels = new Map<4 | 8, Md5Lanes>();
 
 /** Each round's bytes are read (by libuv's threads) while the previous round's are hashed. */
-async function md5s(path: string, ranges: { start: number; end: number }[]): Promise<string[]> {
+async function md5s(path: string, ranges: PartRange[]): Promise<string[]> {
   const lanes = ranges.length > 4 ? 8 : 4;
   let kernel = kernels.get(lanes);
   if (!kernel) kernels.set(lanes, (kernel = new Md5Lanes(lanes, LANE_CHUNK)));

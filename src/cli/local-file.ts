@@ -13,7 +13,8 @@ import { hashRange, md5sOfRanges, sha256OfFile } from './hash-pool.ts';
 import { put } from './http-transport.ts';
 
 const INLINE_MAX = 64 * 1024;
-const LANES = 8;
+/** Parts hashed together: the MD5 kernel's widest lane count. */
+const GROUP_SIZE = 8;
 const nothingToRelease = () => undefined;
 
 /** Whether a file of this size is hashed on the worker threads (a tiny one is hashed inline). */
@@ -64,7 +65,7 @@ class PartMd5s {
     for (const range of ranges) {
       const group = this.#groups.at(-1);
       const length = range.end - range.start;
-      if (group && group.length < LANES && group[0]!.end - group[0]!.start === length) group.push(range);
+      if (group && group.length < GROUP_SIZE && group[0]!.end - group[0]!.start === length) group.push(range);
       else this.#groups.push([range]);
       this.#groupOf.set(range.start, this.#groups.length - 1);
     }

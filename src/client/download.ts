@@ -5,7 +5,7 @@
  * interrupted run are skipped.
  */
 import type { DownloadLink } from './api-types.ts';
-import { runPool, type Limiter } from './pool.ts';
+import { runPool, unlimited, type Limiter } from './pool.ts';
 import { TransferError, withRetry } from './retry.ts';
 
 const MiB = 1024 * 1024;
@@ -41,7 +41,7 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
   const starts: number[] = [];
   for (let start = 0; start < Math.max(link.size, 1); start += rangeSize) if (!options.done?.has(start)) starts.push(start);
 
-  const limit = options.rangeLimit ?? ((task) => task());
+  const limit = options.rangeLimit ?? unlimited;
   await runPool(starts, options.concurrency ?? 8, (start) => limit(async () => {
     const end = Math.min(start + rangeSize, link.size);
     await withRetry(

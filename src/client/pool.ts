@@ -19,6 +19,9 @@ export async function runPool<T>(items: readonly T[], limit: number, task: (item
 /** Runs a task when fewer than its limit of tasks are running. */
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
+/** No limit: for work that is not shared with anything else. */
+export const unlimited: Limiter = (task) => task();
+
 /** A limit shared by work started from many places: at most `limit` tasks run at once. */
 export function createLimiter(limit: number): Limiter {
   let running = 0;

@@ -6,7 +6,7 @@
  */
 import type { DfsClient } from './api-client.ts';
 import type { FileEntry } from './api-types.ts';
-import { runPool, type Limiter } from './pool.ts';
+import { runPool, unlimited, type Limiter } from './pool.ts';
 import { withRetry } from './retry.ts';
 
 const MiB = 1024 * 1024;
@@ -116,7 +116,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   // The whole-file digest runs beside the parts, not before them.
   const digest = io.sha256?.();
   digest?.catch(() => undefined);
-  const limit = options.partLimit ?? ((task) => task());
+  const limit = options.partLimit ?? unlimited;
   const sendParts = runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
     const start = (partNumber - 1) * partSize;
     const end = partEnd(partNumber);

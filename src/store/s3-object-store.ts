@@ -43,8 +43,8 @@ export interface S3StoreConfig {
   keyPrefix?: string;
   sse?: { type: 'AES256' | 'aws:kms'; kmsKeyId?: string };
   /**
-   * `s3rver`: the embedded server's deviations (query encoding in signatures, no working
-   * DeleteObjects); `s3` (default) for every real store.
+   * `s3rver`: the embedded server's deviations (query encoding in signatures, no trailing slash
+   * on bucket-level paths); `s3` (default) for every real store.
    */
   dialect?: 's3' | 's3rver';
   /** Primitives for presigning; WebCrypto when unset (Workers), node:crypto on Node. */
@@ -302,7 +302,7 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * A signed HEAD of a key that need not exist: "not found" proves the store answers and
-   * accepts our credentials. Bucket-level calls would do too, but s3rver mis-signs them.
+   * accepts our credentials, at the cost of one small request.
    */
   async ping(): Promise<void> {
     await this.head('.dfs-ping');

@@ -22,9 +22,10 @@ export function explain(code: string, message: string): string {
       return `Not found: ${message}`;
     case 'network':
       return 'The server cannot be reached. Check your connection.';
-    case 'store_unreachable':
-      return 'The file storage cannot be reached from this browser (the network, or the bucket\'s CORS setting). Nothing was saved; try again.';
     default:
       return message;
   }
 }
+
+/** An upload whose bytes never reached the store (no answer at all, so no API code to explain). */
+export const STORE_UNREACHABLE = "The file storage cannot be reached from this browser (the network, or the bucket's CORS setting). Nothing was saved; try again.";

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, encodePath, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -141,20 +141,18 @@ describe('batch uploads, complete and downloads', () => {
   });
 
   it('looks up the folders shared by a batch once, not once per file', async () => {
-    const index = server.ctx.index as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const asked: string[] = [];
-    const real = index.getFile!.bind(index);
-    index.getFile = (path) => {
-      asked.push(path as string);
-      return real(path);
-    };
+    // Counts the calls on the real index; every call still goes through to it.
+    const lookups = vi.spyOn(server.ctx.index, 'getFile');
+    let asked: string[];
     try {
       const files = Array.from({ length: 20 }, (_, i) => ({ path: `shared/deep/folder/${i}.txt`, size: 1 }));
       const created = await api.post('/v1/batch/uploads', { files });
       expect(created.status).toBe(200);
       expect(created.body.uploads.filter((u: { id?: string }) => u.id)).toHaveLength(20);
     } finally {
-      delete index.getFile;
+      // Restoring forgets the calls: read them first.
+      asked = lookups.mock.calls.map(([path]) => path);
+      lookups.mockRestore();
     }
     // Each file is asked for itself; each of its three ancestor folders once for the batch.
     expect(asked.filter((path) => /^shared\/deep\/folder\/\d+\.txt$/.test(path))).toHaveLength(20);

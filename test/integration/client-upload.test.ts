@@ -86,13 +86,20 @@ describe('the shared upload engine', () => {
       const path = join(folder, 'local.bin');
       await writeFile(path, bytes);
       const local = localFile(path, bytes.length);
+      // What each part was sent with: the MD5 header, signed into its URL.
       const signed: string[] = [];
       const io: UploadIo = {
         ...local,
         async part(start, end) {
           const part = await local.part(start, end);
-          signed.push(`${start} ${part.md5}`);
-          return part;
+          return {
+            ...part,
+            put(url, headers, signal) {
+              expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toContain('content-md5');
+              signed.push(`${start} ${headers['Content-MD5']}`);
+              return part.put(url, headers, signal);
+            },
+          };
         },
       };
       const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), 'engine/local.bin', io, { partSize: 5 * MiB, concurrency: 3 });

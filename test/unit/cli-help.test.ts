@@ -5,7 +5,7 @@ import { buildProgram } from '../../src/cli/commands.ts';
 const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
 
 describe('dfs --help', () => {
-  it('ends with examples on every command and subcommand', () => {
+  it('shows examples on every command and subcommand', () => {
     const commands = everyCommand(buildProgram()).filter((command) => command.name() !== 'help');
     expect(commands.map((command) => command.name())).toEqual(expect.arrayContaining(['put', 'get', 'ls', 'rm', 'token', 'create', 'revoke', 'serve', 'menu']));
     for (const command of commands) {

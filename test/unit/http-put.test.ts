@@ -22,6 +22,7 @@ let server: http.Server;
 let base: string;
 let connections = 0;
 const received = new Map<string, Buffer>();
+const receivedHeaders = new Map<string, http.IncomingHttpHeaders>();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'dfs-http-put-'));
@@ -46,6 +47,7 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       received.set(url.pathname, Buffer.concat(chunks));
+      receivedHeaders.set(url.pathname, request.headers);
       response.writeHead(200, { etag: '"e"', 'content-length': 0 });
       response.end();
     });
@@ -67,6 +69,7 @@ describe('PUT of a small in-memory body', () => {
       const body = FILE.subarray(i * 1000, i * 1000 + 4096);
       expect(await put(`${base}/small${i}?X-Amz-Signature=abc`, { 'Content-Length': '4096', 'Content-MD5': 'x' }, body)).toBe('"e"');
       expect(received.get(`/small${i}`)!.equals(body)).toBe(true);
+      expect(receivedHeaders.get(`/small${i}`)).toMatchObject({ 'content-length': '4096', 'content-md5': 'x' });
     }
     expect(connections - before).toBeLessThanOrEqual(1);
   });

@@ -19,12 +19,14 @@ describe('SqliteDriver group commit', () => {
       db.batch([insert('a1'), insert('a2'), sql('SELECT count(*) AS n FROM t')]),
       db.batch([insert('b1'), insert('taken')]),
       db.batch([insert('c1')]),
-      db.batch([insert('d1'), insert('d2')]),
+      db.batch([insert('d1'), insert('d2'), sql('SELECT count(*) AS n FROM t')]),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason.message).toMatch(/UNIQUE constraint failed/);
     // A batch sees the writes of the batches before it in the shared transaction.
     expect((results[0] as PromiseFulfilledResult<{ rows: unknown[] }[]>).value[2]!.rows).toEqual([{ n: 3 }]);
+    // The last sees a1, a2 and c1 but not b1, rolled back inside the shared transaction.
+    expect((results[3] as PromiseFulfilledResult<{ rows: unknown[] }[]>).value[2]!.rows).toEqual([{ n: 6 }]);
     expect(await rows()).toEqual(['a1', 'a2', 'c1', 'd1', 'd2', 'taken']);
   });
 
