@@ -6,11 +6,12 @@
  * reach the store, or the server cannot (503), with nothing lost. Saves a screenshot of the main view to docs/ui.png, the one the README
  * shows, so that it follows the UI.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi } from '../../scripts/build-ui.ts';
 import { Api, randomBytes, sameBytes, uploadBytes } from '../support/api.ts';
@@ -22,6 +23,7 @@ let browser: Browser;
 let page: Page;
 let work: string;
 const big = randomBytes(21 * MiB, 17);
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 beforeAll(async () => {
   await buildUi();
@@ -57,11 +59,20 @@ describe('the web UI', () => {
     await page.getByRole('button', { name: 'All files' }).waitFor();
     await writeFile(join(work, 'notes.txt'), 'first draft');
     await writeFile(join(work, 'big.bin'), big);
+    const md5sSent: string[] = [];
+    const recordMd5 = (request: Request) => void (request.method() === 'PUT' && md5sSent.push(request.headers()['content-md5'] ?? 'none'));
+    page.on('request', recordMd5);
     await page.locator('#pick-files').setInputFiles([join(work, 'notes.txt'), join(work, 'big.bin')]);
     await expect.poll(() => page.locator('#uploads li[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
+    page.off('request', recordMd5);
     await row('notes.txt').waitFor();
     await row('big.bin').waitFor();
-    expect((await new Api(server.url, server.adminToken).get('/v1/files/big.bin')).body.size).toBe(big.length);
+    const api = new Api(server.url, server.adminToken);
+    expect((await api.get('/v1/files/big.bin')).body).toMatchObject({ size: big.length, sha256: sha256(big) });
+    expect((await api.get('/v1/files/notes.txt')).body.sha256).toBe(sha256(new TextEncoder().encode('first draft')));
+    // Every PUT carried the MD5 of its bytes for the store to check: notes.txt whole, big.bin in 8 MiB parts.
+    const parts = [0, 1, 2].map((i) => big.subarray(i * 8 * MiB, (i + 1) * 8 * MiB));
+    expect(md5sSent.sort()).toEqual([new TextEncoder().encode('first draft'), ...parts].map((bytes) => createHash('md5').update(bytes).digest('base64')).sort());
     // The README's picture, retaken on request only: a test run leaves the tree as it found it.
     if (process.env.DFS_UPDATE_SCREENSHOT === '1') await page.screenshot({ path: fileURLToPath(new URL('../../docs/ui.png', import.meta.url)) });
   });

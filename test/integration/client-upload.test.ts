@@ -64,6 +64,26 @@ function cutOff(bytes: Uint8Array<ArrayBuffer>, cutFrom: number, controller: Abo
   };
 }
 
+/** The source's parts, each recording the Content-MD5 it was sent with, which must be signed into its URL. */
+function recordingMd5s(source: UploadIo): { io: UploadIo; signed: string[] } {
+  const signed: string[] = [];
+  const io: UploadIo = {
+    ...source,
+    async part(start, end) {
+      const part = await source.part(start, end);
+      return {
+        ...part,
+        put(url, headers, signal) {
+          expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toContain('content-md5');
+          signed.push(`${start} ${headers['Content-MD5']}`);
+          return part.put(url, headers, signal);
+        },
+      };
+    },
+  };
+  return { io, signed };
+}
+
 describe('the shared upload engine', () => {
   it('sends a Blob in parallel parts and commits it', async () => {
     const bytes = randomBytes(21 * MiB, 41);
@@ -78,30 +98,17 @@ describe('the shared upload engine', () => {
     expect(await sameBytes(new Uint8Array(await (await fetch(link.body.url)).arrayBuffer()), bytes)).toBe('same');
   });
 
-  it('signs each part of a local file with the MD5 of its bytes (the store checks them too), and the whole with its SHA-256', async () => {
-    // Twelve parts of 5 MiB and a short last one: the MD5s go in a group of eight, one of four and one alone.
+  it.each([
+    ['a local file', (path: string, bytes: Uint8Array<ArrayBuffer>) => localFile(path, bytes.length)],
+    ['a Blob (as the web UI sends)', (_path: string, bytes: Uint8Array<ArrayBuffer>) => blobUpload(new Blob([bytes]))],
+  ])('signs each part of %s with the MD5 of its bytes, and the whole with its SHA-256', async (_source, source) => {
+    // Twelve parts of 5 MiB and a short last one: a local file's MD5s go in a group of eight, one of four and one alone.
     const bytes = randomBytes(12 * 5 * MiB + 12_345, 45);
     const folder = await mkdtemp(join(tmpdir(), 'dfs-engine-'));
     try {
       const path = join(folder, 'local.bin');
       await writeFile(path, bytes);
-      const local = localFile(path, bytes.length);
-      // What each part was sent with: the MD5 header, signed into its URL.
-      const signed: string[] = [];
-      const io: UploadIo = {
-        ...local,
-        async part(start, end) {
-          const part = await local.part(start, end);
-          return {
-            ...part,
-            put(url, headers, signal) {
-              expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toContain('content-md5');
-              signed.push(`${start} ${headers['Content-MD5']}`);
-              return part.put(url, headers, signal);
-            },
-          };
-        },
-      };
+      const { io, signed } = recordingMd5s(source(path, bytes));
       const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), 'engine/local.bin', io, { partSize: 5 * MiB, concurrency: 3 });
       const expected = Array.from({ length: 13 }, (_, i) => `${i * 5 * MiB} ${createHash('md5').update(bytes.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)).digest('base64')}`);
       expect(signed.sort()).toEqual(expected.sort());
@@ -110,6 +117,14 @@ describe('the shared upload engine', () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  it('signs a Blob sent in one PUT with its MD5 and records its SHA-256', async () => {
+    const bytes = randomBytes(3 * MiB + 7, 46);
+    const { io, signed } = recordingMd5s(blobUpload(new Blob([bytes])));
+    const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), 'engine/single.bin', io);
+    expect(signed).toEqual([`0 ${createHash('md5').update(bytes).digest('base64')}`]);
+    expect(file.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('aborts the upload on the server when a person cancels it, and commits nothing', async () => {
