@@ -69,6 +69,8 @@ class PartMd5s {
       else this.#groups.push([range]);
       this.#groupOf.set(range.start, this.#groups.length - 1);
     }
+    // Hashing starts now, while the upload is being created, not when the first part is asked for.
+    if (this.#groups.length > 0) this.#hash(0).catch(() => undefined);
   }
 
   async md5(start: number, end: number): Promise<string> {

@@ -69,6 +69,11 @@ async function walk(root: string, excluded: Excluded, missing: FileError[], dir 
   return (await Promise.all(found)).flat();
 }
 
+/** The hashing workers boot (~70 ms) as soon as a file needs them, while the API is asked about the files. */
+function bootHashingFor(files: { size: number }[]): void {
+  if (files.some((file) => hashedOnWorkers(file.size))) startHashWorkers();
+}
+
 interface UploadPlan {
   plans: PlannedUpload[];
   /** Files named or found but not there to read (a wrong name, a broken link): reported, the others still go. */
@@ -89,10 +94,11 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
     if (info.isDirectory()) {
       if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
-      for (const file of await walk(local, exclusion(options.exclude ?? []), missing)) {
-        plans.push({ local: file.path, remote: joinRemote(remote ?? '', base, file.inFolder), size: file.size, mtimeMs: file.mtimeMs });
-      }
+      const files = await walk(local, exclusion(options.exclude ?? []), missing);
+      bootHashingFor(files);
+      for (const file of files) plans.push({ local: file.path, remote: joinRemote(remote ?? '', base, file.inFolder), size: file.size, mtimeMs: file.mtimeMs });
     } else {
+      bootHashingFor([info]);
       // One file and a remote not ending in "/" names the file itself, unless that is a folder
       // (as cp does).
       const target = namesFile && !(await holdsAnything(client, `${remote}/`)) ? remote : joinRemote(remote ?? '', basename(local));
@@ -111,8 +117,6 @@ export interface Uploaded extends FileEntry {
 
 export async function putFiles(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<Uploaded>> {
   const { plans, missing } = await planUploads(client, locals, remote, options);
-  // Boots the hashing workers while the API is asked about the files.
-  if (plans.some((plan) => hashedOnWorkers(plan.size))) startHashWorkers();
   const report = await putPlanned(client, plans, options);
   return { ...report, failed: [...missing, ...report.failed] };
 }

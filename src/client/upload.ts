@@ -93,7 +93,12 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   const partSize = choosePartSize(io.size, options.partSize);
   const partCount = Math.ceil(io.size / partSize);
   const partEnd = (partNumber: number) => Math.min(partNumber * partSize, io.size);
-  let upload = await resumable(client, path, io.size, partSize, options);
+  const rangeOf = (partNumber: number): PartRange => ({ start: (partNumber - 1) * partSize, end: partEnd(partNumber) });
+  const everyPart = Array.from({ length: partCount }, (_, i) => i + 1);
+  const saved = (await options.resume?.store.get(options.resume.key)) ?? null;
+  // A fresh upload sends every part: the source prepares them while the API creates the upload.
+  if (!saved) io.expect?.(everyPart.map(rangeOf));
+  let upload = saved && (await resumable(client, saved, path, io.size, partSize, options));
   const held = new Set<number>();
   if (upload) {
     for (const part of (await client.uploadState(upload.uploadId)).parts) {
@@ -111,8 +116,8 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   const heldBytes = [...held].reduce((sum, n) => sum + partEnd(n) - (n - 1) * partSize, 0);
   if (heldBytes > 0) options.onProgress?.(heldBytes);
 
-  const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !held.has(n));
-  io.expect?.(missing.map((partNumber) => ({ start: (partNumber - 1) * partSize, end: partEnd(partNumber) })));
+  const missing = everyPart.filter((n) => !held.has(n));
+  if (saved) io.expect?.(missing.map(rangeOf));
   // The whole-file digest runs beside the parts, not before them.
   const digest = io.sha256?.();
   digest?.catch(() => undefined);
@@ -140,11 +145,9 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   return file;
 }
 
-/** The upload to continue, if an earlier run left one that still fits this file. */
-async function resumable(client: DfsClient, path: string, size: number, partSize: number, options: UploadOptions): Promise<ResumeState | null> {
+/** The upload an earlier run left, if it still fits this file and the server still holds it open. */
+async function resumable(client: DfsClient, saved: ResumeState, path: string, size: number, partSize: number, options: UploadOptions): Promise<ResumeState | null> {
   if (!options.resume) return null;
-  const saved = await options.resume.store.get(options.resume.key);
-  if (!saved) return null;
   if (saved.path === path && saved.size === size && saved.partSize === partSize) {
     const state = await client.uploadState(saved.uploadId).catch(() => null);
     if (state?.state === 'pending' && Date.parse(state.expiresAt) > Date.now() + 60_000) return saved;
