@@ -32,22 +32,33 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Runs the binary without blocking: the server under test lives in this process. */
-function dfs(args: string[], options: { input?: string | Uint8Array; env?: Record<string, string> } = {}) {
+interface RunOptions {
+  input?: string | Uint8Array;
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts the binary without blocking (the server under test lives in this process); `child` is
+ * there for tests that interrupt it, `done` resolves with what it printed once it exits.
+ */
+function start(args: string[], options: RunOptions = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: options.env ?? env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.end(options.input ?? '');
-  return new Promise<{ code: number | null; stdout: string; bytes: Uint8Array<ArrayBuffer>; stderr: string; json: () => any }>((resolve) => {
+  const done = new Promise<{ code: number | null; stdout: string; bytes: Uint8Array<ArrayBuffer>; stderr: string; json: () => any }>((resolve) => {
     child.once('close', (code) => {
       const bytes = new Uint8Array(Buffer.concat(stdout));
       const text = Buffer.from(bytes).toString();
       resolve({ code, stdout: text, bytes, stderr, json: () => JSON.parse(text) });
     });
   });
+  return { child, done };
 }
+
+const dfs = (args: string[], options: RunOptions = {}) => start(args, options).done;
 
 const local = (...parts: string[]) => join(work, ...parts);
 
@@ -332,7 +343,7 @@ describe('resume', () => {
     await writeFile(local('resume.bin'), bytes);
     const cache = join(work, 'resume-cache');
     const resumeEnv = { ...env, XDG_CACHE_HOME: cache };
-    const child = spawn(process.execPath, [BIN, 'put', 'resume.bin', 'resume/file.bin', '--part-size', '5', '--parts', '1'], { cwd: work, env: resumeEnv, stdio: 'ignore' });
+    const killed = start(['put', 'resume.bin', 'resume/file.bin', '--part-size', '5', '--parts', '1'], { env: resumeEnv });
     const api = new Api(server.url, server.adminToken);
     let held: number[] = [];
     let uploadId = '';
@@ -343,8 +354,8 @@ describe('resume', () => {
       uploadId = JSON.parse(await readFile(join(cache, 'dfs', 'uploads', saved[0]!), 'utf8')).uploadId;
       held = (await api.get(`/v1/uploads/${uploadId}`)).body.parts.map((p: { partNumber: number }) => p.partNumber);
     }
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    killed.child.kill('SIGKILL');
+    await killed.done;
     held = (await api.get(`/v1/uploads/${uploadId}`)).body.parts.map((p: { partNumber: number }) => p.partNumber);
     expect(held.length).toBeGreaterThanOrEqual(3);
     expect(held.length).toBeLessThan(12);
@@ -382,14 +393,12 @@ describe('Ctrl-C', () => {
     const bytes = randomBytes(96 * MiB, 13);
     await writeFile(local('sig-src.bin'), bytes);
     expect((await dfs(['put', 'sig-src.bin', 'sig/file.bin'])).code).toBe(0);
-    const child = spawn(process.execPath, [BIN, 'get', 'sig/file.bin', 'sig.bin', '--parts', '1'], { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const interrupted = start(['get', 'sig/file.bin', 'sig.bin', '--parts', '1']);
     const saved = async () => JSON.parse(await readFile(local('sig.bin.dfs-part.json'), 'utf8').catch(() => '{"done":[]}')).done.length as number;
     for (let i = 0; i < 1000 && (await saved()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    interrupted.child.kill('SIGINT');
+    const { code, stderr } = await interrupted.done;
+    expect(code).toBe(130);
     expect(stderr).toMatch(/dfs: interrupted; run the same command again to continue/);
     const before = await saved();
     expect(before).toBeGreaterThan(0);
@@ -554,21 +563,12 @@ describe('a store connection cut mid-transfer', () => {
     const bytes = randomBytes(24 * MiB, 13);
     const uploaded = await uploadBytes(new Api(proxied.url, proxied.adminToken), 'cut/stream.bin', bytes, { sha256: await sha256Hex(bytes) });
     expect(uploaded.status).toBe(200);
-    const child = spawn(process.execPath, [BIN, 'get', 'cut/stream.bin', '-'], {
-      cwd: work,
-      env: { ...env, DFS_ENDPOINT: proxied.url, DFS_TOKEN: proxied.adminToken },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const received: Buffer[] = [];
+    const { child, done } = start(['get', 'cut/stream.bin', '-'], { env: { ...env, DFS_ENDPOINT: proxied.url, DFS_TOKEN: proxied.adminToken } });
     let length = 0;
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     // Read a few MiB, stop reading so the download stalls mid-body, then drop its connection.
     await new Promise<void>((resolve) => {
       let stalled = false;
       child.stdout.on('data', (chunk: Buffer) => {
-        received.push(chunk);
         length += chunk.length;
         if (length >= 4 * MiB && !stalled) {
           stalled = true;
@@ -582,8 +582,9 @@ describe('a store connection cut mid-transfer', () => {
     await proxy.restore();
     const connectionsAtCut = proxy.connections;
     child.stdout.resume();
-    expect(await exited, stderr).toBe(0);
-    expect(await sameBytes(new Uint8Array(Buffer.concat(received)), bytes)).toBe('same');
+    const result = await done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(await sameBytes(result.bytes, bytes)).toBe('same');
     // The rest came over a new connection: the cut did break the first one mid-body.
     expect(proxy.connections).toBeGreaterThan(connectionsAtCut);
   });
