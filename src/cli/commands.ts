@@ -102,6 +102,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     parts: o.parts,
     partSize: o.partSize === undefined ? undefined : o.partSize * 1024 * 1024,
     progress: process.stderr.isTTY === true && !out().quiet && !out().json,
+    quiet: out().quiet,
   });
   // Measured on Ceph (docs/benchmarks.md): more parts in flight than this only add store load.
   const transferOptions = (command: Command, partsInFlight: number) =>

@@ -12,7 +12,7 @@ import type { DownloadLink } from '../client/api-types.ts';
 import { BatchItemError, MAX_BATCH } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool, type Limiter } from '../client/pool.ts';
-import { TransferError, withRetry } from '../client/retry.ts';
+import { TransferError, withRetry, type RetryOptions } from '../client/retry.ts';
 import { exclusion } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
 import { PartFile } from './part-file.ts';
@@ -104,8 +104,8 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
 }
 
 /** Written beside its destination, then renamed: a failed download never leaves a half file under the real name. */
-async function saveSmall(link: DownloadLink, dest: string, signal?: AbortSignal): Promise<void> {
-  const bytes = await withRetry(() => getBytes(link.url, signal), { signal });
+async function saveSmall(link: DownloadLink, dest: string, onRetry: RetryOptions['onRetry'], signal?: AbortSignal): Promise<void> {
+  const bytes = await withRetry(() => getBytes(link.url, signal), { signal, onRetry });
   if (bytes.length !== link.size) throw new Error(`the store sent ${bytes.length} of ${link.size} bytes`);
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
   await replaceFile(dest, bytes, `${dest}.dfs-part`);
@@ -122,13 +122,13 @@ async function saveRanges(
   link: DownloadLink,
   dest: string,
   options: TransferOptions,
-  onBytes: (bytes: number) => void,
+  progress: { onBytes: (bytes: number) => void; onRetry: RetryOptions['onRetry'] },
   rangeLimit?: Limiter,
 ): Promise<RangeCounts> {
   const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE);
   const total = Math.ceil(link.size / RANGE_SIZE);
   const resumed = part.done.size;
-  for (const start of part.done) onBytes(Math.min(RANGE_SIZE, link.size - start));
+  for (const start of part.done) progress.onBytes(Math.min(RANGE_SIZE, link.size - start));
   try {
     await downloadRanges(link, part, {
       rangeSize: RANGE_SIZE,
@@ -136,8 +136,9 @@ async function saveRanges(
       rangeLimit,
       done: part.done,
       onRange: (start) => part.rangeDone(start),
-      onProgress: onBytes,
+      onProgress: progress.onBytes,
       refresh: () => client.download(remote, { version: link.version }),
+      onRetry: progress.onRetry,
       signal: options.signal,
     });
   } finally {
@@ -167,7 +168,7 @@ export async function getToStandardOutput(client: DfsClient, remote: string, out
 
 async function streamFile(client: DfsClient, remote: string, out: NodeJS.WritableStream, options: TransferOptions): Promise<void> {
   let link = await client.download(remote);
-  const progress = new Progress(link.size, options.progress);
+  const progress = new Progress(link.size, options);
   const bar = progress.file(remote, link.size);
   const hash = createHash('sha256');
   let written = 0;
@@ -185,7 +186,7 @@ async function streamFile(client: DfsClient, remote: string, out: NodeJS.Writabl
           throw error;
         }
       },
-      { signal: options.signal },
+      { signal: options.signal, onRetry: progress.retrying(remote) },
     );
   } finally {
     bar.done();
@@ -209,7 +210,7 @@ async function sortDownloads(planned: PlannedDownload[], options: TransferOption
 export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {
   const { plans: planned, missing } = await planDownloads(client, remotes, local, options);
   const { fetch: plans, present } = await sortDownloads(planned, options);
-  const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
+  const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options);
   const report: TransferReport<Downloaded> = { done: [...present].map((plan) => ({ ...plan, unchanged: true as const })), failed: missing };
   const small = plans.filter((p) => p.size <= RANGE_SIZE);
   const big = plans.filter((p) => p.size > RANGE_SIZE);
@@ -230,7 +231,10 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
     const perBatch = Math.min(options.batch, MAX_BATCH);
     for (let i = 0; i < small.length; i += perBatch) batches.push(small.slice(i, i + perBatch));
     await runPool(batches, 4, async (batch) => {
-      const links = await withRetry(() => client.batchDownloads(batch.map((plan) => ({ path: plan.remote }))), { signal: options.signal });
+      const links = await withRetry(() => client.batchDownloads(batch.map((plan) => ({ path: plan.remote }))), {
+        signal: options.signal,
+        onRetry: progress.retrying('a batch of small files'),
+      });
       await Promise.all(
         batch.map((plan, i) =>
           limit(async () => {
@@ -239,9 +243,9 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
               if ('error' in link) throw new BatchItemError(link.error.code, link.error.message);
               await prepare(plan.local);
               if (link.size <= IN_MEMORY_MAX) {
-                await saveSmall(link, plan.local, options.signal);
+                await saveSmall(link, plan.local, progress.retrying(plan.remote), options.signal);
                 report.done.push(plan);
-              } else report.done.push({ ...plan, ranges: await saveRanges(client, plan.remote, link, plan.local, options, () => undefined) });
+              } else report.done.push({ ...plan, ranges: await saveRanges(client, plan.remote, link, plan.local, options, { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) }) });
               progress.add(link.size);
             } catch (error) {
               settle(plan, error);
@@ -256,7 +260,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
       try {
         const link = await client.download(plan.remote);
         await prepare(plan.local);
-        const ranges = await saveRanges(client, plan.remote, link, plan.local, options, (bytes) => bar.add(bytes), rangeLimit);
+        const ranges = await saveRanges(client, plan.remote, link, plan.local, options, { onBytes: (bytes) => bar.add(bytes), onRetry: progress.retrying(plan.remote) }, rangeLimit);
         report.done.push({ ...plan, ranges });
       } catch (error) {
         settle(plan, error);

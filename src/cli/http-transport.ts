@@ -8,7 +8,7 @@ import { open as openFile } from 'node:fs/promises';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { TransferError } from '../client/retry.ts';
-import { sendOverSocket, Unsupported } from './socket-http.ts';
+import { networkFailure, sendOverSocket, Unsupported } from './socket-http.ts';
 
 /** A store that neither reads nor sends for this long is treated as a failed try (a full or hung store otherwise stalls the transfer for ever). */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -34,7 +34,7 @@ function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string
 }
 
 const networkError = (error: unknown) =>
-  error instanceof TransferError || (error as Error)?.name === 'AbortError' ? error : new TransferError(`network error: ${(error as Error).message}`, 0);
+  error instanceof TransferError || (error as Error)?.name === 'AbortError' ? error : new TransferError(networkFailure(error as Error), 0);
 
 function responseOf(request: ClientRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {

@@ -1,10 +1,12 @@
 /**
  * Transfer progress on stderr: a bar per file in flight and one for the total, with rate and
- * ETA, only when stderr is a terminal. Otherwise it stays silent (logs and pipes get no
- * animation).
+ * ETA, only when stderr is a terminal (logs and pipes get no animation); and a line for each
+ * failed try that is tried again, above the bars or alone, so a transfer that waits on a store
+ * in trouble says why (all but --quiet).
  */
 import cliProgress from 'cli-progress';
 import { formatBytes } from '../client/format.ts';
+import { RETRY_ATTEMPTS } from '../client/retry.ts';
 
 export interface FileProgress {
   add(bytes: number): void;
@@ -14,11 +16,13 @@ export interface FileProgress {
 export class Progress {
   readonly #bars: cliProgress.MultiBar | null;
   readonly #total: cliProgress.SingleBar | null;
+  readonly #quiet: boolean;
   readonly #started = Date.now();
   #bytes = 0;
 
-  constructor(totalBytes: number, enabled: boolean) {
-    if (!enabled) {
+  constructor(totalBytes: number, options: { progress: boolean; quiet: boolean }) {
+    this.#quiet = options.quiet;
+    if (!options.progress) {
       this.#bars = null;
       this.#total = null;
       return;
@@ -57,6 +61,16 @@ export class Progress {
       done: () => {
         if (bar) this.#bars!.remove(bar);
       },
+    };
+  }
+
+  /** An onRetry for the transfers of `what` (a file, or the files of a batch). */
+  retrying(what: string): (error: unknown, attempt: number) => void {
+    return (error, attempt) => {
+      if (this.#quiet) return;
+      const line = `dfs: ${what}: ${error instanceof Error ? error.message : String(error)}; trying again (${attempt + 1} of ${RETRY_ATTEMPTS})\n`;
+      if (this.#bars) this.#bars.log(line);
+      else process.stderr.write(line);
     };
   }
 

@@ -152,15 +152,22 @@ export async function putStandardInput(client: DfsClient, input: NodeJS.Readable
 
 async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: TransferOptions): Promise<TransferReport<Uploaded>> {
   const { send: plans, unchanged } = await sortUploads(client, planned, options);
-  const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options.progress);
+  const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options);
   const report: TransferReport<Uploaded> = { done: [...unchanged.values()].map((file) => ({ ...file, unchanged: true as const })), failed: [] };
   const small = plans.filter((p) => p.size <= DEFAULT_MULTIPART_THRESHOLD);
   const big = plans.filter((p) => p.size > DEFAULT_MULTIPART_THRESHOLD);
+  const localOf = new Map(small.map((plan) => [plan.remote, plan.local]));
   try {
     const outcomes = await uploadMany(
       client,
       small.map((plan) => ({ path: plan.remote, io: localFile(plan.local, plan.size) })),
-      { concurrency: options.jobs, batchSize: options.batch, onProgress: (bytes) => progress.add(bytes), signal: options.signal },
+      {
+        concurrency: options.jobs,
+        batchSize: options.batch,
+        onProgress: (bytes) => progress.add(bytes),
+        onRetry: (error, attempt, remote) => progress.retrying((remote && localOf.get(remote)) ?? 'a batch of small files')(error, attempt),
+        signal: options.signal,
+      },
     );
     outcomes.forEach((outcome, i) => {
       if (outcome instanceof Error) report.failed.push(new FileError(small[i]!.local, outcome));
@@ -182,6 +189,7 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
           resume: { store: resumeStore, key },
           onProgress: (bytes) => bar.add(bytes),
           onParts: (counts) => (parts = counts),
+          onRetry: progress.retrying(plan.local),
           signal: options.signal,
         });
         outcomesOfBig[i] = parts ? { ...file, parts } : file;

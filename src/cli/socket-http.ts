@@ -24,6 +24,12 @@ export class Unsupported extends Error {}
 /** The socket closed before any answer came. */
 class ClosedUnanswered extends TransferError {}
 
+/** Whether a socket error is a failure to open the connection at all (refused, no route, no such host). */
+const neverConnected = (error: Error) => ['connect', 'getaddrinfo'].includes((error as NodeJS.ErrnoException).syscall ?? '');
+
+/** How a socket error reads in a transfer's failure: one that never connected says so. */
+export const networkFailure = (error: Error) => `${neverConnected(error) ? 'cannot reach the store' : 'network error'}: ${error.message}`;
+
 export interface SocketRequest {
   url: URL;
   method: 'GET' | 'PUT';
@@ -246,8 +252,9 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
       },
       onClose(error) {
         if (head && head.status !== expected) finish(TransferError.refused(what, head.status, errorText));
+        else if (error && neverConnected(error)) finish(new TransferError(networkFailure(error), 0));
         else if (!pooled.used) finish(new ClosedUnanswered(`the store closed the connection before answering${error ? `: ${error.message}` : ''}`, 0));
-        else finish(new TransferError(error ? `network error: ${error.message}` : `the store closed the connection mid-${what}`, 0));
+        else finish(new TransferError(error ? networkFailure(error) : `the store closed the connection mid-${what}`, 0));
       },
     };
     if (signal?.aborted) return onAbort();

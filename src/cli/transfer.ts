@@ -24,7 +24,10 @@ export interface TransferOptions {
   force?: boolean;
   /** Patterns of files and folders left out of folder transfers (see exclusion.ts). */
   exclude?: string[];
+  /** Bars on stderr (a terminal only). */
   progress: boolean;
+  /** Not even a line on stderr when a try fails and is tried again. */
+  quiet: boolean;
   signal?: AbortSignal;
 }
 

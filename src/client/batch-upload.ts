@@ -25,6 +25,8 @@ export interface BatchOptions {
   /** Files per API request (default 100: small enough that PUTs start early). */
   batchSize?: number;
   onProgress?: (bytes: number) => void;
+  /** Told of each failed try that will be tried again; `path` names the file, if it was one file's. */
+  onRetry?: (error: unknown, attempt: number, path?: string) => void;
   signal?: AbortSignal;
 }
 
@@ -45,7 +47,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
   const size = Math.min(options.batchSize ?? 100, MAX_BATCH);
   const batches: number[][] = [];
   for (let i = 0; i < files.length; i += size) batches.push(Array.from({ length: Math.min(size, files.length - i) }, (_, j) => i + j));
-  const retry = { signal: options.signal };
+  const retry = { signal: options.signal, onRetry: options.onRetry };
 
   // A few batches in flight keep the store busy while another batch is created or committed.
   await runPool(batches, 4, async (batch) => {
@@ -84,7 +86,10 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
           const upload = created[i]!;
           try {
             if ('error' in upload) throw new BatchItemError(upload.error.code, upload.error.message);
-            await withRetry(() => part.put(upload.url, upload.headers, options.signal), retry);
+            await withRetry(() => part.put(upload.url, upload.headers, options.signal), {
+              signal: options.signal,
+              onRetry: (error, attempt) => options.onRetry?.(error, attempt, files[index]!.path),
+            });
             options.onProgress?.(files[index]!.io.size);
             sent.push({ index, id: upload.id });
           } catch (error) {

@@ -6,7 +6,7 @@
  */
 import type { DownloadLink } from './api-types.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
-import { TransferError, withRetry } from './retry.ts';
+import { TransferError, withRetry, type RetryOptions } from './retry.ts';
 
 const MiB = 1024 * 1024;
 
@@ -32,6 +32,8 @@ export interface DownloadOptions {
   rangeLimit?: Limiter;
   /** A new link when the current one expired mid-transfer. */
   refresh?: () => Promise<DownloadLink>;
+  /** Told of each failed try of a range that will be tried again. */
+  onRetry?: RetryOptions['onRetry'];
   signal?: AbortSignal;
 }
 
@@ -59,7 +61,7 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
           throw error;
         }
       },
-      { signal: options.signal },
+      { signal: options.signal, onRetry: options.onRetry },
     );
     await options.onRange?.(start);
   }));

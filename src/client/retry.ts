@@ -1,11 +1,15 @@
 /** Bounded retries with exponential backoff and full jitter, for transient failures only. */
 import { ApiError } from './api-client.ts';
 
+/** Tries of one operation, the first included, unless a caller says otherwise. */
+export const RETRY_ATTEMPTS = 5;
+
 export interface RetryOptions {
   attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
   signal?: AbortSignal;
+  /** Told of each failed try that will be tried again (`attempt` is the one that failed). */
   onRetry?: (error: unknown, attempt: number) => void;
 }
 
@@ -38,7 +42,7 @@ export class TransferError extends Error {
 }
 
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const attempts = options.attempts ?? 5;
+  const attempts = options.attempts ?? RETRY_ATTEMPTS;
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 10_000;
   for (let attempt = 1; ; attempt++) {

@@ -7,7 +7,7 @@
 import type { DfsClient } from './api-client.ts';
 import type { FileEntry } from './api-types.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
-import { withRetry } from './retry.ts';
+import { withRetry, type RetryOptions } from './retry.ts';
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
@@ -73,6 +73,8 @@ export interface UploadOptions {
   onProgress?: (bytes: number) => void;
   /** How the parts went: sent now, or already held by the store from an earlier run. */
   onParts?: (report: { sent: number; resumed: number; total: number }) => void;
+  /** Told of each failed try that will be tried again (a part, or a call to the API). */
+  onRetry?: RetryOptions['onRetry'];
   signal?: AbortSignal;
 }
 
@@ -87,7 +89,7 @@ export function choosePartSize(size: number, requested?: number): number {
 }
 
 export async function uploadFile(client: DfsClient, path: string, io: UploadIo, options: UploadOptions = {}): Promise<FileEntry> {
-  const retry = { signal: options.signal };
+  const retry = { signal: options.signal, onRetry: options.onRetry };
   if (io.size <= (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD)) return uploadSingle(client, path, io, options);
 
   const partSize = choosePartSize(io.size, options.partSize);
@@ -168,7 +170,7 @@ async function uploadSingle(client: DfsClient, path: string, io: UploadIo, optio
         options.onProgress?.(io.size);
         return file;
       },
-      { signal: options.signal },
+      { signal: options.signal, onRetry: options.onRetry },
     );
   } finally {
     part.release();

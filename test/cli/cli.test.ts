@@ -584,8 +584,25 @@ describe('a store connection cut mid-transfer', () => {
     child.stdout.resume();
     const result = await done;
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^dfs: cut\/stream\.bin: .+; trying again \(2 of 5\)$/m);
     expect(await sameBytes(result.bytes, bytes)).toBe('same');
     // The rest came over a new connection: the cut did break the first one mid-body.
     expect(proxy.connections).toBeGreaterThan(connectionsAtCut);
+  });
+
+  it('says which file it tries again and why while the store is down, and finishes once it is back', async () => {
+    await writeFile(local('retry.txt'), 'sent once the store is back');
+    const proxy = proxied.storeProxy!;
+    await proxy.cut();
+    const { child, done } = start(['put', 'retry.txt', 'cut/retry.txt'], { env: { ...env, DFS_ENDPOINT: proxied.url, DFS_TOKEN: proxied.adminToken } });
+    let stderr = '';
+    const told = new Promise<void>((resolve) => child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()).includes('trying again') && resolve()));
+    await Promise.race([told, done]);
+    await proxy.restore();
+    const result = await done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^dfs: retry\.txt: cannot reach the store: connect ECONNREFUSED .+; trying again \(2 of 5\)$/m);
+    const link = await new Api(proxied.url, proxied.adminToken).post('/v1/downloads', { path: 'cut/retry.txt' });
+    expect(await (await fetch(link.body.url)).text()).toBe('sent once the store is back');
   });
 });
