@@ -1,7 +1,7 @@
 /**
  * The transfer hot paths over bare keep-alive sockets: a GET whose body goes from one reused
- * read buffer per socket straight into the file at its offset, and a PUT of a small in-memory
- * body sent with its head in one write. node:http hands every 64 KiB read to JavaScript as a
+ * read buffer per socket to a sink (straight into a file at its offset, or into standard output
+ * at the reader's pace), and a PUT of a small in-memory body sent with its head in one write. node:http hands every 64 KiB read to JavaScript as a
  * new Buffer and runs requests through its parser, stream and event machinery; on a 2-core
  * machine that garbage and bookkeeping cost more CPU than the store itself (docs/benchmarks.md).
  * Presigned requests need very little HTTP: a request line with the signed query, the signed
@@ -9,7 +9,6 @@
  * body, a status line that does not parse) is reported as `Unsupported` so the caller can
  * repeat the request over node:http.
  */
-import { writeSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { TransferError } from '../client/retry.ts';
@@ -39,10 +38,19 @@ export interface SocketRequest {
   body?: Buffer;
   /** A success must announce exactly this many body bytes. */
   expectedLength?: number;
-  /** Where a success's body goes, at file offsets from `position`; without it, it is dropped. */
-  sink?: { fd: number; position: number; onBytes: (bytes: number) => void };
+  /** Where a success's body goes; without it, it is dropped. */
+  sink?: BodySink;
   signal?: AbortSignal;
   idleTimeoutMs: number;
+}
+
+/**
+ * Takes a success's body in order, as it arrives, from the socket's reused read buffer: bytes
+ * [from, to) of `bytes` are valid only during the call. A promise holds the socket's reads back
+ * until it settles (a consumer slower than the store).
+ */
+export interface BodySink {
+  take(bytes: Buffer, from: number, to: number): void | Promise<void>;
 }
 
 export interface SocketResponse {
@@ -214,10 +222,10 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
         if (received === head!.contentLength) finish(TransferError.refused(what, head!.status, errorText));
         return;
       }
-      if (sink) {
-        for (let written = 0; written < length; )
-          written += writeSync(sink.fd, bytes, from + written, length - written, sink.position + received + written);
-        sink.onBytes(length);
+      const held = sink?.take(bytes, from, from + length);
+      if (held) {
+        pooled.socket.pause();
+        held.then(() => pooled.socket.resume(), (error: unknown) => finish(error as Error));
       }
       received += length;
       if (to - from > length) finish(new TransferError('the store sent more than the announced body', 0));

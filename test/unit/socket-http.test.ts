@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TransferError } from '../../src/client/retry.ts';
-import { getInto } from '../../src/cli/http-transport.ts';
+import { Writable } from 'node:stream';
+import { getInto, getToStream } from '../../src/cli/http-transport.ts';
 import { sendOverSocket, Unsupported } from '../../src/cli/socket-http.ts';
 
 const BODY = randomBytes(3 * 1024 * 1024 + 17);
@@ -172,10 +173,8 @@ describe('socket GET into a file', () => {
   });
 
   it('falls back to node:http for a chunked body and still delivers every byte', async () => {
-    const fd = openSync(file, 'w');
-    const sink = { fd, position: 0, onBytes: () => {} };
+    const sink = { take: () => undefined };
     await expect(sendOverSocket({ url: new URL(`${base}/chunked`), method: 'GET', headers: {}, sink, idleTimeoutMs: 5000 })).rejects.toBeInstanceOf(Unsupported);
-    closeSync(fd);
     expect(await download(`${base}/chunked`, 100, 200_000)).toEqual({ error: null, reported: 199_900 });
     expect((await readFile(file)).subarray(100).equals(BODY.subarray(100, 200_000))).toBe(true);
   });
@@ -198,15 +197,50 @@ describe('socket GET into a file', () => {
   });
 
   it('gives up on a store that stops sending, and stops when aborted', async () => {
-    const fd = openSync(file, 'w');
-    const sink = { fd, position: 0, onBytes: () => {} };
+    const sink = { take: () => undefined };
     const stalled = sendOverSocket({ url: new URL(`${base}/stall`), method: 'GET', headers: { Range: 'bytes=0-999' }, sink, idleTimeoutMs: 200 });
     await expect(stalled).rejects.toThrow(/did not answer for 0.2 s/);
-    closeSync(fd);
 
     const controller = new AbortController();
     const aborted = download(`${base}/stall`, 0, 1000, false, controller.signal);
     setTimeout(() => controller.abort(), 50);
     expect((await aborted).error?.name).toBe('AbortError');
+  });
+});
+
+/** A stream that takes a chunk every few milliseconds, or fails on its second write. */
+function slowStream(failing = false) {
+  const chunks: Buffer[] = [];
+  let writes = 0;
+  const out = new Writable({
+    highWaterMark: 64 * 1024,
+    write(chunk: Buffer, _encoding, done) {
+      if (failing && ++writes === 2) return done(new Error('the reader went away'));
+      chunks.push(Buffer.from(chunk));
+      setTimeout(done, 2);
+    },
+  });
+  // As the CLI does for standard output: a stream's failure is an event someone listens to.
+  out.on('error', () => undefined);
+  return { out, received: () => Buffer.concat(chunks) };
+}
+
+describe('socket GET into a stream', () => {
+  it('delivers the body in order at the pace of a slow reader, from the start or from an offset', async () => {
+    for (const start of [0, 1_000_001]) {
+      const { out, received } = slowStream();
+      const seen: Buffer[] = [];
+      await getToStream(`${base}/data`, start, BODY.length, out, (chunk) => seen.push(Buffer.from(chunk)));
+      expect(received().equals(BODY.subarray(start))).toBe(true);
+      // What the caller hashes is what the stream was given.
+      expect(Buffer.concat(seen).equals(BODY.subarray(start))).toBe(true);
+    }
+  });
+
+  it('fails when the stream does, and falls back to node:http for a chunked body', async () => {
+    await expect(getToStream(`${base}/data`, 0, BODY.length, slowStream(true).out, () => undefined)).rejects.toThrow(/the reader went away/);
+    const { out, received } = slowStream();
+    await getToStream(`${base}/chunked`, 100, 200_000, out, () => undefined);
+    expect(received().equals(BODY.subarray(100, 200_000))).toBe(true);
   });
 });
