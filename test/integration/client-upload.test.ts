@@ -119,12 +119,14 @@ describe('the shared upload engine', () => {
     }
   });
 
-  it('signs a Blob sent in one PUT with its MD5 and records its SHA-256', async () => {
-    const bytes = randomBytes(3 * MiB + 7, 46);
+  it.each([
+    ['3 MiB', randomBytes(3 * MiB + 7, 46)],
+    ['nothing', new Uint8Array(0)],
+  ])('signs a Blob of %s sent in one PUT with its MD5 and records its SHA-256', async (name, bytes) => {
     const { io, signed } = recordingMd5s(blobUpload(new Blob([bytes])));
-    const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), 'engine/single.bin', io);
+    const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), `engine/single-${name}.bin`, io);
     expect(signed).toEqual([`0 ${createHash('md5').update(bytes).digest('base64')}`]);
-    expect(file.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(file).toMatchObject({ size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
   });
 
   it('aborts the upload on the server when a person cancels it, and commits nothing', async () => {
