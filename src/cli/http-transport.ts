@@ -259,17 +259,16 @@ class StreamSink implements BodySink {
 
   take(bytes: Buffer, from: number, to: number): Promise<void> | void {
     if (this.#failure) throw this.#failure;
-    const buffer = this.#free.pop() ?? Buffer.allocUnsafe(STREAM_CHUNK);
-    const chunk = buffer.subarray(0, bytes.copy(buffer, 0, from, Math.min(to, from + STREAM_CHUNK)));
+    // The socket reads at most STREAM_CHUNK at a time; node:http's chunks are smaller still.
+    const pooled = to - from <= STREAM_CHUNK ? (this.#free.pop() ?? Buffer.allocUnsafe(STREAM_CHUNK)) : null;
+    const chunk = pooled ? pooled.subarray(0, bytes.copy(pooled, 0, from, to)) : Buffer.from(bytes.subarray(from, to));
     this.#onChunk(chunk);
     this.#writing++;
     const more = this.#out.write(chunk, (error?: Error | null) => {
       if (error) this.#failure ??= error;
-      this.#free.push(buffer);
+      if (pooled) this.#free.push(pooled);
       if (--this.#writing === 0) this.#whenFlushed?.();
     });
-    const rest = from + chunk.length < to ? this.take(bytes, from + chunk.length, to) : undefined;
-    if (rest) return rest;
     return more ? undefined : this.#drained();
   }
 
