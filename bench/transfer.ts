@@ -1,7 +1,9 @@
 /**
  * Transfers on a real S3 server (Ceph RGW; the embedded one would hide every difference):
  * `dfs put`/`dfs get` of one 1 GiB file and of 1000 x 4 KiB files, against a plain AWS SDK
- * script and rclone on the same store, with wall time and peak RSS from GNU time.
+ * script and rclone on the same store, with wall time and peak RSS from GNU time. curl with
+ * presigned URLs made beforehand (no index, no hashing, no checks) shows the store's own ceiling
+ * on the same machine in the same run.
  * Starts Ceph with scripts/ceph/start.sh when it is not running (install it first), and
  * empties its bucket at the end so repeated runs do not fill the test cluster. dfs runs as an
  * installed copy does: the compiled CLI (built here first), not the sources through type stripping.
@@ -9,6 +11,8 @@
  * and the highest peak RSS: the first writes into a fresh Ceph cost more than later ones, and
  * whichever tool ran first would otherwise pay for them alone.
  */
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +23,7 @@ import { startServerProcess } from './server-process.ts';
 
 const GiB = 1024 ** 3;
 const SMALL_FILES = 1000;
+const smallName = (i: number) => `f${String(i).padStart(4, '0')}.bin`;
 const rgwDir = process.env.RGW_DIR ?? '/tmp/dfs-ceph';
 const REPEAT = Number(process.env.REPEAT ?? 3);
 
@@ -43,7 +48,7 @@ const server = await startServerProcess({
 console.log('preparing 1 GiB and 1000 x 4 KiB of random data…');
 execFileSync('bash', ['-c', `head -c ${GiB} /dev/urandom > ${join(work, 'big.bin')}`]);
 await mkdir(join(work, 'small'));
-for (let i = 0; i < SMALL_FILES; i++) await writeFile(join(work, 'small', `f${String(i).padStart(4, '0')}.bin`), randomBytes(4096));
+for (let i = 0; i < SMALL_FILES; i++) await writeFile(join(work, 'small', smallName(i)), randomBytes(4096));
 
 interface Run {
   seconds: number;
@@ -79,6 +84,31 @@ const rcloneEnv = {
   RCLONE_CONFIG_CEPH_ACCESS_KEY_ID: s3env.AWS_ACCESS_KEY_ID,
   RCLONE_CONFIG_CEPH_SECRET_ACCESS_KEY: s3env.AWS_SECRET_ACCESS_KEY,
 };
+const presigner = new S3Client({
+  endpoint: s3env.S3_ENDPOINT,
+  region: 'us-east-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: s3env.AWS_ACCESS_KEY_ID, secretAccessKey: s3env.AWS_SECRET_ACCESS_KEY },
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+const presign = (command: PutObjectCommand | GetObjectCommand) => getSignedUrl(presigner, command, { expiresIn: 3600 });
+
+/** curl config files for the round's 1000 small PUTs and GETs, with their URLs signed beforehand. */
+async function curlConfigs(prefix: string, downloadDir: string): Promise<{ put: string; get: string }> {
+  let put = '';
+  let get = '';
+  for (let i = 0; i < SMALL_FILES; i++) {
+    const key = `${prefix}/small/${smallName(i)}`;
+    put += `url = "${await presign(new PutObjectCommand({ Bucket: bucket, Key: key }))}"\nupload-file = "small/${smallName(i)}"\noutput = "/dev/null"\n`;
+    get += `url = "${await presign(new GetObjectCommand({ Bucket: bucket, Key: key }))}"\noutput = "${downloadDir}/${smallName(i)}"\n`;
+  }
+  const files = { put: join(work, `${prefix.replace(/\//g, '-')}-put.curl`), get: join(work, `${prefix.replace(/\//g, '-')}-get.curl`) };
+  await writeFile(files.put, put);
+  await writeFile(files.get, get);
+  return files;
+}
+
 const dfsBin = join(process.cwd(), 'bin', 'dfs.js');
 const sdkScript = join(process.cwd(), 'bench', 'sdk-baseline.ts');
 
@@ -100,8 +130,18 @@ try {
     measure('rclone', 'get 1 GiB', ['rclone', 'copyto', `ceph:${bucket}/rclone/${r}/big.bin`, `big.rclone.${r}`], rcloneEnv, { bytes: GiB });
     measure('rclone', 'put 1000 x 4 KiB', ['rclone', 'copy', 'small', `ceph:${bucket}/rclone/${r}/small`], rcloneEnv, { files: SMALL_FILES });
     measure('rclone', 'get 1000 x 4 KiB', ['rclone', 'copy', `ceph:${bucket}/rclone/${r}/small`, `small.rclone.${r}`], rcloneEnv, { files: SMALL_FILES });
+
+    const bigKey = `curl/${r}/big.bin`;
+    const [bigPut, bigGet] = await Promise.all([presign(new PutObjectCommand({ Bucket: bucket, Key: bigKey })), presign(new GetObjectCommand({ Bucket: bucket, Key: bigKey }))]);
+    const configs = await curlConfigs(`curl/${r}`, `small.curl.${r}`);
+    // As many in flight as dfs sends small files (its --jobs default).
+    const parallel = ['-Z', '--parallel-max', '128'];
+    measure('curl', 'put 1 GiB', ['curl', '-sSf', '-T', 'big.bin', '-o', '/dev/null', bigPut], process.env, { bytes: GiB });
+    measure('curl', 'get 1 GiB', ['curl', '-sSf', '-o', `big.curl.${r}`, bigGet], process.env, { bytes: GiB });
+    measure('curl', 'put 1000 x 4 KiB', ['curl', '-sSf', ...parallel, '-K', configs.put], process.env, { files: SMALL_FILES });
+    measure('curl', 'get 1000 x 4 KiB', ['curl', '-sSf', ...parallel, '--create-dirs', '-K', configs.get], process.env, { files: SMALL_FILES });
     // Downloaded copies are not needed again; the page cache and the disk are.
-    for (const name of [`big.dfs.${r}`, `big.sdk.${r}`, `big.rclone.${r}`]) await rm(join(work, name), { force: true });
+    for (const name of [`big.dfs.${r}`, `big.sdk.${r}`, `big.rclone.${r}`, `big.curl.${r}`]) await rm(join(work, name), { force: true });
   }
   console.log(`\nmedian of ${REPEAT} (highest peak RSS):\n| tool | operation | time | rate | peak RSS |\n|---|---|---|---|---|`);
   for (const { tool, operation, amount, runs: all } of runs.values()) {
