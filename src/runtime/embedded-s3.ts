@@ -1,11 +1,13 @@
 /**
  * The embedded default's object store: @20minutes/s3rver in this process, storing under a
- * local directory. It speaks the S3 protocol and enforces SigV4 presigned URLs, so the API
- * works exactly as it does against a real store.
+ * local directory. It speaks the S3 protocol, enforces SigV4 presigned URLs and (with the
+ * addition here) refuses bytes that do not match their Content-MD5, so the API works exactly
+ * as it does against a real store.
  */
 import S3rver from '@20minutes/s3rver';
 import type { AddressInfo } from 'node:net';
 import { corsXml } from '../store/bucket-policy.ts';
+import { verifyContentMd5 } from './embedded-s3-content-md5.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
 
 export interface EmbeddedS3Options {
@@ -38,6 +40,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }],
   });
   addMultipartListAndAbort(server);
+  verifyContentMd5(server);
   const address = (await server.run()) as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
