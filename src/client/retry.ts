@@ -26,19 +26,30 @@ export class TransferError extends Error {
   readonly transient: boolean;
   /** The presigned URL expired or was refused: sign a new one before the next try. */
   readonly needsNewUrl: boolean;
+  /** The S3 error code the store answered with (BadDigest, AccessDenied, ...), if it gave one. */
+  readonly storeCode: string | null;
 
   constructor(message: string, status: number, body = '') {
     super(message);
     this.name = 'TransferError';
     this.status = status;
+    this.storeCode = s3Error(body)?.code ?? null;
     this.needsNewUrl = status === 403 && /expired/i.test(body);
     this.transient = status === 0 || status === 408 || status === 429 || status >= 500 || this.needsNewUrl;
   }
 
   /** The store answered the upload or download with an error status; `body` is its answer. */
   static refused(what: 'upload' | 'download', status: number, body: string): TransferError {
-    return new TransferError(`the store refused the ${what}: HTTP ${status} ${body.slice(0, 200)}`, status, body);
+    const error = s3Error(body);
+    const said = error ? `${error.code}${error.message ? ` (${error.message})` : ''}` : body.slice(0, 200);
+    return new TransferError(`the store refused the ${what}: HTTP ${status} ${said}`, status, body);
   }
+}
+
+/** The Code and Message of an S3 error document, which is all a person needs of it. */
+function s3Error(body: string): { code: string; message: string | null } | null {
+  const code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1];
+  return code ? { code, message: /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1] ?? null } : null;
 }
 
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {

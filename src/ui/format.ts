@@ -27,5 +27,8 @@ export function explain(code: string, message: string): string {
   }
 }
 
+/** The store found an upload's bytes were not the ones whose MD5 the page signed (S3's BadDigest). */
+export const CHANGED_ON_THE_WAY = 'The file changed on its way to the storage (its checksum did not match), so the storage refused it. Nothing was saved; try again.';
+
 /** An upload whose bytes never reached the store (no answer at all, so no API code to explain). */
 export const STORE_UNREACHABLE = "The file storage cannot be reached from this browser (the network, or the bucket's CORS setting). Nothing was saved; try again.";

@@ -3,7 +3,8 @@
  * server with the S3 target: sign in, upload two files (one multipart) straight to the store,
  * rename, download and compare bytes, restore a version, open a share link in a fresh context,
  * delete a folder; and what it tells a person when a file is too large (413), the browser cannot
- * reach the store, or the server cannot (503), with nothing lost. Saves a screenshot of the main view to docs/ui.png, the one the README
+ * reach the store, the store finds a file's checksum wrong, or the server cannot reach the store
+ * (503), with nothing lost. Saves a screenshot of the main view to docs/ui.png, the one the README
  * shows, so that it follows the UI.
  */
 import { createHash } from 'node:crypto';
@@ -204,6 +205,25 @@ describe('the web UI when something goes wrong', () => {
     const api = new Api(failing.url, failing.adminToken);
     const link = await api.post('/v1/downloads', { path: 'kept.txt' });
     expect(await (await fetch(link.body.url)).text()).toBe('kept');
+  });
+
+  it('says a file changed on its way when the store finds its checksum wrong, and stores nothing', async () => {
+    const failedBefore = await failedUploads();
+    const store = failing.storeProxy!.url;
+    // One character changed between the page and the store: the length is right, the MD5 is not.
+    await errorsPage.route(
+      (url) => url.href.startsWith(store),
+      (route) => (route.request().method() === 'PUT' ? route.continue({ postData: Buffer.from('one bit chang3d') }) : route.continue()),
+    );
+    try {
+      await writeFile(join(work, 'tampered.txt'), 'one bit changed');
+      await errorsPage.locator('#pick-files').setInputFiles(join(work, 'tampered.txt'));
+      await expect.poll(failedUploads).toBe(failedBefore + 1);
+      await expect.poll(status).toContain('The file changed on its way to the storage');
+    } finally {
+      await errorsPage.unrouteAll();
+    }
+    expect((await new Api(failing.url, failing.adminToken).get('/v1/files/tampered.txt')).status).toBe(404);
   });
 
   it('says the storage is unavailable when the server cannot reach it', async () => {
