@@ -86,7 +86,7 @@ const rcloneEnv = {
 };
 const presigner = new S3Client({
   endpoint: s3env.S3_ENDPOINT,
-  region: 'us-east-1',
+  region: target.region,
   forcePathStyle: true,
   credentials: { accessKeyId: s3env.AWS_ACCESS_KEY_ID, secretAccessKey: s3env.AWS_SECRET_ACCESS_KEY },
   requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -103,7 +103,8 @@ async function curlConfigs(prefix: string, downloadDir: string): Promise<{ put: 
     put += `url = "${await presign(new PutObjectCommand({ Bucket: bucket, Key: key }))}"\nupload-file = "small/${smallName(i)}"\noutput = "/dev/null"\n`;
     get += `url = "${await presign(new GetObjectCommand({ Bucket: bucket, Key: key }))}"\noutput = "${downloadDir}/${smallName(i)}"\n`;
   }
-  const files = { put: join(work, `${prefix.replace(/\//g, '-')}-put.curl`), get: join(work, `${prefix.replace(/\//g, '-')}-get.curl`) };
+  const name = prefix.replace(/\//g, '-');
+  const files = { put: join(work, `${name}-put.curl`), get: join(work, `${name}-get.curl`) };
   await writeFile(files.put, put);
   await writeFile(files.get, get);
   return files;

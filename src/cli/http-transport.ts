@@ -180,36 +180,7 @@ export async function getInto(url: string, sink: FileSink, whole: boolean, onByt
       onBytes(to - from);
     },
   };
-  try {
-    const { received } = await sendOverSocket({
-      url: new URL(url),
-      method: 'GET',
-      headers: whole ? {} : { Range: `bytes=${sink.start}-${sink.end - 1}` },
-      expectedLength: whole ? undefined : sink.end - sink.start,
-      sink: intoFile,
-      signal,
-      idleTimeoutMs: IDLE_TIMEOUT_MS,
-    });
-    if (received !== sink.end - sink.start) throw new TransferError(`the store sent ${received} of ${sink.end - sink.start} bytes`, 0);
-  } catch (error) {
-    if (!(error instanceof Unsupported)) throw networkError(error);
-    await getIntoOverHttp(url, sink, whole, onBytes, signal);
-  }
-}
-
-/** getInto over node:http, for responses the socket reader does not speak (a chunked body). */
-async function getIntoOverHttp(url: string, sink: FileSink, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
-  try {
-    const response = await get(url, whole ? null : sink, signal);
-    let position = sink.start;
-    await receive(response, sink.start, sink.end, (chunk) => {
-      for (let written = 0; written < chunk.length; ) written += writeSync(sink.fd, chunk, written, chunk.length - written, position + written);
-      position += chunk.length;
-      onBytes(chunk.length);
-    });
-  } catch (error) {
-    throw networkError(error);
-  }
+  await getToSink(url, { start: sink.start, end: sink.end }, !whole, intoFile, signal);
 }
 
 /**
@@ -220,22 +191,35 @@ async function getIntoOverHttp(url: string, sink: FileSink, whole: boolean, onBy
 export async function getToStream(url: string, start: number, end: number, out: NodeJS.WritableStream, onChunk: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
   const intoStream = new StreamSink(out, onChunk);
   // A Range needs at least one byte: an empty object (or a first try) is asked for whole.
-  const ranged = start > 0;
+  await getToSink(url, { start, end }, start > 0, intoStream, signal);
+  await intoStream.flushed();
+}
+
+/**
+ * A GET whose body goes to `sink`: on the bare sockets, or over node:http for an answer they do
+ * not speak (a chunked body). Either way the body must carry exactly bytes [start, end).
+ */
+async function getToSink(url: string, range: { start: number; end: number }, ranged: boolean, sink: BodySink, signal?: AbortSignal): Promise<void> {
+  const length = range.end - range.start;
   try {
     const { received } = await sendOverSocket({
       url: new URL(url),
       method: 'GET',
-      headers: ranged ? { Range: `bytes=${start}-${end - 1}` } : {},
-      expectedLength: ranged ? end - start : undefined,
-      sink: intoStream,
+      headers: ranged ? { Range: `bytes=${range.start}-${range.end - 1}` } : {},
+      expectedLength: ranged ? length : undefined,
+      sink,
       signal,
       idleTimeoutMs: IDLE_TIMEOUT_MS,
     });
-    await intoStream.flushed();
-    if (received !== end - start) throw new TransferError(`the store sent ${received} of ${end - start} bytes`, 0);
+    if (received !== length) throw new TransferError(`the store sent ${received} of ${length} bytes`, 0);
   } catch (error) {
     if (!(error instanceof Unsupported)) throw networkError(error);
-    await getToStreamOverHttp(url, start, end, out, onChunk, signal);
+    try {
+      const response = await get(url, ranged ? range : null, signal);
+      await receive(response, range.start, range.end, (chunk) => sink.take(chunk, 0, chunk.length));
+    } catch (fallbackError) {
+      throw networkError(fallbackError);
+    }
   }
 }
 
@@ -296,18 +280,6 @@ class StreamSink implements BodySink {
 }
 
 const STREAM_CHUNK = 1024 * 1024;
-
-/** getToStream over node:http, for responses the socket reader does not speak (a chunked body). */
-async function getToStreamOverHttp(url: string, start: number, end: number, out: NodeJS.WritableStream, onChunk: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
-  try {
-    const response = await get(url, start > 0 ? { start, end } : null, signal);
-    const intoStream = new StreamSink(out, onChunk);
-    await receive(response, start, end, (chunk) => intoStream.take(chunk, 0, chunk.length));
-    await intoStream.flushed();
-  } catch (error) {
-    throw networkError(error);
-  }
-}
 
 /**
  * Hands each chunk of a response body to `take`, in order; a promise from `take` holds the body

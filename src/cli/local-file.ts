@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { PartRange, UploadIo } from '../client/upload.ts';
+import type { PartRange, UploadIo, UploadPart } from '../client/upload.ts';
 import { hashRange, md5sOfRanges, sha256OfFile } from './hash-pool.ts';
 import { put } from './http-transport.ts';
 
@@ -24,17 +24,16 @@ export function hashedOnWorkers(size: number): boolean {
 
 export function localFile(path: string, size: number): UploadIo {
   if (!hashedOnWorkers(size)) return tinyFile(path, size);
-  let whole: ReturnType<typeof hashRange> | null = null;
   const parts = new PartMd5s(path);
+  const range = (start: number, end: number, md5: string): UploadPart => ({ md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease });
   return {
     size,
     expect: (ranges) => parts.expect(ranges),
-    async part(start, end) {
-      const md5 = start === 0 && end === size && !parts.expected ? (await (whole ??= hashRange(path, 0, size, ['md5', 'sha256']))).md5! : await parts.md5(start, end);
-      return { md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease };
-    },
-    async sha256() {
-      return whole ? (await whole).sha256! : sha256OfFile(path, size);
+    part: async (start, end) => range(start, end, await parts.md5(start, end)),
+    sha256: () => sha256OfFile(path, size),
+    async whole() {
+      const { md5, sha256 } = await hashRange(path, 0, size, ['md5', 'sha256']);
+      return { part: range(0, size, md5!), sha256: sha256! };
     },
   };
 }
@@ -52,10 +51,6 @@ class PartMd5s {
 
   constructor(path: string) {
     this.#path = path;
-  }
-
-  get expected(): boolean {
-    return this.#groups.length > 0;
   }
 
   expect(ranges: PartRange[]): void {

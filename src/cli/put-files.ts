@@ -156,7 +156,6 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
   const report: TransferReport<Uploaded> = { done: [...unchanged.values()].map((file) => ({ ...file, unchanged: true as const })), failed: [] };
   const small = plans.filter((p) => p.size <= DEFAULT_MULTIPART_THRESHOLD);
   const big = plans.filter((p) => p.size > DEFAULT_MULTIPART_THRESHOLD);
-  const localOf = new Map(small.map((plan) => [plan.remote, plan.local]));
   try {
     const outcomes = await uploadMany(
       client,
@@ -165,7 +164,7 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
         concurrency: options.jobs,
         batchSize: options.batch,
         onProgress: (bytes) => progress.add(bytes),
-        onRetry: (error, attempt, remote) => progress.retrying((remote && localOf.get(remote)) ?? 'a batch of small files')(error, attempt),
+        onRetry: (error, attempt, index) => progress.retrying(index === undefined ? 'a batch of small files' : small[index]!.local)(error, attempt),
         signal: options.signal,
       },
     );

@@ -8,7 +8,7 @@ import type { DfsClient } from './api-client.ts';
 import type { FileEntry } from './api-types.ts';
 import { createLimiter, runPool } from './pool.ts';
 import { withRetry } from './retry.ts';
-import type { UploadIo } from './upload.ts';
+import { wholeOf, type UploadIo } from './upload.ts';
 
 /** What the server accepts per batch request. */
 export const MAX_BATCH = 1000;
@@ -25,8 +25,8 @@ export interface BatchOptions {
   /** Files per API request (default 100: small enough that PUTs start early). */
   batchSize?: number;
   onProgress?: (bytes: number) => void;
-  /** Told of each failed try that will be tried again; `path` names the file, if it was one file's. */
-  onRetry?: (error: unknown, attempt: number, path?: string) => void;
+  /** Told of each failed try that will be tried again; `index` (into the files) says whose, if it was one file's. */
+  onRetry?: (error: unknown, attempt: number, index?: number) => void;
   signal?: AbortSignal;
 }
 
@@ -56,8 +56,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       batch.map((index) => limit(async () => {
         const { io } = files[index]!;
         try {
-          const [part, sha256] = await Promise.all([io.part(0, io.size), io.sha256?.()]);
-          return { index, part, sha256 };
+          return { index, ...(await wholeOf(io)) };
         } catch (error) {
           outcomes[index] = error as Error;
           return null;
@@ -88,7 +87,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
             if ('error' in upload) throw new BatchItemError(upload.error.code, upload.error.message);
             await withRetry(() => part.put(upload.url, upload.headers, options.signal), {
               signal: options.signal,
-              onRetry: (error, attempt) => options.onRetry?.(error, attempt, files[index]!.path),
+              onRetry: (error, attempt) => options.onRetry?.(error, attempt, index),
             });
             options.onProgress?.(files[index]!.io.size);
             sent.push({ index, id: upload.id });

@@ -5,62 +5,42 @@
  * slice at a time, so memory stays bounded whatever the file's size. They come from hash-wasm
  * because WebCrypto has no MD5 and digests only a whole buffer at once.
  */
-import { createMD5, createSHA256, type IHasher } from 'hash-wasm';
+import { createMD5, createSHA256 } from 'hash-wasm';
+import { createLimiter } from './pool.ts';
 import { TransferError } from './retry.ts';
-import type { UploadIo } from './upload.ts';
+import type { UploadIo, UploadPart } from './upload.ts';
 
 /** Small enough that one hashing step keeps a page responsive (~10 ms), big enough to be cheap. */
 const READ_SLICE = 4 * 1024 * 1024;
 
-interface Digests {
-  md5: string;
-  sha256: string;
-}
+type Algorithm = 'md5' | 'sha256';
 
 export function blobUpload(blob: Blob): UploadIo {
-  let whole: Promise<Digests> | null = null;
   // Parts are hashed one after another: hashed side by side on one thread, each would be ready
-  // only when all of them are, and the first PUT would wait for every part in flight.
-  let turn: Promise<unknown> = Promise.resolve();
-  const inTurn = (start: number, end: number): Promise<string> => {
-    const md5 = turn.then(() => md5Of(blob, start, end));
-    turn = md5.catch(() => undefined);
-    return md5;
-  };
+  // only when all of them are. (The file's SHA-256 still takes its turns beside them.)
+  const inTurn = createLimiter(1);
+  const range = (start: number, end: number, md5: string): UploadPart => ({ md5, put: (url, headers, signal) => put(url, headers, blob.slice(start, end), signal), release() {} });
   return {
     size: blob.size,
-    async part(start, end) {
-      const md5 = start === 0 && end === blob.size ? (await (whole ??= digestsOf(blob))).md5 : await inTurn(start, end);
-      return { md5, put: (url, headers, signal) => put(url, headers, blob.slice(start, end), signal), release() {} };
-    },
-    async sha256() {
-      if (whole) return (await whole).sha256;
-      const sha256 = await createSHA256();
-      await feed(blob, 0, blob.size, [sha256]);
-      return sha256.digest('hex');
+    part: async (start, end) => range(start, end, (await inTurn(() => digestsOf(blob, start, end, ['md5']))).md5!),
+    sha256: async () => (await digestsOf(blob, 0, blob.size, ['sha256'])).sha256!,
+    async whole() {
+      const { md5, sha256 } = await digestsOf(blob, 0, blob.size, ['md5', 'sha256']);
+      return { part: range(0, blob.size, md5!), sha256 };
     },
   };
 }
 
-async function md5Of(blob: Blob, start: number, end: number): Promise<string> {
-  const md5 = await createMD5();
-  await feed(blob, start, end, [md5]);
-  return base64(md5.digest('binary'));
-}
-
-/** A file sent in one PUT is read once for both digests. */
-async function digestsOf(blob: Blob): Promise<Digests> {
-  const [md5, sha256] = await Promise.all([createMD5(), createSHA256()]);
-  await feed(blob, 0, blob.size, [md5, sha256]);
-  return { md5: base64(md5.digest('binary')), sha256: sha256.digest('hex') };
-}
-
-async function feed(blob: Blob, start: number, end: number, hashers: IHasher[]): Promise<void> {
-  for (const hasher of hashers) hasher.init();
+/** MD5 in base64 (as Content-MD5 wants) and SHA-256 in hex of bytes [start, end), in one read. */
+async function digestsOf(blob: Blob, start: number, end: number, algorithms: Algorithm[]): Promise<Partial<Record<Algorithm, string>>> {
+  const hashers = await Promise.all(algorithms.map((algorithm) => (algorithm === 'md5' ? createMD5() : createSHA256())));
   for (let at = start; at < end; at += READ_SLICE) {
     const bytes = new Uint8Array(await blob.slice(at, Math.min(at + READ_SLICE, end)).arrayBuffer());
     for (const hasher of hashers) hasher.update(bytes);
   }
+  const digests: Partial<Record<Algorithm, string>> = {};
+  algorithms.forEach((algorithm, i) => (digests[algorithm] = algorithm === 'md5' ? base64(hashers[i]!.digest('binary')) : hashers[i]!.digest('hex')));
+  return digests;
 }
 
 function base64(bytes: Uint8Array): string {

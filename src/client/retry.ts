@@ -29,11 +29,11 @@ export class TransferError extends Error {
   /** The S3 error code the store answered with (BadDigest, AccessDenied, ...), if it gave one. */
   readonly storeCode: string | null;
 
-  constructor(message: string, status: number, body = '') {
+  constructor(message: string, status: number, body = '', storeError = s3Error(body)) {
     super(message);
     this.name = 'TransferError';
     this.status = status;
-    this.storeCode = s3Error(body)?.code ?? null;
+    this.storeCode = storeError?.code ?? null;
     this.needsNewUrl = status === 403 && /expired/i.test(body);
     this.transient = status === 0 || status === 408 || status === 429 || status >= 500 || this.needsNewUrl;
   }
@@ -42,7 +42,7 @@ export class TransferError extends Error {
   static refused(what: 'upload' | 'download', status: number, body: string): TransferError {
     const error = s3Error(body);
     const said = error ? `${error.code}${error.message ? ` (${error.message})` : ''}` : body.slice(0, 200);
-    return new TransferError(`the store refused the ${what}: HTTP ${status} ${said}`, status, body);
+    return new TransferError(`the store refused the ${what}: HTTP ${status} ${said}`, status, body, error);
   }
 }
 

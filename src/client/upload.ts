@@ -22,6 +22,20 @@ export interface UploadIo {
   part(start: number, end: number): Promise<UploadPart>;
   /** Hex SHA-256 of all the bytes: recorded at complete and checked by downloads. */
   sha256?(): Promise<string>;
+  /** The whole source as one part with its SHA-256, for a file sent in one PUT, when a source can take both in one read. */
+  whole?(): Promise<WholeSource>;
+}
+
+export interface WholeSource {
+  part: UploadPart;
+  sha256?: string;
+}
+
+/** The whole source as one part and its SHA-256 (a file sent in one PUT): in one read where the source can. */
+export async function wholeOf(io: UploadIo): Promise<WholeSource> {
+  if (io.whole) return io.whole();
+  const [part, sha256] = await Promise.all([io.part(0, io.size), io.sha256?.()]);
+  return { part, sha256 };
 }
 
 export interface PartRange {
@@ -94,19 +108,18 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
 
   const partSize = choosePartSize(io.size, options.partSize);
   const partCount = Math.ceil(io.size / partSize);
-  const partEnd = (partNumber: number) => Math.min(partNumber * partSize, io.size);
-  const rangeOf = (partNumber: number): PartRange => ({ start: (partNumber - 1) * partSize, end: partEnd(partNumber) });
+  const rangeOf = (partNumber: number): PartRange => ({ start: (partNumber - 1) * partSize, end: Math.min(partNumber * partSize, io.size) });
+  const lengthOf = (partNumber: number) => rangeOf(partNumber).end - rangeOf(partNumber).start;
   const everyPart = Array.from({ length: partCount }, (_, i) => i + 1);
-  const saved = (await options.resume?.store.get(options.resume.key)) ?? null;
-  // A fresh upload sends every part: the source prepares them while the API creates the upload.
-  if (!saved) io.expect?.(everyPart.map(rangeOf));
-  let upload = saved && (await resumable(client, saved, path, io.size, partSize, options));
+  let upload = options.resume ? await resumable(client, options.resume, path, io.size, partSize) : null;
   const held = new Set<number>();
   if (upload) {
-    for (const part of (await client.uploadState(upload.uploadId)).parts) {
-      if (part.size === partEnd(part.partNumber) - (part.partNumber - 1) * partSize) held.add(part.partNumber);
-    }
-  } else {
+    for (const part of (await client.uploadState(upload.uploadId)).parts) if (part.size === lengthOf(part.partNumber)) held.add(part.partNumber);
+  }
+  const missing = everyPart.filter((n) => !held.has(n));
+  // The source prepares the parts to send (for a fresh upload, while the API creates it).
+  io.expect?.(missing.map(rangeOf));
+  if (!upload) {
     const created = await withRetry(
       () => client.createUpload({ path, size: io.size, contentType: options.contentType, partSize, multipart: true, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch }),
       retry,
@@ -115,18 +128,15 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
     await options.resume?.store.set(options.resume.key, upload);
   }
   const { uploadId } = upload;
-  const heldBytes = [...held].reduce((sum, n) => sum + partEnd(n) - (n - 1) * partSize, 0);
+  const heldBytes = [...held].reduce((sum, n) => sum + lengthOf(n), 0);
   if (heldBytes > 0) options.onProgress?.(heldBytes);
 
-  const missing = everyPart.filter((n) => !held.has(n));
-  if (saved) io.expect?.(missing.map(rangeOf));
   // The whole-file digest runs beside the parts, not before them.
   const digest = io.sha256?.();
   digest?.catch(() => undefined);
   const limit = options.partLimit ?? unlimited;
   const sendParts = runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
-    const start = (partNumber - 1) * partSize;
-    const end = partEnd(partNumber);
+    const { start, end } = rangeOf(partNumber);
     const part = await io.part(start, end);
     try {
       await withRetry(async () => {
@@ -148,19 +158,20 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
 }
 
 /** The upload an earlier run left, if it still fits this file and the server still holds it open. */
-async function resumable(client: DfsClient, saved: ResumeState, path: string, size: number, partSize: number, options: UploadOptions): Promise<ResumeState | null> {
-  if (!options.resume) return null;
+async function resumable(client: DfsClient, resume: NonNullable<UploadOptions['resume']>, path: string, size: number, partSize: number): Promise<ResumeState | null> {
+  const saved = await resume.store.get(resume.key);
+  if (!saved) return null;
   if (saved.path === path && saved.size === size && saved.partSize === partSize) {
     const state = await client.uploadState(saved.uploadId).catch(() => null);
     if (state?.state === 'pending' && Date.parse(state.expiresAt) > Date.now() + 60_000) return saved;
   }
-  await options.resume.store.delete(options.resume.key);
+  await resume.store.delete(resume.key);
   return null;
 }
 
 async function uploadSingle(client: DfsClient, path: string, io: UploadIo, options: UploadOptions): Promise<FileEntry> {
   // Small enough to hash first: both digests are then signed, and checked by stores that verify them.
-  const [part, sha256] = await Promise.all([io.part(0, io.size), io.sha256?.()]);
+  const { part, sha256 } = await wholeOf(io);
   try {
     return await withRetry(
       async () => {

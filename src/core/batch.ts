@@ -52,7 +52,7 @@ export async function createBatchUploads(
   requireScope(principal, 'write');
   const now = ctx.clock();
   const keys = batchKeys(items.length);
-  const ancestors = rememberingLookup(ctx);
+  const lookup = rememberingLookup(ctx);
   const prepared = await Promise.all(
     items.map((item, i) =>
       settle(async () => {
@@ -60,7 +60,7 @@ export async function createBatchUploads(
         if (multipart) {
           throw invalidRequest(`batches take single PUTs of up to ${ctx.settings.singlePutMaxBytes} bytes: upload this file with POST /v1/uploads`);
         }
-        const upload = await newUpload(ctx, principal, item, path, keys[i]!, now, ancestors);
+        const upload = await newUpload(ctx, principal, item, path, keys[i]!, now, lookup);
         return { upload, request: await presignSingle(ctx, upload, item.md5, now) };
       }),
     ),

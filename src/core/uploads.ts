@@ -70,7 +70,7 @@ export function checkCreate(ctx: DfsContext, principal: Principal, input: Create
 }
 
 /** A file by path from the index. */
-export type FileLookup = (path: string) => Promise<FileRecord | null>;
+type FileLookup = (path: string) => Promise<FileRecord | null>;
 
 /**
  * A lookup that asks the index once per path: the files of a batch mostly share their folders,
@@ -93,9 +93,9 @@ export async function newUpload(
   path: string,
   objectKey: string,
   now: Date,
-  ancestors: FileLookup = (folder) => ctx.index.getFile(folder),
+  lookup: FileLookup = (folder) => ctx.index.getFile(folder),
 ): Promise<UploadRecord> {
-  await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*', ancestors);
+  await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*', lookup);
   return {
     id: newId(now),
     path,

@@ -7,22 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const S3Error = require('@20minutes/s3rver/lib/models/error') as new (code: string, message: string, detail?: object) => Error;
-
-interface KoaContext {
-  method: string;
-  get(header: string): string;
-}
-type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
-
-interface S3rverInternals {
-  middleware: KoaMiddleware[];
-  /** Writes an object's or a part's bytes to `path`; resolves with their length and hex MD5. */
-  store: { putContent(path: string, content: unknown): Promise<[number, string]> };
-}
+import { beforeRouter, S3Error, type S3rverInternals } from './s3rver-internals.ts';
 
 /** The Content-MD5 of the PUT being handled, for the store call it leads to. */
 const announced = new AsyncLocalStorage<string>();
@@ -45,15 +30,14 @@ export function verifyContentMd5(server: unknown): void {
       }
       await rename(incoming, path);
       return [size, hex];
-    } finally {
+    } catch (error) {
       await rm(incoming, { force: true });
+      throw error;
     }
   };
 
-  const handler: KoaMiddleware = (ctx, next) => {
+  beforeRouter(s3rver, (ctx, next) => {
     const md5 = ctx.method === 'PUT' ? ctx.get('content-md5') : '';
     return md5 ? announced.run(md5, next) : next();
-  };
-  // Before the router (the last middleware), after s3rver's logging, XML and error handling.
-  s3rver.middleware.splice(s3rver.middleware.length - 1, 0, handler);
+  });
 }

@@ -3,29 +3,9 @@
  * dfs needs both (resume state, verification before assembly, cleanup). This adds them on
  * s3rver's own storage layout, behind s3rver's own SigV4 check, just before its router.
  */
-import { createRequire } from 'node:module';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-const require = createRequire(import.meta.url);
-const authentication = require('@20minutes/s3rver/lib/middleware/authentication') as () => KoaMiddleware;
-const S3Error = require('@20minutes/s3rver/lib/models/error') as new (code: string, message: string, detail?: object) => Error;
-
-interface KoaContext {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  params: Record<string, string | undefined>;
-  state: Record<string, unknown>;
-  status: number;
-  body: unknown;
-}
-type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
-
-interface S3rverInternals {
-  middleware: KoaMiddleware[];
-  store: { getResourcePath(bucket: string, key: string | undefined, resource: string): string };
-}
+import { authentication, beforeRouter, S3Error, type KoaMiddleware, type S3rverInternals } from './s3rver-internals.ts';
 
 export function addMultipartListAndAbort(server: unknown): void {
   const s3rver = server as S3rverInternals;
@@ -70,6 +50,5 @@ export function addMultipartListAndAbort(server: unknown): void {
     });
   };
 
-  // Before the router (the last middleware), after s3rver's logging, XML and error handling.
-  s3rver.middleware.splice(s3rver.middleware.length - 1, 0, handler);
+  beforeRouter(s3rver, handler);
 }

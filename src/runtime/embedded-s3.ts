@@ -1,8 +1,8 @@
 /**
  * The embedded default's object store: @20minutes/s3rver in this process, storing under a
- * local directory. It speaks the S3 protocol, enforces SigV4 presigned URLs and (with the
- * addition here) refuses bytes that do not match their Content-MD5, so the API works exactly
- * as it does against a real store.
+ * local directory. It speaks the S3 protocol, enforces SigV4 presigned URLs and (with
+ * embedded-s3-content-md5.ts) refuses bytes that do not match their Content-MD5, so the API
+ * works exactly as it does against a real store.
  */
 import S3rver from '@20minutes/s3rver';
 import type { AddressInfo } from 'node:net';

@@ -91,8 +91,9 @@ export class S3ObjectStore implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
     });
-    // s3rver signs bucket-level resources ("/bucket?delete", "/bucket?prefix=") without the
-    // trailing slash the SDK sends: every such request is sent its way.
+    // s3rver checks signatures of bucket-level resources ("/bucket?delete", "/bucket?prefix=")
+    // without the trailing slash the SDK sends. Dropping a trailing slash from every path is
+    // safe: no object key dfs makes ends in "/" (core/ids.ts).
     if (config.dialect === 's3rver') {
       this.#client.middlewareStack.add(
         (next) => (args) => {
@@ -301,8 +302,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /**
-   * A signed HEAD of a key that need not exist: "not found" proves the store answers and
-   * accepts our credentials, at the cost of one small request.
+   * A signed HEAD of a key that need not exist: its "not found" proves the store answers and
+   * accepts our credentials (a bad signature is 403). A HEAD has no body, so a missing bucket
+   * reads as "not found" too.
    */
   async ping(): Promise<void> {
     await this.head('.dfs-ping');

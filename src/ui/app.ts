@@ -7,7 +7,7 @@ import type { FileEntry } from '../client/api-types.ts';
 import { blobUpload } from '../client/blob-upload.ts';
 import { TransferError } from '../client/retry.ts';
 import { uploadFile } from '../client/upload.ts';
-import { CHANGED_ON_THE_WAY, explain, formatBytes, formatTime, STORE_UNREACHABLE } from './format.ts';
+import { explain, explainTransfer, formatBytes, formatTime } from './format.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const TOKEN_KEY = 'dfs-token';
@@ -31,8 +31,7 @@ function fail(error: unknown): void {
   if (error instanceof ApiError) {
     notify(explain(error.code, error.message), true);
     if (error.code === 'unauthorized') signOut();
-  } else if (error instanceof TransferError && error.status === 0) notify(STORE_UNREACHABLE, true);
-  else if (error instanceof TransferError && error.storeCode === 'BadDigest') notify(CHANGED_ON_THE_WAY, true);
+  } else if (error instanceof TransferError) notify(explainTransfer(error), true);
   else notify(error instanceof Error ? error.message : String(error), true);
 }
 

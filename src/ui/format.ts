@@ -1,4 +1,6 @@
 /** Display helpers for the file browser. */
+import type { TransferError } from '../client/retry.ts';
+
 export { formatBytes } from '../client/format.ts';
 
 export const formatTime = (iso: string) => new Date(iso).toLocaleString();
@@ -27,8 +29,11 @@ export function explain(code: string, message: string): string {
   }
 }
 
-/** The store found an upload's bytes were not the ones whose MD5 the page signed (S3's BadDigest). */
-export const CHANGED_ON_THE_WAY = 'The file changed on its way to the storage (its checksum did not match), so the storage refused it. Nothing was saved; try again.';
-
-/** An upload whose bytes never reached the store (no answer at all, so no API code to explain). */
-export const STORE_UNREACHABLE = "The file storage cannot be reached from this browser (the network, or the bucket's CORS setting). Nothing was saved; try again.";
+/** What a failed transfer between the page and the store means to a person using the page. */
+export function explainTransfer(error: TransferError): string {
+  // No answer at all: the network, or a bucket whose CORS rules do not let this page in.
+  if (error.status === 0) return "The file storage cannot be reached from this browser (the network, or the bucket's CORS setting). Nothing was saved; try again.";
+  // The store found the bytes were not the ones whose MD5 the page signed.
+  if (error.storeCode === 'BadDigest') return 'The file changed on its way to the storage (its checksum did not match), so the storage refused it. Nothing was saved; try again.';
+  return error.message;
+}

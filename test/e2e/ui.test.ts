@@ -7,7 +7,6 @@
  * (503), with nothing lost. Saves a screenshot of the main view to docs/ui.png, the one the README
  * shows, so that it follows the UI.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi } from '../../scripts/build-ui.ts';
-import { Api, randomBytes, sameBytes, uploadBytes } from '../support/api.ts';
+import { Api, md5Base64, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -24,7 +23,6 @@ let browser: Browser;
 let page: Page;
 let work: string;
 const big = randomBytes(21 * MiB, 17);
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 beforeAll(async () => {
   await buildUi();
@@ -69,11 +67,11 @@ describe('the web UI', () => {
     await row('notes.txt').waitFor();
     await row('big.bin').waitFor();
     const api = new Api(server.url, server.adminToken);
-    expect((await api.get('/v1/files/big.bin')).body).toMatchObject({ size: big.length, sha256: sha256(big) });
-    expect((await api.get('/v1/files/notes.txt')).body.sha256).toBe(sha256(new TextEncoder().encode('first draft')));
+    expect((await api.get('/v1/files/big.bin')).body).toMatchObject({ size: big.length, sha256: await sha256Hex(big) });
+    expect((await api.get('/v1/files/notes.txt')).body.sha256).toBe(await sha256Hex(new TextEncoder().encode('first draft')));
     // Every PUT carried the MD5 of its bytes for the store to check: notes.txt whole, big.bin in 8 MiB parts.
     const parts = [0, 1, 2].map((i) => big.subarray(i * 8 * MiB, (i + 1) * 8 * MiB));
-    expect(md5sSent.sort()).toEqual([new TextEncoder().encode('first draft'), ...parts].map((bytes) => createHash('md5').update(bytes).digest('base64')).sort());
+    expect(md5sSent.sort()).toEqual([new TextEncoder().encode('first draft'), ...parts].map(md5Base64).sort());
     // The README's picture, retaken on request only: a test run leaves the tree as it found it.
     if (process.env.DFS_UPDATE_SCREENSHOT === '1') await page.screenshot({ path: fileURLToPath(new URL('../../docs/ui.png', import.meta.url)) });
   });

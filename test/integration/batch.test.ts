@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Api, encodePath, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
+import { Api, encodePath, md5Base64, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -73,7 +72,7 @@ describe('batch uploads, complete and downloads', () => {
         path: paths[i],
         size: body.length,
         ...(i % 2 === 0 ? { sha256: await sha256Hex(body) } : {}),
-        ...(i % 5 === 0 ? { md5: createHash('md5').update(body).digest('base64') } : {}),
+        ...(i % 5 === 0 ? { md5: md5Base64(body) } : {}),
       })),
     );
     const created = await api.post('/v1/batch/uploads', { files });

@@ -4,7 +4,6 @@
  * cancelled upload that is aborted on the server, and a batch of small files around one that
  * cannot be read.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,21 +12,36 @@ import { localFile } from '../../src/cli/local-file.ts';
 import { DfsClient } from '../../src/client/api-client.ts';
 import { uploadMany } from '../../src/client/batch-upload.ts';
 import { blobUpload } from '../../src/client/blob-upload.ts';
-import { uploadFile, type UploadIo } from '../../src/client/upload.ts';
-import { Api, downloadBytes, randomBytes, sameBytes } from '../support/api.ts';
+import { uploadFile, type UploadIo, type UploadPart } from '../../src/client/upload.ts';
+import { Api, downloadBytes, md5Base64, randomBytes, sameBytes, sha256Hex } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
 let server: TestServer;
 let api: Api;
+let client: DfsClient;
+let work: string;
 
 beforeAll(async () => {
   server = await startTestServer();
   api = new Api(server.url, server.adminToken);
+  client = new DfsClient({ endpoint: server.url, token: server.adminToken });
+  work = await mkdtemp(join(tmpdir(), 'dfs-engine-'));
 });
 afterAll(async () => {
   await server?.close();
+  await rm(work, { recursive: true, force: true });
 });
+
+/** The bytes as a local file, the CLI's source. */
+async function asLocalFile(name: string, bytes: Uint8Array<ArrayBuffer>): Promise<UploadIo> {
+  const path = join(work, name);
+  await writeFile(path, bytes);
+  return localFile(path, bytes.length);
+}
+
+/** The bytes as a Blob, the web UI's source. */
+const asBlob = async (_name: string, bytes: Uint8Array<ArrayBuffer>): Promise<UploadIo> => blobUpload(new Blob([bytes]));
 
 /** A client that remembers the id of every upload it creates. */
 function recordingClient(ids: string[]): DfsClient {
@@ -64,31 +78,37 @@ function cutOff(bytes: Uint8Array<ArrayBuffer>, cutFrom: number, controller: Abo
   };
 }
 
-/** The source's parts, each recording the Content-MD5 it was sent with, which must be signed into its URL. */
-function recordingMd5s(source: UploadIo): { io: UploadIo; signed: string[] } {
+/**
+ * The source's parts (or its whole, sent in one PUT), each recording the Content-MD5 it was sent
+ * with, and the headers its URL signs.
+ */
+function recordingMd5s(source: UploadIo): { io: UploadIo; signed: string[]; signedHeaders: string[] } {
   const signed: string[] = [];
+  const signedHeaders: string[] = [];
+  const recording = (start: number, part: UploadPart): UploadPart => ({
+    ...part,
+    put(url, headers, signal) {
+      signedHeaders.push(new URL(url).searchParams.get('X-Amz-SignedHeaders') ?? '');
+      signed.push(`${start} ${headers['Content-MD5']}`);
+      return part.put(url, headers, signal);
+    },
+  });
   const io: UploadIo = {
     ...source,
-    async part(start, end) {
-      const part = await source.part(start, end);
-      return {
-        ...part,
-        put(url, headers, signal) {
-          expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toContain('content-md5');
-          signed.push(`${start} ${headers['Content-MD5']}`);
-          return part.put(url, headers, signal);
-        },
-      };
-    },
+    part: async (start, end) => recording(start, await source.part(start, end)),
+    whole: source.whole && (async () => {
+      const whole = await source.whole!();
+      return { ...whole, part: recording(0, whole.part) };
+    }),
   };
-  return { io, signed };
+  return { io, signed, signedHeaders };
 }
 
 describe('the shared upload engine', () => {
   it('sends a Blob in parallel parts and commits it', async () => {
     const bytes = randomBytes(21 * MiB, 41);
     let progress = 0;
-    const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), 'engine/blob.bin', blobUpload(new Blob([bytes])), {
+    const file = await uploadFile(client, 'engine/blob.bin', blobUpload(new Blob([bytes])), {
       partSize: 5 * MiB,
       onProgress: (n) => (progress += n),
     });
@@ -99,34 +119,30 @@ describe('the shared upload engine', () => {
   });
 
   it.each([
-    ['a local file', (path: string, bytes: Uint8Array<ArrayBuffer>) => localFile(path, bytes.length)],
-    ['a Blob (as the web UI sends)', (_path: string, bytes: Uint8Array<ArrayBuffer>) => blobUpload(new Blob([bytes]))],
+    ['a local file', asLocalFile],
+    ['a Blob (as the web UI sends)', asBlob],
   ])('signs each part of %s with the MD5 of its bytes, and the whole with its SHA-256', async (_source, source) => {
     // Twelve parts of 5 MiB and a short last one: a local file's MD5s go in a group of eight, one of four and one alone.
     const bytes = randomBytes(12 * 5 * MiB + 12_345, 45);
-    const folder = await mkdtemp(join(tmpdir(), 'dfs-engine-'));
-    try {
-      const path = join(folder, 'local.bin');
-      await writeFile(path, bytes);
-      const { io, signed } = recordingMd5s(source(path, bytes));
-      const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), 'engine/local.bin', io, { partSize: 5 * MiB, concurrency: 3 });
-      const expected = Array.from({ length: 13 }, (_, i) => `${i * 5 * MiB} ${createHash('md5').update(bytes.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)).digest('base64')}`);
-      expect(signed.sort()).toEqual(expected.sort());
-      expect(file.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-      expect(await sameBytes(await downloadBytes(api, 'engine/local.bin'), bytes)).toBe('same');
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    const { io, signed, signedHeaders } = recordingMd5s(await source('parts.bin', bytes));
+    const file = await uploadFile(client, 'engine/parts.bin', io, { partSize: 5 * MiB, concurrency: 3 });
+    const expected = Array.from({ length: 13 }, (_, i) => `${i * 5 * MiB} ${md5Base64(bytes.subarray(i * 5 * MiB, (i + 1) * 5 * MiB))}`);
+    expect(signed.sort()).toEqual(expected.sort());
+    for (const headers of signedHeaders) expect(headers).toContain('content-md5');
+    expect(file.sha256).toBe(await sha256Hex(bytes));
+    expect(await sameBytes(await downloadBytes(api, 'engine/parts.bin'), bytes)).toBe('same');
   });
 
   it.each([
-    ['3 MiB', randomBytes(3 * MiB + 7, 46)],
-    ['nothing', new Uint8Array(0)],
-  ])('signs a Blob of %s sent in one PUT with its MD5 and records its SHA-256', async (name, bytes) => {
-    const { io, signed } = recordingMd5s(blobUpload(new Blob([bytes])));
-    const file = await uploadFile(new DfsClient({ endpoint: server.url, token: server.adminToken }), `engine/single-${name}.bin`, io);
-    expect(signed).toEqual([`0 ${createHash('md5').update(bytes).digest('base64')}`]);
-    expect(file).toMatchObject({ size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    ['a Blob of 3 MiB', asBlob, randomBytes(3 * MiB + 7, 46)],
+    ['a Blob of nothing', asBlob, new Uint8Array(0)],
+    ['a local file of 3 MiB', asLocalFile, randomBytes(3 * MiB + 9, 47)],
+  ])('signs %s sent in one PUT with its MD5 and records its SHA-256', async (name, source, bytes) => {
+    const { io, signed, signedHeaders } = recordingMd5s(await source('single.bin', bytes));
+    const file = await uploadFile(client, `engine/single ${name}.bin`, io);
+    expect(signed).toEqual([`0 ${md5Base64(bytes)}`]);
+    expect(signedHeaders).toEqual([expect.stringContaining('content-md5')]);
+    expect(file).toMatchObject({ size: bytes.length, sha256: await sha256Hex(bytes) });
   });
 
   it('aborts the upload on the server when a person cancels it, and commits nothing', async () => {
@@ -151,7 +167,7 @@ describe('the shared upload engine', () => {
   it('uploads a batch around a file that cannot be read, which fails alone', async () => {
     const files = ['a', 'b', 'c'].map((name, i) => ({ path: `engine/batch/${name}.bin`, bytes: randomBytes(1000 + i, 44 + i) }));
     const unreadable: UploadIo = { size: 10, part: () => Promise.reject(new Error('gone since it was listed')) };
-    const outcomes = await uploadMany(new DfsClient({ endpoint: server.url, token: server.adminToken }), [
+    const outcomes = await uploadMany(client, [
       { path: files[0]!.path, io: blobUpload(new Blob([files[0]!.bytes])) },
       { path: 'engine/batch/gone.bin', io: unreadable },
       ...files.slice(1).map(({ path, bytes }) => ({ path, io: blobUpload(new Blob([bytes])) })),

@@ -69,8 +69,8 @@ describe('npm start with no configuration', () => {
       expect(done.status).toBe(200);
       version = done.body.version;
 
-      // One JSON line per request, without secrets or signatures.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // One JSON line per request, without secrets or signatures; the line may follow the answer.
+      await expect.poll(() => first.stdout.some((line) => line.includes('"/v1/uploads"'))).toBe(true);
       const lines = first.stdout.map((line) => JSON.parse(line));
       expect(lines.some((l) => l.method === 'POST' && l.path === '/v1/uploads' && l.status === 201)).toBe(true);
       for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(['time', 'requestId', 'method', 'path', 'status', 'durationMs']));
@@ -104,8 +104,7 @@ describe('npm start with no configuration', () => {
       expect(started.banner).toContain('admin token: from DFS_ADMIN_TOKEN');
       expect((await new Api(started.url, secret).get('/v1/files')).status).toBe(200);
       // The request's log line is what could leak it: wait until it is there.
-      for (let i = 0; i < 200 && !started.stdout.some((line) => line.includes('"/v1/files"')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(started.stdout.some((line) => line.includes('"/v1/files"'))).toBe(true);
+      await expect.poll(() => started.stdout.some((line) => line.includes('"/v1/files"'))).toBe(true);
       expect(`${started.banner}\n${started.stdout.join('\n')}`).not.toContain(secret);
     } finally {
       await stop(started);

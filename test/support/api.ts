@@ -1,4 +1,5 @@
 /** A thin HTTP helper for tests: JSON in and out, the bearer token, raw access to everything. */
+import { createHash } from 'node:crypto';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -62,6 +63,9 @@ export const encodePath = (path: string) => path.split('/').map(encodeURICompone
 
 export const sha256Hex = async (bytes: Uint8Array<ArrayBuffer>) =>
   Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
+
+/** The MD5 a Content-MD5 header carries: base64. */
+export const md5Base64 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
 
 /** Deterministic pseudo-random bytes, so a failing comparison is reproducible. */
 export function randomBytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {

@@ -3,15 +3,15 @@
  * around a block's padding boundary and a chunk's end, every count of streams on both kernels,
  * and parts of a real file grouped as an upload (or a resumed one) asks for them.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localFile } from '../../src/cli/local-file.ts';
 import { Md5Lanes } from '../../src/cli/md5-lanes.ts';
+import { md5Base64 } from '../support/api.ts';
 
-const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
 const CHUNK = 4096;
 const LENGTHS = [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 57, 25_000];
 
@@ -30,7 +30,7 @@ describe('MD5 on SIMD lanes', () => {
             kernel.update(bytes, streams, slot);
           }
           const digests = kernel.digests(streams).map((digest) => digest.toString('base64'));
-          expect(digests, `${length} bytes on ${streams} streams`).toEqual(inputs.map(md5));
+          expect(digests, `${length} bytes on ${streams} streams`).toEqual(inputs.map(md5Base64));
         }
       }
     });
@@ -44,23 +44,26 @@ describe('MD5 on SIMD lanes', () => {
 });
 
 describe('the parts of a local file', () => {
-  const folder = mkdtemp(join(tmpdir(), 'dfs-md5-'));
-  afterAll(async () => rm(await folder, { recursive: true, force: true }));
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'dfs-md5-'));
+  });
+  afterAll(async () => rm(folder, { recursive: true, force: true }));
 
   it('carry the MD5 of their own bytes, however the upload groups them', async () => {
     // Longer than the 256 KiB each lane reads at a time, and not a whole number of blocks.
     const part = 600_001;
     const bytes = randomBytes(12 * part + 777);
-    const path = join(await folder, 'parts.bin');
+    const path = join(folder, 'parts.bin');
     await writeFile(path, bytes);
     const all = Array.from({ length: 13 }, (_, i) => ({ start: i * part, end: Math.min((i + 1) * part, bytes.length) }));
     // All parts (groups of eight, four and the short last one), then a resumed upload's few.
     for (const expected of [all, [all[1]!, all[4]!, all[5]!, all[12]!]]) {
       const file = localFile(path, bytes.length);
       file.expect!(expected);
-      for (const { start, end } of expected) expect((await file.part(start, end)).md5, `${start}-${end}`).toBe(md5(bytes.subarray(start, end)));
+      for (const { start, end } of expected) expect((await file.part(start, end)).md5, `${start}-${end}`).toBe(md5Base64(bytes.subarray(start, end)));
     }
     const unplanned = localFile(path, bytes.length);
-    expect((await unplanned.part(5, 700_005)).md5).toBe(md5(bytes.subarray(5, 700_005)));
+    expect((await unplanned.part(5, 700_005)).md5).toBe(md5Base64(bytes.subarray(5, 700_005)));
   });
 });

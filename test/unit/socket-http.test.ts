@@ -13,10 +13,10 @@ import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import tls from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TransferError } from '../../src/client/retry.ts';
-import { Writable } from 'node:stream';
 import { getInto, getToStream } from '../../src/cli/http-transport.ts';
 import { sendOverSocket, Unsupported } from '../../src/cli/socket-http.ts';
 
