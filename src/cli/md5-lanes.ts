@@ -9,7 +9,6 @@
 
 const STATE_BYTES = 128;
 const SPARE = 128;
-const SLOTS = 2;
 const INITIAL_STATE = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
 const SHIFTS = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
 const SINES = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
@@ -19,35 +18,29 @@ export class Md5Lanes {
   readonly chunk: number;
   readonly #memory: WebAssembly.Memory;
   readonly #blocks: (...pointersThenCount: number[]) => void;
-  /** By slot, then lane. */
-  readonly #inputs: Buffer[][];
+  /** By lane. */
+  readonly #inputs: Buffer[];
   #hashed = 0;
-  /** Where the last update's bytes were, and where in them the bytes it left unhashed start. */
-  #lastSlot = 0;
+  /** Where, in the inputs, the bytes the last update left unhashed start. */
   #unhashedAt = 0;
 
-  /**
-   * `chunk`: the most bytes each lane takes per `update` (a multiple of 64). Every lane has two
-   * input slots, so the next bytes can be read into one while the other is hashed.
-   */
+  /** `chunk`: the most bytes each lane takes per `update` (a multiple of 64). */
   constructor(lanes: 4 | 8, chunk: number) {
     if (chunk % 64 !== 0) throw new Error('the chunk must be a multiple of 64 bytes');
     this.lanes = lanes;
     this.chunk = chunk;
     const stride = chunk + SPARE;
-    const pages = Math.ceil((STATE_BYTES + SLOTS * lanes * stride) / 65536);
+    const pages = Math.ceil((STATE_BYTES + lanes * stride) / 65536);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(kernel(lanes / 4, pages)));
     this.#memory = instance.exports.memory as WebAssembly.Memory;
     this.#blocks = instance.exports.blocks as (...args: number[]) => void;
-    this.#inputs = Array.from({ length: SLOTS }, (_, slot) =>
-      Array.from({ length: lanes }, (_, lane) => Buffer.from(this.#memory.buffer, STATE_BYTES + (slot * lanes + lane) * stride, stride)),
-    );
+    this.#inputs = Array.from({ length: lanes }, (_, lane) => Buffer.from(this.#memory.buffer, STATE_BYTES + lane * stride, stride));
     this.reset();
   }
 
-  /** Where the next bytes of stream `lane` go before `update` of `slot`: at most `chunk` of them. */
-  input(lane: number, slot = 0): Buffer {
-    return this.#inputs[slot]![lane]!.subarray(0, this.chunk);
+  /** Where the next bytes of stream `lane` go before `update`: at most `chunk` of them. */
+  input(lane: number): Buffer {
+    return this.#inputs[lane]!.subarray(0, this.chunk);
   }
 
   reset(): void {
@@ -56,17 +49,15 @@ export class Md5Lanes {
       INITIAL_STATE.forEach((word, i) => state.setUint32(stateOffset(lane, i), word, true));
     }
     this.#hashed = 0;
-    this.#lastSlot = 0;
     this.#unhashedAt = 0;
   }
 
   /**
-   * Hashes the `bytes` just put in the `slot` inputs of streams 0 to `streams` - 1 (the other
+   * Hashes the `bytes` just put in the inputs of streams 0 to `streams` - 1 (the other
    * lanes repeat stream 0). Only the last update of a message may be other than a multiple of 64.
    */
-  update(bytes: number, streams: number, slot = 0): void {
+  update(bytes: number, streams: number): void {
     if (this.#hashed % 64 !== 0) throw new Error('only the last update may leave a partial block');
-    this.#lastSlot = slot;
     this.#run(0, Math.floor(bytes / 64), streams);
     this.#hashed += bytes;
   }
@@ -77,7 +68,7 @@ export class Md5Lanes {
     const at = this.#unhashedAt;
     const blocks = tail < 56 ? 1 : 2;
     for (let lane = 0; lane < streams; lane++) {
-      const input = this.#inputs[this.#lastSlot]![lane]!;
+      const input = this.#inputs[lane]!;
       input.fill(0, at + tail, at + blocks * 64);
       input[at + tail] = 0x80;
       input.writeUInt32LE(this.#hashed * 8 % 2 ** 32, at + blocks * 64 - 8);
@@ -94,8 +85,7 @@ export class Md5Lanes {
 
   #run(offset: number, blocks: number, streams: number): void {
     this.#unhashedAt = offset + blocks * 64;
-    const inputs = this.#inputs[this.#lastSlot]!;
-    const pointers = Array.from({ length: this.lanes }, (_, lane) => inputs[lane < streams ? lane : 0]!.byteOffset + offset);
+    const pointers = Array.from({ length: this.lanes }, (_, lane) => this.#inputs[lane < streams ? lane : 0]!.byteOffset + offset);
     this.#blocks(...pointers, blocks);
   }
 }
