@@ -32,16 +32,30 @@ export class ApiError extends Error {
 /** Percent-encodes each segment of a file path for the URL. */
 export const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
+/** What the client needs of fetch, so a runtime can hand it something lighter (the CLI does). */
+export interface ApiRequestInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  redirect: 'manual';
+}
+export interface ApiResponse {
+  status: number;
+  ok: boolean;
+  text(): Promise<string>;
+}
+export type ApiFetch = (url: string, init: ApiRequestInit) => Promise<ApiResponse>;
+
 export interface ClientOptions {
   endpoint: string;
   token: string;
-  fetch?: typeof fetch;
+  fetch?: ApiFetch;
 }
 
 export class DfsClient {
   readonly endpoint: string;
   readonly #token: string;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: ApiFetch;
 
   constructor(options: ClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, '');
@@ -50,7 +64,7 @@ export class DfsClient {
   }
 
   async #request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    let response: Response;
+    let response: ApiResponse;
     try {
       response = await this.#fetch(`${this.endpoint}${path}`, {
         method,

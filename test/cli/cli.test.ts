@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -524,6 +525,16 @@ describe('exit codes and errors', () => {
     expect(back.json().map((f: { remote: string }) => f.remote)).toEqual(['partly/present.txt']);
     expect(back.stderr.trim()).toBe('dfs: partly/absent.txt: no such file (use -r for a folder)');
     expect(await readFile(local('partly-back', 'present.txt'), 'utf8')).toBe('present');
+  });
+
+  it('says in one line that the API cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = await dfs(['ls'], { env: { ...env, DFS_ENDPOINT: `http://127.0.0.1:${port}` } });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`dfs: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
   });
 
   it('prints help with no arguments and no terminal, and saves a login with mode 0600', async () => {
