@@ -5,9 +5,9 @@
  * Each file succeeds or fails alone.
  */
 import type { DfsClient } from './api-client.ts';
-import type { FileEntry } from './api-types.ts';
+import type { FileEntry, SinglePutUpload } from './api-types.ts';
 import { createLimiter, runPool } from './pool.ts';
-import { withRetry } from './retry.ts';
+import { TransferError, withRetry } from './retry.ts';
 import { wholeOf, type UploadIo } from './upload.ts';
 
 /** What the server accepts per batch request. */
@@ -28,6 +28,15 @@ export interface BatchOptions {
   /** Told of each failed try that will be tried again; `index` (into the files) says whose, if it was one file's. */
   onRetry?: (error: unknown, attempt: number, index?: number) => void;
   signal?: AbortSignal;
+}
+
+type SinglePut = Pick<SinglePutUpload, 'id' | 'url' | 'headers'>;
+
+/** A new single-PUT upload for `file`, in place of `stale`, which is aborted (best effort: it expires anyway). */
+async function renew(client: DfsClient, file: BatchFile, md5: string | undefined, sha256: string | undefined, stale: string): Promise<SinglePut> {
+  const created = await client.createUpload({ path: file.path, size: file.io.size, contentType: file.contentType, md5, sha256, multipart: false });
+  await client.abort(stale).catch(() => undefined);
+  return { id: created.id, url: created.url!, headers: created.headers! };
 }
 
 export class BatchItemError extends Error {
@@ -80,15 +89,27 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     });
     const sent: { index: number; id: string }[] = [];
     await Promise.all(
-      prepared.map(({ index, part }, i) =>
+      prepared.map(({ index, part, sha256 }, i) =>
         limit(async () => {
-          const upload = created[i]!;
+          const answer = created[i]!;
           try {
-            if ('error' in upload) throw new BatchItemError(upload.error.code, upload.error.message);
-            await withRetry(() => part.put(upload.url, upload.headers, options.signal), {
-              signal: options.signal,
-              onRetry: (error, attempt) => options.onRetry?.(error, attempt, index),
-            });
+            if ('error' in answer) throw new BatchItemError(answer.error.code, answer.error.message);
+            let upload: SinglePut = answer;
+            let expired = false;
+            await withRetry(
+              async () => {
+                // A URL that expired while this file waited (a long stall, a slow link) is never
+                // good again: the file gets an upload of its own, and the first one is dropped.
+                if (expired) upload = await renew(client, files[index]!, part.md5, sha256, upload.id);
+                try {
+                  await part.put(upload.url, upload.headers, options.signal);
+                } catch (error) {
+                  expired = error instanceof TransferError && error.needsNewUrl;
+                  throw error;
+                }
+              },
+              { signal: options.signal, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) },
+            );
             options.onProgress?.(files[index]!.io.size);
             sent.push({ index, id: upload.id });
           } catch (error) {

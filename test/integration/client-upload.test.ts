@@ -1,8 +1,8 @@
 /**
  * The shared upload engine (src/client, what the web UI runs) against a real server and S3
  * server: a Blob in parallel parts, a local file's parts signed with MD5s taken side by side, a
- * cancelled upload that is aborted on the server, and a batch of small files around one that
- * cannot be read.
+ * cancelled upload that is aborted on the server, a batch of small files around one that
+ * cannot be read, and a batch file whose URL expired before it went.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -175,5 +175,54 @@ describe('the shared upload engine', () => {
     expect(outcomes.map((o) => (o instanceof Error ? o.message : o.path))).toEqual(['engine/batch/a.bin', 'gone since it was listed', 'engine/batch/b.bin', 'engine/batch/c.bin']);
     for (const { path, bytes } of files) expect(await sameBytes(await downloadBytes(api, path), bytes), path).toBe('same');
     expect((await api.get('/v1/files/engine/batch/gone.bin')).status).toBe(404);
+  });
+
+  it('gives a batch file whose URL expired before it was sent an upload of its own, and aborts the stale one', async () => {
+    const short = await startTestServer({ env: { DFS_URL_EXPIRES: '2' } });
+    try {
+      const created: string[] = [];
+      const recording = new DfsClient({
+        endpoint: short.url,
+        token: short.adminToken,
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          const url = String(input);
+          if (url.endsWith('/v1/batch/uploads')) created.push(...(await response.clone().json()).uploads.map((u: { id: string }) => u.id));
+          if (url.endsWith('/v1/uploads')) created.push((await response.clone().json()).id);
+          return response;
+        },
+      });
+      const bytes = randomBytes(1500, 48);
+      const source = blobUpload(new Blob([bytes]));
+      // The one PUT waits past its URL's expiry (2 s) before it goes.
+      let late = true;
+      const io: UploadIo = {
+        size: source.size,
+        sha256: source.sha256,
+        async part(start, end) {
+          const part = await source.part(start, end);
+          return {
+            ...part,
+            async put(url, headers, signal) {
+              if (late) await new Promise((resolve) => setTimeout(resolve, 3100));
+              late = false;
+              return part.put(url, headers, signal);
+            },
+          };
+        },
+      };
+      const retried: unknown[] = [];
+      const [outcome] = await uploadMany(recording, [{ path: 'engine/late.bin', io }], { onRetry: (error) => retried.push(error) });
+      expect(outcome).toMatchObject({ path: 'engine/late.bin', size: bytes.length });
+      expect(retried).toHaveLength(1);
+      expect(retried[0]).toMatchObject({ status: 403, needsNewUrl: true });
+      expect(created).toHaveLength(2);
+      const sapi = new Api(short.url, short.adminToken);
+      expect((await sapi.get(`/v1/uploads/${created[0]}`)).body.state).toBe('aborted');
+      expect((await sapi.get(`/v1/uploads/${created[1]}`)).body.state).toBe('completed');
+      expect(await sameBytes(await downloadBytes(sapi, 'engine/late.bin'), bytes)).toBe('same');
+    } finally {
+      await short.close();
+    }
   });
 });
