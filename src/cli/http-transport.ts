@@ -43,10 +43,10 @@ function responseOf(request: ClientRequest): Promise<IncomingMessage> {
   });
 }
 
-async function refusal(response: IncomingMessage, what: 'upload' | 'download'): Promise<TransferError> {
+async function refusal(response: IncomingMessage, what: 'upload' | 'download', url: string): Promise<TransferError> {
   let text = '';
   for await (const chunk of response) if (text.length < 4096) text += String(chunk);
-  return TransferError.refused(what, response.statusCode ?? 0, text);
+  return TransferError.refused(what, response.statusCode ?? 0, text, url);
 }
 
 /**
@@ -80,7 +80,7 @@ async function putOverHttp(url: string, headers: Record<string, string>, body: B
       throw error instanceof TransferError ? error : (sendFailure ?? error);
     });
     if (response.statusCode !== 200) {
-      const refused = await refusal(response, 'upload');
+      const refused = await refusal(response, 'upload', url);
       request.destroy();
       throw refused;
     }
@@ -143,7 +143,7 @@ async function get(url: string, range: { start: number; end: number } | null, si
       response.destroy();
       throw new TransferError('the store ignored the Range header', 0);
     }
-    throw await refusal(response, 'download');
+    throw await refusal(response, 'download', url);
   }
   return response;
 }

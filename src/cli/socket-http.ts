@@ -219,7 +219,7 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
       if (head!.status !== expected) {
         if (errorText.length < MAX_ERROR_BODY) errorText += bytes.toString('utf8', from, from + length);
         received += length;
-        if (received === head!.contentLength) finish(TransferError.refused(what, head!.status, errorText));
+        if (received === head!.contentLength) finish(TransferError.refused(what, head!.status, errorText, url.href));
         return;
       }
       const held = sink?.take(bytes, from, from + length);
@@ -249,7 +249,7 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
           if (head.chunked || head.contentLength === null) throw new Unsupported('a body without Content-Length');
           if (head.status === expected && request.expectedLength !== undefined && head.contentLength !== request.expectedLength)
             throw new TransferError(`the store announced ${head.contentLength} of ${request.expectedLength} bytes`, 0);
-          if (head.contentLength === 0) finish(head.status === expected ? null : TransferError.refused(what, head.status, ''), head.keepAlive);
+          if (head.contentLength === 0) finish(head.status === expected ? null : TransferError.refused(what, head.status, '', url.href), head.keepAlive);
           else if (length > bodyStart) onBody(bytes, bodyStart, length);
         } catch (error) {
           finish(error as Error);
@@ -259,7 +259,7 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
         finish(new TransferError(`the store did not answer for ${request.idleTimeoutMs / 1000} s`, 0));
       },
       onClose(error) {
-        if (head && head.status !== expected) finish(TransferError.refused(what, head.status, errorText));
+        if (head && head.status !== expected) finish(TransferError.refused(what, head.status, errorText, url.href));
         else if (error && neverConnected(error)) finish(new TransferError(networkFailure(error), 0));
         else if (!pooled.used) finish(new ClosedUnanswered(`the store closed the connection before answering${error ? `: ${error.message}` : ''}`, 0));
         else finish(new TransferError(error ? networkFailure(error) : `the store closed the connection mid-${what}`, 0));

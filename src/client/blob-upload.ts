@@ -55,6 +55,6 @@ async function put(url: string, headers: Record<string, string>, body: Blob, sig
     throw signal?.aborted ? error : new TransferError(`network error: ${(error as Error).message}`, 0);
   }
   const text = await response.text();
-  if (!response.ok) throw TransferError.refused('upload', response.status, text);
+  if (!response.ok) throw TransferError.refused('upload', response.status, text, url);
   return response.headers.get('etag') ?? '';
 }

@@ -29,21 +29,44 @@ export class TransferError extends Error {
   /** The S3 error code the store answered with (BadDigest, AccessDenied, ...), if it gave one. */
   readonly storeCode: string | null;
 
-  constructor(message: string, status: number, body = '', storeError = s3Error(body)) {
+  constructor(message: string, status: number, refusal: { storeCode?: string | null; expired?: boolean } = {}) {
     super(message);
     this.name = 'TransferError';
     this.status = status;
-    this.storeCode = storeError?.code ?? null;
-    this.needsNewUrl = status === 403 && /expired/i.test(body);
+    this.storeCode = refusal.storeCode ?? null;
+    this.needsNewUrl = status === 403 && refusal.expired === true;
     this.transient = status === 0 || status === 408 || status === 429 || status >= 500 || this.needsNewUrl;
   }
 
-  /** The store answered the upload or download with an error status; `body` is its answer. */
-  static refused(what: 'upload' | 'download', status: number, body: string): TransferError {
+  /**
+   * The store answered the upload or download of `url` with an error status; `body` is its
+   * answer. A 403 means the URL expired when the store says so (S3, MinIO) or when the URL's own
+   * lifetime is over: Ceph RGW answers an expired URL with a bare AccessDenied.
+   */
+  static refused(what: 'upload' | 'download', status: number, body: string, url: string): TransferError {
     const error = s3Error(body);
     const said = error ? `${error.code}${error.message ? ` (${error.message})` : ''}` : body.slice(0, 200);
-    return new TransferError(`the store refused the ${what}: HTTP ${status} ${said}`, status, body, error);
+    const expired = /expired/i.test(body) || presignedUrlLapsed(url);
+    return new TransferError(`the store refused the ${what}: HTTP ${status} ${said}`, status, { storeCode: error?.code, expired });
   }
+}
+
+/** Clocks differ: a URL within this long of its end may have ended for the store already. */
+const CLOCK_SLACK_MS = 60_000;
+
+/** Whether a SigV4 presigned URL's lifetime (X-Amz-Date + X-Amz-Expires) is over, or nearly. */
+export function presignedUrlLapsed(url: string, now = Date.now()): boolean {
+  let query: URLSearchParams;
+  try {
+    query = new URL(url).searchParams;
+  } catch {
+    return false;
+  }
+  const signed = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get('X-Amz-Date') ?? '');
+  const lifetime = Number(query.get('X-Amz-Expires') ?? NaN);
+  if (!signed || !Number.isFinite(lifetime)) return false;
+  const [year, month, day, hour, minute, second] = signed.slice(1).map(Number) as [number, number, number, number, number, number];
+  return now >= Date.UTC(year, month - 1, day, hour, minute, second) + lifetime * 1000 - CLOCK_SLACK_MS;
 }
 
 /** The Code and Message of an S3 error document, which is all a person needs of it. */
