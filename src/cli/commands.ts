@@ -93,7 +93,8 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     if (failed.length > 0) throw new TransferFailures(failed);
   };
   const out = (): Output => ({ json: globals().json === true, quiet: globals().quiet === true });
-  const client = async () => new DfsClient({ ...(await loadProfile(globals().profile)), fetch: apiFetch });
+  const connect = (profile: { endpoint: string; token: string }) => new DfsClient({ ...profile, fetch: apiFetch });
+  const client = async () => connect(await loadProfile(globals().profile));
   const transfer = (o: { recursive?: boolean; exclude?: string[]; jobs: number; batch: number; parts: number; partSize?: number; force?: boolean }): TransferOptions => ({
     recursive: o.recursive === true,
     exclude: o.exclude ?? [],
@@ -123,7 +124,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .requiredOption('--token <token>', 'an access token')
     .addHelpText('after', examples(['dfs login --endpoint https://files.example.com --token dfs_...', 'save as the default profile'], ['dfs login --endpoint https://files.example.com --token dfs_... --profile work', 'save as "work" (use it with -p work)']))
     .action(async (o: { endpoint: string; token: string }) => {
-      const whoami = await new DfsClient({ ...o, fetch: apiFetch }).whoami();
+      const whoami = await connect(o).whoami();
       const path = await saveProfile(globals().profile ?? 'default', { endpoint: o.endpoint, token: o.token });
       print(out(), { profile: globals().profile ?? 'default', ...whoami }, () => `logged in as "${whoami.name}" [${whoami.scopes.join(',')}]; saved to ${path}`);
     });
