@@ -12,7 +12,7 @@ import type { DownloadLink } from '../client/api-types.ts';
 import { BatchItemError, MAX_BATCH } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool, type Limiter } from '../client/pool.ts';
-import { TransferError, withRetry, type RetryOptions } from '../client/retry.ts';
+import { urlExpired, withRetry, type RetryOptions } from '../client/retry.ts';
 import { exclusion } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
 import { PartFile } from './part-file.ts';
@@ -103,9 +103,19 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   return { plans: planned.flat(), missing };
 }
 
-/** Written beside its destination, then renamed: a failed download never leaves a half file under the real name. */
-async function saveSmall(link: DownloadLink, dest: string, onRetry: RetryOptions['onRetry'], signal?: AbortSignal): Promise<void> {
-  const bytes = await withRetry(() => getBytes(link.url, signal), { signal, onRetry });
+/**
+ * Written beside its destination, then renamed: a failed download never leaves a half file under
+ * the real name. A link that expired before its turn is asked for again.
+ */
+async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, dest: string, onRetry: RetryOptions['onRetry'], signal?: AbortSignal): Promise<void> {
+  let url = link.url;
+  const bytes = await withRetry(
+    async (previousFailure) => {
+      if (urlExpired(previousFailure)) url = (await client.download(remote, { version: link.version })).url;
+      return getBytes(url, signal);
+    },
+    { signal, onRetry },
+  );
   if (bytes.length !== link.size) throw new Error(`the store sent ${bytes.length} of ${link.size} bytes`);
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
   await replaceFile(dest, bytes, `${dest}.dfs-part`);
@@ -174,17 +184,13 @@ async function streamFile(client: DfsClient, remote: string, out: NodeJS.Writabl
   let written = 0;
   try {
     await withRetry(
-      async () => {
-        try {
-          await getToStream(link.url, written, link.size, out, (chunk) => {
-            hash.update(chunk);
-            written += chunk.length;
-            bar.add(chunk.length);
-          }, options.signal);
-        } catch (error) {
-          if (error instanceof TransferError && error.needsNewUrl) link = await client.download(remote, { version: link.version });
-          throw error;
-        }
+      async (previousFailure) => {
+        if (urlExpired(previousFailure)) link = await client.download(remote, { version: link.version });
+        await getToStream(link.url, written, link.size, out, (chunk) => {
+          hash.update(chunk);
+          written += chunk.length;
+          bar.add(chunk.length);
+        }, options.signal);
       },
       { signal: options.signal, onRetry: progress.retrying(remote) },
     );
@@ -243,7 +249,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
               if ('error' in link) throw new BatchItemError(link.error.code, link.error.message);
               await prepare(plan.local);
               if (link.size <= IN_MEMORY_MAX) {
-                await saveSmall(link, plan.local, progress.retrying(plan.remote), options.signal);
+                await saveSmall(client, plan.remote, link, plan.local, progress.retrying(plan.remote), options.signal);
                 report.done.push(plan);
               } else report.done.push({ ...plan, ranges: await saveRanges(client, plan.remote, link, plan.local, options, { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) }) });
               progress.add(link.size);

@@ -5,10 +5,10 @@
  * Each file succeeds or fails alone.
  */
 import type { DfsClient } from './api-client.ts';
-import type { FileEntry, SinglePutUpload } from './api-types.ts';
+import type { FileEntry } from './api-types.ts';
 import { createLimiter, runPool } from './pool.ts';
-import { TransferError, withRetry } from './retry.ts';
-import { wholeOf, type UploadIo } from './upload.ts';
+import { withRetry } from './retry.ts';
+import { putSingle, wholeOf, type SinglePutInput, type UploadIo } from './upload.ts';
 
 /** What the server accepts per batch request. */
 export const MAX_BATCH = 1000;
@@ -28,15 +28,6 @@ export interface BatchOptions {
   /** Told of each failed try that will be tried again; `index` (into the files) says whose, if it was one file's. */
   onRetry?: (error: unknown, attempt: number, index?: number) => void;
   signal?: AbortSignal;
-}
-
-type SinglePut = Pick<SinglePutUpload, 'id' | 'url' | 'headers'>;
-
-/** A new single-PUT upload for `file`, in place of `stale`, which is aborted (best effort: it expires anyway). */
-async function renew(client: DfsClient, file: BatchFile, md5: string | undefined, sha256: string | undefined, stale: string): Promise<SinglePut> {
-  const created = await client.createUpload({ path: file.path, size: file.io.size, contentType: file.contentType, md5, sha256, multipart: false });
-  await client.abort(stale).catch(() => undefined);
-  return { id: created.id, url: created.url!, headers: created.headers! };
 }
 
 export class BatchItemError extends Error {
@@ -63,9 +54,11 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     // A file that cannot be read (gone, or changed since it was listed) fails alone.
     const read = await Promise.all(
       batch.map((index) => limit(async () => {
-        const { io } = files[index]!;
+        const file = files[index]!;
         try {
-          return { index, ...(await wholeOf(io)) };
+          const { part, sha256 } = await wholeOf(file.io);
+          const input: SinglePutInput = { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256 };
+          return { index, part, input };
         } catch (error) {
           outcomes[index] = error as Error;
           return null;
@@ -76,12 +69,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     if (prepared.length === 0) return;
     const created = await withRetry(
       () =>
-        client.batchUploads(
-          prepared.map(({ index, part, sha256 }) => {
-            const file = files[index]!;
-            return { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256 };
-          }),
-        ),
+        client.batchUploads(prepared.map(({ input }) => input)),
       retry,
     ).catch((error: unknown) => {
       for (const { part } of prepared) part.release();
@@ -89,29 +77,15 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     });
     const sent: { index: number; id: string }[] = [];
     await Promise.all(
-      prepared.map(({ index, part, sha256 }, i) =>
+      prepared.map(({ index, part, input }, i) =>
         limit(async () => {
           const answer = created[i]!;
           try {
             if ('error' in answer) throw new BatchItemError(answer.error.code, answer.error.message);
-            let upload: SinglePut = answer;
-            let expired = false;
-            await withRetry(
-              async () => {
-                // A URL that expired while this file waited (a long stall, a slow link) is never
-                // good again: the file gets an upload of its own, and the first one is dropped.
-                if (expired) upload = await renew(client, files[index]!, part.md5, sha256, upload.id);
-                try {
-                  await part.put(upload.url, upload.headers, options.signal);
-                } catch (error) {
-                  expired = error instanceof TransferError && error.needsNewUrl;
-                  throw error;
-                }
-              },
-              { signal: options.signal, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) },
-            );
-            options.onProgress?.(files[index]!.io.size);
-            sent.push({ index, id: upload.id });
+            const upload = { current: answer };
+            await putSingle(client, part, input, upload, { signal: options.signal, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) });
+            options.onProgress?.(input.size);
+            sent.push({ index, id: upload.current.id });
           } catch (error) {
             outcomes[index] = error as Error;
           } finally {

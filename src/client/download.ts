@@ -6,7 +6,7 @@
  */
 import type { DownloadLink } from './api-types.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
-import { TransferError, withRetry, type RetryOptions } from './retry.ts';
+import { urlExpired, withRetry, type RetryOptions } from './retry.ts';
 
 const MiB = 1024 * 1024;
 
@@ -47,7 +47,8 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
   await runPool(starts, options.concurrency ?? 8, (start) => limit(async () => {
     const end = Math.min(start + rangeSize, link.size);
     await withRetry(
-      async () => {
+      async (previousFailure) => {
+        if (urlExpired(previousFailure) && options.refresh) current = await options.refresh();
         let received = 0;
         try {
           await io.get(current.url, start, end, start === 0 && end === link.size, (bytes) => {
@@ -57,7 +58,6 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
         } catch (error) {
           // What a failed try delivered is sent again by the next one.
           options.onProgress?.(-received);
-          if (error instanceof TransferError && error.needsNewUrl && options.refresh) current = await options.refresh();
           throw error;
         }
       },

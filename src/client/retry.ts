@@ -5,7 +5,6 @@ import { ApiError } from './api-client.ts';
 export const RETRY_ATTEMPTS = 5;
 
 export interface RetryOptions {
-  attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
   signal?: AbortSignal;
@@ -75,15 +74,23 @@ function s3Error(body: string): { code: string; message: string | null } | null 
   return code ? { code, message: /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1] ?? null } : null;
 }
 
-export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const attempts = options.attempts ?? RETRY_ATTEMPTS;
+/** Whether a failed try's presigned URL is dead for good, so the next try must ask for a new one. */
+export const urlExpired = (failure: unknown) => failure instanceof TransferError && failure.needsNewUrl;
+
+/**
+ * Runs `operation` until it succeeds, a failure is final, or RETRY_ATTEMPTS tries have failed.
+ * Each try after the first is told how the previous one failed (to sign a new URL, say).
+ */
+export async function withRetry<T>(operation: (previousFailure: unknown) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 10_000;
+  let previousFailure: unknown;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await operation(attempt);
+      return await operation(previousFailure);
     } catch (error) {
-      if (attempt >= attempts || !isTransient(error) || options.signal?.aborted) throw error;
+      previousFailure = error;
+      if (attempt >= RETRY_ATTEMPTS || !isTransient(error) || options.signal?.aborted) throw error;
       options.onRetry?.(error, attempt);
       const delay = Math.random() * Math.min(max, base * 2 ** (attempt - 1));
       await new Promise((resolve) => setTimeout(resolve, delay));

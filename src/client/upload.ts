@@ -5,9 +5,9 @@
  * holds. Bytes come from an UploadIo, so the engine never holds a file in memory.
  */
 import type { DfsClient } from './api-client.ts';
-import type { FileEntry } from './api-types.ts';
+import type { CreatedUpload, FileEntry, SinglePutUpload, UploadState } from './api-types.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
-import { withRetry, type RetryOptions } from './retry.ts';
+import { urlExpired, withRetry, type RetryOptions } from './retry.ts';
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
@@ -104,18 +104,17 @@ export function choosePartSize(size: number, requested?: number): number {
 
 export async function uploadFile(client: DfsClient, path: string, io: UploadIo, options: UploadOptions = {}): Promise<FileEntry> {
   const retry = { signal: options.signal, onRetry: options.onRetry };
-  if (io.size <= (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD)) return uploadSingle(client, path, io, options);
+  if (io.size <= (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD)) return uploadSingle(client, path, io, options, retry);
 
   const partSize = choosePartSize(io.size, options.partSize);
   const partCount = Math.ceil(io.size / partSize);
   const rangeOf = (partNumber: number): PartRange => ({ start: (partNumber - 1) * partSize, end: Math.min(partNumber * partSize, io.size) });
   const lengthOf = (partNumber: number) => rangeOf(partNumber).end - rangeOf(partNumber).start;
   const everyPart = Array.from({ length: partCount }, (_, i) => i + 1);
-  let upload = options.resume ? await resumable(client, options.resume, path, io.size, partSize) : null;
+  const resumed = options.resume ? await resumable(client, options.resume, path, io.size, partSize) : null;
+  let upload = resumed?.saved ?? null;
   const held = new Set<number>();
-  if (upload) {
-    for (const part of (await client.uploadState(upload.uploadId)).parts) if (part.size === lengthOf(part.partNumber)) held.add(part.partNumber);
-  }
+  for (const part of resumed?.state.parts ?? []) if (part.size === lengthOf(part.partNumber)) held.add(part.partNumber);
   const missing = everyPart.filter((n) => !held.has(n));
   // The source prepares the parts to send (for a fresh upload, while the API creates it).
   io.expect?.(missing.map(rangeOf));
@@ -148,7 +147,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
     }
     options.onProgress?.(end - start);
   }));
-  await abandonOnCancel(client, uploadId, sendParts, options);
+  await abandonOnCancel(client, () => uploadId, sendParts, options);
 
   options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });
   const sha256 = digest ? await digest : undefined;
@@ -157,44 +156,69 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   return file;
 }
 
-/** The upload an earlier run left, if it still fits this file and the server still holds it open. */
-async function resumable(client: DfsClient, resume: NonNullable<UploadOptions['resume']>, path: string, size: number, partSize: number): Promise<ResumeState | null> {
+/** The upload an earlier run left and the parts it holds, if it still fits this file and the server still holds it open. */
+async function resumable(
+  client: DfsClient,
+  resume: NonNullable<UploadOptions['resume']>,
+  path: string,
+  size: number,
+  partSize: number,
+): Promise<{ saved: ResumeState; state: UploadState } | null> {
   const saved = await resume.store.get(resume.key);
   if (!saved) return null;
   if (saved.path === path && saved.size === size && saved.partSize === partSize) {
     const state = await client.uploadState(saved.uploadId).catch(() => null);
-    if (state?.state === 'pending' && Date.parse(state.expiresAt) > Date.now() + 60_000) return saved;
+    if (state?.state === 'pending' && Date.parse(state.expiresAt) > Date.now() + 60_000) return { saved, state };
   }
   await resume.store.delete(resume.key);
   return null;
 }
 
-async function uploadSingle(client: DfsClient, path: string, io: UploadIo, options: UploadOptions): Promise<FileEntry> {
+async function uploadSingle(client: DfsClient, path: string, io: UploadIo, options: UploadOptions, retry: RetryOptions): Promise<FileEntry> {
   // Small enough to hash first: both digests are then signed, and checked by stores that verify them.
   const { part, sha256 } = await wholeOf(io);
   try {
-    return await withRetry(
-      async () => {
-        const created = await client.createUpload({ path, size: io.size, contentType: options.contentType, md5: part.md5, sha256, multipart: false, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch });
-        await abandonOnCancel(client, created.id, part.put(created.url!, created.headers!, options.signal), options);
-        const file = await client.complete(created.id);
-        options.onProgress?.(io.size);
-        return file;
-      },
-      { signal: options.signal, onRetry: options.onRetry },
-    );
+    const input: SinglePutInput = { path, size: io.size, contentType: options.contentType, md5: part.md5, sha256, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch };
+    const upload = { current: singlePutOf(await withRetry(() => client.createUpload({ ...input, multipart: false }), retry)) };
+    await abandonOnCancel(client, () => upload.current.id, putSingle(client, part, input, upload, retry), options);
+    const file = await withRetry(() => client.complete(upload.current.id), retry);
+    options.onProgress?.(io.size);
+    return file;
   } finally {
     part.release();
   }
 }
 
+/** What a single-PUT upload is created from. */
+export type SinglePutInput = Omit<Parameters<DfsClient['createUpload']>[0], 'multipart' | 'partSize'>;
+
+export type SinglePut = Pick<SinglePutUpload, 'id' | 'url' | 'headers'>;
+
+const singlePutOf = (created: CreatedUpload): SinglePut => ({ id: created.id, url: created.url!, headers: created.headers! });
+
+/**
+ * PUTs the bytes of a single-request upload, retrying. A URL that expired (a long stall, a slow
+ * link) is never good again: the file gets a new upload, and the stale one is aborted (best
+ * effort: it expires anyway). `upload.current` is the upload that took the bytes.
+ */
+export async function putSingle(client: DfsClient, part: UploadPart, input: SinglePutInput, upload: { current: SinglePut }, retry: RetryOptions): Promise<void> {
+  await withRetry(async (previousFailure) => {
+    if (urlExpired(previousFailure)) {
+      const stale = upload.current.id;
+      upload.current = singlePutOf(await client.createUpload({ ...input, multipart: false }));
+      await client.abort(stale).catch(() => undefined);
+    }
+    await part.put(upload.current.url, upload.current.headers, retry.signal);
+  }, retry);
+}
+
 /** Waits for the transfer; when it was cancelled and the caller asked for it, aborts the upload. */
-async function abandonOnCancel(client: DfsClient, uploadId: string, transfer: Promise<unknown>, options: UploadOptions): Promise<void> {
+async function abandonOnCancel(client: DfsClient, uploadId: () => string, transfer: Promise<unknown>, options: UploadOptions): Promise<void> {
   try {
     await transfer;
   } catch (error) {
     if (options.abortOnCancel && options.signal?.aborted) {
-      await client.abort(uploadId).catch(() => undefined);
+      await client.abort(uploadId()).catch(() => undefined);
       await options.resume?.store.delete(options.resume.key);
     }
     throw error;
