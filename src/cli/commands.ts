@@ -9,7 +9,7 @@ import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from
 import { loadProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStandardInput } from './put-files.ts';
 import { remotePath } from './remote-path.ts';
-import { FileError, TransferFailures, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { BIG_FILES_IN_FLIGHT, FileError, TransferFailures, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 
 interface GlobalOptions {
   profile?: string;
@@ -114,7 +114,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .option('-x, --exclude <pattern>', 'leave out of folders what matches (repeatable): a name at any depth ("node_modules", "*.log") or, with "/", a path inside the folder ("build/**")', (value: string, previous: string[] = []) => [...previous, value])
       .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
       .option('--batch <n>', 'small files per API request (at most 1000)', positiveInt, 100)
-      .option('--parts <n>', 'parts (or ranges) of big files in flight at once, shared by up to 4 big files moving together', positiveInt, partsInFlight)
+      .option('--parts <n>', `parts (or ranges) of big files in flight at once, shared by up to ${BIG_FILES_IN_FLIGHT} big files moving together`, positiveInt, partsInFlight)
       .option('--part-size <MiB>', 'multipart part size in MiB, 5 or more (default: about 16 parts per file, 8 to 64 MiB each)', positiveInt);
 
   program

@@ -1,6 +1,6 @@
 /**
  * `dfs get`: files and folders from the service to local files or standard output. Small files
- * come in batches (one API call per hundred links, many GETs at once); big files one at a time
+ * come in batches (one API call per hundred links, many GETs at once); big files a few at a time
  * in parallel ranges into a .dfs-part file a rerun continues. Every file's SHA-256 is checked;
  * local files that already hold the content are skipped.
  */

@@ -11,30 +11,30 @@ import type { Algorithm, HashJob, HashReply } from './hash-worker.ts';
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type JobInput = WithoutId<HashJob>;
 
-interface Lane {
+interface PooledWorker {
   worker: Worker;
   pending: number;
 }
 
 // One core stays free for the transfers themselves (and, on a small machine, the store).
 const WORKERS = Math.max(1, Math.min(2, availableParallelism() - 1));
-let lanes: Lane[] = [];
+let workers: PooledWorker[] = [];
 let nextId = 1;
 let nextStream = 1;
-const waiting = new Map<number, { resolve: (reply: HashReply) => void; reject: (error: Error) => void; lane: Lane }>();
+const waiting = new Map<number, { resolve: (reply: HashReply) => void; reject: (error: Error) => void; pooled: PooledWorker }>();
 
-function start(): Lane[] {
+function start(): PooledWorker[] {
   // The compiled CLI (dist/) runs the compiled worker; a checkout runs the source.
   const file = import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js';
   return Array.from({ length: WORKERS }, () => {
-    const lane: Lane = { worker: new Worker(new URL(file, import.meta.url)), pending: 0 };
-    lane.worker.on('message', (reply: HashReply) => settle(reply));
-    lane.worker.on('error', (error) => {
-      for (const [id, waiter] of waiting) if (waiter.lane === lane) settle({ id, error: error.message });
+    const pooled: PooledWorker = { worker: new Worker(new URL(file, import.meta.url)), pending: 0 };
+    pooled.worker.on('message', (reply: HashReply) => settle(reply));
+    pooled.worker.on('error', (error) => {
+      for (const [id, waiter] of waiting) if (waiter.pooled === pooled) settle({ id, error: error.message });
     });
     // After the listeners: adding one refs the worker again.
-    lane.worker.unref();
-    return lane;
+    pooled.worker.unref();
+    return pooled;
   });
 }
 
@@ -43,17 +43,17 @@ function settle(reply: HashReply): void {
   if (!waiter) return;
   waiting.delete(reply.id);
   // An idle worker must not keep the process alive.
-  if (--waiter.lane.pending === 0) waiter.lane.worker.unref();
+  if (--waiter.pooled.pending === 0) waiter.pooled.worker.unref();
   if (reply.error !== undefined) waiter.reject(new Error(reply.error));
   else waiter.resolve(reply);
 }
 
-function submit(job: JobInput, lane?: Lane): Promise<HashReply> {
+function submit(job: JobInput, pooled?: PooledWorker): Promise<HashReply> {
   startHashWorkers();
-  const chosen = lane ?? lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
+  const chosen = pooled ?? workers.reduce((a, b) => (b.pending < a.pending ? b : a));
   const id = nextId++;
   return new Promise((resolve, reject) => {
-    waiting.set(id, { resolve, reject, lane: chosen });
+    waiting.set(id, { resolve, reject, pooled: chosen });
     if (chosen.pending++ === 0) chosen.worker.ref();
     chosen.worker.postMessage({ ...job, id });
   });
@@ -61,7 +61,7 @@ function submit(job: JobInput, lane?: Lane): Promise<HashReply> {
 
 /** Starts the workers ahead of their first job: a worker takes ~70 ms to boot, time better spent beside other work. */
 export function startHashWorkers(): void {
-  if (lanes.length === 0) lanes = start();
+  if (workers.length === 0) workers = start();
 }
 
 /** Digests of bytes [start, end) of a file: MD5 in base64 (as Content-MD5 wants), SHA-256 in hex. */
@@ -94,21 +94,21 @@ const STEP = 16 * 1024 * 1024;
 export class GrowingFileHash {
   readonly #path: string;
   readonly #stream = nextStream++;
-  readonly #lane: Lane;
+  readonly #pooled: PooledWorker;
   #queued = 0;
   #work: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
     startHashWorkers();
     this.#path = path;
-    this.#lane = lanes[this.#stream % lanes.length]!;
+    this.#pooled = workers[this.#stream % workers.length]!;
   }
 
   /** Bytes [0, upTo) are final; resolves once they are hashed. */
   advance(upTo: number): Promise<unknown> {
     if (upTo <= this.#queued) return this.#work;
     this.#queued = upTo;
-    this.#work = submit({ op: 'advance', stream: this.#stream, path: this.#path, upTo }, this.#lane);
+    this.#work = submit({ op: 'advance', stream: this.#stream, path: this.#path, upTo }, this.#pooled);
     this.#work.catch(() => undefined);
     return this.#work;
   }
@@ -116,6 +116,6 @@ export class GrowingFileHash {
   async digest(size: number): Promise<string> {
     this.advance(size);
     await this.#work;
-    return (await submit({ op: 'finish', stream: this.#stream }, this.#lane)).digests!.sha256!;
+    return (await submit({ op: 'finish', stream: this.#stream }, this.#pooled)).digests!.sha256!;
   }
 }

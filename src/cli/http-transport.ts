@@ -7,16 +7,11 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { TransferError } from '../client/retry.ts';
-import { http } from './node-http.ts';
-import { networkFailure, sendOverSocket, Unsupported, type BodySink } from './socket-http.ts';
+import { agents, http } from './node-http.ts';
+import { networkFailure, READ_BUFFER_BYTES, sendOverSocket, Unsupported, type BodySink } from './socket-http.ts';
 
 /** A store that neither reads nor sends for this long is treated as a failed try (a full or hung store otherwise stalls the transfer for ever). */
 const IDLE_TIMEOUT_MS = 60_000;
-// Sockets are bounded by the transfers in flight; LIFO keeps the warm ones busy.
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 1024, scheduling: 'lifo' }),
-};
 
 /** Bytes [start, end) of a local file. */
 export interface FileRange {
@@ -33,8 +28,16 @@ function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string
   return request;
 }
 
+/** Writing downloaded bytes failed here (a full disk, a closed pipe): another try of the store cannot help. */
+export class LocalWriteError extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error).message, { cause });
+    this.name = 'LocalWriteError';
+  }
+}
+
 const networkError = (error: unknown) =>
-  error instanceof TransferError || (error as Error)?.name === 'AbortError' ? error : new TransferError(networkFailure(error as Error), 0);
+  error instanceof TransferError || error instanceof LocalWriteError || (error as Error)?.name === 'AbortError' ? error : new TransferError(networkFailure(error as Error), 0);
 
 function responseOf(request: ClientRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -178,7 +181,11 @@ export async function getInto(url: string, sink: FileSink, whole: boolean, onByt
   let position = sink.start;
   const intoFile: BodySink = {
     take(bytes, from, to) {
-      for (let written = 0; written < to - from; ) written += writeSync(sink.fd, bytes, from + written, to - from - written, position + written);
+      try {
+        for (let written = 0; written < to - from; ) written += writeSync(sink.fd, bytes, from + written, to - from - written, position + written);
+      } catch (error) {
+        throw new LocalWriteError(error);
+      }
       position += to - from;
       onBytes(to - from);
     },
@@ -246,13 +253,13 @@ class StreamSink implements BodySink {
 
   take(bytes: Buffer, from: number, to: number): Promise<void> | void {
     if (this.#failure) throw this.#failure;
-    // The socket reads at most STREAM_CHUNK at a time; node:http's chunks are smaller still.
-    const pooled = to - from <= STREAM_CHUNK ? (this.#free.pop() ?? Buffer.allocUnsafe(STREAM_CHUNK)) : null;
+    // The socket reads at most READ_BUFFER_BYTES at a time; node:http's chunks are smaller still.
+    const pooled = to - from <= READ_BUFFER_BYTES ? (this.#free.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES)) : null;
     const chunk = pooled ? pooled.subarray(0, bytes.copy(pooled, 0, from, to)) : Buffer.from(bytes.subarray(from, to));
     this.#onChunk(chunk);
     this.#writing++;
     const more = this.#out.write(chunk, (error?: Error | null) => {
-      if (error) this.#failure ??= error;
+      if (error) this.#failure ??= new LocalWriteError(error);
       if (pooled) this.#free.push(pooled);
       if (--this.#writing === 0) this.#whenFlushed?.();
     });
@@ -268,7 +275,7 @@ class StreamSink implements BodySink {
       };
       const failed = (error: Error) => {
         this.#out.off('drain', drained);
-        reject(error);
+        reject(new LocalWriteError(error));
       };
       this.#out.once('drain', drained);
       this.#out.once('error', failed);
@@ -281,8 +288,6 @@ class StreamSink implements BodySink {
     if (this.#failure) throw this.#failure;
   }
 }
-
-const STREAM_CHUNK = 1024 * 1024;
 
 /**
  * Hands each chunk of a response body to `take`, in order; a promise from `take` holds the body
@@ -297,7 +302,7 @@ async function receive(response: IncomingMessage, start: number, end: number, ta
         const held = take(chunk);
         if (held) {
           response.pause();
-          void held.then(() => response.resume());
+          held.then(() => response.resume(), (error: unknown) => response.destroy(error as Error));
         }
       } catch (error) {
         response.destroy(error as Error);

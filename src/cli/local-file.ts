@@ -11,10 +11,9 @@ import { readFileSync } from 'node:fs';
 import type { PartRange, UploadIo, UploadPart } from '../client/upload.ts';
 import { hashRange, md5sOfRanges, sha256OfFile } from './hash-pool.ts';
 import { put } from './http-transport.ts';
+import { MAX_LANES } from './md5-lanes.ts';
 
 const INLINE_MAX = 64 * 1024;
-/** Parts hashed together: the MD5 kernel's widest lane count. */
-const GROUP_SIZE = 8;
 const nothingToRelease = () => undefined;
 
 /** Whether a file of this size is hashed on the worker threads (a tiny one is hashed inline). */
@@ -25,15 +24,15 @@ export function hashedOnWorkers(size: number): boolean {
 export function localFile(path: string, size: number): UploadIo {
   if (!hashedOnWorkers(size)) return tinyFile(path, size);
   const parts = new PartMd5s(path);
-  const range = (start: number, end: number, md5: string): UploadPart => ({ md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease });
+  const partOf = (start: number, end: number, md5: string): UploadPart => ({ md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease });
   return {
     size,
     expect: (ranges) => parts.expect(ranges),
-    part: async (start, end) => range(start, end, await parts.md5(start, end)),
+    part: async (start, end) => partOf(start, end, await parts.md5(start, end)),
     sha256: () => sha256OfFile(path, size),
     async whole() {
       const { md5, sha256 } = await hashRange(path, 0, size, ['md5', 'sha256']);
-      return { part: range(0, size, md5!), sha256: sha256! };
+      return { part: partOf(0, size, md5!), sha256: sha256! };
     },
   };
 }
@@ -45,7 +44,7 @@ export function localFile(path: string, size: number): UploadIo {
  */
 class PartMd5s {
   readonly #path: string;
-  #groups: PartRange[][] = [];
+  readonly #groups: PartRange[][] = [];
   readonly #groupOf = new Map<number, number>();
   readonly #digests = new Map<number, Promise<string[]>>();
 
@@ -53,14 +52,12 @@ class PartMd5s {
     this.#path = path;
   }
 
+  /** Called once, before the first part is asked for. */
   expect(ranges: PartRange[]): void {
-    this.#groups = [];
-    this.#groupOf.clear();
-    this.#digests.clear();
     for (const range of ranges) {
       const group = this.#groups.at(-1);
       const length = range.end - range.start;
-      if (group && group.length < GROUP_SIZE && group[0]!.end - group[0]!.start === length) group.push(range);
+      if (group && group.length < MAX_LANES && group[0]!.end - group[0]!.start === length) group.push(range);
       else this.#groups.push([range]);
       this.#groupOf.set(range.start, this.#groups.length - 1);
     }
@@ -90,25 +87,24 @@ class PartMd5s {
 }
 
 function tinyFile(path: string, size: number): UploadIo {
-  let content: Promise<Buffer> | null = null;
+  let content: Buffer | null = null;
   // Read at once, blocking for the ~20 us it takes: the four thread-pool round trips of an
   // asynchronous read (open, fstat, read, close) cost more CPU than that for 1000 small files.
-  const read = () =>
-    (content ??= new Promise<Buffer>((resolve) => {
-      const bytes = readFileSync(path);
-      if (bytes.length !== size) throw new Error(`${path} changed size while being uploaded`);
-      resolve(bytes);
-    }));
+  const read = () => {
+    content ??= readFileSync(path);
+    if (content.length !== size) throw new Error(`${path} changed size while being uploaded`);
+    return content;
+  };
   return {
     size,
     async part(start, end) {
-      const bytes = (await read()).subarray(start, end);
+      const bytes = read().subarray(start, end);
       return {
         md5: createHash('md5').update(bytes).digest('base64'),
         put: (url, headers, signal) => put(url, headers, bytes, signal),
         release: () => (content = null),
       };
     },
-    sha256: async () => createHash('sha256').update(await read()).digest('hex'),
+    sha256: async () => createHash('sha256').update(read()).digest('hex'),
   };
 }

@@ -4,9 +4,11 @@
  * OpenSSL's ~800 MB/s on this machine's cores; four or eight independent streams (the parts of
  * an upload) share every instruction and reach ~1.8 / ~2.5 GB/s together (docs/benchmarks.md).
  * The kernel is generated as WebAssembly bytes when first used: no build step, no binary in the
- * tree. test/md5-lanes.test.ts checks it against node:crypto.
+ * tree. test/unit/md5-lanes.test.ts checks it against node:crypto.
  */
 
+/** The widest kernel: the most streams hashed side by side. */
+export const MAX_LANES = 8;
 const STATE_BYTES = 128;
 const SPARE = 128;
 const INITIAL_STATE = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];

@@ -1,6 +1,6 @@
 /**
  * `dfs put`: local files and folders to the service. Small files go in batches (a few API calls
- * for a thousand files, many PUTs at once); big files one at a time in parallel parts,
+ * for a thousand files, many PUTs at once); big files a few at a time in parallel parts,
  * resumable. Files whose content is already stored at their path are skipped.
  */
 import { createWriteStream } from 'node:fs';

@@ -13,7 +13,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { TransferError } from '../client/retry.ts';
 
-const READ_BUFFER_BYTES = 1024 * 1024;
+/** What one read of a socket takes at most. */
+export const READ_BUFFER_BYTES = 1024 * 1024;
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_ERROR_BODY = 4096;
 
@@ -229,7 +230,8 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
       }
       received += length;
       if (to - from > length) finish(new TransferError('the store sent more than the announced body', 0));
-      else if (received === head!.contentLength) finish(null, head!.keepAlive);
+      // A socket held paused by its sink is not lent out again: nothing would resume it for the next request.
+      else if (received === head!.contentLength) finish(null, head!.keepAlive && !held);
     };
     pooled.exchange = {
       onData(bytes, length) {
