@@ -2,9 +2,12 @@
  * Transfers on a real S3 server (Ceph RGW; the embedded one would hide every difference):
  * `dfs put`/`dfs get` of one 1 GiB file and of 1000 x 4 KiB files, against a plain AWS SDK
  * script and rclone on the same store, with wall time and peak RSS from GNU time. curl with
- * presigned URLs made beforehand (no index, no hashing, no checks) shows the store's own ceiling
- * on the same machine in the same run.
- * Starts Ceph with scripts/ceph/start.sh when it is not running (install it first), and
+ * presigned URLs made beforehand (no index, no hashing, no checks) is a client that costs almost
+ * nothing: one connection for the big file, 128 PUTs or GETs in flight for the small ones, so its
+ * small-file rows are the store's own ceiling on the same machine in the same run.
+ * Starts Ceph with scripts/ceph/start.sh when it is not running (install it first); like the
+ * tests, it takes S3_ENDPOINT and AWS_* from the environment when they are set, else the
+ * cluster's s3.env. It
  * empties its bucket at the end so repeated runs do not fill the test cluster. dfs runs as an
  * installed copy does: the compiled CLI (built here first), not the sources through type stripping.
  * Every row runs REPEAT times (default 3), the tools taking turns, and reports the median time

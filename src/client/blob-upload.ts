@@ -17,7 +17,9 @@ type Algorithm = 'md5' | 'sha256';
 
 export function blobUpload(blob: Blob): UploadIo {
   // Parts are hashed one after another: hashed side by side on one thread, each would be ready
-  // only when all of them are. (The file's SHA-256 still takes its turns beside them.)
+  // only when all of them are. The file's SHA-256 runs beside them on purpose, slowing each a
+  // little: it reads the Blob a second time, but a page cannot keep parts in memory to feed it
+  // in order, and complete would otherwise wait for a whole pass after the last part.
   const inTurn = createLimiter(1);
   const range = (start: number, end: number, md5: string): UploadPart => ({ md5, put: (url, headers, signal) => put(url, headers, blob.slice(start, end), signal), release() {} });
   return {

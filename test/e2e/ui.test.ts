@@ -4,8 +4,8 @@
  * rename, download and compare bytes, restore a version, open a share link in a fresh context,
  * delete a folder; and what it tells a person when a file is too large (413), the browser cannot
  * reach the store, the store finds a file's checksum wrong, or the server cannot reach the store
- * (503), with nothing lost. Saves a screenshot of the main view to docs/ui.png, the one the README
- * shows, so that it follows the UI.
+ * (503), with nothing lost. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png, the screenshot
+ * of the main view the README shows.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

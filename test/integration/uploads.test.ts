@@ -93,16 +93,16 @@ describe('single-request uploads', () => {
   });
 
   it('has the store refuse a URL once it has expired, and commits nothing', async () => {
-    const short = await startTestServer({ env: { DFS_URL_EXPIRES: '1' } });
+    const short = await startTestServer({ env: { DFS_URL_EXPIRES: '3' } });
     try {
       const sapi = new Api(short.url, short.adminToken);
       const created = await sapi.post('/v1/uploads', { path: 'expired.txt', size: 1 });
-      expect(new URL(created.body.url).searchParams.get('X-Amz-Expires')).toBe('1');
-      // A URL signed the same way but not yet expired is taken: the refusal below is the expiry.
-      // (Not one from this 1-second server: signing times are whole seconds, so it could lapse.)
-      const control = await api.post('/v1/uploads', { path: 'in-time.txt', size: 1 });
+      expect(new URL(created.body.url).searchParams.get('X-Amz-Expires')).toBe('3');
+      // A URL of the same server and store, signed the same way and sent at once (signing times
+      // are whole seconds: 2 s of its 3 are left), is taken: the refusal below is the expiry.
+      const control = await sapi.post('/v1/uploads', { path: 'in-time.txt', size: 1 });
       expect((await fetch(control.body.url, { method: 'PUT', headers: control.body.headers, body: 'x' })).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 3100));
       const put = await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'x' });
       expect(put.status).toBe(403);
       expect(await short.ctx.store.head((await short.ctx.index.getUpload(created.body.id))!.objectKey)).toBeNull();
