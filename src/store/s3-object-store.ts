@@ -277,12 +277,13 @@ export class S3ObjectStore implements ObjectStore {
    * One page of a listing, resuming after the key `after`. s3rver cannot page ListObjectsV2 (its
    * continuation tokens use DES, which OpenSSL 3 refuses), so it gets version 1.
    */
-  #listPage(prefix: string, after: string | undefined): Promise<{ Contents?: _Object[]; IsTruncated?: boolean }> {
+  #listPage(prefix: string, after: string | undefined, maxKeys?: number): Promise<{ Contents?: _Object[]; IsTruncated?: boolean }> {
     const bucket = this.#config.bucket;
+    const page = { Bucket: bucket, Prefix: prefix, MaxKeys: maxKeys };
     if (this.#config.dialect !== 's3rver') {
-      return this.#send('ListObjectsV2', () => this.#client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: after })));
+      return this.#send('ListObjectsV2', () => this.#client.send(new ListObjectsV2Command({ ...page, StartAfter: after })));
     }
-    return this.#send('ListObjects', () => this.#client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: after })));
+    return this.#send('ListObjects', () => this.#client.send(new ListObjectsCommand({ ...page, Marker: after })));
   }
 
   async deleteObjects(keys: string[]): Promise<void> {
@@ -302,11 +303,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /**
-   * A signed HEAD of a key that need not exist: its "not found" proves the store answers and
-   * accepts our credentials (a bad signature is 403). A HEAD has no body, so a missing bucket
-   * reads as "not found" too.
+   * A one-key listing under our key prefix: it proves the store answers, accepts our
+   * credentials, holds the bucket and lets us list it, as every batch complete needs. A HEAD of
+   * an absent key could not tell a missing bucket from a missing key (a HEAD has no error body).
    */
   async ping(): Promise<void> {
-    await this.head('.dfs-ping');
+    await this.#listPage(this.#key('.dfs-ping'), undefined, 1);
   }
 }

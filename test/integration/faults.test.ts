@@ -30,7 +30,7 @@ describe('the store is down', () => {
 
       const ready = await api.get('/readyz');
       expect(ready.status).toBe(503);
-      expect(ready.body.checks).toEqual({ index: 'ok', store: 'the object store is unavailable (HeadObject failed)' });
+      expect(ready.body.checks).toEqual({ index: 'ok', store: expect.stringMatching(/^the object store is unavailable \(ListObjects(V2)? failed\)$/) });
 
       expect((await api.get('/v1/files?prefix=f/')).body.files.map((f: { path: string }) => f.path)).toEqual(['f/before.txt']);
       expect((await api.get('/v1/files/f/before.txt')).status).toBe(200);
@@ -99,6 +99,24 @@ describe('a store that never answered', () => {
       expect((await capi.get('/v1/files')).status).toBe(200);
     } finally {
       await closed.close();
+    }
+  });
+
+  it('a server whose bucket does not exist, or whose key the store refuses, reports not ready and why', async () => {
+    for (const [env, refusal] of [
+      [{ S3_BUCKET: 'dfs-no-such-bucket' }, /\(404 NoSuchBucket\)$/],
+      [{ S3_SECRET_ACCESS_KEY: 'not-the-secret-key-of-this-store-00000000' }, /\(403 SignatureDoesNotMatch\)$/],
+    ] as const) {
+      const misconfigured = await startTestServer({ env });
+      try {
+        const ready = await new Api(misconfigured.url, misconfigured.adminToken).get('/readyz');
+        expect(ready.status).toBe(503);
+        expect(ready.body.checks.index).toBe('ok');
+        expect(ready.body.checks.store).toMatch(/^the object store refused ListObjects(V2)? /);
+        expect(ready.body.checks.store).toMatch(refusal);
+      } finally {
+        await misconfigured.close();
+      }
     }
   });
 
