@@ -1,8 +1,9 @@
 /**
  * The shared upload engine (src/client, what the web UI runs) against a real server and S3
- * server: a Blob in parallel parts, a local file's parts signed with MD5s taken side by side, a
- * cancelled upload that is aborted on the server, a batch of small files around one that
- * cannot be read, and a batch file whose URL expired before it went.
+ * server: a Blob in parallel parts, uploads whose parts share one limit, a local file's parts
+ * signed with MD5s taken side by side, a cancelled upload that is aborted on the server, a
+ * batch of small files around one that cannot be read, and a batch file whose URL expired
+ * before it went.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localFile } from '../../src/cli/local-file.ts';
 import { DfsClient } from '../../src/client/api-client.ts';
 import { uploadMany } from '../../src/client/batch-upload.ts';
+import { createLimiter } from '../../src/client/pool.ts';
 import { blobUpload } from '../../src/client/blob-upload.ts';
 import { uploadFile, type UploadIo, type UploadPart } from '../../src/client/upload.ts';
 import { Api, downloadBytes, md5Base64, randomBytes, sameBytes, sha256Hex } from '../support/api.ts';
@@ -106,7 +108,42 @@ function recordingMd5s(source: UploadIo): { io: UploadIo; signed: string[]; sign
   return { io, signed, signedHeaders };
 }
 
+/** The source's parts, counting the PUTs in flight (with those of every source sharing `count`). */
+function countingPuts(source: UploadIo, count: { now: number; most: number }): UploadIo {
+  return {
+    ...source,
+    part: async (start, end) => {
+      const part = await source.part(start, end);
+      return {
+        ...part,
+        async put(url, headers, signal) {
+          count.most = Math.max(count.most, ++count.now);
+          try {
+            return await part.put(url, headers, signal);
+          } finally {
+            count.now--;
+          }
+        },
+      };
+    },
+  };
+}
+
 describe('the shared upload engine', () => {
+  it('keeps the parts of uploads sharing a part limit within it, each file whole', async () => {
+    const files = [randomBytes(3 * 5 * MiB + 1, 48), randomBytes(2 * 5 * MiB + 3, 49), randomBytes(2 * 5 * MiB, 50)];
+    const count = { now: 0, most: 0 };
+    const partLimit = createLimiter(2);
+    const uploaded = await Promise.all(
+      files.map((bytes, i) => uploadFile(client, `engine/limited-${i}.bin`, countingPuts(blobUpload(new Blob([bytes])), count), { multipartThreshold: 5 * MiB, partSize: 5 * MiB, concurrency: 8, partLimit })),
+    );
+    expect(count.most).toBe(2);
+    for (const [i, bytes] of files.entries()) {
+      expect(uploaded[i]).toMatchObject({ size: bytes.length, sha256: await sha256Hex(bytes) });
+      expect(await sameBytes(await downloadBytes(api, `engine/limited-${i}.bin`), bytes)).toBe('same');
+    }
+  });
+
   it('sends a Blob in parallel parts and commits it', async () => {
     const bytes = randomBytes(21 * MiB, 41);
     let progress = 0;
