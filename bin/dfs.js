@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// V8's compiled code for the CLI's modules, kept on disk (in the system's temporary folder) by
-// Node, so later starts compile less: `dfs --version` 77-84 -> 72-79 ms (docs/benchmarks.md).
-process.getBuiltinModule('node:module').enableCompileCache?.();
 // Installed copies, and Nodes that cannot strip types, run the compiled CLI (dist/, built by
 // `prepare`); a checkout on Node 24 runs the sources directly, so it is never stale.
 const compiled = import.meta.url.includes('/node_modules/') || !process.features.typescript;

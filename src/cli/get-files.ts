@@ -277,5 +277,8 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   } finally {
     progress.stop();
   }
+  // Files finish in whatever order the store answers; scripts reading --json get the listing's.
+  const order = new Map(planned.map((plan, i) => [plan.remote, i]));
+  report.done.sort((a, b) => order.get(a.remote)! - order.get(b.remote)!);
   return report;
 }

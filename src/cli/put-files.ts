@@ -206,5 +206,8 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
   } finally {
     progress.stop();
   }
+  // Unchanged, small and big files are done in turn; scripts reading --json get the input's order.
+  const order = new Map(planned.map((plan, i) => [plan.remote, i]));
+  report.done.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
   return report;
 }

@@ -72,7 +72,7 @@ describe('put and get', () => {
     await writeFile(local('empty.bin'), Buffer.alloc(0));
     const put = await dfs(['--json', 'put', 'one.bin', 'empty.bin', 'small/']);
     expect(put.code, put.stderr).toBe(0);
-    expect(put.json().map((f: { path: string }) => f.path).sort()).toEqual(['small/empty.bin', 'small/one.bin']);
+    expect(put.json().map((f: { path: string }) => f.path)).toEqual(['small/one.bin', 'small/empty.bin']);
     expect(put.json().find((f: { path: string }) => f.path === 'small/one.bin').sha256).toBe(await sha256Hex(new Uint8Array([42])));
 
     await mkdir(local('back'));
@@ -173,6 +173,7 @@ describe('put and get', () => {
 
     const get = await dfs(['--json', 'get', '-r', 'many-big/bigs', 'bigs-back', '--parts', '1']);
     expect(get.code, get.stderr).toBe(0);
+    expect(get.json().map((f: { remote: string }) => f.remote)).toEqual(files.map((_, i) => `many-big/bigs/b${i}.bin`));
     for (const [i, bytes] of files.entries()) expect(await sameBytes(new Uint8Array(await readFile(local('bigs-back', 'bigs', `b${i}.bin`))), bytes), `b${i}`).toBe('same');
   });
 
