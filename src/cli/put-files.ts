@@ -3,8 +3,8 @@
  * for a thousand files, many PUTs at once); big files a few at a time in parallel parts,
  * resumable. Files whose content is already stored at their path are skipped.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { createWriteStream, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -44,21 +44,23 @@ interface LocalFile {
  * Files under `root`, not descending into excluded folders. Symbolic links are followed (a store
  * keeps no links, so the content is what a user means), except to a folder the walk is already
  * inside. A link to nothing, or a file gone before it could be looked at, is a failure of its
- * own.
+ * own. Synchronous, like the CLI's reads: a stat through the thread pool costs two thread hops
+ * and a promise, and every file's at once held them all in memory (20,000 files: 260-410 ms and a
+ * 98 MiB heap, against 80-90 ms and 16 MiB one after the other).
  */
-async function walk(root: string, excluded: Excluded, missing: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): Promise<LocalFile[]> {
-  const real = await realpath(dir);
+function walk(root: string, excluded: Excluded, missing: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): LocalFile[] {
+  const real = realpathSync(dir);
   if (inside.has(real)) return [];
   const path = new Set(inside).add(real);
   // In name order, so a tree goes up (and is reported) the same way on every run and system.
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const found = entries.map(async (entry): Promise<LocalFile[]> => {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries.flatMap((entry): LocalFile[] => {
     const full = join(dir, entry.name);
     const inFolder = toPosix(relative(root, full));
     if (excluded(inFolder)) return [];
     if (entry.isDirectory()) return walk(root, excluded, missing, full, path);
     if (!entry.isFile() && !entry.isSymbolicLink()) return [];
-    const info = await stat(full).catch(() => null);
+    const info = statOrNull(full);
     if (!info) {
       missing.push(new FileError(full, new Error(entry.isSymbolicLink() ? 'broken symbolic link' : 'gone before it could be read')));
       return [];
@@ -66,7 +68,14 @@ async function walk(root: string, excluded: Excluded, missing: FileError[], dir 
     if (info.isDirectory()) return walk(root, excluded, missing, full, path);
     return info.isFile() ? [{ path: full, inFolder, size: info.size, mtimeMs: info.mtimeMs }] : [];
   });
-  return (await Promise.all(found)).flat();
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** The hashing workers boot (~70 ms) as soon as a file needs them, while the API is asked about the files. */
@@ -94,7 +103,7 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
     if (info.isDirectory()) {
       if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
-      const files = await walk(local, exclusion(options.exclude ?? []), missing);
+      const files = walk(local, exclusion(options.exclude ?? []), missing);
       bootHashingFor(files);
       for (const file of files) plans.push({ local: file.path, remote: joinRemote(remote ?? '', base, file.inFolder), size: file.size, mtimeMs: file.mtimeMs });
     } else {
