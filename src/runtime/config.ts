@@ -73,6 +73,7 @@ const EnvSchema = z.object({
   S3_SSE: z.enum(['AES256', 'aws:kms']).optional(),
   S3_SSE_KMS_KEY_ID: z.string().min(1).optional(),
   S3_DIALECT: z.enum(['s3', 's3rver']).optional(),
+  S3_TIMEOUT: wholeNumber(1, 3600).default(30),
   AWS_REGION: z.string().min(1).optional(),
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
@@ -103,6 +104,8 @@ export interface Config {
   abortMultipartDays: number;
   /** Null: start the embedded S3 server (Node only). */
   s3: S3Config | null;
+  /** Node: seconds a call to the store may take to connect, or stay silent, before it fails. */
+  storeTimeoutSeconds: number;
   settings: DfsSettings;
 }
 
@@ -145,6 +148,7 @@ export function parseConfig(env: Env): Config {
     embeddedS3Port: e.DFS_EMBEDDED_S3_PORT,
     abortMultipartDays: e.DFS_ABORT_MULTIPART_DAYS,
     s3,
+    storeTimeoutSeconds: e.S3_TIMEOUT,
     settings: {
       singlePutMaxBytes: e.DFS_SINGLE_PUT_MAX,
       defaultPartSizeBytes: e.DFS_PART_SIZE,

@@ -72,7 +72,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         dialect: 's3rver',
       };
     }
-    const store = new S3ObjectStore({ ...s3, signingCrypto: nodeSigningCrypto });
+    const store = new S3ObjectStore({ ...s3, timeoutSeconds: config.storeTimeoutSeconds, signingCrypto: nodeSigningCrypto });
 
     // Listen first: with port 0 only the bound socket knows the URL that share links need.
     let handle: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });

@@ -49,6 +49,13 @@ export interface S3StoreConfig {
   dialect?: 's3' | 's3rver';
   /** Primitives for presigning; WebCrypto when unset (Workers), node:crypto on Node. */
   signingCrypto?: SigningCrypto;
+  /**
+   * Node: seconds a call may take to connect, or go without a byte, before it fails (and is
+   * tried again). Without it a store that accepts connections and never answers holds every
+   * request that needs it forever. Silence, not duration: a store may take minutes to complete
+   * a big multipart upload, sending spaces meanwhile. Workers' fetch has its own limits.
+   */
+  timeoutSeconds?: number;
 }
 
 const DELETE_BATCH = 1000;
@@ -90,6 +97,7 @@ export class S3ObjectStore implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
+      ...(config.timeoutSeconds ? { requestHandler: { connectionTimeout: config.timeoutSeconds * 1000, socketTimeout: config.timeoutSeconds * 1000 } } : {}),
     });
     // s3rver checks signatures of bucket-level resources ("/bucket?delete", "/bucket?prefix=")
     // without the trailing slash the SDK sends. Dropping a trailing slash from every path is

@@ -89,6 +89,33 @@ describe('the client disappears mid-upload', () => {
   });
 });
 
+describe('a store that stops answering', () => {
+  it('fails what needs the store with 503 once S3_TIMEOUT passes in silence, commits nothing, and completes once it answers again', async () => {
+    const silent = await startTestServer({ storeBehindProxy: true, env: { S3_TIMEOUT: '1' } });
+    try {
+      const sapi = new Api(silent.url, silent.adminToken);
+      const bytes = new TextEncoder().encode('sent before the store went silent');
+      const created = await sapi.post('/v1/uploads', { path: 'hung/file.txt', size: bytes.length });
+      expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytes })).ok).toBe(true);
+      await silent.storeProxy!.hang();
+      try {
+        const complete = await sapi.post(`/v1/uploads/${created.body.id}/complete`, {});
+        expect(complete.status).toBe(503);
+        expect(complete.body.error).toEqual({ code: 'storage_unavailable', message: 'the object store is unavailable (HeadObject failed)' });
+        expect((await sapi.get('/v1/files/hung/file.txt')).status).toBe(404);
+        expect((await silent.ctx.index.getUpload(created.body.id))!.state).toBe('pending');
+        expect((await sapi.post('/v1/uploads', { path: 'hung/big.bin', size: 30 * MiB })).status).toBe(503);
+      } finally {
+        await silent.storeProxy!.restore();
+      }
+      expect((await sapi.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
+      expect(await sameBytes(await downloadBytes(sapi, 'hung/file.txt'), bytes)).toBe('same');
+    } finally {
+      await silent.close();
+    }
+  });
+});
+
 describe('a store that never answered', () => {
   it('a server pointed at a closed port still starts, reports not ready and 503s uploads', async () => {
     const closed = await startTestServer({ env: { S3_ENDPOINT: 'http://127.0.0.1:9' } });

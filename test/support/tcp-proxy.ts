@@ -1,6 +1,6 @@
 /**
- * A loopback TCP proxy that a test can cut and restore, to put a real store "down" and back
- * without stopping it (the same S3 server may serve other tests).
+ * A loopback TCP proxy that a test can cut, hang and restore, to put a real store "down" (or
+ * silent) and back without stopping it (the same S3 server may serve other tests).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,8 @@ export interface TcpProxy {
   readonly connections: number;
   /** Refuse new connections and drop open ones. */
   cut(): Promise<void>;
+  /** Drop open connections; accept new ones and never answer them (a hung store). */
+  hang(): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -21,17 +23,23 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   let server: Server | null = null;
   let port = 0;
   let connections = 0;
+  let hanging = false;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = createServer((client) => {
         connections++;
-        const upstream = connect(Number(target.port || 80), target.hostname);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => s.destroy());
+        sockets.add(client);
+        client.on('close', () => sockets.delete(client));
+        client.on('error', () => client.destroy());
+        if (hanging) {
+          client.resume();
+          return;
         }
+        const upstream = connect(Number(target.port || 80), target.hostname);
+        sockets.add(upstream);
+        upstream.on('close', () => sockets.delete(upstream));
+        upstream.on('error', () => upstream.destroy());
         client.pipe(upstream).pipe(client);
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
@@ -58,7 +66,18 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
       return connections;
     },
     cut: stop,
-    restore: listen,
+    async hang() {
+      hanging = true;
+      for (const s of sockets) s.destroy();
+      if (!server) await listen();
+    },
+    async restore() {
+      if (hanging) {
+        hanging = false;
+        for (const s of sockets) s.destroy();
+      }
+      if (!server) await listen();
+    },
     close: stop,
   };
 }
