@@ -152,16 +152,18 @@ async function get(url: string, range: { start: number; end: number } | null, si
   return response;
 }
 
-/** A small object, whole, into memory. */
-export async function getBytes(url: string, signal?: AbortSignal): Promise<Buffer> {
-  try {
-    const response = await get(url, null, signal);
-    const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  } catch (error) {
-    throw networkError(error);
-  }
+/** A small object, whole, into memory: exactly `size` bytes, on the bare sockets like the big ones. */
+export async function getBytes(url: string, size: number, signal?: AbortSignal): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(size);
+  let filled = 0;
+  const intoMemory: BodySink = {
+    take(chunk, from, to) {
+      if (filled + to - from > size) throw new TransferError(`the store sent more than ${size} bytes`, 0);
+      filled += chunk.copy(bytes, filled, from, to);
+    },
+  };
+  await getToSink(url, { start: 0, end: size }, false, intoMemory, signal);
+  return bytes;
 }
 
 /** An open local file that downloaded bytes are written into at their offsets. */
@@ -216,7 +218,7 @@ async function getToSink(url: string, range: { start: number; end: number }, ran
       url: new URL(url),
       method: 'GET',
       headers: ranged ? { Range: `bytes=${range.start}-${range.end - 1}` } : {},
-      expectedLength: ranged ? length : undefined,
+      expectedLength: length,
       sink,
       signal,
       idleTimeoutMs: IDLE_TIMEOUT_MS,

@@ -24,7 +24,6 @@ export class PartFile implements DownloadIo {
   readonly #hash: GrowingFileHash;
   #handle: FileHandle | null = null;
   #front = 0;
-  #saving: Promise<void> = Promise.resolve();
 
   private constructor(dest: string, state: PartFileState) {
     this.path = `${dest}.dfs-part`;
@@ -57,14 +56,11 @@ export class PartFile implements DownloadIo {
     return getInto(url, { fd: this.#handle!.fd, start, end }, whole, onBytes, signal);
   }
 
-  async rangeDone(start: number): Promise<void> {
+  rangeDone(start: number): void {
     this.#done.add(start);
     this.#state.done.push(start);
     this.#advanceHash();
-    // One write at a time: ranges finishing together must not race for the file.
-    const write = this.#saving.then(() => replaceFile(this.#statePath, JSON.stringify(this.#state)));
-    this.#saving = write.catch(() => undefined);
-    await write;
+    replaceFile(this.#statePath, JSON.stringify(this.#state));
   }
 
   #advanceHash(): void {
@@ -78,7 +74,6 @@ export class PartFile implements DownloadIo {
   }
 
   async close(): Promise<void> {
-    await this.#saving;
     await this.#handle?.close();
     this.#handle = null;
   }

@@ -19,7 +19,7 @@ export const resumeStore: ResumeStore = {
   },
   async set(key, state) {
     await mkdir(cacheDir(), { recursive: true });
-    await replaceFile(fileFor(key), JSON.stringify(state));
+    replaceFile(fileFor(key), JSON.stringify(state));
   },
   async delete(key) {
     await rm(fileFor(key), { force: true });
