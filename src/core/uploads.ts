@@ -346,11 +346,19 @@ async function assembleMultipart(
   }
   const plan = planOf(upload);
   checkParts(upload, plan, stored, claimed);
-  await ctx.store.completeMultipart(
-    upload.objectKey,
-    upload.multipartId!,
-    stored.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-  );
+  try {
+    await ctx.store.completeMultipart(
+      upload.objectKey,
+      upload.multipartId!,
+      stored.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+    );
+  } catch (error) {
+    // A try whose answer was lost (a cut or silent connection) may have assembled the object,
+    // and the store then refuses the next try (NoSuchUpload, or a 500 on Ceph and s3rver).
+    // Only this upload writes its key, so an object of the declared size is that assembly.
+    if ((await ctx.store.head(upload.objectKey).catch(() => null))?.size === upload.size) return;
+    throw error;
+  }
   await verifySingleObject(ctx, upload);
 }
 

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { storageUnavailable } from '../../src/core/errors.ts';
+import type { ObjectStore } from '../../src/core/object-store.ts';
 import { Api, downloadBytes, encodePath, randomBytes, sameBytes, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import type { TcpProxy } from '../support/tcp-proxy.ts';
@@ -86,6 +88,36 @@ describe('the client disappears mid-upload', () => {
     expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytes })).ok).toBe(true);
     expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
     expect(await sameBytes(await downloadBytes(api, 'f/cut.bin'), bytes)).toBe('same');
+  });
+});
+
+/** The real store, except that its answers to `lost` calls never arrive: the store acts, the caller hears a failure. */
+function losingAnswersTo(store: ObjectStore, lost: keyof ObjectStore): ObjectStore {
+  return new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name) as unknown;
+      if (typeof value !== 'function') return value;
+      if (name !== lost) return value.bind(target);
+      return async (...args: unknown[]) => {
+        await value.apply(target, args);
+        throw storageUnavailable(`the object store is unavailable (${String(lost)} failed)`);
+      };
+    },
+  });
+}
+
+describe('an answer the store gave that never arrived', () => {
+  it('commits a multipart upload whose assembly succeeded though its answer was lost', async () => {
+    const bytes = randomBytes(5 * MiB + 333, 31);
+    const real = server.ctx.store;
+    server.ctx.store = losingAnswersTo(real, 'completeMultipart');
+    try {
+      const done = await uploadBytes(api, 'f/assembled.bin', bytes, { partSize: 5 * MiB, multipart: true });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+    } finally {
+      server.ctx.store = real;
+    }
+    expect(await sameBytes(await downloadBytes(api, 'f/assembled.bin'), bytes)).toBe('same');
   });
 });
 
