@@ -216,7 +216,9 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   const { plans: planned, missing } = await planDownloads(client, remotes, local, options);
   const { fetch: plans, present } = await sortDownloads(planned, options);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options);
-  const report: TransferReport<Downloaded> = { done: [...present].map((plan) => ({ ...plan, unchanged: true as const })), failed: missing };
+  // Each file's outcome by its plan: the report lists them in the order planned, however they finished.
+  const done = new Map<PlannedDownload, Downloaded>([...present].map((plan) => [plan, { ...plan, unchanged: true as const }]));
+  const failed: FileError[] = [...missing];
   const small = plans.filter((p) => p.size <= RANGE_SIZE);
   const big = plans.filter((p) => p.size > RANGE_SIZE);
   const limit = createLimiter(options.jobs);
@@ -229,7 +231,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   };
   const settle = (plan: PlannedDownload, error: unknown) => {
     if (options.signal?.aborted) throw error;
-    report.failed.push(new FileError(plan.remote, error));
+    failed.push(new FileError(plan.remote, error));
   };
   try {
     const batches: PlannedDownload[][] = [];
@@ -249,8 +251,8 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
               await prepare(plan.local);
               if (link.size <= IN_MEMORY_MAX) {
                 await saveSmall(client, plan.remote, link, plan.local, progress.retrying(plan.remote), options.signal);
-                report.done.push(plan);
-              } else report.done.push({ ...plan, ranges: await saveRanges(client, plan.remote, link, plan.local, options, { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) }) });
+                done.set(plan, plan);
+              } else done.set(plan, { ...plan, ranges: await saveRanges(client, plan.remote, link, plan.local, options, { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) }) });
               progress.add(link.size);
             } catch (error) {
               settle(plan, error);
@@ -266,7 +268,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
         const link = await client.download(plan.remote);
         await prepare(plan.local);
         const ranges = await saveRanges(client, plan.remote, link, plan.local, options, { onBytes: (bytes) => bar.add(bytes), onRetry: progress.retrying(plan.remote) }, rangeLimit);
-        report.done.push({ ...plan, ranges });
+        done.set(plan, { ...plan, ranges });
       } catch (error) {
         settle(plan, error);
       } finally {
@@ -276,8 +278,5 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   } finally {
     progress.stop();
   }
-  // Files finish in whatever order the store answers; scripts reading --json get the listing's.
-  const order = new Map(planned.map((plan, i) => [plan.remote, i]));
-  report.done.sort((a, b) => order.get(a.remote)! - order.get(b.remote)!);
-  return report;
+  return { done: planned.flatMap((plan) => done.get(plan) ?? []), failed };
 }

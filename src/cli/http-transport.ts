@@ -1,7 +1,9 @@
 /**
- * Presigned PUTs and GETs over node:http(s) with keep-alive sockets: bodies stream from and to
- * local files (or small in-memory buffers), so memory stays bounded whatever the file size,
- * and no byte passes through web streams. Failures become TransferErrors the engine retries.
+ * Presigned PUTs and GETs with keep-alive sockets: on the bare sockets of socket-http.ts where
+ * it can (every GET, small PUTs), over node:http(s) otherwise (a PUT streamed from a file, an
+ * answer the bare sockets do not speak). Bodies stream from and to local files (or small
+ * in-memory buffers), so memory stays bounded whatever the file size, and no byte passes
+ * through web streams. Failures become TransferErrors the engine retries.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -154,8 +156,8 @@ async function get(url: string, range: { start: number; end: number } | null, si
 
 /**
  * A small object, whole, into memory: exactly `size` bytes, on the bare sockets like the big
- * ones. A body of another length fails the try (getToSink counts it), so `copy` stopping at the
- * buffer's end loses nothing.
+ * ones. A body of another length fails the try (the bare sockets check the announced length,
+ * `receive` the bytes that came), so `copy` stopping at the buffer's end loses nothing.
  */
 export async function getBytes(url: string, size: number, signal?: AbortSignal): Promise<Buffer> {
   const bytes = Buffer.allocUnsafe(size);
@@ -217,7 +219,7 @@ export async function getToStream(url: string, start: number, end: number, out: 
 async function getToSink(url: string, range: { start: number; end: number }, ranged: boolean, sink: BodySink, signal?: AbortSignal): Promise<void> {
   const length = range.end - range.start;
   try {
-    const { received } = await sendOverSocket({
+    await sendOverSocket({
       url: new URL(url),
       method: 'GET',
       headers: ranged ? { Range: `bytes=${range.start}-${range.end - 1}` } : {},
@@ -226,7 +228,6 @@ async function getToSink(url: string, range: { start: number; end: number }, ran
       signal,
       idleTimeoutMs: IDLE_TIMEOUT_MS,
     });
-    if (received !== length) throw new TransferError(`the store sent ${received} of ${length} bytes`, 0);
   } catch (error) {
     if (!(error instanceof Unsupported)) throw networkError(error);
     try {

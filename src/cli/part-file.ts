@@ -13,6 +13,9 @@ interface PartFileState {
   version: string;
   size: number;
   rangeSize: number;
+  /** Bytes done from the start of the file, in whole ranges (absent in states of older runs: 0). */
+  front?: number;
+  /** Starts of the ranges done beyond `front`: a few, so each save stays small however big the file. */
   done: number[];
 }
 
@@ -21,6 +24,8 @@ export class PartFile implements DownloadIo {
   readonly #statePath: string;
   readonly #state: PartFileState;
   readonly #done: Set<number>;
+  /** The done ranges past the front, as saved. */
+  readonly #ahead: Set<number>;
   readonly #hash: GrowingFileHash;
   #handle: FileHandle | null = null;
   #front = 0;
@@ -30,6 +35,8 @@ export class PartFile implements DownloadIo {
     this.#statePath = `${dest}.dfs-part.json`;
     this.#state = state;
     this.#done = new Set(state.done);
+    for (let start = 0; start < (state.front ?? 0); start += state.rangeSize) this.#done.add(start);
+    this.#ahead = new Set(state.done);
     this.#hash = new GrowingFileHash(this.path);
   }
 
@@ -42,7 +49,7 @@ export class PartFile implements DownloadIo {
       // No earlier run, or an unreadable one: start over.
     }
     const file = new PartFile(dest, state);
-    file.#handle = await open(file.path, state.done.length > 0 ? 'r+' : 'w').catch(() => open(file.path, 'w'));
+    file.#handle = await open(file.path, file.#done.size > 0 ? 'r+' : 'w').catch(() => open(file.path, 'w'));
     await file.#handle.truncate(size);
     file.#advanceHash();
     return file;
@@ -58,9 +65,11 @@ export class PartFile implements DownloadIo {
 
   rangeDone(start: number): void {
     this.#done.add(start);
-    this.#state.done.push(start);
+    this.#ahead.add(start);
     this.#advanceHash();
-    replaceFile(this.#statePath, JSON.stringify(this.#state));
+    for (const ahead of this.#ahead) if (ahead < this.#front) this.#ahead.delete(ahead);
+    const { version, size, rangeSize } = this.#state;
+    replaceFile(this.#statePath, JSON.stringify({ version, size, rangeSize, front: this.#front, done: [...this.#ahead] } satisfies PartFileState));
   }
 
   #advanceHash(): void {

@@ -162,7 +162,9 @@ export async function putStandardInput(client: DfsClient, input: NodeJS.Readable
 async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: TransferOptions): Promise<TransferReport<Uploaded>> {
   const { send: plans, unchanged } = await sortUploads(client, planned, options);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options);
-  const report: TransferReport<Uploaded> = { done: [...unchanged.values()].map((file) => ({ ...file, unchanged: true as const })), failed: [] };
+  // Each file's outcome by its plan: the report lists them in the order given, however they finished.
+  const done = new Map<PlannedUpload, Uploaded>([...unchanged].map(([plan, file]) => [plan, { ...file, unchanged: true as const }]));
+  const failed: FileError[] = [];
   const small = plans.filter((p) => p.size <= DEFAULT_MULTIPART_THRESHOLD);
   const big = plans.filter((p) => p.size > DEFAULT_MULTIPART_THRESHOLD);
   try {
@@ -178,8 +180,8 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
       },
     );
     outcomes.forEach((outcome, i) => {
-      if (outcome instanceof Error) report.failed.push(new FileError(small[i]!.local, outcome));
-      else report.done.push(outcome);
+      if (outcome instanceof Error) failed.push(new FileError(small[i]!.local, outcome));
+      else done.set(small[i]!, outcome);
     });
     // Several big files at once, their parts in flight limited together: the store stays busy
     // while one file is created or completed, which matters most for many mid-sized files.
@@ -208,15 +210,12 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
         bar.done();
       }
     });
-    for (const outcome of outcomesOfBig) {
-      if (outcome instanceof FileError) report.failed.push(outcome);
-      else report.done.push(outcome);
-    }
+    outcomesOfBig.forEach((outcome, i) => {
+      if (outcome instanceof FileError) failed.push(outcome);
+      else done.set(big[i]!, outcome);
+    });
   } finally {
     progress.stop();
   }
-  // Unchanged, small and big files are done in turn; scripts reading --json get the input's order.
-  const order = new Map(planned.map((plan, i) => [plan.remote, i]));
-  report.done.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
-  return report;
+  return { done: planned.flatMap((plan) => done.get(plan) ?? []), failed };
 }

@@ -1,9 +1,12 @@
 /**
  * The transfer hot paths over bare keep-alive sockets: a GET whose body goes from one reused
- * read buffer per socket to a sink (straight into a file at its offset, or into standard output
- * at the reader's pace), and a PUT of a small in-memory body sent with its head in one write. node:http hands every 64 KiB read to JavaScript as a
- * new Buffer and runs requests through its parser, stream and event machinery; on a 2-core
- * machine that garbage and bookkeeping cost more CPU than the store itself (docs/benchmarks.md).
+ * read buffer per socket to a sink (straight into a file at its offset, into standard output
+ * at the reader's pace, or into memory for a small file), and a PUT of a small in-memory body
+ * sent with its head in one write. A success has carried exactly its Content-Length, which
+ * must be the expected length when one is given. node:http hands every 64 KiB read to
+ * JavaScript as a new Buffer and runs requests through its parser, stream and event
+ * machinery; on a 2-core machine that garbage and bookkeeping cost more CPU than the store
+ * itself (docs/benchmarks.md).
  * Presigned requests need very little HTTP: a request line with the signed query, the signed
  * headers; a response with a status, Content-Length and a body. Anything else (a chunked
  * body, a status line that does not parse) is reported as `Unsupported` so the caller can
@@ -55,8 +58,6 @@ export interface BodySink {
 }
 
 export interface SocketResponse {
-  /** Body bytes of the success. */
-  received: number;
   etag: string;
 }
 
@@ -212,7 +213,7 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
         pooled.exchange = null;
         pooled.socket.destroy();
       }
-      resolve({ received, etag: head?.etag ?? '' });
+      resolve({ etag: head?.etag ?? '' });
     };
     const onAbort = () => finish(signal!.reason instanceof Error ? signal!.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
     const onBody = (bytes: Buffer, from: number, to: number) => {

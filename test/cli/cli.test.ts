@@ -400,7 +400,11 @@ describe('Ctrl-C', () => {
     await writeFile(local('sig-src.bin'), bytes);
     expect((await dfs(['put', 'sig-src.bin', 'sig/file.bin'])).code).toBe(0);
     const interrupted = start(['get', 'sig/file.bin', 'sig.bin', '--parts', '1']);
-    const saved = async () => JSON.parse(await readFile(local('sig.bin.dfs-part.json'), 'utf8').catch(() => '{"done":[]}')).done.length as number;
+    // Ranges the state file holds: the finished front of the file, and the ranges done past it.
+    const saved = async () => {
+      const state = JSON.parse(await readFile(local('sig.bin.dfs-part.json'), 'utf8').catch(() => '{"rangeSize":1,"done":[]}'));
+      return Math.ceil((state.front ?? 0) / state.rangeSize) + (state.done.length as number);
+    };
     for (let i = 0; i < 1000 && (await saved()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     interrupted.child.kill('SIGINT');
     const { code, stderr } = await interrupted.done;
