@@ -3,8 +3,8 @@ import { renameSync, writeFileSync } from 'node:fs';
 /**
  * Writes `data` beside `path` (at `aside`) and renames it into place: whenever the process is
  * killed, `path` holds the old content or the new, never half of either. Synchronous: every
- * caller writes a few KiB (a small download, a resume state), for which the page cache is
- * cheaper than two thread-pool hops per call.
+ * caller writes little (a small download, up to 256 KiB; a resume state), for which the page
+ * cache is cheaper than two thread-pool hops per call.
  */
 export function replaceFile(path: string, data: string | Uint8Array, aside = `${path}.${process.pid}.tmp`): void {
   writeFileSync(aside, data);
