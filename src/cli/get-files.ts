@@ -12,7 +12,7 @@ import type { DownloadLink } from '../client/api-types.ts';
 import { BatchItemError, MAX_BATCH } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool, type Limiter } from '../client/pool.ts';
-import { urlExpired, withRetry, type RetryOptions } from '../client/retry.ts';
+import { withRetry, type RetryOptions } from '../client/retry.ts';
 import { exclusion } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
 import { PartFile } from './part-file.ts';
@@ -109,13 +109,10 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
  */
 async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, dest: string, onRetry: RetryOptions['onRetry'], signal?: AbortSignal): Promise<void> {
   let url = link.url;
-  const bytes = await withRetry(
-    async (previousFailure) => {
-      if (urlExpired(previousFailure)) url = (await client.download(remote, { version: link.version })).url;
-      return getBytes(url, link.size, signal);
-    },
-    { signal, onRetry },
-  );
+  const renew = async () => {
+    url = (await client.download(remote, { version: link.version })).url;
+  };
+  const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, onRetry, renew });
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
   replaceFile(dest, bytes, `${dest}.dfs-part`);
 }
@@ -182,16 +179,17 @@ async function streamFile(client: DfsClient, remote: string, out: NodeJS.Writabl
   const hash = createHash('sha256');
   let written = 0;
   try {
+    const renew = async () => {
+      link = await client.download(remote, { version: link.version });
+    };
     await withRetry(
-      async (previousFailure) => {
-        if (urlExpired(previousFailure)) link = await client.download(remote, { version: link.version });
-        await getToStream(link.url, written, link.size, out, (chunk) => {
+      () =>
+        getToStream(link.url, written, link.size, out, (chunk) => {
           hash.update(chunk);
           written += chunk.length;
           bar.add(chunk.length);
-        }, options.signal);
-      },
-      { signal: options.signal, onRetry: progress.retrying(remote) },
+        }, options.signal),
+      { signal: options.signal, onRetry: progress.retrying(remote), renew },
     );
   } finally {
     bar.done();

@@ -6,7 +6,7 @@
  */
 import type { DownloadLink } from './api-types.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
-import { urlExpired, withRetry, type RetryOptions } from './retry.ts';
+import { withRetry, type RetryOptions } from './retry.ts';
 
 const MiB = 1024 * 1024;
 
@@ -26,11 +26,11 @@ export interface DownloadOptions {
   /** Ranges (by start offset) already complete from an earlier run. */
   done?: ReadonlySet<number>;
   /** Called when a range is complete, so a caller can remember it for resume. */
-  onRange?: (start: number) => void | Promise<void>;
+  onRange?: (start: number) => void;
   onProgress?: (bytes: number) => void;
   /** Shared with other downloads running at the same time: a limit on their ranges in flight together. */
   rangeLimit?: Limiter;
-  /** A new link when the current one expired mid-transfer. */
+  /** A new link when the current one expired mid-transfer (asked once for all ranges that found it expired). */
   refresh?: () => Promise<DownloadLink>;
   /** Told of each failed try of a range that will be tried again. */
   onRetry?: RetryOptions['onRetry'];
@@ -40,18 +40,32 @@ export interface DownloadOptions {
 export async function downloadRanges(link: DownloadLink, io: DownloadIo, options: DownloadOptions = {}): Promise<void> {
   const rangeSize = options.rangeSize ?? 16 * MiB;
   let current = link;
+  let refreshing: Promise<void> | null = null;
+  /** A new link, unless another range already replaced the one that expired under this one. */
+  const renewAfter = (expired: string) => {
+    if (current.url !== expired) return Promise.resolve();
+    refreshing ??= options.refresh!()
+      .then((fresh) => {
+        current = fresh;
+      })
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  };
   const starts: number[] = [];
   for (let start = 0; start < Math.max(link.size, 1); start += rangeSize) if (!options.done?.has(start)) starts.push(start);
 
   const limit = options.rangeLimit ?? unlimited;
   await runPool(starts, options.concurrency ?? 8, (start) => limit(async () => {
     const end = Math.min(start + rangeSize, link.size);
+    let used = current.url;
     await withRetry(
-      async (previousFailure) => {
-        if (urlExpired(previousFailure) && options.refresh) current = await options.refresh();
+      async () => {
+        used = current.url;
         let received = 0;
         try {
-          await io.get(current.url, start, end, start === 0 && end === link.size, (bytes) => {
+          await io.get(used, start, end, start === 0 && end === link.size, (bytes) => {
             received += bytes;
             options.onProgress?.(bytes);
           }, options.signal);
@@ -61,8 +75,8 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
           throw error;
         }
       },
-      { signal: options.signal, onRetry: options.onRetry },
+      { signal: options.signal, onRetry: options.onRetry, renew: options.refresh && (() => renewAfter(used)) },
     );
-    await options.onRange?.(start);
+    options.onRange?.(start);
   }));
 }

@@ -1,15 +1,21 @@
 /** Bounded retries with exponential backoff and full jitter, for transient failures only. */
 import { ApiError } from './api-client.ts';
 
-/** Tries of one operation, the first included, unless a caller says otherwise. */
+/** Tries of one operation, the first included. */
 export const RETRY_ATTEMPTS = 5;
+/** Backoff before the second try (at most; full jitter), doubling up to MAX_DELAY_MS. */
+const BASE_DELAY_MS = 200;
+const MAX_DELAY_MS = 10_000;
 
 export interface RetryOptions {
-  baseDelayMs?: number;
-  maxDelayMs?: number;
   signal?: AbortSignal;
   /** Told of each failed try that will be tried again (`attempt` is the one that failed). */
   onRetry?: (error: unknown, attempt: number) => void;
+  /**
+   * Signs what the operation sends anew: called before a try that follows one whose presigned
+   * URL expired (such a URL is never good again). Without it the next try uses the same URL.
+   */
+  renew?: () => Promise<void>;
 }
 
 /** Network errors, 408, 429 and 5xx are worth another try; anything else is final. */
@@ -74,25 +80,21 @@ function s3Error(body: string): { code: string; message: string | null } | null 
   return code ? { code, message: /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1] ?? null } : null;
 }
 
-/** Whether a failed try's presigned URL is dead for good, so the next try must ask for a new one. */
-export const urlExpired = (failure: unknown) => failure instanceof TransferError && failure.needsNewUrl;
-
 /**
  * Runs `operation` until it succeeds, a failure is final, or RETRY_ATTEMPTS tries have failed.
- * Each try after the first is told how the previous one failed (to sign a new URL, say).
+ * A try that follows an expired presigned URL first has `options.renew` sign a new one.
  */
-export async function withRetry<T>(operation: (previousFailure: unknown) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const base = options.baseDelayMs ?? 200;
-  const max = options.maxDelayMs ?? 10_000;
-  let previousFailure: unknown;
+export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  let urlExpired = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await operation(previousFailure);
+      if (urlExpired) await options.renew?.();
+      return await operation();
     } catch (error) {
-      previousFailure = error;
+      urlExpired = error instanceof TransferError && error.needsNewUrl;
       if (attempt >= RETRY_ATTEMPTS || !isTransient(error) || options.signal?.aborted) throw error;
       options.onRetry?.(error, attempt);
-      const delay = Math.random() * Math.min(max, base * 2 ** (attempt - 1));
+      const delay = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -7,7 +7,7 @@
 import type { DfsClient } from './api-client.ts';
 import type { CreatedUpload, FileEntry, SinglePutUpload, UploadState } from './api-types.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
-import { urlExpired, withRetry, type RetryOptions } from './retry.ts';
+import { withRetry, type RetryOptions } from './retry.ts';
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
@@ -202,14 +202,13 @@ const singlePutOf = (created: CreatedUpload): SinglePut => ({ id: created.id, ur
  * effort: it expires anyway). `upload.current` is the upload that took the bytes.
  */
 export async function putSingle(client: DfsClient, part: UploadPart, input: SinglePutInput, upload: { current: SinglePut }, retry: RetryOptions): Promise<void> {
-  await withRetry(async (previousFailure) => {
-    if (urlExpired(previousFailure)) {
-      const stale = upload.current.id;
-      upload.current = singlePutOf(await client.createUpload({ ...input, multipart: false }));
-      await client.abort(stale).catch(() => undefined);
-    }
-    await part.put(upload.current.url, upload.current.headers, retry.signal);
-  }, retry);
+  const renew = async () => {
+    const stale = upload.current.id;
+    upload.current = singlePutOf(await client.createUpload({ ...input, multipart: false }));
+    // Not waited for: the retry need not pay a round trip for what expires on its own.
+    void client.abort(stale).catch(() => undefined);
+  };
+  await withRetry(() => part.put(upload.current.url, upload.current.headers, retry.signal), { ...retry, renew });
 }
 
 /** Waits for the transfer; when it was cancelled and the caller asked for it, aborts the upload. */

@@ -3,7 +3,7 @@
  * server: a Blob in parallel parts, uploads whose parts share one limit, a local file's parts
  * signed with MD5s taken side by side, a cancelled upload that is aborted on the server, a
  * batch of small files around one that cannot be read, and a batch file whose URL expired
- * before it went.
+ * before it went; and the download engine's ranges finding their link expired.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localFile } from '../../src/cli/local-file.ts';
 import { DfsClient } from '../../src/client/api-client.ts';
 import { uploadMany } from '../../src/client/batch-upload.ts';
+import { downloadRanges, type DownloadIo } from '../../src/client/download.ts';
+import { TransferError } from '../../src/client/retry.ts';
 import { createLimiter } from '../../src/client/pool.ts';
 import { blobUpload } from '../../src/client/blob-upload.ts';
 import { uploadFile, type UploadIo, type UploadPart } from '../../src/client/upload.ts';
@@ -43,7 +45,23 @@ async function asLocalFile(name: string, bytes: Uint8Array<ArrayBuffer>): Promis
 }
 
 /** The bytes as a Blob, the web UI's source. */
-const asBlob = async (_name: string, bytes: Uint8Array<ArrayBuffer>): Promise<UploadIo> => blobUpload(new Blob([bytes]));
+const blobOf = (bytes: Uint8Array<ArrayBuffer>): UploadIo => blobUpload(new Blob([bytes]));
+const asBlob = async (_name: string, bytes: Uint8Array<ArrayBuffer>): Promise<UploadIo> => blobOf(bytes);
+
+type Put = UploadPart['put'];
+
+/** The source, each of its PUTs (a part's, or the whole file's in one PUT) going through `around`. */
+function aroundPuts(source: UploadIo, around: (put: Put, start: number) => Put): UploadIo {
+  const wrap = (start: number, part: UploadPart): UploadPart => ({ ...part, put: around((url, headers, signal) => part.put(url, headers, signal), start) });
+  return {
+    ...source,
+    part: async (start, end) => wrap(start, await source.part(start, end)),
+    whole: source.whole && (async () => {
+      const whole = await source.whole!();
+      return { ...whole, part: wrap(0, whole.part) };
+    }),
+  };
+}
 
 /** A client of `target` that remembers the id of every upload it creates, one by one or in batches. */
 function recordingClient(ids: string[], target: TestServer = server): DfsClient {
@@ -65,21 +83,14 @@ function recordingClient(ids: string[], target: TestServer = server): DfsClient 
  * aborts `controller` (as a person pressing Cancel or a Ctrl-C would) and fails with `message`.
  */
 function cutOff(bytes: Uint8Array<ArrayBuffer>, cutFrom: number, controller: AbortController, message: string): UploadIo {
-  const blob = blobUpload(new Blob([bytes]));
-  return {
-    size: blob.size,
-    async part(start, end) {
-      const part = await blob.part(start, end);
-      if (start < cutFrom) return part;
-      return {
-        ...part,
-        put: async () => {
+  return aroundPuts(blobOf(bytes), (put, start) =>
+    start < cutFrom
+      ? put
+      : async () => {
           controller.abort();
           throw new DOMException(message, 'AbortError');
         },
-      };
-    },
-  };
+  );
 }
 
 /**
@@ -89,44 +100,24 @@ function cutOff(bytes: Uint8Array<ArrayBuffer>, cutFrom: number, controller: Abo
 function recordingMd5s(source: UploadIo): { io: UploadIo; signed: string[]; signedHeaders: string[] } {
   const signed: string[] = [];
   const signedHeaders: string[] = [];
-  const recording = (start: number, part: UploadPart): UploadPart => ({
-    ...part,
-    put(url, headers, signal) {
-      signedHeaders.push(new URL(url).searchParams.get('X-Amz-SignedHeaders') ?? '');
-      signed.push(`${start} ${headers['Content-MD5']}`);
-      return part.put(url, headers, signal);
-    },
+  const io = aroundPuts(source, (put, start) => (url, headers, signal) => {
+    signedHeaders.push(new URL(url).searchParams.get('X-Amz-SignedHeaders') ?? '');
+    signed.push(`${start} ${headers['Content-MD5']}`);
+    return put(url, headers, signal);
   });
-  const io: UploadIo = {
-    ...source,
-    part: async (start, end) => recording(start, await source.part(start, end)),
-    whole: source.whole && (async () => {
-      const whole = await source.whole!();
-      return { ...whole, part: recording(0, whole.part) };
-    }),
-  };
   return { io, signed, signedHeaders };
 }
 
-/** The source's parts, counting the PUTs in flight (with those of every source sharing `count`). */
+/** The source's PUTs, counted while in flight (with those of every source sharing `count`). */
 function countingPuts(source: UploadIo, count: { now: number; most: number }): UploadIo {
-  return {
-    ...source,
-    part: async (start, end) => {
-      const part = await source.part(start, end);
-      return {
-        ...part,
-        async put(url, headers, signal) {
-          count.most = Math.max(count.most, ++count.now);
-          try {
-            return await part.put(url, headers, signal);
-          } finally {
-            count.now--;
-          }
-        },
-      };
-    },
-  };
+  return aroundPuts(source, (put) => async (url, headers, signal) => {
+    count.most = Math.max(count.most, ++count.now);
+    try {
+      return await put(url, headers, signal);
+    } finally {
+      count.now--;
+    }
+  });
 }
 
 describe('the shared upload engine', () => {
@@ -135,7 +126,7 @@ describe('the shared upload engine', () => {
     const count = { now: 0, most: 0 };
     const partLimit = createLimiter(2);
     const uploaded = await Promise.all(
-      files.map((bytes, i) => uploadFile(client, `engine/limited-${i}.bin`, countingPuts(blobUpload(new Blob([bytes])), count), { multipartThreshold: 5 * MiB, partSize: 5 * MiB, concurrency: 8, partLimit })),
+      files.map((bytes, i) => uploadFile(client, `engine/limited-${i}.bin`, countingPuts(blobOf(bytes), count), { multipartThreshold: 5 * MiB, partSize: 5 * MiB, concurrency: 8, partLimit })),
     );
     expect(count.most).toBe(2);
     for (const [i, bytes] of files.entries()) {
@@ -147,7 +138,7 @@ describe('the shared upload engine', () => {
   it('sends a Blob in parallel parts and commits it', async () => {
     const bytes = randomBytes(21 * MiB, 41);
     let progress = 0;
-    const file = await uploadFile(client, 'engine/blob.bin', blobUpload(new Blob([bytes])), {
+    const file = await uploadFile(client, 'engine/blob.bin', blobOf(bytes), {
       partSize: 5 * MiB,
       onProgress: (n) => (progress += n),
     });
@@ -208,9 +199,9 @@ describe('the shared upload engine', () => {
     const files = ['a', 'b', 'c'].map((name, i) => ({ path: `engine/batch/${name}.bin`, bytes: randomBytes(1000 + i, 44 + i) }));
     const unreadable: UploadIo = { size: 10, part: () => Promise.reject(new Error('gone since it was listed')) };
     const outcomes = await uploadMany(client, [
-      { path: files[0]!.path, io: blobUpload(new Blob([files[0]!.bytes])) },
+      { path: files[0]!.path, io: blobOf(files[0]!.bytes) },
       { path: 'engine/batch/gone.bin', io: unreadable },
-      ...files.slice(1).map(({ path, bytes }) => ({ path, io: blobUpload(new Blob([bytes])) })),
+      ...files.slice(1).map(({ path, bytes }) => ({ path, io: blobOf(bytes) })),
     ]);
     expect(outcomes.map((o) => (o instanceof Error ? o.message : o.path))).toEqual(['engine/batch/a.bin', 'gone since it was listed', 'engine/batch/b.bin', 'engine/batch/c.bin']);
     for (const { path, bytes } of files) expect(await sameBytes(await downloadBytes(api, path), bytes), path).toBe('same');
@@ -223,24 +214,13 @@ describe('the shared upload engine', () => {
       const created: string[] = [];
       const recording = recordingClient(created, short);
       const bytes = randomBytes(1500, 48);
-      const source = blobUpload(new Blob([bytes]));
       // The one PUT waits past its URL's expiry (2 s) before it goes.
       let late = true;
-      const io: UploadIo = {
-        size: source.size,
-        sha256: source.sha256,
-        async part(start, end) {
-          const part = await source.part(start, end);
-          return {
-            ...part,
-            async put(url, headers, signal) {
-              if (late) await new Promise((resolve) => setTimeout(resolve, 3100));
-              late = false;
-              return part.put(url, headers, signal);
-            },
-          };
-        },
-      };
+      const io = aroundPuts(blobOf(bytes), (put) => async (url, headers, signal) => {
+        if (late) await new Promise((resolve) => setTimeout(resolve, 3100));
+        late = false;
+        return put(url, headers, signal);
+      });
       const retried: unknown[] = [];
       const [outcome] = await uploadMany(recording, [{ path: 'engine/late.bin', io }], { onRetry: (error) => retried.push(error) });
       expect(outcome).toMatchObject({ path: 'engine/late.bin', size: bytes.length });
@@ -251,6 +231,47 @@ describe('the shared upload engine', () => {
       expect((await sapi.get(`/v1/uploads/${created[0]}`)).body.state).toBe('aborted');
       expect((await sapi.get(`/v1/uploads/${created[1]}`)).body.state).toBe('completed');
       expect(await sameBytes(await downloadBytes(sapi, 'engine/late.bin'), bytes)).toBe('same');
+    } finally {
+      await short.close();
+    }
+  });
+});
+
+describe('the shared download engine', () => {
+  it('asks once for a new link when the ranges in flight all find theirs expired, and assembles the file', async () => {
+    const short = await startTestServer({ env: { DFS_URL_EXPIRES: '2' } });
+    try {
+      const sclient = new DfsClient({ endpoint: short.url, token: short.adminToken });
+      const bytes = randomBytes(6 * MiB + 5, 51);
+      await uploadFile(sclient, 'engine/ranges.bin', blobOf(bytes));
+      const link = await sclient.download('engine/ranges.bin');
+      // Every range's first try goes after the link's lifetime (2 s).
+      await new Promise((resolve) => setTimeout(resolve, 3100));
+      const received = new Uint8Array(bytes.length);
+      const io: DownloadIo = {
+        async get(url, start, end, whole, onBytes) {
+          const response = await fetch(url, { headers: whole ? {} : { Range: `bytes=${start}-${end - 1}` } });
+          if (!response.ok) throw TransferError.refused('download', response.status, await response.text(), url);
+          const chunk = new Uint8Array(await response.arrayBuffer());
+          received.set(chunk, start);
+          onBytes(chunk.length);
+        },
+      };
+      let refreshes = 0;
+      const retried: unknown[] = [];
+      await downloadRanges(link, io, {
+        rangeSize: MiB,
+        concurrency: 4,
+        refresh: () => {
+          refreshes++;
+          return sclient.download('engine/ranges.bin', { version: link.version });
+        },
+        onRetry: (error) => retried.push(error),
+      });
+      expect(retried).toHaveLength(4);
+      for (const error of retried) expect(error).toMatchObject({ status: 403, needsNewUrl: true });
+      expect(refreshes).toBe(1);
+      expect(await sameBytes(received, bytes)).toBe('same');
     } finally {
       await short.close();
     }
