@@ -2,19 +2,15 @@
  * The API's requests over node:http(s). The first fetch of a process loads undici (~40 ms,
  * measured), and every CLI command begins with an API call.
  */
-import https from 'node:https';
 import type { ApiFetch } from '../client/api-client.ts';
-import { agents, http } from './node-http.ts';
+import { request as send } from './node-http.ts';
 
 /** As long as fetch would wait: a recursive rm or mv of a big folder is one long request. */
 const TIMEOUT_MS = 300_000;
 
 export const apiFetch: ApiFetch = (url, init) =>
   new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const request = (secure ? https : http).request(target, { method: init.method, headers: init.headers, agent: secure ? agents.https : agents.http });
-    request.setTimeout(TIMEOUT_MS, () => request.destroy(new Error(`no answer for ${TIMEOUT_MS / 1000} s`)));
+    const request = send(url, { method: init.method, headers: init.headers }, TIMEOUT_MS, () => new Error(`no answer for ${TIMEOUT_MS / 1000} s`));
     request.once('error', reject);
     request.once('response', (response) => {
       const chunks: Buffer[] = [];

@@ -7,9 +7,8 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import https from 'node:https';
 import { TransferError } from '../client/retry.ts';
-import { agents, http } from './node-http.ts';
+import { request } from './node-http.ts';
 import { networkFailure, READ_BUFFER_BYTES, sendOverSocket, Unsupported, type BodySink } from './socket-http.ts';
 
 /** A store that neither reads nor sends for this long is treated as a failed try (a full or hung store otherwise stalls the transfer for ever). */
@@ -23,11 +22,7 @@ export interface FileRange {
 }
 
 function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string>, signal?: AbortSignal, idleTimeoutMs = IDLE_TIMEOUT_MS): ClientRequest {
-  const target = new URL(url);
-  const secure = target.protocol === 'https:';
-  const request = (secure ? https : http).request(target, { method, headers, agent: secure ? agents.https : agents.http, signal });
-  request.setTimeout(idleTimeoutMs, () => request.destroy(new TransferError(`the store did not answer for ${idleTimeoutMs / 1000} s`, 0)));
-  return request;
+  return request(url, { method, headers, signal }, idleTimeoutMs, () => new TransferError(`the store did not answer for ${idleTimeoutMs / 1000} s`, 0));
 }
 
 /** Writing downloaded bytes failed here (a full disk, a closed pipe): another try of the store cannot help. */
@@ -260,13 +255,13 @@ class StreamSink implements BodySink {
   take(bytes: Buffer, from: number, to: number): Promise<void> | void {
     if (this.#failure) throw this.#failure;
     // The socket reads at most READ_BUFFER_BYTES at a time; node:http's chunks are smaller still.
-    const pooled = to - from <= READ_BUFFER_BYTES ? (this.#free.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES)) : null;
-    const chunk = pooled ? pooled.subarray(0, bytes.copy(pooled, 0, from, to)) : Buffer.from(bytes.subarray(from, to));
+    const pooled = this.#free.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const chunk = pooled.subarray(0, bytes.copy(pooled, 0, from, to));
     this.#onChunk(chunk);
     this.#writing++;
     const more = this.#out.write(chunk, (error?: Error | null) => {
       if (error) this.#failure ??= new LocalWriteError(error);
-      if (pooled) this.#free.push(pooled);
+      this.#free.push(pooled);
       if (--this.#writing === 0) this.#whenFlushed?.();
     });
     return more ? undefined : this.#drained();

@@ -23,12 +23,17 @@ export function hashedOnWorkers(size: number): boolean {
 
 export function localFile(path: string, size: number): UploadIo {
   if (!hashedOnWorkers(size)) return tinyFile(path, size);
-  const parts = new PartMd5s(path);
+  // Only a multipart upload announces parts; a file sent in one PUT is asked for as a whole.
+  let parts: PartMd5s | null = null;
+  // The interface lets an engine skip announcing: such a part is hashed alone.
+  const alone = async (start: number, end: number) => (await hashRange(path, start, end, ['md5'])).md5!;
   const partOf = (start: number, end: number, md5: string): UploadPart => ({ md5, put: (url, headers, signal) => put(url, headers, { path, start, end }, signal), release: nothingToRelease });
   return {
     size,
-    expect: (ranges) => parts.expect(ranges),
-    part: async (start, end) => partOf(start, end, await parts.md5(start, end)),
+    expect: (ranges) => {
+      parts = new PartMd5s(path, ranges);
+    },
+    part: async (start, end) => partOf(start, end, await (parts?.md5(start, end) ?? alone(start, end))),
     sha256: () => sha256OfFile(path, size),
     async whole() {
       const { md5, sha256 } = await hashRange(path, 0, size, ['md5', 'sha256']);
@@ -45,34 +50,31 @@ export function localFile(path: string, size: number): UploadIo {
 class PartMd5s {
   readonly #path: string;
   readonly #groups: PartRange[][] = [];
-  readonly #groupOf = new Map<number, number>();
+  /** Where each announced part's digest comes from: its group, and its lane in the group. */
+  readonly #placeOf = new Map<number, { group: number; lane: number; end: number }>();
   readonly #digests = new Map<number, Promise<string[]>>();
 
-  constructor(path: string) {
+  /** `ranges`: the parts the upload is about to ask for, in order. */
+  constructor(path: string, ranges: PartRange[]) {
     this.#path = path;
-  }
-
-  /** Called once, before the first part is asked for. */
-  expect(ranges: PartRange[]): void {
     for (const range of ranges) {
       const group = this.#groups.at(-1);
       const length = range.end - range.start;
       if (group && group.length < MAX_LANES && group[0]!.end - group[0]!.start === length) group.push(range);
       else this.#groups.push([range]);
-      this.#groupOf.set(range.start, this.#groups.length - 1);
+      this.#placeOf.set(range.start, { group: this.#groups.length - 1, lane: this.#groups.at(-1)!.length - 1, end: range.end });
     }
     // Hashing starts now, while the upload is being created, not when the first part is asked for.
     if (this.#groups.length > 0) this.#hash(0).catch(() => undefined);
   }
 
-  async md5(start: number, end: number): Promise<string> {
-    const index = this.#groupOf.get(start);
-    const group = index === undefined ? undefined : this.#groups[index];
-    const lane = group?.findIndex((range) => range.start === start && range.end === end) ?? -1;
-    if (lane < 0) return (await hashRange(this.#path, start, end, ['md5'])).md5!;
-    const digests = this.#hash(index!);
-    if (index! + 1 < this.#groups.length) this.#hash(index! + 1).catch(() => undefined);
-    return (await digests)[lane]!;
+  /** The part's MD5 from its group, or null for a part that was not announced. */
+  md5(start: number, end: number): Promise<string> | null {
+    const place = this.#placeOf.get(start);
+    if (place?.end !== end) return null;
+    const digests = this.#hash(place.group);
+    if (place.group + 1 < this.#groups.length) this.#hash(place.group + 1).catch(() => undefined);
+    return digests.then((md5s) => md5s[place.lane]!);
   }
 
   #hash(index: number): Promise<string[]> {

@@ -22,7 +22,8 @@ interface PartFileState {
 export class PartFile implements DownloadIo {
   readonly path: string;
   readonly #statePath: string;
-  readonly #state: PartFileState;
+  /** What a saved state must match to be continued; the ranges done are kept below. */
+  readonly #file: Pick<PartFileState, 'version' | 'size' | 'rangeSize'>;
   readonly #done: Set<number>;
   /** The done ranges past the front, as saved. */
   readonly #ahead: Set<number>;
@@ -33,7 +34,7 @@ export class PartFile implements DownloadIo {
   private constructor(dest: string, state: PartFileState) {
     this.path = `${dest}.dfs-part`;
     this.#statePath = `${dest}.dfs-part.json`;
-    this.#state = state;
+    this.#file = { version: state.version, size: state.size, rangeSize: state.rangeSize };
     this.#done = new Set(state.done);
     for (let start = 0; start < (state.front ?? 0); start += state.rangeSize) this.#done.add(start);
     this.#ahead = new Set(state.done);
@@ -68,18 +69,17 @@ export class PartFile implements DownloadIo {
     this.#ahead.add(start);
     this.#advanceHash();
     for (const ahead of this.#ahead) if (ahead < this.#front) this.#ahead.delete(ahead);
-    const { version, size, rangeSize } = this.#state;
-    replaceFile(this.#statePath, JSON.stringify({ version, size, rangeSize, front: this.#front, done: [...this.#ahead] } satisfies PartFileState));
+    replaceFile(this.#statePath, JSON.stringify({ ...this.#file, front: this.#front, done: [...this.#ahead] } satisfies PartFileState));
   }
 
   #advanceHash(): void {
-    while (this.#front < this.#state.size && this.#done.has(this.#front)) this.#front += this.#state.rangeSize;
-    this.#hash.advance(Math.min(this.#front, this.#state.size));
+    while (this.#front < this.#file.size && this.#done.has(this.#front)) this.#front += this.#file.rangeSize;
+    this.#hash.advance(Math.min(this.#front, this.#file.size));
   }
 
   /** The SHA-256 of the whole file, once every range is done. */
   sha256(): Promise<string> {
-    return this.#hash.digest(this.#state.size);
+    return this.#hash.digest(this.#file.size);
   }
 
   async close(): Promise<void> {

@@ -78,7 +78,7 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
-/** The hashing workers boot (~70 ms) as soon as a file needs them, while the API is asked about the files. */
+/** The hashing workers boot (~70 ms) as soon as a put needs them, while the API is asked about the files (not for a dry run). */
 function bootHashingFor(files: { size: number }[]): void {
   if (files.some((file) => hashedOnWorkers(file.size))) startHashWorkers();
 }
@@ -104,10 +104,8 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
       if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
       const files = walk(local, exclusion(options.exclude ?? []), missing);
-      bootHashingFor(files);
       for (const file of files) plans.push({ local: file.path, remote: joinRemote(remote ?? '', base, file.inFolder), size: file.size, mtimeMs: file.mtimeMs });
     } else {
-      bootHashingFor([info]);
       // One file and a remote not ending in "/" names the file itself, unless that is a folder
       // (as cp does).
       const target = namesFile && !(await holdsAnything(client, `${remote}/`)) ? remote : joinRemote(remote ?? '', basename(local));
@@ -160,6 +158,7 @@ export async function putStandardInput(client: DfsClient, input: NodeJS.Readable
 }
 
 async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: TransferOptions): Promise<TransferReport<Uploaded>> {
+  bootHashingFor(planned);
   const { send: plans, unchanged } = await sortUploads(client, planned, options);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options);
   // Each file's outcome by its plan: the report lists them in the order given, however they finished.
