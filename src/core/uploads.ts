@@ -356,8 +356,10 @@ async function assembleMultipart(
     // A try whose answer was lost (a cut or silent connection) may have assembled the object,
     // and the store then refuses the next try (NoSuchUpload, or a 500 on Ceph and s3rver).
     // Only this upload writes its key, so an object of the declared size is that assembly.
-    if ((await ctx.store.head(upload.objectKey).catch(() => null))?.size === upload.size) return;
-    throw error;
+    await verifySingleObject(ctx, upload).catch(() => {
+      throw error;
+    });
+    return;
   }
   await verifySingleObject(ctx, upload);
 }

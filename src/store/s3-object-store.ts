@@ -44,7 +44,8 @@ export interface S3StoreConfig {
   sse?: { type: 'AES256' | 'aws:kms'; kmsKeyId?: string };
   /**
    * `s3rver`: the embedded server's deviations (query encoding in signatures, no trailing slash
-   * on bucket-level paths); `s3` (default) for every real store.
+   * on bucket-level paths, ListObjects version 1 for listings it cannot page in version 2);
+   * `s3` (default) for every real store.
    */
   dialect?: 's3' | 's3rver';
   /** Primitives for presigning; WebCrypto when unset (Workers), node:crypto on Node. */
