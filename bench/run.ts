@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const ALL = ['presign', 'control-plane', 'transfer'];
+const ALL = ['presign', 'page-hashing', 'control-plane', 'transfer'];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 
 let failed = false;

@@ -5,14 +5,14 @@
  * presigned URLs made beforehand (no index, no hashing, no checks) is a client that costs almost
  * nothing: one connection for the big file, 128 PUTs or GETs in flight for the small ones, so its
  * small-file rows are the store's own ceiling on the same machine in the same run.
- * Starts Ceph with scripts/ceph/start.sh when it is not running (install it first); like the
- * tests, it takes S3_ENDPOINT and AWS_* from the environment when they are set, else the
- * cluster's s3.env. It
+ * Like the tests, it takes S3_ENDPOINT and AWS_* from the environment when they are set; else it
+ * starts Ceph with scripts/ceph/start.sh when it is not running (install it first) and reads
+ * the cluster's s3.env. It
  * empties its bucket at the end so repeated runs do not fill the test cluster. dfs runs as an
  * installed copy does: the compiled CLI (built here first), not the sources through type stripping.
- * Every row runs REPEAT times (default 3), the tools taking turns, and reports the median time
- * and the highest peak RSS: the first writes into a fresh Ceph cost more than later ones, and
- * whichever tool ran first would otherwise pay for them alone.
+ * Every row runs REPEAT times (default 3), the tools taking turns (each round starting with
+ * another), and reports the median time and the highest peak RSS: the first writes into a fresh
+ * Ceph cost more than later ones, and whichever tool ran first would otherwise pay for them alone.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -32,7 +32,7 @@ const REPEAT = Number(process.env.REPEAT ?? 3);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 // Room for every repetition: Ceph frees deleted objects only hours later (its garbage collector's delay).
-execFileSync('bash', ['scripts/ceph/start.sh'], { env: { OSD_SIZE_GB: '48', ...process.env, RGW_DIR: rgwDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+if (!process.env.S3_ENDPOINT) execFileSync('bash', ['scripts/ceph/start.sh'], { env: { OSD_SIZE_GB: '48', ...process.env, RGW_DIR: rgwDir }, stdio: ['ignore', 'ignore', 'inherit'] });
 const target = await startCephBucket();
 const s3env = { S3_ENDPOINT: target.endpoint, AWS_ACCESS_KEY_ID: target.accessKeyId, AWS_SECRET_ACCESS_KEY: target.secretAccessKey };
 const { bucket } = target;
@@ -116,25 +116,27 @@ async function curlConfigs(prefix: string, downloadDir: string): Promise<{ put: 
 const dfsBin = join(process.cwd(), 'bin', 'dfs.js');
 const sdkScript = join(process.cwd(), 'bench', 'sdk-baseline.ts');
 
-try {
-  for (let round = 1; round <= REPEAT; round++) {
-    console.log(`-- round ${round} of ${REPEAT}`);
-    const r = `r${round}`;
+/** Each tool's four transfers in round `r`. */
+const tools: ((r: string) => Promise<void> | void)[] = [
+  (r) => {
     measure('dfs', 'put 1 GiB', [node, dfsBin, 'put', 'big.bin', `dfs/${r}/big.bin`], dfsEnv, { bytes: GiB });
     measure('dfs', 'get 1 GiB', [node, dfsBin, 'get', `dfs/${r}/big.bin`, `big.dfs.${r}`], dfsEnv, { bytes: GiB });
     measure('dfs', 'put 1000 x 4 KiB', [node, dfsBin, 'put', '-r', 'small', `dfs/${r}/`], dfsEnv, { files: SMALL_FILES });
     measure('dfs', 'get 1000 x 4 KiB', [node, dfsBin, 'get', '-r', `dfs/${r}/small`, `small.dfs.${r}`], dfsEnv, { files: SMALL_FILES });
-
+  },
+  (r) => {
     measure('aws-sdk', 'put 1 GiB', [node, sdkScript, 'put', 'big.bin', `sdk/${r}/big.bin`], sdkEnv, { bytes: GiB });
     measure('aws-sdk', 'get 1 GiB', [node, sdkScript, 'get', `big.sdk.${r}`, `sdk/${r}/big.bin`], sdkEnv, { bytes: GiB });
     measure('aws-sdk', 'put 1000 x 4 KiB', [node, sdkScript, 'put-dir', 'small', `sdk/${r}/small`], sdkEnv, { files: SMALL_FILES });
     measure('aws-sdk', 'get 1000 x 4 KiB', [node, sdkScript, 'get-dir', `small.sdk.${r}`, `sdk/${r}/small`], sdkEnv, { files: SMALL_FILES });
-
+  },
+  (r) => {
     measure('rclone', 'put 1 GiB', ['rclone', 'copyto', 'big.bin', `ceph:${bucket}/rclone/${r}/big.bin`], rcloneEnv, { bytes: GiB });
     measure('rclone', 'get 1 GiB', ['rclone', 'copyto', `ceph:${bucket}/rclone/${r}/big.bin`, `big.rclone.${r}`], rcloneEnv, { bytes: GiB });
     measure('rclone', 'put 1000 x 4 KiB', ['rclone', 'copy', 'small', `ceph:${bucket}/rclone/${r}/small`], rcloneEnv, { files: SMALL_FILES });
     measure('rclone', 'get 1000 x 4 KiB', ['rclone', 'copy', `ceph:${bucket}/rclone/${r}/small`, `small.rclone.${r}`], rcloneEnv, { files: SMALL_FILES });
-
+  },
+  async (r) => {
     const bigKey = `curl/${r}/big.bin`;
     const [bigPut, bigGet] = await Promise.all([presign(new PutObjectCommand({ Bucket: bucket, Key: bigKey })), presign(new GetObjectCommand({ Bucket: bucket, Key: bigKey }))]);
     const configs = await curlConfigs(`curl/${r}`, `small.curl.${r}`);
@@ -146,6 +148,15 @@ try {
     measure('curl', 'get 1 GiB', ['curl', '-sSf', '-o', `big.curl.${r}`, bigGet], process.env, { bytes: GiB });
     measure('curl', 'put 1000 x 4 KiB', ['curl', '-sSf', ...noExpect, ...parallel, '-K', configs.put], process.env, { files: SMALL_FILES });
     measure('curl', 'get 1000 x 4 KiB', ['curl', '-sSf', ...parallel, '--create-dirs', '-K', configs.get], process.env, { files: SMALL_FILES });
+  },
+];
+
+try {
+  for (let round = 1; round <= REPEAT; round++) {
+    console.log(`-- round ${round} of ${REPEAT}`);
+    const r = `r${round}`;
+    // Each round another tool goes first, so no tool alone meets a store that has just started.
+    for (let i = 0; i < tools.length; i++) await tools[(round - 1 + i) % tools.length]!(r);
     // Downloaded copies are not needed again; the page cache and the disk are.
     for (const name of [`big.dfs.${r}`, `big.sdk.${r}`, `big.rclone.${r}`, `big.curl.${r}`]) await rm(join(work, name), { force: true });
   }

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
+import { Api, downloadBytes, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -405,7 +405,7 @@ describe('Ctrl-C', () => {
       const state = JSON.parse(await readFile(local('sig.bin.dfs-part.json'), 'utf8').catch(() => '{"rangeSize":1,"done":[]}'));
       return Math.ceil((state.front ?? 0) / state.rangeSize) + (state.done.length as number);
     };
-    for (let i = 0; i < 1000 && (await saved()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await expect.poll(saved, { interval: 5, timeout: 10_000 }).toBeGreaterThan(0);
     interrupted.child.kill('SIGINT');
     const { code, stderr } = await interrupted.done;
     expect(code).toBe(130);
@@ -622,7 +622,6 @@ describe('a store connection cut mid-transfer', () => {
     const result = await done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^dfs: retry\.txt: cannot reach the store: connect ECONNREFUSED .+; trying again \(2 of 5\)$/m);
-    const link = await new Api(proxied.url, proxied.adminToken).post('/v1/downloads', { path: 'cut/retry.txt' });
-    expect(await (await fetch(link.body.url)).text()).toBe('sent once the store is back');
+    expect(Buffer.from(await downloadBytes(new Api(proxied.url, proxied.adminToken), 'cut/retry.txt')).toString()).toBe('sent once the store is back');
   });
 });
