@@ -38,8 +38,8 @@ const examples = (...lines: [string, string][]) => {
 
 /** A destination that already exists is replaced with -f: say so where the API cannot. */
 const suggestForce = (force: boolean | undefined) => (error: unknown): never => {
-  if (force !== true && error instanceof ApiError && error.status === 409 && /already exist/.test(error.message)) {
-    throw new ApiError(error.status, error.code, `${error.message} (use -f to replace it)`);
+  if (force !== true && error instanceof ApiError && error.reason === 'target_exists') {
+    throw new ApiError(error.status, error.code, `${error.message} (use -f to replace it)`, error.reason);
   }
   throw error;
 };

@@ -12,14 +12,22 @@ export type ErrorCode =
   | 'storage_unavailable'
   | 'internal';
 
+/**
+ * Why a request conflicts, for clients that act on it (the CLI offers -f only for
+ * `target_exists`): the message is for people and may change.
+ */
+export type ConflictReason = 'target_exists' | 'name_clash' | 'is_folder' | 'upload_completed';
+
 /** Every failure the domain reports is one of these; anything else is a bug (`internal`). */
 export class DfsError extends Error {
   readonly code: ErrorCode;
+  readonly reason: ConflictReason | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: ConflictReason }) {
     super(message, options);
     this.name = 'DfsError';
     this.code = code;
+    this.reason = options?.reason;
   }
 }
 
@@ -28,7 +36,7 @@ export const invalidPath = (message: string) => new DfsError('invalid_path', mes
 export const unauthorized = (message = 'a valid bearer token is required') => new DfsError('unauthorized', message);
 export const forbidden = (message: string) => new DfsError('forbidden', message);
 export const notFound = (message: string) => new DfsError('not_found', message);
-export const conflict = (message: string) => new DfsError('conflict', message);
+export const conflict = (reason: ConflictReason, message: string) => new DfsError('conflict', message, { reason });
 export const preconditionFailed = (message: string) => new DfsError('precondition_failed', message);
 export const tooLarge = (message: string) => new DfsError('too_large', message);
 export const uploadIncomplete = (message: string) => new DfsError('upload_incomplete', message);

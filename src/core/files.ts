@@ -104,7 +104,7 @@ export async function deletePath(ctx: DfsContext, principal: Principal, rawPath:
     return 1;
   } catch (error) {
     if (hasCode(error, 'not_found') && (await ctx.index.hasFilesUnder(folderOf(path)))) {
-      throw conflict(`"${path}" is a folder: delete it with recursive=true`);
+      throw conflict('is_folder', `"${path}" is a folder: delete it with recursive=true`);
     }
     throw error;
   }

@@ -135,9 +135,9 @@ async function checkCommitWouldHold(ctx: DfsContext, path: string, ifMatch: stri
   ]);
   if (ifNoneMatch && current) throw preconditionFailed(`"${path}" already exists`);
   if (ifMatch !== null && current?.version !== ifMatch) throw preconditionFailed(`"${path}" is not at version "${ifMatch}"`);
-  if (underIt) throw conflict(`"${path}" is a folder`);
+  if (underIt) throw conflict('name_clash', `"${path}" is a folder`);
   const file = ancestors.find((a) => a !== null);
-  if (file) throw conflict(`"${file.path}" is a file, so it cannot hold "${path}"`);
+  if (file) throw conflict('name_clash', `"${file.path}" is a file, so it cannot hold "${path}"`);
 }
 
 /** URLs never outlive the upload they belong to. */
@@ -184,7 +184,7 @@ async function loadUpload(ctx: DfsContext, principal: Principal, id: string, sco
 async function loadOpenUpload(ctx: DfsContext, principal: Principal, id: string, now: Date): Promise<UploadRecord> {
   const upload = await loadUpload(ctx, principal, id, 'write');
   if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
-  if (upload.state === 'completed') throw conflict(`upload "${id}" is already completed`);
+  if (upload.state === 'completed') throw conflict('upload_completed', `upload "${id}" is already completed`);
   if (upload.expiresAt <= now.toISOString()) throw notFound(`upload "${id}" expired`);
   return upload;
 }
@@ -403,7 +403,7 @@ function checkParts(
 
 export async function abortUpload(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
   const upload = await loadUpload(ctx, principal, id, 'write');
-  if (upload.state === 'completed') throw conflict(`upload "${id}" is already completed`);
+  if (upload.state === 'completed') throw conflict('upload_completed', `upload "${id}" is already completed`);
   // The garbage row outlives every URL handed out for the upload: a PUT landing after the
   // abort recreates the object, and cleanup must still find it then.
   if (!(await ctx.index.abortUpload(id, garbageDueAt(ctx, ctx.clock())))) return;

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DfsError, type ErrorCode } from '../core/errors.ts';
+import { DfsError, type ConflictReason, type ErrorCode } from '../core/errors.ts';
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
@@ -21,11 +21,14 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 export interface MappedError {
   status: ContentfulStatusCode;
   code: ErrorCode;
+  reason?: ConflictReason;
   message: string;
 }
 
 export function mapError(error: unknown): MappedError {
-  if (error instanceof DfsError) return { status: STATUS[error.code], code: error.code, message: error.message };
+  if (error instanceof DfsError) {
+    return { status: STATUS[error.code], code: error.code, ...(error.reason ? { reason: error.reason } : {}), message: error.message };
+  }
   if (error instanceof HTTPException) return fromHttpException(error);
   return { status: 500, code: 'internal', message: 'internal error' };
 }
@@ -39,7 +42,7 @@ function fromHttpException(error: HTTPException): MappedError {
   return { status: 500, code: 'internal', message: 'internal error' };
 }
 
-export const errorBody = (mapped: MappedError) => ({ error: { code: mapped.code, message: mapped.message } });
+export const errorBody = ({ code, reason, message }: MappedError) => ({ error: { code, ...(reason ? { reason } : {}), message } });
 
 /** A batch item's error: the body the single-file route would answer, without its status. */
 export const itemError = (error: DfsError) => errorBody(mapError(error));

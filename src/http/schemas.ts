@@ -11,6 +11,10 @@ export const ErrorSchema = z
   .object({
     error: z.object({
       code: z.string().openapi({ example: 'not_found' }),
+      reason: z
+        .enum(['target_exists', 'name_clash', 'is_folder', 'upload_completed'])
+        .optional()
+        .openapi({ description: 'with code conflict only: why, for clients that act on it' }),
       message: z.string().openapi({ example: 'no file at "docs/a.pdf"' }),
     }),
   })

@@ -119,7 +119,7 @@ function nameClashGuard(path: string, movingFrom: string | null = null): SqlStat
   );
 }
 
-const clashMessage = (path: string) => () => conflict(`"${path}" clashes with a file or folder of the same name`);
+const clashMessage = (path: string) => () => conflict('name_clash', `"${path}" clashes with a file or folder of the same name`);
 
 /** Queues the objects of the selected versions as garbage, then deletes those versions. */
 function dropVersions(selectIds: string, params: SqlValue[], garbageDueAt: string): SqlStatement[] {
@@ -220,7 +220,7 @@ export class SqlFileIndex implements FileIndex {
       source_gone: () => notFound('the version to copy from no longer exists'),
       precondition_failed: () =>
         input.ifMatch ? preconditionFailed(`"${v.path}" changed: it is no longer at version "${input.ifMatch}"`) : preconditionFailed(`"${v.path}" already exists`),
-      target_exists: () => conflict(`"${v.path}" already exists`),
+      target_exists: () => conflict('target_exists', `"${v.path}" already exists`),
       name_clash: clashMessage(v.path),
     });
     return toFile(results.at(-1)!.rows[0]!);
@@ -266,7 +266,7 @@ export class SqlFileIndex implements FileIndex {
     );
     const results = await guarded(() => this.#db.batch(statements), {
       not_found: () => notFound(`no file at "${from}"`),
-      target_exists: () => conflict(`"${to}" already exists`),
+      target_exists: () => conflict('target_exists', `"${to}" already exists`),
       name_clash: clashMessage(to),
     });
     return toFile(results.at(-1)!.rows[0]!);
@@ -327,8 +327,8 @@ export class SqlFileIndex implements FileIndex {
     statements.push(...moved);
     const results = await guarded(() => this.#db.batch(statements), {
       not_found: () => notFound(`nothing under "${from}"`),
-      target_exists: () => conflict(`files already exist under "${to}" with the same names`),
-      name_clash: () => conflict(`moving "${from}" to "${to}" would put a file where a folder is, or under a file`),
+      target_exists: () => conflict('target_exists', `files already exist under "${to}" with the same names`),
+      name_clash: () => conflict('name_clash', `moving "${from}" to "${to}" would put a file where a folder is, or under a file`),
     });
     return results.at(-1)!.changes;
   }

@@ -447,6 +447,11 @@ describe('file commands in --json', () => {
       expect(taken.code, command).toBe(1);
       expect(taken.stderr).toBe('dfs: "cmd/copy.txt" already exists (use -f to replace it)\n');
     }
+    // Under a file is a name clash, which -f would not mend: no such advice.
+    const clash = await dfs(['cp', 'cmd/v.txt', 'cmd/copy.txt/inner.txt']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/^dfs: .*cmd\/copy\.txt.*\n$/);
+    expect(clash.stderr).not.toContain('-f');
     expect((await dfs(['--json', 'mv', 'cmd', 'moved'])).json()).toEqual({ moved: 2 });
     const share = (await dfs(['--json', 'share', 'moved/v.txt', '--expires', '1h'])).json();
     expect(share.url).toMatch(/\/s\/[0-9a-z]+$/);

@@ -187,6 +187,7 @@ describe('batch uploads, complete and downloads', () => {
       'ok',
     ]);
     uploads.forEach((upload: any, i: number) => expect(upload.path).toBe(files[i]!.path));
+    expect(uploads[5].error.reason).toBe('name_clash');
     expect(uploads[6].error.message).toMatch(/POST \/v1\/uploads/);
     for (const failed of uploads.filter((u: any) => u.error)) expect(Object.keys(failed).sort()).toEqual(['error', 'path']);
 

@@ -134,6 +134,7 @@ describe('delete', () => {
     await put('del/treehouse.txt');
     const refused = await api.delete('/v1/files/del/tree');
     expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'conflict', reason: 'is_folder' });
     expect((await api.delete('/v1/files/del/tree?recursive=true')).status).toBe(204);
     expect((await api.get('/v1/files?prefix=del/tree/')).body.files).toEqual([]);
     expect(await exists('del/treehouse.txt')).toBe(true);
@@ -161,6 +162,7 @@ describe('move', () => {
     await put('mv/dst/a.txt', 'existing');
     const refused = await api.post('/v1/move', { from: 'mv/src', to: 'mv/dst' });
     expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'conflict', reason: 'target_exists' });
     expect(await read('mv/src/a.txt')).toBe('A');
     expect(await read('mv/dst/a.txt')).toBe('existing');
 
@@ -177,8 +179,12 @@ describe('move', () => {
     await put('mv/afile');
     expect((await api.post('/v1/move', { from: 'mv/self', to: 'mv/self/inner' })).status).toBe(400);
     expect((await api.post('/v1/move', { from: 'mv/nothing', to: 'mv/else' })).status).toBe(404);
-    expect((await api.post('/v1/move', { from: 'mv/self/x.txt', to: 'mv/afile/x.txt' })).status).toBe(409);
-    expect((await api.post('/v1/move', { from: 'mv/afile', to: 'mv/self' })).status).toBe(409);
+    // A clash is not a target that exists: -f (overwrite) would not help, so the reason differs.
+    for (const clash of [{ from: 'mv/self/x.txt', to: 'mv/afile/x.txt' }, { from: 'mv/afile', to: 'mv/self' }]) {
+      const refused = await api.post('/v1/move', clash);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'conflict', reason: 'name_clash' });
+    }
     expect(await exists('mv/self/x.txt')).toBe(true);
     expect(await exists('mv/afile')).toBe(true);
   });
@@ -191,7 +197,9 @@ describe('copy, versions and restore', () => {
     expect(copy.status).toBe(201);
     expect(copy.body.path).toBe('cp/dst.txt');
     expect(await read('cp/dst.txt')).toBe('copy me');
-    expect((await api.post('/v1/copy', { from: 'cp/src.txt', to: 'cp/dst.txt' })).status).toBe(409);
+    const taken = await api.post('/v1/copy', { from: 'cp/src.txt', to: 'cp/dst.txt' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'conflict', reason: 'target_exists' });
     expect((await api.post('/v1/copy', { from: 'cp/src.txt', to: 'cp/dst.txt', overwrite: true })).status).toBe(201);
     expect((await api.post('/v1/copy', { from: 'cp/none.txt', to: 'cp/x.txt' })).status).toBe(404);
     // Deleting the source leaves the copy readable: the shared object is still referenced.
@@ -237,9 +245,11 @@ describe('names', () => {
     await put('clash/file');
     const under = await api.post('/v1/uploads', { path: 'clash/file/child', size: 1 });
     expect(under.status).toBe(409);
+    expect(under.body.error.reason).toBe('name_clash');
     await put('clash/dir/child');
     const over = await api.post('/v1/uploads', { path: 'clash/dir', size: 1 });
     expect(over.status).toBe(409);
+    expect(over.body.error.reason).toBe('name_clash');
   });
 
   it('stores another Unicode normal form as the same file', async () => {

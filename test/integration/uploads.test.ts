@@ -308,7 +308,9 @@ describe('abandoned and aborted uploads', () => {
     const created = await api.post('/v1/uploads', { path: 'aborted/kept.txt', size: 1 });
     await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'k' });
     expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
-    expect((await api.delete(`/v1/uploads/${created.body.id}`)).status).toBe(409);
+    const refused = await api.delete(`/v1/uploads/${created.body.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'conflict', reason: 'upload_completed' });
     expect(await downloadBytes(api, 'aborted/kept.txt')).toEqual(new TextEncoder().encode('k'));
   });
 });
