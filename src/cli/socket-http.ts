@@ -250,8 +250,9 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
           head = parseHead(text.slice(0, end));
           if (head.status === 200 && ranged) throw new TransferError('the store ignored the Range header', 0);
           if (head.chunked || head.contentLength === null) throw new Unsupported('a body without Content-Length');
+          // Objects never change under their keys: another length is the object itself, final.
           if (head.status === expected && request.expectedLength !== undefined && head.contentLength !== request.expectedLength)
-            throw new TransferError(`the store announced ${head.contentLength} of ${request.expectedLength} bytes`, 0);
+            throw new TransferError(`the store announced ${head.contentLength} of ${request.expectedLength} bytes`, head.status);
           if (head.contentLength === 0) finish(head.status === expected ? null : TransferError.refused(what, head.status, '', url.href), head.keepAlive);
           else if (length > bodyStart) onBody(bytes, bodyStart, length);
         } catch (error) {

@@ -315,6 +315,20 @@ describe('put and get', () => {
     expect(piped.stderr).toMatch(/^dfs: cs\/file\.txt: checksum mismatch/);
   });
 
+  it('fails a get at once when the stored object is not the size the index records', async () => {
+    await writeFile(local('sized.txt'), 'twelve bytes');
+    expect((await dfs(['put', 'sized.txt', 'cs/sized.txt'])).code).toBe(0);
+    // The object changed behind the index's back (objects never change under their keys in dfs):
+    // every try would read the same wrong length, so none is repeated.
+    const { objectKey } = (await server.ctx.index.getFile('cs/sized.txt'))!;
+    const overwrite = await server.ctx.store.presignPut(objectKey, { contentLength: 5, contentType: 'text/plain', expiresInSeconds: 60 });
+    expect((await fetch(overwrite.url, { method: 'PUT', headers: overwrite.headers, body: 'short' })).status).toBe(200);
+    const get = await dfs(['get', 'cs/sized.txt', 'sized-back.txt']);
+    expect(get.code).toBe(1);
+    expect(get.stderr).toBe('dfs: cs/sized.txt: the store announced 5 of 12 bytes\n');
+    expect(await readdir(work)).not.toContain('sized-back.txt');
+  });
+
   it('puts standard input and gets a file to standard output, both verified', async () => {
     const spoolDir = local('spool');
     await mkdir(spoolDir);
