@@ -43,13 +43,26 @@ export function localFile(path: string, size: number): UploadIo {
 }
 
 /**
- * The MD5s of the parts an upload is about to send, taken in groups of up to eight parts of one
- * length, one group ahead of the part asked for, so a part's digest is mostly ready when the
- * engine wants to send it.
+ * Consecutive parts of one length, up to MAX_LANES of them, hashed side by side on the SIMD
+ * lanes; a part of another length (the short last one) starts a group of its own.
+ */
+export function laneGroups(ranges: readonly PartRange[]): PartRange[][] {
+  const groups: PartRange[][] = [];
+  for (const range of ranges) {
+    const group = groups.at(-1);
+    if (group && group.length < MAX_LANES && group[0]!.end - group[0]!.start === range.end - range.start) group.push(range);
+    else groups.push([range]);
+  }
+  return groups;
+}
+
+/**
+ * The MD5s of the parts an upload is about to send, taken in lane groups, one group ahead of
+ * the part asked for, so a part's digest is mostly ready when the engine wants to send it.
  */
 class PartMd5s {
   readonly #path: string;
-  readonly #groups: PartRange[][] = [];
+  readonly #groups: PartRange[][];
   /** Where each announced part's digest comes from: its group, and its lane in the group. */
   readonly #placeOf = new Map<number, { group: number; lane: number; end: number }>();
   readonly #digests = new Map<number, Promise<string[]>>();
@@ -57,13 +70,8 @@ class PartMd5s {
   /** `ranges`: the parts the upload is about to ask for, in order. */
   constructor(path: string, ranges: PartRange[]) {
     this.#path = path;
-    for (const range of ranges) {
-      const group = this.#groups.at(-1);
-      const length = range.end - range.start;
-      if (group && group.length < MAX_LANES && group[0]!.end - group[0]!.start === length) group.push(range);
-      else this.#groups.push([range]);
-      this.#placeOf.set(range.start, { group: this.#groups.length - 1, lane: this.#groups.at(-1)!.length - 1, end: range.end });
-    }
+    this.#groups = laneGroups(ranges);
+    this.#groups.forEach((group, index) => group.forEach((range, lane) => this.#placeOf.set(range.start, { group: index, lane, end: range.end })));
     // Hashing starts now, while the upload is being created, not when the first part is asked for.
     if (this.#groups.length > 0) this.#hash(0).catch(() => undefined);
   }

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localFile } from '../../src/cli/local-file.ts';
+import { laneGroups, localFile } from '../../src/cli/local-file.ts';
 import { Md5Lanes } from '../../src/cli/md5-lanes.ts';
 import { md5Base64 } from '../support/api.ts';
 
@@ -48,6 +48,21 @@ describe('the parts of a local file', () => {
     folder = await mkdtemp(join(tmpdir(), 'dfs-md5-'));
   });
   afterAll(async () => rm(folder, { recursive: true, force: true }));
+
+  it('are hashed side by side in groups of up to eight parts of one length', () => {
+    const ranges = (...lengths: number[]) => {
+      let start = 0;
+      return lengths.map((length) => ({ start, end: (start += length) }));
+    };
+    const shape = (groups: { start: number; end: number }[][]) => groups.map((group) => group.map((range) => range.end - range.start));
+    // Twelve full parts and a short last one: a full group, then four, then the short one alone.
+    expect(shape(laneGroups(ranges(...Array(12).fill(8), 3)))).toEqual([Array(8).fill(8), Array(4).fill(8), [3]]);
+    // A resumed upload announces only its missing parts: still grouped while they are one length.
+    expect(shape(laneGroups([{ start: 8, end: 16 }, { start: 32, end: 40 }, { start: 40, end: 48 }, { start: 96, end: 99 }]))).toEqual([[8, 8, 8], [3]]);
+    // Lanes of a group take equal lengths: another length always starts a new group.
+    expect(shape(laneGroups(ranges(8, 8, 5, 8)))).toEqual([[8, 8], [5], [8]]);
+    expect(laneGroups([])).toEqual([]);
+  });
 
   it('carry the MD5 of their own bytes, however the upload groups them', async () => {
     // Longer than the 256 KiB each lane reads at a time, and not a whole number of blocks.
