@@ -69,7 +69,7 @@ export async function hashRange(path: string, start: number, end: number, algori
   return (await submit({ op: 'range', path, start, end, algorithms })).digests!;
 }
 
-/** Base64 MD5s of ranges of a file that are all of one length: side by side on SIMD lanes (up to 8). */
+/** Base64 MD5s of ranges of a file that are all of one length: side by side on SIMD lanes (up to MAX_LANES). */
 export async function md5sOfRanges(path: string, ranges: PartRange[]): Promise<string[]> {
   return (await submit({ op: 'md5s', path, ranges })).md5s!;
 }

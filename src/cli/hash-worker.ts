@@ -11,7 +11,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { PartRange } from '../client/upload.ts';
-import { Md5Lanes } from './md5-lanes.ts';
+import { MAX_LANES, Md5Lanes } from './md5-lanes.ts';
 
 export type Algorithm = 'md5' | 'sha256';
 
@@ -19,7 +19,7 @@ export type HashJob =
   | { id: number; op: 'range'; path: string; start: number; end: number; algorithms: Algorithm[] }
   /** Hashes [previous upTo, upTo) of a file into the running SHA-256 of stream `stream`. */
   | { id: number; op: 'advance'; stream: number; path: string; upTo: number }
-  /** MD5s (base64) of up to 8 ranges of one file, all of one length, hashed side by side. */
+  /** MD5s (base64) of up to MAX_LANES ranges of one file, all of one length, hashed side by side. */
   | { id: number; op: 'md5s'; path: string; ranges: PartRange[] }
   | { id: number; op: 'finish'; stream: number };
 
@@ -52,7 +52,7 @@ const LANE_CHUNK = 256 * 1024;
 const kernels = new Map<4 | 8, Md5Lanes>();
 
 function md5s(path: string, ranges: PartRange[]): string[] {
-  const lanes = ranges.length > 4 ? 8 : 4;
+  const lanes = ranges.length > 4 ? MAX_LANES : 4;
   let kernel = kernels.get(lanes);
   if (!kernel) kernels.set(lanes, (kernel = new Md5Lanes(lanes, LANE_CHUNK)));
   kernel.reset();

@@ -26,7 +26,7 @@ function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string
 }
 
 /** Writing downloaded bytes failed here (a full disk, a closed pipe): another try of the store cannot help. */
-export class LocalWriteError extends Error {
+class LocalWriteError extends Error {
   constructor(cause: unknown) {
     super((cause as Error).message, { cause });
     this.name = 'LocalWriteError';

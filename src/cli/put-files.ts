@@ -185,8 +185,7 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
     // Several big files at once, their parts in flight limited together: the store stays busy
     // while one file is created or completed, which matters most for many mid-sized files.
     const partLimit = createLimiter(options.parts);
-    const outcomesOfBig: (Uploaded | FileError)[] = new Array(big.length);
-    await runPool(big, BIG_FILES_IN_FLIGHT, async (plan, i) => {
+    await runPool(big, BIG_FILES_IN_FLIGHT, async (plan) => {
       const bar = progress.file(plan.remote, plan.size);
       try {
         const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}\n${plan.size}\n${plan.mtimeMs}`;
@@ -201,17 +200,13 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
           onRetry: progress.retrying(plan.local),
           signal: options.signal,
         });
-        outcomesOfBig[i] = parts ? { ...file, parts } : file;
+        done.set(plan, parts ? { ...file, parts } : file);
       } catch (error) {
         if (options.signal?.aborted) throw error;
-        outcomesOfBig[i] = new FileError(plan.local, error);
+        failed.push(new FileError(plan.local, error));
       } finally {
         bar.done();
       }
-    });
-    outcomesOfBig.forEach((outcome, i) => {
-      if (outcome instanceof FileError) failed.push(outcome);
-      else done.set(big[i]!, outcome);
     });
   } finally {
     progress.stop();

@@ -17,7 +17,7 @@ export interface TransferOptions {
   jobs: number;
   /** Small files per API request. */
   batch: number;
-  /** Parts or ranges in flight for one big file. */
+  /** Parts or ranges in flight, per big file and across the big files moving together. */
   parts: number;
   partSize?: number;
   /** Transfer files even when their content is already at the destination. */

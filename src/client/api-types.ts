@@ -36,7 +36,7 @@ export interface CreatedUpload {
 
 /** A batch item that failed: the code and message its single-file route would answer. */
 export interface ItemError {
-  error: { code: string; reason?: string; message: string };
+  error: { code: string; message: string };
 }
 
 export interface BatchUploadItem {

@@ -5,10 +5,10 @@
  * Each file succeeds or fails alone.
  */
 import type { DfsClient } from './api-client.ts';
-import type { FileEntry } from './api-types.ts';
+import type { BatchUploadItem, FileEntry } from './api-types.ts';
 import { createLimiter, runPool } from './pool.ts';
 import { withRetry } from './retry.ts';
-import { putSingle, wholeOf, type SinglePutInput, type UploadIo } from './upload.ts';
+import { putSingle, wholeOf, type UploadIo } from './upload.ts';
 
 /** What the server accepts per batch request. */
 export const MAX_BATCH = 1000;
@@ -57,7 +57,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
         const file = files[index]!;
         try {
           const { part, sha256 } = await wholeOf(file.io);
-          const input: SinglePutInput = { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256 };
+          const input: BatchUploadItem = { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256 };
           return { index, part, input };
         } catch (error) {
           outcomes[index] = error as Error;

@@ -14,7 +14,9 @@ const MiB = 1024 * 1024;
 export interface DownloadIo {
   /**
    * GETs bytes [start, end) of the object (all of it when `whole`, without a Range header) and
-   * writes them at the same offset; `onBytes` sees each chunk. Throws TransferError.
+   * writes them at the same offset; `onBytes` sees each chunk. Throws TransferError for the
+   * store's failures (retried when transient), and any other error for one that is final (a
+   * local write that failed).
    */
   get(url: string, start: number, end: number, whole: boolean, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<void>;
 }

@@ -29,7 +29,7 @@ export function isTransient(error: unknown): boolean {
 export class TransferError extends Error {
   readonly status: number;
   readonly transient: boolean;
-  /** The presigned URL expired or was refused: sign a new one before the next try. */
+  /** The store says the presigned URL expired, or its lifetime is over (a 403): withRetry has `renew` sign a new one before the next try. */
   readonly needsNewUrl: boolean;
   /** The S3 error code the store answered with (BadDigest, AccessDenied, ...), if it gave one. */
   readonly storeCode: string | null;

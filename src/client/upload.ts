@@ -5,7 +5,7 @@
  * holds. Bytes come from an UploadIo, so the engine never holds a file in memory.
  */
 import type { DfsClient } from './api-client.ts';
-import type { CreatedUpload, FileEntry, SinglePutUpload, UploadState } from './api-types.ts';
+import type { BatchUploadItem, CreatedUpload, FileEntry, SinglePutUpload, UploadState } from './api-types.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 
@@ -178,7 +178,7 @@ async function uploadSingle(client: DfsClient, path: string, io: UploadIo, optio
   // Small enough to hash first: both digests are then signed, and checked by stores that verify them.
   const { part, sha256 } = await wholeOf(io);
   try {
-    const input: SinglePutInput = { path, size: io.size, contentType: options.contentType, md5: part.md5, sha256, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch };
+    const input: BatchUploadItem = { path, size: io.size, contentType: options.contentType, md5: part.md5, sha256, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch };
     const upload = { current: singlePutOf(await withRetry(() => client.createUpload({ ...input, multipart: false }), retry)) };
     await abandonOnCancel(client, () => upload.current.id, putSingle(client, part, input, upload, retry), options);
     const file = await withRetry(() => client.complete(upload.current.id), retry);
@@ -189,9 +189,6 @@ async function uploadSingle(client: DfsClient, path: string, io: UploadIo, optio
   }
 }
 
-/** What a single-PUT upload is created from. */
-export type SinglePutInput = Omit<Parameters<DfsClient['createUpload']>[0], 'multipart' | 'partSize'>;
-
 export type SinglePut = Pick<SinglePutUpload, 'id' | 'url' | 'headers'>;
 
 const singlePutOf = (created: CreatedUpload): SinglePut => ({ id: created.id, url: created.url!, headers: created.headers! });
@@ -201,7 +198,7 @@ const singlePutOf = (created: CreatedUpload): SinglePut => ({ id: created.id, ur
  * link) is never good again: the file gets a new upload, and the stale one is aborted (best
  * effort: it expires anyway). `upload.current` is the upload that took the bytes.
  */
-export async function putSingle(client: DfsClient, part: UploadPart, input: SinglePutInput, upload: { current: SinglePut }, retry: RetryOptions): Promise<void> {
+export async function putSingle(client: DfsClient, part: UploadPart, input: BatchUploadItem, upload: { current: SinglePut }, retry: RetryOptions): Promise<void> {
   const renew = async () => {
     const stale = upload.current.id;
     upload.current = singlePutOf(await client.createUpload({ ...input, multipart: false }));

@@ -16,7 +16,8 @@ export type ErrorCode =
  * Why a request conflicts, for clients that act on it (the CLI offers -f only for
  * `target_exists`): the message is for people and may change.
  */
-export type ConflictReason = 'target_exists' | 'name_clash' | 'is_folder' | 'upload_completed';
+export const CONFLICT_REASONS = ['target_exists', 'name_clash', 'is_folder', 'upload_completed'] as const;
+export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 
 /** Every failure the domain reports is one of these; anything else is a bug (`internal`). */
 export class DfsError extends Error {

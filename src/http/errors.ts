@@ -26,9 +26,7 @@ export interface MappedError {
 }
 
 export function mapError(error: unknown): MappedError {
-  if (error instanceof DfsError) {
-    return { status: STATUS[error.code], code: error.code, ...(error.reason ? { reason: error.reason } : {}), message: error.message };
-  }
+  if (error instanceof DfsError) return { status: STATUS[error.code], code: error.code, reason: error.reason, message: error.message };
   if (error instanceof HTTPException) return fromHttpException(error);
   return { status: 500, code: 'internal', message: 'internal error' };
 }
@@ -42,7 +40,8 @@ function fromHttpException(error: HTTPException): MappedError {
   return { status: 500, code: 'internal', message: 'internal error' };
 }
 
-export const errorBody = ({ code, reason, message }: MappedError) => ({ error: { code, ...(reason ? { reason } : {}), message } });
+// JSON leaves an undefined reason out: only a conflict carries one.
+export const errorBody = ({ code, reason, message }: MappedError) => ({ error: { code, reason, message } });
 
 /** A batch item's error: the body the single-file route would answer, without its status. */
 export const itemError = (error: DfsError) => errorBody(mapError(error));

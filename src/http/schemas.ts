@@ -4,6 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { MAX_BATCH_ITEMS } from '../core/batch.ts';
+import { CONFLICT_REASONS } from '../core/errors.ts';
 
 const MAX_SIZE = 5 * 1024 ** 4;
 
@@ -12,7 +13,7 @@ export const ErrorSchema = z
     error: z.object({
       code: z.string().openapi({ example: 'not_found' }),
       reason: z
-        .enum(['target_exists', 'name_clash', 'is_folder', 'upload_completed'])
+        .enum(CONFLICT_REASONS)
         .optional()
         .openapi({ description: 'with code conflict only: why, for clients that act on it' }),
       message: z.string().openapi({ example: 'no file at "docs/a.pdf"' }),

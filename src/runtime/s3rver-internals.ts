@@ -12,7 +12,7 @@ export const S3Error = require('@20minutes/s3rver/lib/models/error') as new (cod
 /** s3rver's own SigV4 check, as a middleware. */
 export const authentication = require('@20minutes/s3rver/lib/middleware/authentication') as () => KoaMiddleware;
 
-export interface KoaContext {
+interface KoaContext {
   method: string;
   path: string;
   query: Record<string, string>;
