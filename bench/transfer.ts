@@ -12,7 +12,7 @@
  * installed copy does: the compiled CLI (built here first), not the sources through type stripping.
  * Every row runs REPEAT times (default 3), the tools taking turns (each round starting with
  * another), and reports the median time and the highest peak RSS: the first writes into a fresh
- * Ceph cost more than later ones, and whichever tool ran first would otherwise pay for them alone.
+ * Ceph cost more than later ones, and the median keeps that first round out of every tool's row.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -155,7 +155,9 @@ try {
   for (let round = 1; round <= REPEAT; round++) {
     console.log(`-- round ${round} of ${REPEAT}`);
     const r = `r${round}`;
-    // Each round another tool goes first, so no tool alone meets a store that has just started.
+    // Each round another tool goes first, so the cost of going first (the previous round's
+    // writes still settling in Ceph) does not fall on one tool. Round 1 meets a fresh store
+    // whoever starts it; the median of REPEAT runs leaves that round out for every tool.
     for (let i = 0; i < tools.length; i++) await tools[(round - 1 + i) % tools.length]!(r);
     // Downloaded copies are not needed again; the page cache and the disk are.
     for (const name of [`big.dfs.${r}`, `big.sdk.${r}`, `big.rclone.${r}`, `big.curl.${r}`]) await rm(join(work, name), { force: true });

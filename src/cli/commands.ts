@@ -37,7 +37,7 @@ const examples = (...lines: [string, string][]) => {
 };
 
 /** A destination that already exists is replaced with -f: say so where the API cannot. */
-const suggestForce = (force: boolean | undefined) => (error: unknown): never => {
+export const suggestForce = (force: boolean | undefined) => (error: unknown): never => {
   if (force !== true && error instanceof ApiError && error.reason === 'target_exists') {
     throw new ApiError(error.status, error.code, `${error.message} (use -f to replace it)`, error.reason);
   }

@@ -245,8 +245,8 @@ describe('the shared download engine', () => {
       const bytes = randomBytes(6 * MiB + 5, 51);
       await uploadFile(sclient, 'engine/ranges.bin', blobOf(bytes));
       const link = await sclient.download('engine/ranges.bin');
-      // Every range's first try goes after the link's lifetime (2 s).
-      await new Promise((resolve) => setTimeout(resolve, 3100));
+      // Every range's first try goes after the link's lifetime (2 s): a GET changes nothing, so wait by asking.
+      await expect.poll(async () => (await fetch(link.url)).status, { interval: 100, timeout: 5000 }).toBe(403);
       const received = new Uint8Array(bytes.length);
       const io: DownloadIo = {
         async get(url, start, end, whole, onBytes) {

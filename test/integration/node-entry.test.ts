@@ -70,7 +70,7 @@ describe('npm start with no configuration', () => {
       version = done.body.version;
 
       // One JSON line per request, without secrets or signatures; the line may follow the answer.
-      await expect.poll(() => first.stdout.some((line) => line.includes('"/v1/uploads"'))).toBe(true);
+      await expect.poll(() => first.stdout.some((line) => line.includes('/complete"'))).toBe(true);
       const lines = first.stdout.map((line) => JSON.parse(line));
       expect(lines.some((l) => l.method === 'POST' && l.path === '/v1/uploads' && l.status === 201)).toBe(true);
       for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(['time', 'requestId', 'method', 'path', 'status', 'durationMs']));
