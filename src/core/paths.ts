@@ -47,15 +47,19 @@ export const folderOf = (path: string) => (path.endsWith('/') ? path : `${path}/
 
 /**
  * The strict upper bound, in UTF-8 byte order, of every string starting with `prefix`; null
- * for "". UTF-8 keeps code point order, so bumping the last code point is enough.
+ * when there is none ("", or nothing but U+10FFFF). UTF-8 keeps code point order, so bumping
+ * the last code point is enough; U+10FFFF has no successor, so it carries to the one before.
  */
 export function prefixEnd(prefix: string): string | null {
-  if (prefix === '') return null;
   const chars = Array.from(prefix);
-  const last = chars.pop()!.codePointAt(0)!;
-  // Skip the surrogate block: those code points cannot be stored as text.
-  const next = last === 0xd7ff ? 0xe000 : last + 1;
-  return chars.join('') + String.fromCodePoint(next);
+  while (chars.length > 0) {
+    const last = chars.pop()!.codePointAt(0)!;
+    if (last === 0x10ffff) continue;
+    // Skip the surrogate block: those code points cannot be stored as text.
+    const next = last === 0xd7ff ? 0xe000 : last + 1;
+    return chars.join('') + String.fromCodePoint(next);
+  }
+  return null;
 }
 
 /** Every proper ancestor of a path as a file path: "a/b/c" -> ["a", "a/b"]. */

@@ -4,10 +4,10 @@
  * whose condition fails aborts the batch, and its constraint name becomes the DfsError. That
  * makes each commit a compare-and-swap in SQL: no locks, safe with many API instances.
  */
-import { conflict, notFound, preconditionFailed, type DfsError } from '../core/errors.ts';
+import { conflict, invalidPath, notFound, preconditionFailed, type DfsError } from '../core/errors.ts';
 import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange } from '../core/file-index.ts';
 import type { FileRecord, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
-import { ancestorsOf, prefixEnd } from '../core/paths.ts';
+import { ancestorsOf, MAX_PATH_BYTES, prefixEnd } from '../core/paths.ts';
 import { sql, type SqlDriver, type SqlStatement, type SqlValue } from './sql-driver.ts';
 
 type Row = Record<string, unknown>;
@@ -80,7 +80,7 @@ const toShare = (r: Row): ShareRecord => ({
   expiresAt: text(r.expires_at),
 });
 
-type GuardName = 'upload_gone' | 'source_gone' | 'precondition_failed' | 'target_exists' | 'name_clash' | 'not_found';
+type GuardName = 'upload_gone' | 'source_gone' | 'precondition_failed' | 'target_exists' | 'name_clash' | 'not_found' | 'path_too_long';
 
 /** Aborts the batch when `condition` (SQL with `params`) holds. */
 const guard = (name: GuardName, condition: string, ...params: SqlValue[]): SqlStatement =>
@@ -288,6 +288,8 @@ export class SqlFileIndex implements FileIndex {
     const statements = [
       guard('not_found', `NOT EXISTS (SELECT 1 FROM files WHERE ${inSource('path')})`, from, fromEnd),
       guard('name_clash', 'EXISTS (SELECT 1 FROM files WHERE path IN (SELECT value FROM json_each(?)))', JSON.stringify([...ancestorsOf(toBase), toBase])),
+      // A deeper destination lengthens every path below it, past what a path may be.
+      guard('path_too_long', `EXISTS (SELECT 1 FROM files WHERE ${inSource('path')} AND length(CAST(${landing('path')} AS BLOB)) > ?)`, from, fromEnd, to, from, MAX_PATH_BYTES),
       // A moved file would land where the destination has a folder...
       guard(
         'name_clash',
@@ -329,6 +331,7 @@ export class SqlFileIndex implements FileIndex {
       not_found: () => notFound(`nothing under "${from}"`),
       target_exists: () => conflict('target_exists', `files already exist under "${to}" with the same names`),
       name_clash: () => conflict('name_clash', `moving "${from}" to "${to}" would put a file where a folder is, or under a file`),
+      path_too_long: () => invalidPath(`moving "${from}" to "${to}" would make a path longer than ${MAX_PATH_BYTES} bytes`),
     });
     return results.at(-1)!.changes;
   }

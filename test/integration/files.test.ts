@@ -20,6 +20,16 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe('listing', () => {
+  it('lists under a prefix ending in the last code point, U+10FFFF', async () => {
+    await put('top\u{10ffff}/a.txt');
+    await put('top\u{10ffff}\u{10ffff}.txt');
+    await put('top\u{10fffe}.txt');
+    const page = await api.get(`/v1/files?prefix=${encodeURIComponent('top\u{10ffff}')}&delimiter=/`);
+    expect(page.status).toBe(200);
+    expect(page.body.files.map((f: { path: string }) => f.path)).toEqual(['top\u{10ffff}\u{10ffff}.txt']);
+    expect(page.body.folders).toEqual(['top\u{10ffff}/']);
+  });
+
   beforeAll(async () => {
     for (const path of ['list/a.txt', 'list/b.txt', 'list/sub/c.txt', 'list/sub/deeper/d.txt', 'list/sub2/e.txt', 'list/z.txt', 'listing-other.txt']) {
       await put(path);
@@ -187,6 +197,21 @@ describe('move', () => {
     }
     expect(await exists('mv/self/x.txt')).toBe(true);
     expect(await exists('mv/afile')).toBe(true);
+  });
+
+  it('refuses a folder move that would make a path longer than 1024 bytes, moving nothing', async () => {
+    const deep = `mv/long/${'f'.repeat(200)}/${'g'.repeat(200)}`;
+    await put(deep, 'deep');
+    await put('mv/long/short.txt', 'short');
+    // Valid by itself (968 bytes), but the deep file would land 1386 bytes long.
+    const to = `mv/${Array.from({ length: 4 }, () => 'h'.repeat(240)).join('/')}`;
+    const refused = await api.post('/v1/move', { from: 'mv/long', to });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('invalid_path');
+    expect(refused.body.error.message).toContain('1024 bytes');
+    expect(await read(deep)).toBe('deep');
+    expect(await read('mv/long/short.txt')).toBe('short');
+    expect((await api.get(`/v1/files?prefix=${encodeURIComponent(`${to}/`)}`)).body.files).toEqual([]);
   });
 });
 

@@ -84,6 +84,9 @@ describe('folder arithmetic', () => {
     expect(prefixEnd('')).toBeNull();
     expect(prefixEnd('a\ud7ff')).toBe('a\ue000');
     expect(prefixEnd('a😀')).toBe('a😁');
+    // The last code point has no successor: the bound carries to the one before.
+    expect(prefixEnd('ax\u{10ffff}')).toBe('ay');
+    expect(prefixEnd('\u{10ffff}\u{10ffff}')).toBeNull();
     const end = prefixEnd('a/')!;
     for (const inside of ['a/', 'a/b', 'a/\uffff', 'a/😀', 'a/\u{10ffff}']) expect(compareCodePoints(inside, end)).toBeLessThan(0);
     for (const outside of ['a0', 'a1', 'b']) expect(compareCodePoints(outside, end)).toBeGreaterThanOrEqual(0);
