@@ -263,13 +263,30 @@ export async function uploadToComplete(
 /** Where a single PUT's object is looked up: a HEAD, unless the caller listed it already. */
 export type ObjectFinder = (key: string) => Promise<ObjectHead | null>;
 
-/** Verifies an open upload's bytes with the store (assembling multipart ones), then commits it. */
+/**
+ * Verifies an open upload's bytes with the store (assembling multipart ones), then commits it.
+ * A complete or an abort racing this one may settle the upload first: the answer is then what
+ * a complete sent after it would get, so a client retrying a complete is never told its
+ * committed upload is gone.
+ */
 export async function finishUpload(
   ctx: DfsContext,
   upload: UploadRecord,
   input: CompleteInput,
   find: ObjectFinder = (key) => ctx.store.head(key),
 ): Promise<FileRecord> {
+  try {
+    return await verifyAndCommit(ctx, upload, input, find);
+  } catch (error) {
+    if (!hasCode(error, 'not_found') && !hasCode(error, 'upload_incomplete')) throw error;
+    const settled = await ctx.index.getUpload(upload.id);
+    if (settled?.state === 'completed') return committedFile(ctx, settled);
+    if (settled?.state === 'aborted') throw notFound(`upload "${upload.id}" is not open any more (aborted or expired)`);
+    throw error;
+  }
+}
+
+async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: CompleteInput, find: ObjectFinder): Promise<FileRecord> {
   if (upload.multipartId === null) checkStoredSize(upload, await find(upload.objectKey));
   else await assembleMultipart(ctx, upload, input.parts);
 
@@ -406,7 +423,11 @@ export async function abortUpload(ctx: DfsContext, principal: Principal, id: str
   if (upload.state === 'completed') throw conflict('upload_completed', `upload "${id}" is already completed`);
   // The garbage row outlives every URL handed out for the upload: a PUT landing after the
   // abort recreates the object, and cleanup must still find it then.
-  if (!(await ctx.index.abortUpload(id, garbageDueAt(ctx, ctx.clock())))) return;
+  if (!(await ctx.index.abortUpload(id, garbageDueAt(ctx, ctx.clock())))) {
+    // Not pending any more: aborted already (nothing to do), or a racing complete committed it.
+    if ((await ctx.index.getUpload(id))?.state === 'completed') throw conflict('upload_completed', `upload "${id}" is already completed`);
+    return;
+  }
   // Free the bytes now as well, best effort: cleanup retries when the row falls due.
   try {
     if (upload.multipartId !== null) await ctx.store.abortMultipart(upload.objectKey, upload.multipartId);

@@ -59,6 +59,37 @@ describe('racing writers', () => {
     expect(results.filter((r) => r.status === 412)).toHaveLength(9);
   });
 
+  it('completes of one upload sent at once all answer with the one commit', async () => {
+    for (let round = 0; round < 5; round++) {
+      const body = text(`retried ${round}`);
+      const created = await api.post('/v1/uploads', { path: 'race/retried.txt', size: body.length });
+      await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body });
+      const results = await Promise.all(Array.from({ length: 4 }, () => api.post(`/v1/uploads/${created.body.id}/complete`, {})));
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(new Set(results.map((r) => r.body.version)).size).toBe(1);
+    }
+    expect((await api.get('/v1/versions/race/retried.txt')).body.versions).toHaveLength(5);
+  });
+
+  it('an abort racing a complete: never both succeed, and the answers match the index', async () => {
+    for (let round = 0; round < 20; round++) {
+      const path = `race/abort/${round}.txt`;
+      const body = text(`abort or commit ${round}`);
+      const created = await api.post('/v1/uploads', { path, size: body.length });
+      await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body });
+      const [complete, abort] = await Promise.all([api.post(`/v1/uploads/${created.body.id}/complete`, {}), api.delete(`/v1/uploads/${created.body.id}`)]);
+      const committed = (await api.get(`/v1/files/${path}`)).status === 200;
+      if (committed) {
+        expect(complete.status).toBe(200);
+        expect(abort.status).toBe(409);
+        expect(abort.body.error).toMatchObject({ code: 'conflict', reason: 'upload_completed' });
+      } else {
+        expect(abort.status).toBe(204);
+        expect(complete.status).toBe(404);
+      }
+    }
+  });
+
   it('concurrent uploads to different paths all commit', async () => {
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => uploadBytes(api, `race/many/${i}.txt`, text(String(i)))));
     expect(results.every((r) => r.status === 200)).toBe(true);
