@@ -3,7 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { invalidRequest, tooLarge } from '../core/errors.ts';
+import { invalidPath, invalidRequest, tooLarge } from '../core/errors.ts';
 import type { AppDeps, AppEnv, DfsApp } from './env.ts';
 import { errorBody, errorResponse, mapError } from './errors.ts';
 import { requestLogger } from './logging.ts';
@@ -51,6 +51,12 @@ export function createApp(deps: AppDeps): DfsApp {
     c.set('principal', await deps.auth.authenticate(c.req.header('Authorization'), deps.ctx.clock()));
     await next();
   });
+  // Hono keeps an escape it cannot decode as literal text, so "%FF" would name the file whose
+  // own URL is "%25FF": a URL path that is not percent-encoded UTF-8 names nothing.
+  app.use('/v1/*', async (c, next) => {
+    if (!isPercentEncodedUtf8(new URL(c.req.url).pathname)) throw invalidPath('the URL path is not valid percent-encoded UTF-8');
+    await next();
+  });
   // A POST without a body (`curl -X POST …/complete`) means an empty object, not bad JSON.
   // Only the bytes can tell: an HTTP/2 or Workers request may carry a body without
   // Content-Length, and a chunked one may be empty. The read is cached for the validator.
@@ -81,4 +87,13 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
     .slice(0, 5)
     .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
     .join('; ');
+}
+
+function isPercentEncodedUtf8(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

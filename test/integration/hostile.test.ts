@@ -82,6 +82,21 @@ describe('hostile paths', () => {
     await expectError(await api.get('/v1/files/a//b'), 400, ['invalid_path']);
   });
 
+  describe('escapes that do not decode', () => {
+    // The file whose name is "%FF" literally: its URL is safe/%25FF.
+    beforeAll(async () => {
+      expect((await uploadBytes(api, 'safe/%FF', new TextEncoder().encode('literal'))).status).toBe(200);
+    });
+
+    it('never stand for another file: a bad escape, a lone % or an overlong form is invalid_path', async () => {
+      for (const raw of ['safe/%FF', 'safe/%', 'safe/%C0%AF', 'safe/%E2%82']) {
+        await expectError(await api.get(`/v1/files/${raw}`), 400, ['invalid_path']);
+        await expectError(await api.delete(`/v1/files/${raw}`), 400, ['invalid_path']);
+      }
+      expect((await api.get('/v1/files/safe/%25FF')).body.path).toBe('safe/%FF');
+    });
+  });
+
   it('resolves a raw ".." segment in the URL before routing, never into a path', async () => {
     const raw = await new Promise<string>((resolve, reject) => {
       const url = new URL(server.url);
