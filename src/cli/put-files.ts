@@ -29,7 +29,10 @@ interface PlannedUpload {
   mtimeMs: number;
 }
 
-const joinRemote = (...parts: string[]) => parts.filter(Boolean).join('/').replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
+// In NFC, as the server stores every path: a name spelled in NFD (as macOS file systems may
+// give it) must meet its stored self when unchanged files are looked for.
+const joinRemote = (...parts: string[]) =>
+  parts.filter(Boolean).join('/').replace(/\/+/g, '/').replace(/^\/|\/$/g, '').normalize('NFC');
 const toPosix = (path: string) => path.split(sep).join('/');
 
 interface LocalFile {
@@ -108,11 +111,30 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
     } else {
       // One file and a remote not ending in "/" names the file itself, unless that is a folder
       // (as cp does).
-      const target = namesFile && !(await holdsAnything(client, `${remote}/`)) ? remote : joinRemote(remote ?? '', basename(local));
+      const target = namesFile && !(await holdsAnything(client, `${remote}/`)) ? joinRemote(remote) : joinRemote(remote ?? '', basename(local));
       plans.push({ local, remote: target, size: info.size, mtimeMs: info.mtimeMs });
     }
   }
-  return { plans, missing };
+  return { plans: withoutCollisions(plans, missing), missing };
+}
+
+/**
+ * Local files bound for one remote path (two arguments with one name, or a name in both
+ * Unicode forms) would overwrite each other in an order nobody chose: none of them goes.
+ */
+function withoutCollisions(plans: PlannedUpload[], missing: FileError[]): PlannedUpload[] {
+  const byRemote = new Map<string, PlannedUpload[]>();
+  for (const plan of plans) {
+    const same = byRemote.get(plan.remote);
+    if (same) same.push(plan);
+    else byRemote.set(plan.remote, [plan]);
+  }
+  return plans.filter((plan) => {
+    const others = byRemote.get(plan.remote)!.filter((other) => other !== plan);
+    if (others.length === 0) return true;
+    missing.push(new FileError(plan.local, new Error(`${others.map((other) => other.local).join(', ')} would go to ${plan.remote} too: neither is sent`)));
+    return false;
+  });
 }
 
 export interface Uploaded extends FileEntry {

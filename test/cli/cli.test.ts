@@ -194,6 +194,28 @@ describe('put and get', () => {
     for (const [path, content] of Object.entries(files)) expect(await readFile(local('restored', path), 'utf8')).toBe(content);
   });
 
+  it('sends neither of two local files bound for one remote path, and finds NFD names unchanged', async () => {
+    await mkdir(local('twins', 'd1'), { recursive: true });
+    await mkdir(local('twins', 'd2'), { recursive: true });
+    await writeFile(local('twins', 'd1', 'same.txt'), 'A');
+    await writeFile(local('twins', 'd2', 'same.txt'), 'BB');
+    await writeFile(local('twins', 'other.txt'), 'other');
+    const put = await dfs(['put', 'twins/d1/same.txt', 'twins/d2/same.txt', 'twins/other.txt', 'twins-up/']);
+    expect(put.code).toBe(1);
+    expect(put.stderr).toContain('twins/d1/same.txt');
+    expect(put.stderr).toContain('would go to twins-up/same.txt too');
+    const api = new Api(server.url, server.adminToken);
+    expect((await api.get('/v1/files/twins-up/same.txt')).status).toBe(404);
+    expect(new TextDecoder().decode(await downloadBytes(api, 'twins-up/other.txt'))).toBe('other');
+
+    // macOS may hand out names in NFD; the server keeps NFC, and a rerun must see them as stored.
+    const nfd = 'cafe\u0301.txt';
+    await writeFile(local('twins', nfd), 'café');
+    for (let run = 0; run < 2; run++) expect((await dfs(['put', `twins/${nfd}`, 'twins-up/'])).code).toBe(0);
+    const versions = await api.get(`/v1/versions/${encodeURIComponent('twins-up/café.txt')}`);
+    expect(versions.body.versions).toHaveLength(1);
+  });
+
   it('fetches again only what is missing or different locally, unless forced', async () => {
     const contents: Record<string, string> = { 'a.txt': 'alpha', 'b.txt': 'beta', 'deep/c.txt': 'gamma' };
     await mkdir(local('fetch', 'deep'), { recursive: true });
