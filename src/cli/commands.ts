@@ -8,7 +8,7 @@ import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
 import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStandardInput } from './put-files.ts';
-import { remotePath } from './remote-path.ts';
+import { holdsAnything, remotePath } from './remote-path.ts';
 import { BIG_FILES_IN_FLIGHT, FileError, TransferFailures, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 
 interface GlobalOptions {
@@ -27,7 +27,9 @@ const positiveInt = (value: string) => {
 export const duration = (value: string) => {
   const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
   if (!match) throw new InvalidArgumentError('use seconds or a number with s, m, h or d (e.g. 7d)');
-  return Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  if (seconds === 0) throw new InvalidArgumentError('must be longer than 0');
+  return seconds;
 };
 
 /** Every command's --help ends with examples: the lines as typed, each with what it does. */
@@ -197,6 +199,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     const api = await client();
     if (local === '-') {
       if (remotes.length > 1 || o.recursive) throw new UsageError('"-" (standard output) takes one file, without -r: dfs get docs/a.txt -');
+      if (o.dryRun) throw new UsageError('"-" (standard output) cannot be planned with --dry-run: dfs stat shows what would come');
       // Standard output carries the file itself: nothing else is printed there.
       return getToStandardOutput(api, remotePath(remotes[0]!), process.stdout, transfer(o));
     }
@@ -218,7 +221,10 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .action(async (arg: string, o: { long?: boolean; recursive?: boolean }) => {
       const api = await client();
       const prefix = remotePath(arg);
-      const normalized = prefix && !prefix.endsWith('/') && !(await api.stat(prefix).catch(() => null)) ? `${prefix}/` : prefix;
+      // "docs" lists the folder docs/; "docs/rep", naming neither a file nor a folder, lists the
+      // names starting with it.
+      const isFolder = async () => !(await api.stat(prefix).catch(() => null)) && (await holdsAnything(api, `${prefix}/`));
+      const normalized = prefix && !prefix.endsWith('/') && (await isFolder()) ? `${prefix}/` : prefix;
       const files: FileEntry[] = [];
       const folders: string[] = [];
       for await (const page of api.listAll({ prefix: normalized, delimiter: !o.recursive })) {

@@ -32,8 +32,19 @@ export class ApiError extends Error {
   }
 }
 
-/** Percent-encodes each segment of a file path for the URL. */
-export const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+/**
+ * Percent-encodes each segment of a file path for the URL. A "." or ".." segment would be
+ * resolved away by the URL parser, into another path, and an empty one names nothing: such a
+ * path gets the error the server gives it in a body, without being sent.
+ */
+export function encodePath(path: string): string {
+  const segments = path.split('/');
+  if (path === '') throw new ApiError(400, 'invalid_path', 'a file path is needed here, not the top level');
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new ApiError(400, 'invalid_path', `"${path}" is not a file path: no empty, "." or ".." names`);
+  }
+  return segments.map(encodeURIComponent).join('/');
+}
 
 /** What the client needs of fetch, so a runtime can hand it something lighter (the CLI does). */
 export interface ApiRequestInit {
@@ -123,7 +134,7 @@ export class DfsClient {
   copy = (from: string, to: string, overwrite = false) => this.#request<FileEntry>('POST', '/v1/copy', { from, to, overwrite });
   versions = (path: string) => this.#request<{ versions: Version[] }>('GET', `/v1/versions/${encodePath(path)}`).then((r) => r.versions);
   restore = (path: string, version: string) => this.#request<FileEntry>('POST', '/v1/restore', { path, version });
-  share = (path: string, expiresIn?: number) => this.#request<Share>('POST', '/v1/shares', { path, ...(expiresIn ? { expiresIn } : {}) });
+  share = (path: string, expiresIn?: number) => this.#request<Share>('POST', '/v1/shares', { path, ...(expiresIn === undefined ? {} : { expiresIn }) });
 
   createUpload = (input: { path: string; size: number; contentType?: string; sha256?: string; md5?: string; partSize?: number; multipart?: boolean; ifMatch?: string; ifNoneMatch?: '*' }) =>
     this.#request<CreatedUpload>('POST', '/v1/uploads', input);

@@ -509,6 +509,19 @@ describe('file commands in --json', () => {
     expect((await dfs(['--json', 'ls', 'moved'])).json()).toEqual({ files: [], folders: [] });
   });
 
+  it('ls lists a folder named without "/", or the names starting with a prefix', async () => {
+    for (const name of ['lsp/report-2025.txt', 'lsp/report-2026.txt', 'lsp/readme.md', 'lsp/reports/q1.txt']) {
+      await writeFile(local('lsp.txt'), name);
+      expect((await dfs(['put', 'lsp.txt', name])).code).toBe(0);
+    }
+    const folder = await dfs(['--json', 'ls', 'lsp']);
+    expect(folder.json().files.map((f: { path: string }) => f.path)).toEqual(['lsp/readme.md', 'lsp/report-2025.txt', 'lsp/report-2026.txt']);
+    expect(folder.json().folders).toEqual(['lsp/reports/']);
+    const named = await dfs(['--json', 'ls', 'lsp/rep']);
+    expect(named.json().files.map((f: { path: string }) => f.path)).toEqual(['lsp/report-2025.txt', 'lsp/report-2026.txt']);
+    expect(named.json().folders).toEqual(['lsp/reports/']);
+  });
+
   it('reads a leading "/" as the top level in every command', async () => {
     const token = (await dfs(['--json', 'token', 'create', 'rooted', '--scope', 'read', 'write', 'delete', '--prefix', '/rooted'])).json();
     expect(token.prefix).toBe('rooted/');
@@ -572,6 +585,27 @@ describe('exit codes and errors', () => {
     expect(back.json().map((f: { remote: string }) => f.remote)).toEqual(['partly/present.txt']);
     expect(back.stderr.trim()).toBe('dfs: partly/absent.txt: no such file (use -r for a folder)');
     expect(await readFile(local('partly-back', 'present.txt'), 'utf8')).toBe('present');
+  });
+
+  it('refuses what would name another file or nothing, before anything is sent', async () => {
+    await writeFile(local('dots.txt'), 'dots');
+    expect((await dfs(['put', 'dots.txt', 'dots/one.txt'])).code).toBe(0);
+    // A URL parser would resolve these into dots/one.txt.
+    for (const args of [['rm', 'zzz/../dots/one.txt'], ['stat', './dots/one.txt'], ['versions', 'dots/./one.txt']]) {
+      const refused = await dfs(args);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toContain('is not a file path');
+    }
+    const top = await dfs(['rm', '-r', '/']);
+    expect(top.code).toBe(1);
+    expect(top.stderr).toContain('not the top level');
+    expect((await dfs(['stat', 'dots/one.txt'])).code).toBe(0);
+
+    expect((await dfs(['share', 'dots/one.txt', '--expires', '0'])).code).toBe(2);
+    expect((await dfs(['share', 'dots/one.txt', '-e', '0d'])).code).toBe(2);
+    const dry = await dfs(['get', '-n', 'dots/one.txt', '-']);
+    expect(dry.code).toBe(2);
+    expect(dry.stdout).toBe('');
   });
 
   it('says in one line that the API cannot be reached', async () => {
