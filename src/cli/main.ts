@@ -10,10 +10,12 @@ import { NotLoggedIn } from './profiles.ts';
 import { TransferFailures, UsageError } from './transfer.ts';
 
 export async function main(argv: string[]): Promise<number> {
-  // `dfs ls | head` closes the pipe early: that is not an error.
+  // `dfs ls | head` closes the pipe early: that is not an error. Any other (a full disk) ends
+  // the command: nothing more can be delivered.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
-    throw error;
+    process.stderr.write(`dfs: cannot write to standard output: ${error.message}\n`);
+    process.exit(1);
   });
   const program = buildProgram();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });

@@ -18,12 +18,27 @@ interface ConfigFile {
 
 export const configPath = () => join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'dfs', 'config.json');
 
+/** No file is no profile yet; a file that cannot be read is an error, or saving would drop its profiles. */
 async function readConfig(): Promise<ConfigFile> {
+  const path = configPath();
+  let text: string;
   try {
-    return JSON.parse(await readFile(configPath(), 'utf8')) as ConfigFile;
-  } catch {
-    return { profiles: {} };
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
+    throw error;
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON (${(error as Error).message}): fix it, or remove it and log in again`);
+  }
+  const config = parsed as Partial<ConfigFile> | null;
+  if (typeof config !== 'object' || config === null || Array.isArray(config) || (config.profiles !== undefined && typeof config.profiles !== 'object')) {
+    throw new Error(`${path} does not hold dfs profiles: fix it, or remove it and log in again`);
+  }
+  return { ...config, profiles: config.profiles ?? {} };
 }
 
 export async function saveProfile(name: string, profile: Profile): Promise<string> {
@@ -40,6 +55,8 @@ export async function saveProfile(name: string, profile: Profile): Promise<strin
 export class NotLoggedIn extends Error {}
 
 export async function loadProfile(name: string | undefined): Promise<Profile> {
+  // The environment names both: the file is not needed, whatever state it is in.
+  if (name === undefined && process.env.DFS_ENDPOINT && process.env.DFS_TOKEN) return { endpoint: process.env.DFS_ENDPOINT, token: process.env.DFS_TOKEN };
   const config = await readConfig();
   const chosen = name ?? process.env.DFS_PROFILE ?? config.defaultProfile ?? 'default';
   const saved = config.profiles[chosen];

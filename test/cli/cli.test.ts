@@ -3,7 +3,7 @@
  * kill-and-resume, the file commands in --json, exit codes and the menu driven through stdin.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -631,6 +631,41 @@ describe('exit codes and errors', () => {
     const saved = join(work, 'config', 'dfs', 'config.json');
     expect((await stat(saved)).mode & 0o777).toBe(0o600);
     expect((await dfs(['--profile', 'work', '--json', 'whoami'], { env: loginEnv })).code).toBe(0);
+  });
+
+  it('names a config file it cannot read, and never saves over it', async () => {
+    const configHome = join(work, 'broken-config');
+    const saved = join(configHome, 'dfs', 'config.json');
+    await mkdir(join(configHome, 'dfs'), { recursive: true });
+    const broken = '{"profiles": {"default": {"endpoint": "http://x", "token": "t"},}}';
+    await writeFile(saved, broken);
+    const brokenEnv = { ...env, XDG_CONFIG_HOME: configHome };
+    delete (brokenEnv as Record<string, string | undefined>).DFS_ENDPOINT;
+    delete (brokenEnv as Record<string, string | undefined>).DFS_TOKEN;
+    const whoami = await dfs(['whoami'], { env: brokenEnv });
+    expect(whoami.code).toBe(1);
+    expect(whoami.stderr).toContain(`${saved} is not valid JSON`);
+    const login = await dfs(['-p', 'other', 'login', '--endpoint', server.url, '--token', server.adminToken], { env: brokenEnv });
+    expect(login.code).toBe(1);
+    expect(await readFile(saved, 'utf8')).toBe(broken);
+    // With both in the environment the file is not needed.
+    expect((await dfs(['whoami'], { env: { ...env, XDG_CONFIG_HOME: configHome } })).code).toBe(0);
+  });
+
+  it('says in one line that standard output cannot be written (a full disk), without a stack trace', async () => {
+    await writeFile(local('full.txt'), 'for a full disk');
+    expect((await dfs(['put', 'full.txt', 'full/full.txt'])).code).toBe(0);
+    const full = await open('/dev/full', 'w');
+    try {
+      const child = spawn(process.execPath, [BIN, 'get', 'full/full.txt', '-'], { cwd: work, env, stdio: ['ignore', full.fd, 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise((resolve) => child.once('close', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim()).toMatch(/^dfs: cannot write to standard output: .*ENOSPC/);
+    } finally {
+      await full.close();
+    }
   });
 });
 
