@@ -15,7 +15,9 @@ export interface ShareInput {
 
 export async function createShare(ctx: DfsContext, principal: Principal, input: ShareInput): Promise<ShareRecord> {
   const path = normalizePath(input.path);
+  // A link hands out the content: a write-only (drop box) token may not read through one.
   requireAccess(principal, 'write', path);
+  requireAccess(principal, 'read', path);
   const { shareDefaultSeconds, shareMaxSeconds } = ctx.settings;
   const lifetime = input.expiresInSeconds ?? shareDefaultSeconds;
   if (lifetime > shareMaxSeconds) throw invalidRequest(`expiresIn must be at most ${shareMaxSeconds} seconds`);

@@ -2,7 +2,7 @@
  * Uploads: create (presign), more part URLs, state for resume, complete (verify with the
  * store, then commit atomically) and abort.
  */
-import { requireAccess, type Principal } from './access.ts';
+import { hasScope, requireAccess, type Principal } from './access.ts';
 import { garbageDueAt, isoAfter, type DfsContext } from './context.ts';
 import { guessContentType } from './content-type.ts';
 import { conflict, hasCode, invalidRequest, notFound, preconditionFailed, tooLarge, uploadIncomplete } from './errors.ts';
@@ -219,7 +219,8 @@ export interface UploadState {
 }
 
 export async function getUploadState(ctx: DfsContext, principal: Principal, id: string): Promise<UploadState> {
-  const upload = await loadUpload(ctx, principal, id, 'read');
+  // The uploader resumes with it, and a write-only (drop box) token uploads too.
+  const upload = await loadUpload(ctx, principal, id, hasScope(principal, 'write') ? 'write' : 'read');
   const partCount = upload.partSize === null ? 1 : planOf(upload).partCount;
   if (upload.state !== 'pending') return { upload, partCount, parts: [] };
   if (upload.multipartId !== null) {

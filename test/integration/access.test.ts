@@ -96,6 +96,23 @@ describe('scopes', () => {
     expect((await deleter.get('/v1/files')).status).toBe(403);
     expect((await deleter.post('/v1/copy', { from: 'a/x.txt', to: 'a/c.txt' })).status).toBe(403);
   });
+
+  it('lets a write-only token (a drop box) upload and resume, but read nothing, not even through a share', async () => {
+    const dropBox = await token({ name: 'drop', scopes: ['write'] });
+    expect((await dropBox.get('/v1/files/a/x.txt')).status).toBe(403);
+    const refused = await dropBox.post('/v1/shares', { path: 'a/x.txt' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('forbidden');
+
+    const created = await dropBox.post('/v1/uploads', { path: 'dropbox/dropped.txt', size: 7 });
+    expect(created.status).toBe(201);
+    const state = await dropBox.get(`/v1/uploads/${created.body.id}`);
+    expect(state.status).toBe(200);
+    expect(state.body).toMatchObject({ state: 'pending', parts: [] });
+    await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: text('dropped') });
+    expect((await dropBox.get(`/v1/uploads/${created.body.id}`)).body.parts).toHaveLength(1);
+    expect((await dropBox.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
+  });
 });
 
 describe('a token limited to a/', () => {
