@@ -16,7 +16,10 @@ const AUTOMATIC_PART_COUNT = 16;
 /** Where an upload's bytes come from: a Blob in a browser, a local file in the CLI. */
 export interface UploadIo {
   readonly size: number;
-  /** The parts about to be asked for, in the order they will be: lets a source prepare several at once. */
+  /**
+   * The parts about to be asked for, in the order they will be: lets a source prepare several at
+   * once. Called again for a next batch (the parts to send, after those checked on resume).
+   */
   expect?(parts: PartRange[]): void;
   /** Bytes [start, end), ready to send; released once sent or given up. */
   part(start: number, end: number): Promise<UploadPart>;
@@ -113,8 +116,8 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   const everyPart = Array.from({ length: partCount }, (_, i) => i + 1);
   const resumed = options.resume ? await resumable(client, options.resume, path, io.size, partSize) : null;
   let upload = resumed?.saved ?? null;
-  const held = new Set<number>();
-  for (const part of resumed?.state.parts ?? []) if (part.size === lengthOf(part.partNumber)) held.add(part.partNumber);
+  const sized = (resumed?.state.parts ?? []).filter((part) => part.size === lengthOf(part.partNumber));
+  const held = await sameAsLocal(io, sized, rangeOf, options.concurrency ?? 8);
   const missing = everyPart.filter((n) => !held.has(n));
   // The source prepares the parts to send (for a fresh upload, while the API creates it).
   io.expect?.(missing.map(rangeOf));
@@ -155,6 +158,27 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   await options.resume?.store.delete(options.resume.key);
   return file;
 }
+
+/**
+ * The held parts whose bytes are the local ones. The resume key stands in for the content with
+ * size and mtime, which copies that keep times (cp -p, rsync -t, tar) and disk images rewritten
+ * in place defeat, so each part's ETag is checked against the MD5 of its local bytes. An ETag
+ * that is not the part's plain MD5 (SSE-KMS) cannot vouch for it: that part is sent again.
+ */
+async function sameAsLocal(io: UploadIo, parts: UploadState['parts'], rangeOf: (partNumber: number) => PartRange, concurrency: number): Promise<Set<number>> {
+  const same = new Set<number>();
+  if (parts.length === 0) return same;
+  io.expect?.(parts.map((part) => rangeOf(part.partNumber)));
+  await runPool(parts, concurrency, async ({ partNumber, etag }) => {
+    const { start, end } = rangeOf(partNumber);
+    const local = await io.part(start, end);
+    local.release();
+    if (local.md5 && etag.replace(/^"|"$/g, '').toLowerCase() === hexOf(local.md5)) same.add(partNumber);
+  });
+  return same;
+}
+
+const hexOf = (base64: string) => Array.from(atob(base64), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
 
 /** The upload an earlier run left and the parts it holds, if it still fits this file and the server still holds it open. */
 async function resumable(

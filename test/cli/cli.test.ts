@@ -659,7 +659,7 @@ describe('exit codes and errors', () => {
     try {
       const child = spawn(process.execPath, [BIN, 'get', 'full/full.txt', '-'], { cwd: work, env, stdio: ['ignore', full.fd, 'pipe'] });
       let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const code = await new Promise((resolve) => child.once('close', resolve));
       expect(code).toBe(1);
       expect(stderr.trim()).toMatch(/^dfs: cannot write to standard output: .*ENOSPC/);
