@@ -122,6 +122,23 @@ function nameClashGuard(path: string, movingFrom: string | null = null): SqlStat
 const clashMessage = (path: string) => () => conflict('name_clash', `"${path}" clashes with a file or folder of the same name`);
 
 /** Queues the objects of the selected versions as garbage, then deletes those versions. */
+/**
+ * A path's history, most recently current first. When it stopped being current, not when it was
+ * made, is what orders it: a move merges the history of the file moved with the one replaced.
+ */
+const HISTORY_ORDER = 'superseded_at IS NOT NULL, superseded_at DESC, created_at DESC, id DESC';
+
+/** A path's replaced versions beyond the newest `keepVersions - 1` (params: path, that count). */
+const BEYOND_RETENTION = `SELECT id FROM versions WHERE path = ? AND superseded_at IS NOT NULL ORDER BY ${HISTORY_ORDER} LIMIT -1 OFFSET ?`;
+
+/** The same for every path in a range (params: start, end, count). */
+const BEYOND_RETENTION_IN_RANGE = `SELECT id FROM (
+    SELECT id, ROW_NUMBER() OVER (PARTITION BY path ORDER BY ${HISTORY_ORDER}) AS place
+    FROM versions WHERE path >= ? AND path < ? AND superseded_at IS NOT NULL)
+  WHERE place > ?`;
+
+const replacedToKeep = (keepVersions: number) => Math.max(0, keepVersions - 1);
+
 function dropVersions(selectIds: string, params: SqlValue[], garbageDueAt: string): SqlStatement[] {
   return [
     sql(
@@ -210,9 +227,7 @@ export class SqlFileIndex implements FileIndex {
     if (input.uploadId !== undefined) {
       statements.push(sql(`UPDATE uploads SET state = 'completed', version = ? WHERE id = ?`, v.id, input.uploadId));
     }
-    const beyondRetention = `SELECT id FROM versions WHERE path = ? AND superseded_at IS NOT NULL
-      ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?`;
-    statements.push(...dropVersions(beyondRetention, [v.path, Math.max(0, input.keepVersions - 1)], input.garbageDueAt));
+    statements.push(...dropVersions(BEYOND_RETENTION, [v.path, replacedToKeep(input.keepVersions)], input.garbageDueAt));
     statements.push(sql(`SELECT ${FILE_COLUMNS} FROM files WHERE path = ?`, v.path));
 
     const results = await guarded(() => this.#db.batch(statements), {
@@ -262,6 +277,8 @@ export class SqlFileIndex implements FileIndex {
       sql('DELETE FROM files WHERE path = ?', to),
       sql('UPDATE versions SET path = ? WHERE path = ?', to, from),
       sql('UPDATE files SET path = ? WHERE path = ?', to, from),
+      // Two histories now share the path: the limit holds for the merged one.
+      ...dropVersions(BEYOND_RETENTION, [to, replacedToKeep(input.keepVersions)], input.garbageDueAt),
       sql(`SELECT ${FILE_COLUMNS} FROM files WHERE path = ?`, to),
     );
     const results = await guarded(() => this.#db.batch(statements), {
@@ -327,17 +344,20 @@ export class SqlFileIndex implements FileIndex {
       moved = [sql(`UPDATE files SET path = ${landing('path')} WHERE ${inSource('path')}`, to, from, from, fromEnd)];
     }
     statements.push(...moved);
+    const retention = dropVersions(BEYOND_RETENTION_IN_RANGE, [to, toEnd, replacedToKeep(input.keepVersions)], input.garbageDueAt);
+    statements.push(...retention);
+    const movedAt = statements.length - retention.length - 1;
     const results = await guarded(() => this.#db.batch(statements), {
       not_found: () => notFound(`nothing under "${from}"`),
       target_exists: () => conflict('target_exists', `files already exist under "${to}" with the same names`),
       name_clash: () => conflict('name_clash', `moving "${from}" to "${to}" would put a file where a folder is, or under a file`),
       path_too_long: () => invalidPath(`moving "${from}" to "${to}" would make a path longer than ${MAX_PATH_BYTES} bytes`),
     });
-    return results.at(-1)!.changes;
+    return results[movedAt]!.changes;
   }
 
   async listVersions(path: string): Promise<VersionRecord[]> {
-    const rows = await this.#db.all(`SELECT ${VERSION_COLUMNS} FROM versions WHERE path = ? ORDER BY created_at DESC, id DESC`, [path]);
+    const rows = await this.#db.all(`SELECT ${VERSION_COLUMNS} FROM versions WHERE path = ? ORDER BY ${HISTORY_ORDER}`, [path]);
     return rows.map(toVersion);
   }
 
