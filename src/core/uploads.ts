@@ -134,7 +134,8 @@ async function checkCommitWouldHold(ctx: DfsContext, path: string, ifMatch: stri
     Promise.all(ancestorsOf(path).map(lookup)),
   ]);
   if (ifNoneMatch && current) throw preconditionFailed(`"${path}" already exists`);
-  if (ifMatch !== null && current?.version !== ifMatch) throw preconditionFailed(`"${path}" is not at version "${ifMatch}"`);
+  if (ifMatch === '*' && !current) throw preconditionFailed(`"${path}" does not exist`);
+  if (ifMatch !== null && ifMatch !== '*' && current?.version !== ifMatch) throw preconditionFailed(`"${path}" is not at version "${ifMatch}"`);
   if (underIt) throw conflict('name_clash', `"${path}" is a folder`);
   const file = ancestors.find((a) => a !== null);
   if (file) throw conflict('name_clash', `"${file.path}" is a file, so it cannot hold "${path}"`);

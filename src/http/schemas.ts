@@ -122,7 +122,7 @@ const UploadFields = {
   contentType: ContentType.optional(),
   sha256: Sha256Hex.optional(),
   md5: Md5Base64.optional(),
-  ifMatch: z.string().min(1).max(200).optional(),
+  ifMatch: z.string().min(1).max(200).optional().openapi({ description: 'commit only while this version is current; * while the path holds any file' }),
   ifNoneMatch: z.literal('*').optional(),
 };
 

@@ -190,7 +190,9 @@ export class SqlFileIndex implements FileIndex {
     if (input.sourceVersionId !== undefined) {
       statements.push(guard('source_gone', 'NOT EXISTS (SELECT 1 FROM versions WHERE id = ?)', input.sourceVersionId));
     }
-    if (input.ifMatch) {
+    if (input.ifMatch === '*') {
+      statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ?)', v.path));
+    } else if (input.ifMatch) {
       statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', v.path, input.ifMatch));
     }
     if (input.ifNoneMatch) {
@@ -234,7 +236,11 @@ export class SqlFileIndex implements FileIndex {
       upload_gone: () => notFound(`upload "${input.uploadId}" is not open any more (aborted or expired)`),
       source_gone: () => notFound('the version to copy from no longer exists'),
       precondition_failed: () =>
-        input.ifMatch ? preconditionFailed(`"${v.path}" changed: it is no longer at version "${input.ifMatch}"`) : preconditionFailed(`"${v.path}" already exists`),
+        input.ifMatch === '*'
+          ? preconditionFailed(`"${v.path}" no longer exists`)
+          : input.ifMatch
+            ? preconditionFailed(`"${v.path}" changed: it is no longer at version "${input.ifMatch}"`)
+            : preconditionFailed(`"${v.path}" already exists`),
       target_exists: () => conflict('target_exists', `"${v.path}" already exists`),
       name_clash: clashMessage(v.path),
     });

@@ -59,6 +59,26 @@ describe('racing writers', () => {
     expect(results.filter((r) => r.status === 412)).toHaveLength(9);
   });
 
+  it('ifMatch "*": commits while the path holds a file, whichever version, and 412s once it is gone', async () => {
+    const refused = await api.post('/v1/uploads', { path: 'race/star.txt', size: 1, ifMatch: '*' });
+    expect(refused.status).toBe(412);
+    await uploadBytes(api, 'race/star.txt', text('1'));
+    const body = text('2');
+    const created = await api.post('/v1/uploads', { path: 'race/star.txt', size: body.length, ifMatch: '*' });
+    expect(created.status).toBe(201);
+    await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body });
+    await uploadBytes(api, 'race/star.txt', text('3'));
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
+    expect(await downloadBytes(api, 'race/star.txt')).toEqual(body);
+
+    const late = await api.post('/v1/uploads', { path: 'race/star.txt', size: body.length, ifMatch: '*' });
+    await fetch(late.body.url, { method: 'PUT', headers: late.body.headers, body });
+    expect((await api.delete('/v1/files/race/star.txt')).status).toBe(204);
+    const gone = await api.post(`/v1/uploads/${late.body.id}/complete`, {});
+    expect(gone.status).toBe(412);
+    expect(gone.body.error.message).toContain('no longer exists');
+  });
+
   it('completes of one upload sent at once all answer with the one commit', async () => {
     for (let round = 0; round < 5; round++) {
       const body = text(`retried ${round}`);
