@@ -6,15 +6,19 @@
  * an object without one (copy and restore take them from a live version).
  */
 import { garbageDueAt, isoAfter, type DfsContext } from './context.ts';
+import { hasCode } from './errors.ts';
 
 export interface CleanupReport {
   expiredUploads: number;
   prunedVersions: number;
   deletedObjects: number;
+  /** Objects the store refused to delete this run: tried again after RETRY_REFUSED_SECONDS. */
+  refusedObjects: number;
   purgedUploads: number;
 }
 
 const BATCH = 500;
+const RETRY_REFUSED_SECONDS = 3600;
 
 export async function runCleanup(ctx: DfsContext): Promise<CleanupReport> {
   const now = ctx.clock();
@@ -22,7 +26,7 @@ export async function runCleanup(ctx: DfsContext): Promise<CleanupReport> {
   const { cleanupGraceSeconds, keepDays } = ctx.settings;
   // An upload may still be committing just after it expired: leave it the grace period.
   const uploadCutoff = isoAfter(now, -cleanupGraceSeconds);
-  const report: CleanupReport = { expiredUploads: 0, prunedVersions: 0, deletedObjects: 0, purgedUploads: 0 };
+  const report: CleanupReport = { expiredUploads: 0, prunedVersions: 0, deletedObjects: 0, refusedObjects: 0, purgedUploads: 0 };
 
   report.expiredUploads = await drain((limit) => ctx.index.expireUploads(uploadCutoff, nowIso, limit));
   report.prunedVersions = await drain((limit) =>
@@ -30,15 +34,25 @@ export async function runCleanup(ctx: DfsContext): Promise<CleanupReport> {
   );
   report.purgedUploads = await drain((limit) => ctx.index.purgeUploads(uploadCutoff, limit));
 
+  // An object the store refuses goes to the back of the queue: the oldest rows come first,
+  // so one that is refused for ever would otherwise stop every later deletion.
   for (;;) {
     const due = await ctx.index.dueGarbage(nowIso, BATCH);
     if (due.length === 0) break;
+    const refused = new Set<string>();
     for (const item of due) {
-      if (item.multipartId !== null) await ctx.store.abortMultipart(item.objectKey, item.multipartId);
+      if (item.multipartId === null) continue;
+      await ctx.store.abortMultipart(item.objectKey, item.multipartId).catch((error: unknown) => {
+        if (hasCode(error, 'storage_unavailable')) throw error;
+        refused.add(item.objectKey);
+      });
     }
-    await ctx.store.deleteObjects(due.map((item) => item.objectKey));
-    await ctx.index.forgetGarbage(due.map((item) => item.objectKey));
-    report.deletedObjects += due.length;
+    const deletable = due.map((item) => item.objectKey).filter((key) => !refused.has(key));
+    for (const key of await ctx.store.deleteObjects(deletable)) refused.add(key);
+    await ctx.index.forgetGarbage(deletable.filter((key) => !refused.has(key)));
+    await ctx.index.postponeGarbage([...refused], isoAfter(now, RETRY_REFUSED_SECONDS));
+    report.deletedObjects += due.length - refused.size;
+    report.refusedObjects += refused.size;
     if (due.length < BATCH) break;
   }
   return report;

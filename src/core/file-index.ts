@@ -89,6 +89,8 @@ export interface FileIndex {
   /** Garbage due by `now` that nothing references any more. */
   dueGarbage(now: string, limit: number): Promise<GarbageItem[]>;
   forgetGarbage(objectKeys: string[]): Promise<void>;
+  /** Puts garbage the store refused to delete back in the queue, due again at `dueAt`. */
+  postponeGarbage(objectKeys: string[], dueAt: string): Promise<void>;
 
   createToken(token: TokenRecord): Promise<void>;
   getTokenByHash(hash: string): Promise<TokenRecord | null>;

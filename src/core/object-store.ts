@@ -62,8 +62,11 @@ export interface ObjectStore {
    */
   listObjects(prefix: string): Promise<Map<string, ObjectHead>>;
   presignGet(key: string, input: PresignGetInput): Promise<PresignedRequest>;
-  /** Idempotent: deleting missing keys succeeds. */
-  deleteObjects(keys: string[]): Promise<void>;
+  /**
+   * Idempotent: deleting missing keys succeeds. Returns the keys the store refused one by one
+   * (an object under a legal hold, say); a request that fails as a whole throws.
+   */
+  deleteObjects(keys: string[]): Promise<string[]>;
   /** Throws storageUnavailable unless the bucket answers. */
   ping(): Promise<void>;
 }

@@ -454,6 +454,11 @@ export class SqlFileIndex implements FileIndex {
     await this.#db.batch([sql('DELETE FROM garbage WHERE object_key IN (SELECT value FROM json_each(?))', JSON.stringify(objectKeys))]);
   }
 
+  async postponeGarbage(objectKeys: string[], dueAt: string): Promise<void> {
+    if (objectKeys.length === 0) return;
+    await this.#db.batch([sql('UPDATE garbage SET due_at = ? WHERE object_key IN (SELECT value FROM json_each(?))', dueAt, JSON.stringify(objectKeys))]);
+  }
+
   async createToken(t: TokenRecord): Promise<void> {
     await this.#db.batch([
       sql(

@@ -295,20 +295,23 @@ export class S3ObjectStore implements ObjectStore {
     return this.#send('ListObjects', () => this.#client.send(new ListObjectsCommand({ ...page, Marker: after })));
   }
 
-  async deleteObjects(keys: string[]): Promise<void> {
+  async deleteObjects(keys: string[]): Promise<string[]> {
+    const refused: string[] = [];
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
-      const batch = keys.slice(i, i + DELETE_BATCH);
+      const ours = new Map(keys.slice(i, i + DELETE_BATCH).map((key) => [this.#key(key), key]));
       const result = await this.#send('DeleteObjects', () =>
         this.#client.send(
           new DeleteObjectsCommand({
             Bucket: this.#config.bucket,
-            Delete: { Objects: batch.map((k) => ({ Key: this.#key(k) })), Quiet: true },
+            Delete: { Objects: [...ours.keys()].map((Key) => ({ Key })), Quiet: true },
           }),
         ),
       );
-      const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      if (failed.length > 0) throw storageUnavailable(`the object store could not delete ${failed.length} objects (${failed[0]!.Code})`);
+      for (const error of result.Errors ?? []) {
+        if (error.Code !== 'NoSuchKey' && error.Key !== undefined) refused.push(ours.get(error.Key) ?? error.Key);
+      }
     }
+    return refused;
   }
 
   /**

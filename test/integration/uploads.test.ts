@@ -337,6 +337,32 @@ describe('garbage after overwrite and retention', () => {
     }
   });
 
+  it('goes on past an object the store refuses to delete, and tries it again an hour later', async () => {
+    const limited = await startTestServer({ env: { DFS_KEEP_VERSIONS: '1', DFS_URL_EXPIRES: '60' } });
+    try {
+      const keys = await uploadVersions(limited, 'held.txt', 4);
+      const [held, ...others] = keys.slice(0, 3);
+      // s3rver cannot refuse one key of a batch; this stands in for an object under a legal hold.
+      const store = limited.ctx.store;
+      const holding = {
+        ...store,
+        abortMultipart: store.abortMultipart.bind(store),
+        deleteObjects: async (objectKeys: string[]) => [...(await store.deleteObjects(objectKeys.filter((key) => key !== held))), ...objectKeys.filter((key) => key === held)],
+      } as typeof store;
+      const report = await runCleanup({ ...limited.ctx, store: holding, clock: later(120) });
+      expect(report).toMatchObject({ deletedObjects: 2, refusedObjects: 1 });
+      for (const key of others) expect(await store.head(key!)).toBeNull();
+      expect(await store.head(held!)).not.toBeNull();
+      // Not due again within the hour; then the store takes it.
+      expect((await runCleanup({ ...limited.ctx, clock: later(600) })).deletedObjects).toBe(0);
+      expect((await runCleanup({ ...limited.ctx, clock: later(3800) })).deletedObjects).toBe(1);
+      expect(await store.head(held!)).toBeNull();
+      expect(await store.head(keys[3]!)).not.toBeNull();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('keeps, after a move merges two histories, the versions most recently current, current first', async () => {
     const limited = await startTestServer({ env: { DFS_KEEP_VERSIONS: '3', DFS_URL_EXPIRES: '60' } });
     try {
