@@ -167,7 +167,10 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     }
     const api = await client();
     if (o.dryRun) return printPlan('put', await planPut(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)));
-    const { done, failed } = await explainingInterrupt('run the same command again to continue: files already stored are skipped and sent parts are not sent again', () =>
+    const hint = locals[0] === '-'
+      ? 'standard input cannot be resumed: send it again'
+      : 'run the same command again to continue: files already stored are skipped and sent parts are not sent again';
+    const { done, failed } = await explainingInterrupt(hint, () =>
       locals[0] === '-'
         ? putStandardInput(api, process.stdin, remotePath(remote!), transfer(o))
         : putFiles(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)),

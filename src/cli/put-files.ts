@@ -3,8 +3,8 @@
  * for a thousand files, many PUTs at once); big files a few at a time in parallel parts,
  * resumable. Files whose content is already stored at their path are skipped.
  */
-import { createWriteStream, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createWriteStream, readdirSync, realpathSync, rmSync, statSync, type Stats } from 'node:fs';
+import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -169,17 +169,22 @@ async function sortUploads(client: DfsClient, planned: PlannedUpload[], options:
 export async function putStandardInput(client: DfsClient, input: NodeJS.ReadableStream, remote: string, options: TransferOptions): Promise<TransferReport<Uploaded>> {
   if (remote === '' || remote.endsWith('/')) throw new UsageError('name the remote file for standard input, e.g. dfs put - backups/db.sql');
   const folder = await mkdtemp(join(tmpdir(), 'dfs-stdin-'));
+  // Ctrl-C ends the process without unwinding this function: the copy goes on exit either way.
+  const removeCopy = () => rmSync(folder, { recursive: true, force: true });
+  process.once('exit', removeCopy);
   try {
     const spool = join(folder, 'stdin');
     await pipeline(input, createWriteStream(spool));
     const info = await stat(spool);
-    return await putPlanned(client, [{ local: spool, remote, size: info.size, mtimeMs: info.mtimeMs }], options);
+    // A rerun reads standard input afresh into another copy: nothing of this one can resume.
+    return await putPlanned(client, [{ local: spool, remote, size: info.size, mtimeMs: info.mtimeMs }], options, false);
   } finally {
-    await rm(folder, { recursive: true, force: true });
+    process.off('exit', removeCopy);
+    removeCopy();
   }
 }
 
-async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: TransferOptions): Promise<TransferReport<Uploaded>> {
+async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: TransferOptions, resumable = true): Promise<TransferReport<Uploaded>> {
   bootHashingFor(planned);
   const { send: plans, unchanged } = await sortUploads(client, planned, options);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options);
@@ -216,7 +221,7 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
           partSize: options.partSize,
           concurrency: options.parts,
           partLimit,
-          resume: { store: resumeStore, key },
+          resume: resumable ? { store: resumeStore, key } : undefined,
           onProgress: (bytes) => bar.add(bytes),
           onParts: (counts) => (parts = counts),
           onRetry: progress.retrying(plan.local),

@@ -461,6 +461,29 @@ describe('Ctrl-C', () => {
   });
 });
 
+describe('Ctrl-C on standard input', () => {
+  it('removes the copy of the input and does not offer to resume what cannot be', async () => {
+    const tmp = local('stdin-tmp');
+    await mkdir(tmp);
+    const states = () => readdir(join(work, 'cache', 'dfs', 'uploads')).catch(() => []);
+    const statesBefore = await states();
+    const interrupted = start(['put', '-', 'sig/stdin.bin', '--parts', '1'], { input: randomBytes(48 * MiB, 17), env: { ...env, TMPDIR: tmp } });
+    // Interrupted once the copy is whole and its parts are going.
+    const copied = async () => {
+      const [folder] = await readdir(tmp);
+      return folder === undefined ? 0 : (await stat(join(tmp, folder, 'stdin')).catch(() => ({ size: 0 }))).size;
+    };
+    await expect.poll(copied, { interval: 5, timeout: 20_000 }).toBe(48 * MiB);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    interrupted.child.kill('SIGINT');
+    const { code, stderr } = await interrupted.done;
+    expect(code).toBe(130);
+    expect(stderr).toContain('dfs: interrupted; standard input cannot be resumed');
+    expect(await readdir(tmp)).toEqual([]);
+    expect(await states()).toEqual(statesBefore);
+  });
+});
+
 describe('file commands in --json', () => {
   it('ls, stat, mv, cp, versions, restore, share and rm', async () => {
     await writeFile(local('v.txt'), 'one');
