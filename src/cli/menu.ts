@@ -2,23 +2,34 @@
  * The interactive menu, like the original socket client's: each choice asks for its
  * arguments and runs the same command as the command line would.
  */
+import { CommanderError } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { buildProgram } from './commands.ts';
 
 interface Choice {
   label: string;
   questions: string[];
-  /** The command line for the answers; empty answers are left out. */
+  /** Asked last, for what cannot be undone: anything but y or yes cancels. */
+  confirm?: (answers: string[]) => string;
+  /**
+   * The command line for the answers; empty answers are left out. Names follow "--", so one
+   * starting with "-" is a name, not an option.
+   */
   argv: (answers: string[]) => string[];
 }
 
 const CHOICES: Choice[] = [
-  { label: 'upload', questions: ['local file or folder', 'remote folder or path (empty: top level)'], argv: ([local, remote]) => ['put', '-r', local!, ...(remote ? [remote] : [])] },
-  { label: 'download', questions: ['remote file or folder', 'local destination (empty: here)'], argv: ([remote, local]) => ['get', '-r', remote!, ...(local ? [local] : [])] },
-  { label: 'list', questions: ['folder (empty: top level)'], argv: ([prefix]) => ['ls', '-l', ...(prefix ? [prefix] : [])] },
-  { label: 'delete', questions: ['remote file or folder'], argv: ([path]) => ['rm', '-r', path!] },
-  { label: 'rename', questions: ['from', 'to'], argv: ([from, to]) => ['mv', from!, to!] },
-  { label: 'share', questions: ['remote file', 'expires (e.g. 7d; empty: default)'], argv: ([path, expires]) => ['share', path!, ...(expires ? ['--expires', expires] : [])] },
+  { label: 'upload', questions: ['local file or folder', 'remote folder or path (empty: top level)'], argv: ([local, remote]) => ['put', '-r', '--', local!, ...(remote ? [remote] : [])] },
+  { label: 'download', questions: ['remote file or folder', 'local destination (empty: here)'], argv: ([remote, local]) => ['get', '-r', '--', remote!, ...(local ? [local] : [])] },
+  { label: 'list', questions: ['folder (empty: top level)'], argv: ([prefix]) => ['ls', '-l', '--', ...(prefix ? [prefix] : [])] },
+  {
+    label: 'delete',
+    questions: ['remote file or folder'],
+    confirm: ([path]) => `delete ${path}, and everything in it if it is a folder? (y/N)`,
+    argv: ([path]) => ['rm', '-r', '--', path!],
+  },
+  { label: 'rename', questions: ['from', 'to'], argv: ([from, to]) => ['mv', '--', from!, to!] },
+  { label: 'share', questions: ['remote file', 'expires (e.g. 7d; empty: default)'], argv: ([path, expires]) => ['share', ...(expires ? ['--expires', expires] : []), '--', path!] },
 ];
 
 export async function runMenu(globals: { profile?: string; json?: boolean; quiet?: boolean }): Promise<void> {
@@ -48,10 +59,15 @@ export async function runMenu(globals: { profile?: string; json?: boolean; quiet
         process.stdout.write('nothing to do\n');
         continue;
       }
+      if (choice.confirm && !/^y(es)?$/i.test(await ask(choice.confirm(answers)))) {
+        process.stdout.write('cancelled\n');
+        continue;
+      }
       try {
         await buildProgram().parseAsync(['node', 'dfs', ...prefix, ...choice.argv(answers)]);
       } catch (error) {
-        process.stdout.write(`error: ${(error as Error).message}\n`);
+        // Commander has printed its own usage errors already.
+        if (!(error instanceof CommanderError)) process.stdout.write(`error: ${(error as Error).message}\n`);
       }
     }
   } catch (error) {

@@ -701,6 +701,20 @@ describe('the menu', () => {
     expect(run.stdout).toMatch(/menu-folder\/menu\.txt/);
     expect((await new Api(server.url, server.adminToken).get('/v1/files/menu-folder/menu.txt')).status).toBe(200);
   });
+
+  it('takes names starting with "-", and deletes only after a yes', async () => {
+    await writeFile(local('-dash.txt'), 'dash');
+    const upload = await dfs(['menu'], { input: ['1', '-dash.txt', 'menu-dash/', '7', ''].join('\n') });
+    expect(upload.code, upload.stderr).toBe(0);
+    expect(upload.stdout).toContain('uploaded menu-dash/-dash.txt');
+    const api = new Api(server.url, server.adminToken);
+    const kept = await dfs(['menu'], { input: ['4', 'menu-dash', 'n', '7', ''].join('\n') });
+    expect(kept.stdout).toContain('cancelled');
+    expect((await api.get('/v1/files/menu-dash/-dash.txt')).status).toBe(200);
+    const deleted = await dfs(['menu'], { input: ['4', 'menu-dash', 'y', '7', ''].join('\n') });
+    expect(deleted.stdout).toContain('deleted menu-dash');
+    expect((await api.get('/v1/files/menu-dash/-dash.txt')).status).toBe(404);
+  });
 });
 
 describe('a store connection cut mid-transfer', () => {
