@@ -23,6 +23,13 @@ const positiveInt = (value: string) => {
   return n;
 };
 
+/** What S3 takes for a part (the last may be smaller). */
+const partSizeMiB = (value: string) => {
+  const n = positiveInt(value);
+  if (n < 5 || n > 5120) throw new InvalidArgumentError('a part holds 5 to 5120 MiB');
+  return n;
+};
+
 /** "7d", "12h", "30m", "90s" or plain seconds. */
 export const duration = (value: string) => {
   const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
@@ -36,6 +43,12 @@ export const duration = (value: string) => {
 const examples = (...lines: [string, string][]) => {
   const width = Math.max(...lines.map(([command]) => command.length));
   return `\nExamples:\n${lines.map(([command, what]) => `  ${command.padEnd(width)}  ${what}`).join('\n')}`;
+};
+
+/** A destination ending in "/" is a folder to move or copy into, keeping the name, as mv and cp do. */
+const into = (from: string, to: string) => {
+  const name = remotePath(from).replace(/\/+$/, '').split('/').at(-1)!;
+  return to.endsWith('/') ? `${remotePath(to)}${name}` : remotePath(to);
 };
 
 /** A destination that already exists is replaced with -f: say so where the API cannot. */
@@ -117,7 +130,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
       .option('--batch <n>', 'small files per API request (at most 1000)', positiveInt, 100)
       .option('--parts <n>', `parts (or ranges) of big files in flight at once, shared by up to ${BIG_FILES_IN_FLIGHT} big files moving together`, positiveInt, partsInFlight)
-      .option('--part-size <MiB>', 'multipart part size in MiB, 5 or more (default: about 16 parts per file, 8 to 64 MiB each)', positiveInt);
+      .option('--part-size <MiB>', 'multipart part size in MiB, 5 to 5120 (default: about 16 parts per file, 8 to 64 MiB each)', partSizeMiB);
 
   program
     .command('login')
@@ -126,7 +139,12 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .requiredOption('--token <token>', 'an access token')
     .addHelpText('after', examples(['dfs login --endpoint https://files.example.com --token dfs_...', 'save as the default profile'], ['dfs login --endpoint https://files.example.com --token dfs_... --profile work', 'save as "work" (use it with -p work)']))
     .action(async (o: { endpoint: string; token: string }) => {
-      const whoami = await connect(o).whoami();
+      const whoami = await connect(o)
+        .whoami()
+        .catch((error: unknown) => {
+          if (error instanceof ApiError && error.status === 401) throw new Error(`${o.endpoint} refused the token: check it (mistyped, revoked or expired)`);
+          throw error;
+        });
       const path = await saveProfile(globals().profile ?? 'default', { endpoint: o.endpoint, token: o.token });
       print(out(), { profile: globals().profile ?? 'default', ...whoami }, () => `logged in as "${whoami.name}" [${whoami.scopes.join(',')}]; saved to ${path}`);
     });
@@ -281,7 +299,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .option('-f, --force', 'replace what exists at the destination')
     .addHelpText('after', examples(['dfs mv a.txt docs/a.txt', 'move a file'], ['dfs mv docs archive/docs', 'move a folder with everything in it'], ['dfs mv -f new.txt a.txt', 'replace a.txt (its old version is kept)']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const result = await (await client()).move(remotePath(from).replace(/\/+$/, ''), remotePath(to).replace(/\/+$/, ''), o.force === true).catch(suggestForce(o.force));
+      const result = await (await client()).move(remotePath(from).replace(/\/+$/, ''), into(from, to), o.force === true).catch(suggestForce(o.force));
       print(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${from} -> ${to}`);
     });
 
@@ -293,7 +311,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .option('-f, --force', 'replace what exists at the destination')
     .addHelpText('after', examples(['dfs cp report.pdf archive/report.pdf', 'a second file sharing the stored bytes']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const file = await (await client()).copy(remotePath(from), remotePath(to), o.force === true).catch(suggestForce(o.force));
+      const file = await (await client()).copy(remotePath(from), into(from, to), o.force === true).catch(suggestForce(o.force));
       print(out(), file, () => `copied ${from} -> ${file.path}`);
     });
 

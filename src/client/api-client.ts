@@ -99,7 +99,9 @@ export class DfsClient {
     }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; reason?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`, error?.reason);
+      // No dfs error body: likely not the dfs API at all (an S3 endpoint, a proxy's page).
+      const foreign = `${this.endpoint} answered HTTP ${response.status} without a dfs error: is it the dfs API?`;
+      throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? foreign, error?.reason);
     }
     return parsed as T;
   }

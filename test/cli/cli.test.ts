@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -629,6 +630,33 @@ describe('exit codes and errors', () => {
     const dry = await dfs(['get', '-n', 'dots/one.txt', '-']);
     expect(dry.code).toBe(2);
     expect(dry.stdout).toBe('');
+  });
+
+  it('moves and copies into a folder named with a trailing "/", and refuses part sizes S3 does not take', async () => {
+    await writeFile(local('into.txt'), 'into');
+    expect((await dfs(['put', 'into.txt', 'into/a.txt'])).code).toBe(0);
+    const copied = await dfs(['--json', 'cp', 'into/a.txt', 'into/copies/']);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(copied.json().path).toBe('into/copies/a.txt');
+    expect((await dfs(['mv', 'into/copies', 'into/moved/'])).code).toBe(0);
+    expect((await dfs(['--json', 'stat', 'into/moved/copies/a.txt'])).json().size).toBe(4);
+    for (const size of ['3', '6000']) expect((await dfs(['put', 'into.txt', 'into/b.txt', '--part-size', size])).code).toBe(2);
+  });
+
+  it('says what is wrong at login: a refused token, an endpoint that is not dfs', async () => {
+    const refused = await dfs(['login', '--endpoint', server.url, '--token', 'dfs_wrong'], { env: { ...env, XDG_CONFIG_HOME: join(work, 'login-refused') } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(`dfs: ${server.url} refused the token: check it (mistyped, revoked or expired)`);
+    const foreign = createHttpServer((_, response) => response.writeHead(400, { 'content-type': 'application/xml' }).end('<Error><Code>InvalidRequest</Code></Error>'));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`;
+      const notDfs = await dfs(['login', '--endpoint', url, '--token', 'dfs_x'], { env: { ...env, XDG_CONFIG_HOME: join(work, 'login-foreign') } });
+      expect(notDfs.code).toBe(1);
+      expect(notDfs.stderr.trim()).toBe(`dfs: ${url} answered HTTP 400 without a dfs error: is it the dfs API?`);
+    } finally {
+      await new Promise((resolve) => foreign.close(resolve));
+    }
   });
 
   it('says in one line that the API cannot be reached', async () => {
