@@ -32,7 +32,7 @@ async function readConfig(): Promise<ConfigFile> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path} is not valid JSON (${(error as Error).message}): fix it, or remove it and log in again`);
+    throw new Error(`${path} is not valid JSON (${(error as Error).message}): fix it, or remove it and log in again`, { cause: error });
   }
   const config = parsed as Partial<ConfigFile> | null;
   if (typeof config !== 'object' || config === null || Array.isArray(config) || (config.profiles !== undefined && typeof config.profiles !== 'object')) {
