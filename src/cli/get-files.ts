@@ -2,23 +2,26 @@
  * `dfs get`: files and folders from the service to local files or standard output. Small files
  * come in batches (one API call per hundred links, many GETs at once); big files a few at a time
  * in parallel ranges into a .dfs-part file a rerun continues. Every file's SHA-256 is checked;
- * local files that already hold the content are skipped.
+ * local files that already hold the content are skipped. A symbolic link at a destination is
+ * followed; a device or a FIFO there is written into, in order.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { DownloadLink } from '../client/api-types.ts';
 import { BatchItemError, MAX_BATCH } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool, type Limiter } from '../client/pool.ts';
 import { withRetry, type RetryOptions } from '../client/retry.ts';
-import { exclusion } from './exclusion.ts';
+import { destinationAt, foldersThere, openNode, type Destination, type NodeDestination } from './destination.ts';
+import { exclusion, type Excluded } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
-import { PartFile } from './part-file.ts';
+import { PartFile, partPath } from './part-file.ts';
 import { Progress } from './progress.ts';
 import { replaceFile } from './replace-file.ts';
-import { BIG_FILES_IN_FLIGHT, FileError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { BIG_FILES_IN_FLIGHT, FileError, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 import { findDownloaded } from './unchanged.ts';
 
 const MiB = 1024 * 1024;
@@ -50,14 +53,19 @@ interface RangeCounts {
 
 interface DownloadPlan {
   plans: PlannedDownload[];
-  /** Remotes that name nothing: reported, the others still come. */
+  /** Remotes that name nothing, or that would write one local file together: reported, the others still come. */
   missing: FileError[];
 }
 
 async function planDownloads(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<DownloadPlan> {
-  const excluded = exclusion(options.exclude ?? []);
+  if (local === '') throw new UsageError('the local destination is empty: name a file or a folder ("." for this one)');
+  const excluded = excludedWithFolders(options.exclude ?? []);
   const target = local ?? '.';
   const targetIsDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
+  // A remote named twice is fetched once, as cp copies a file named twice once.
+  const unique = [...new Set(remotes.map((remote) => remote.replace(/\/+$/, '')))];
+  // One file and a destination that is no folder and does not end in "/" (which makes one) names the file itself.
+  const namesFile = unique.length === 1 && local !== undefined && !targetIsDir && !local.endsWith('/') && !local.endsWith(sep);
   const planOne = async (remote: string): Promise<PlannedDownload[]> => {
     const folder = remote === '' ? '' : `${remote}/`;
     // With -r the folder's first page is asked for together with the file: one round trip, not two.
@@ -71,8 +79,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
             throw error;
           });
     if (file) {
-      const dest = remotes.length === 1 && !targetIsDir && local !== undefined ? target : join(target, basename(remote));
-      return [{ remote, local: dest, size: file.size, sha256: file.sha256 }];
+      return [{ remote, local: namesFile ? target : join(target, basename(remote)), size: file.size, sha256: file.sha256 }];
     }
     if (!firstPage) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
     // The top level ("/") lands in the target itself, a folder in a folder of its name there.
@@ -92,15 +99,55 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   };
   const missing: FileError[] = [];
   const planned = await Promise.all(
-    remotes.map((remote) =>
-      planOne(remote.replace(/\/+$/, '')).catch((error: unknown) => {
+    unique.map((remote) =>
+      planOne(remote).catch((error: unknown) => {
         if (!(error instanceof FileError)) throw error;
         missing.push(error);
         return [];
       }),
     ),
   );
-  return { plans: planned.flat(), missing };
+  return { plans: withoutShared(planned.flat(), missing), missing };
+}
+
+/**
+ * Whether a file of a folder being fetched is left out: put never walks into a folder whose path
+ * is excluded, so get leaves out every file under one too. Each folder is tried once.
+ */
+function excludedWithFolders(patterns: readonly string[]): Excluded {
+  const excluded = exclusion(patterns);
+  if (patterns.length === 0) return excluded;
+  const folders = new Map<string, boolean>();
+  const inExcludedFolder = (path: string): boolean => {
+    const slash = path.lastIndexOf('/');
+    if (slash < 0) return false;
+    const folder = path.slice(0, slash);
+    let out = folders.get(folder);
+    if (out === undefined) folders.set(folder, (out = inExcludedFolder(folder) || excluded(folder)));
+    return out;
+  };
+  return (path) => inExcludedFolder(path) || excluded(path);
+}
+
+/**
+ * The plans without those that would write one local file (two remotes of one name into one
+ * folder): keeping either would lose the other, so each fails, before anything moves.
+ */
+function withoutShared(plans: PlannedDownload[], failed: FileError[]): PlannedDownload[] {
+  const first = new Map<string, PlannedDownload>();
+  const shared = new Map<string, PlannedDownload[]>();
+  for (const plan of plans) {
+    const other = first.get(plan.local);
+    if (!other) first.set(plan.local, plan);
+    else shared.set(plan.local, [...(shared.get(plan.local) ?? [other]), plan]);
+  }
+  if (shared.size === 0) return plans;
+  for (const [local, sharing] of shared) {
+    const remotes = sharing.map((plan) => plan.remote);
+    const reason = `${remotes.slice(0, -1).join(', ')} and ${remotes.at(-1)} would ${sharing.length === 2 ? 'both' : 'all'} be written to ${local}`;
+    for (const plan of sharing) failed.push(new FileError(plan.remote, new Error(reason)));
+  }
+  return plans.filter((plan) => !shared.has(plan.local));
 }
 
 /**
@@ -114,11 +161,17 @@ async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, 
   };
   const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, onRetry, renew });
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
-  replaceFile(dest, bytes, `${dest}.dfs-part`);
+  replaceFile(dest, bytes, partPath(dest));
 }
 
 function checkDigest(link: DownloadLink, actual: string): void {
   if (link.sha256 !== null && actual !== link.sha256) throw new Error(`checksum mismatch: expected sha256 ${link.sha256}, got ${actual}`);
+}
+
+/** What one file's transfer tells its progress bar. */
+interface FileProgress {
+  onBytes: (bytes: number) => void;
+  onRetry: RetryOptions['onRetry'];
 }
 
 /** Parallel ranges into a .dfs-part file that a rerun continues, SHA-256 verified before the rename. */
@@ -128,7 +181,7 @@ async function saveRanges(
   link: DownloadLink,
   dest: string,
   options: TransferOptions,
-  progress: { onBytes: (bytes: number) => void; onRetry: RetryOptions['onRetry'] },
+  progress: FileProgress,
   rangeLimit?: Limiter,
 ): Promise<RangeCounts> {
   const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE);
@@ -147,6 +200,10 @@ async function saveRanges(
       onRetry: progress.onRetry,
       signal: options.signal,
     });
+  } catch (error) {
+    // With no range finished, the part file holds nothing a rerun could use.
+    if (part.done.size === 0) await part.discard();
+    throw error;
   } finally {
     await part.close();
   }
@@ -159,43 +216,63 @@ async function saveRanges(
   return { fetched: total - resumed, resumed, total };
 }
 
-/**
- * One remote file into a stream (standard output), in order, SHA-256 verified at the end. A
- * failed try continues from the last byte written, with a fresh link if the old one expired.
- * Bytes already written cannot be taken back: a mismatch is reported, and the exit code says so.
- */
+/** One remote file to standard output: see streamFile. */
 export async function getToStandardOutput(client: DfsClient, remote: string, out: NodeJS.WritableStream, options: TransferOptions): Promise<void> {
   try {
-    await streamFile(client, remote, out, options);
+    const link = await client.download(remote);
+    const progress = new Progress(link.size, options);
+    const bar = progress.file(remote, link.size);
+    try {
+      await streamFile(client, remote, link, out, { onBytes: (bytes) => bar.add(bytes), onRetry: progress.retrying(remote) }, options.signal);
+    } finally {
+      bar.done();
+      progress.stop();
+    }
   } catch (error) {
     throw new FileError(remote, error);
   }
 }
 
-async function streamFile(client: DfsClient, remote: string, out: NodeJS.WritableStream, options: TransferOptions): Promise<void> {
-  let link = await client.download(remote);
-  const progress = new Progress(link.size, options);
-  const bar = progress.file(remote, link.size);
+/**
+ * One remote file into a stream (standard output, a device, a FIFO), in order, SHA-256 verified
+ * at the end. A failed try continues from the last byte written, with a fresh link if the old
+ * one expired. Bytes already written cannot be taken back: a mismatch is reported, and the exit
+ * code says so.
+ */
+async function streamFile(client: DfsClient, remote: string, first: DownloadLink, out: NodeJS.WritableStream, progress: FileProgress, signal?: AbortSignal): Promise<void> {
+  let link = first;
   const hash = createHash('sha256');
   let written = 0;
-  try {
-    const renew = async () => {
-      link = await client.download(remote, { version: link.version });
-    };
-    await withRetry(
-      () =>
-        getToStream(link.url, written, link.size, out, (chunk) => {
-          hash.update(chunk);
-          written += chunk.length;
-          bar.add(chunk.length);
-        }, options.signal),
-      { signal: options.signal, onRetry: progress.retrying(remote), renew },
-    );
-  } finally {
-    bar.done();
-    progress.stop();
-  }
+  const renew = async () => {
+    link = await client.download(remote, { version: link.version });
+  };
+  await withRetry(
+    () =>
+      getToStream(link.url, written, link.size, out, (chunk) => {
+        hash.update(chunk);
+        written += chunk.length;
+        progress.onBytes(chunk.length);
+      }, signal),
+    { signal, onRetry: progress.onRetry, renew },
+  );
   checkDigest(link, hash.digest('hex'));
+}
+
+/**
+ * Into a device or a FIFO, as to standard output: nothing beside it, no rename, and nothing a
+ * rerun continues from.
+ */
+async function saveInto(client: DfsClient, remote: string, link: DownloadLink, node: NodeDestination, progress: FileProgress, signal?: AbortSignal): Promise<void> {
+  const out = await openNode(node, signal);
+  // A failed write reaches the transfer through its callback; an unheard 'error' would end the process.
+  out.on('error', () => undefined);
+  try {
+    await streamFile(client, remote, link, out, progress, signal);
+    out.end();
+    await finished(out);
+  } finally {
+    out.destroy();
+  }
 }
 
 export async function planGet(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
@@ -220,12 +297,15 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   const small = plans.filter((p) => p.size <= RANGE_SIZE);
   const big = plans.filter((p) => p.size > RANGE_SIZE);
   const limit = createLimiter(options.jobs);
-  // Many files share a folder: each waits for the one mkdir of it, made once.
+  // Many files share a folder: each waits for the one mkdir of it, made once. A folder that was
+  // not there holds nothing yet: only a destination in one that was is looked at.
+  const there = foldersThere(plans);
   const folders = new Map<string, Promise<unknown>>();
-  const prepare = async (dest: string) => {
+  const prepare = async (dest: string): Promise<Destination> => {
     const folder = dirname(dest);
     if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
     await folders.get(folder);
+    return there.get(folder) ? destinationAt(dest) : { file: dest };
   };
   const settle = (plan: PlannedDownload, error: unknown) => {
     if (options.signal?.aborted) throw error;
@@ -246,11 +326,15 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
             const link = links[i]!;
             try {
               if ('error' in link) throw new BatchItemError(link.error.code, link.error.message);
-              await prepare(plan.local);
-              if (link.size <= IN_MEMORY_MAX) {
-                await saveSmall(client, plan.remote, link, plan.local, progress.retrying(plan.remote), options.signal);
+              const where = await prepare(plan.local);
+              const quiet = { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) };
+              if ('node' in where) {
+                await saveInto(client, plan.remote, link, where, quiet, options.signal);
                 done.set(plan, plan);
-              } else done.set(plan, { ...plan, ranges: await saveRanges(client, plan.remote, link, plan.local, options, { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) }) });
+              } else if (link.size <= IN_MEMORY_MAX) {
+                await saveSmall(client, plan.remote, link, where.file, quiet.onRetry, options.signal);
+                done.set(plan, plan);
+              } else done.set(plan, { ...plan, ranges: await saveRanges(client, plan.remote, link, where.file, options, quiet) });
               progress.add(link.size);
             } catch (error) {
               settle(plan, error);
@@ -264,9 +348,12 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
       const bar = progress.file(plan.remote, plan.size);
       try {
         const link = await client.download(plan.remote);
-        await prepare(plan.local);
-        const ranges = await saveRanges(client, plan.remote, link, plan.local, options, { onBytes: (bytes) => bar.add(bytes), onRetry: progress.retrying(plan.remote) }, rangeLimit);
-        done.set(plan, { ...plan, ranges });
+        const where = await prepare(plan.local);
+        const onFile = { onBytes: (bytes: number) => bar.add(bytes), onRetry: progress.retrying(plan.remote) };
+        if ('node' in where) {
+          await saveInto(client, plan.remote, link, where, onFile, options.signal);
+          done.set(plan, plan);
+        } else done.set(plan, { ...plan, ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) });
       } catch (error) {
         settle(plan, error);
       } finally {

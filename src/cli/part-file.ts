@@ -3,7 +3,9 @@
  * so far to `<dest>.dfs-part.json` (so a rerun continues where it stopped), and the SHA-256
  * follows the finished front of the file on a worker thread, overlapping the transfer.
  */
+import { createHash } from 'node:crypto';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
@@ -19,6 +21,22 @@ interface PartFileState {
   done: number[];
 }
 
+/** The longest file name, in bytes, that Linux, macOS and the BSDs take. */
+const NAME_MAX = 255;
+/** The most a side file adds to its destination's name: the state's temporary copy (replace-file.ts) with a pid of up to 7 digits (Linux's limit is 4194304). */
+const LONGEST_SUFFIX = '.dfs-part.json.4194304.tmp'.length;
+
+/**
+ * Where a download to `dest` is written before its rename: `<dest>.dfs-part`, or for a name too
+ * long to take the side files' suffixes, a fixed-length name from its SHA-256 in the same folder.
+ * Either way the same on every run, so a rerun finds what an interrupted one left.
+ */
+export function partPath(dest: string): string {
+  const name = basename(dest);
+  if (Buffer.byteLength(name) + LONGEST_SUFFIX <= NAME_MAX) return `${dest}.dfs-part`;
+  return join(dirname(dest), `${createHash('sha256').update(name).digest('hex').slice(0, 32)}.dfs-part`);
+}
+
 export class PartFile implements DownloadIo {
   readonly path: string;
   readonly #statePath: string;
@@ -31,9 +49,9 @@ export class PartFile implements DownloadIo {
   #handle: FileHandle | null = null;
   #front = 0;
 
-  private constructor(dest: string, state: PartFileState) {
-    this.path = `${dest}.dfs-part`;
-    this.#statePath = `${dest}.dfs-part.json`;
+  private constructor(path: string, state: PartFileState) {
+    this.path = path;
+    this.#statePath = `${path}.json`;
     this.#file = { version: state.version, size: state.size, rangeSize: state.rangeSize };
     this.#done = new Set(state.done);
     for (let start = 0; start < (state.front ?? 0); start += state.rangeSize) this.#done.add(start);
@@ -42,15 +60,16 @@ export class PartFile implements DownloadIo {
   }
 
   static async open(dest: string, version: string, size: number, rangeSize: number): Promise<PartFile> {
-    let state: PartFileState = { version, size, rangeSize, done: [] };
-    try {
-      const saved = JSON.parse(await readFile(`${dest}.dfs-part.json`, 'utf8')) as PartFileState;
-      if (saved.version === version && saved.size === size && saved.rangeSize === rangeSize) state = saved;
-    } catch {
-      // No earlier run, or an unreadable one: start over.
-    }
-    const file = new PartFile(dest, state);
-    file.#handle = await open(file.path, file.#done.size > 0 ? 'r+' : 'w').catch(() => open(file.path, 'w'));
+    const path = partPath(dest);
+    const fresh: PartFileState = { version, size, rangeSize, done: [] };
+    const saved = await savedState(`${path}.json`, fresh);
+    // The ranges a state lists are there only while its part file (made full size at once) is:
+    // one deleted or cut short starts over, and its state goes, or a later run would trust it.
+    const kept = saved ? await open(path, 'r+').catch(() => null) : null;
+    const state = saved && kept && (await kept.stat()).size >= size ? saved : fresh;
+    if (saved && state !== saved) await rm(`${path}.json`, { force: true });
+    const file = new PartFile(path, state);
+    file.#handle = kept ?? (await open(path, 'w'));
     await file.#handle.truncate(size);
     file.#advanceHash();
     return file;
@@ -97,5 +116,16 @@ export class PartFile implements DownloadIo {
     await this.close();
     await rm(this.path, { force: true });
     await rm(this.#statePath, { force: true });
+  }
+}
+
+/** An earlier run's state of this same download with ranges done, or null: none, another version's, or unreadable. */
+async function savedState(path: string, expected: PartFileState): Promise<PartFileState | null> {
+  try {
+    const saved = JSON.parse(await readFile(path, 'utf8')) as PartFileState;
+    const same = saved.version === expected.version && saved.size === expected.size && saved.rangeSize === expected.rangeSize;
+    return same && (saved.done.length > 0 || (saved.front ?? 0) > 0) ? saved : null;
+  } catch {
+    return null;
   }
 }

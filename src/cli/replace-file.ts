@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 
 /**
  * Writes `data` beside `path` (at `aside`) and renames it into place: whenever the process is
@@ -7,6 +7,17 @@ import { renameSync, writeFileSync } from 'node:fs';
  * cache is cheaper than two thread-pool hops per call.
  */
 export function replaceFile(path: string, data: string | Uint8Array, aside = `${path}.${process.pid}.tmp`): void {
-  writeFileSync(aside, data);
-  renameSync(aside, path);
+  try {
+    writeFileSync(aside, data);
+    renameSync(aside, path);
+  } catch (error) {
+    // Nothing continues from a copy that was not renamed (the caller holds the data): it goes,
+    // and the failure reported is the write's or the rename's.
+    try {
+      unlinkSync(aside);
+    } catch {
+      // Never written.
+    }
+    throw error;
+  }
 }

@@ -1,0 +1,81 @@
+/**
+ * What a download does with what is already at its local destination. A regular file (or
+ * nothing) is replaced whole, by a rename. A symbolic link is followed, as cp does: the file it
+ * names is replaced and the link stays. A device or a FIFO takes the bytes themselves, in order,
+ * as standard output does: a file renamed over it would take its place (/dev/null made a file).
+ */
+import { constants, lstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
+
+/** How often a FIFO no one reads yet is tried again. */
+const READER_WAIT_MS = 50;
+
+/** A device or a FIFO, written into. */
+export interface NodeDestination {
+  node: string;
+  fifo: boolean;
+}
+
+/** A regular file, written beside and renamed over; or a node. */
+export type Destination = { file: string } | NodeDestination;
+
+/**
+ * Whether each folder of these destinations is there before anything is made: only in one that
+ * is can something already be at a destination. One look per folder, none under one not there.
+ */
+export function foldersThere(plans: readonly { local: string }[]): ReadonlyMap<string, boolean> {
+  const there = new Map<string, boolean>();
+  const isThere = (folder: string): boolean => {
+    let found = there.get(folder);
+    if (found === undefined) {
+      const parent = dirname(folder);
+      there.set(folder, (found = (parent === folder || isThere(parent)) && somethingAt(folder)));
+    }
+    return found;
+  };
+  for (const plan of plans) isThere(dirname(plan.local));
+  return there;
+}
+
+function somethingAt(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    // Not to be known (no permission to look): each destination is looked at, and fails alone.
+    return true;
+  }
+}
+
+/** Where the bytes for `dest` go, by what is there now. */
+export function destinationAt(dest: string): Destination {
+  const found = lstatSync(dest, { throwIfNoEntry: false });
+  if (!found || found.isFile()) return { file: dest };
+  const info = found.isSymbolicLink() ? statSync(dest, { throwIfNoEntry: false }) : found;
+  if (!info) throw new Error(`${dest} is a broken symbolic link`);
+  if (info.isDirectory()) throw new Error(`${dest} is a folder`);
+  // open(2) refuses a socket (cp and curl fail there too): talking to what listens there is no download.
+  if (info.isSocket()) throw new Error(`${dest} is a socket: only a file, a device or a FIFO can be written to`);
+  return info.isFile() ? { file: realpathSync(dest) } : { node: dest, fifo: info.isFIFO() };
+}
+
+/**
+ * A stream into a device or a FIFO, opened to write only: nothing is created or truncated. A
+ * FIFO is written through the event loop, as standard output is when it is a pipe: an open or a
+ * write waiting for a reader on a thread of the pool would keep the process from ever exiting,
+ * Ctrl-C included. Its open waits for a reader, as cp's does, by trying again.
+ */
+export async function openNode({ node, fifo }: NodeDestination, signal?: AbortSignal): Promise<Writable> {
+  if (!fifo) return (await open(node, constants.O_WRONLY)).createWriteStream();
+  for (;;) {
+    try {
+      return new Socket({ fd: openSync(node, constants.O_WRONLY | constants.O_NONBLOCK), readable: false, writable: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+    }
+    await setTimeout(READER_WAIT_MS, undefined, { signal });
+  }
+}

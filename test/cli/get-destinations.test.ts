@@ -1,0 +1,248 @@
+/**
+ * What `dfs get` does with what is at, or in the name of, its local destination: a link is
+ * followed and a FIFO written into, a name of any length comes down, a trailing "/" makes a
+ * folder, two remotes never share a local file, an excluded folder keeps out everything under
+ * it, a lost .dfs-part starts over, and a failure nothing can resume leaves no side files.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, randomBytes, sameBytes } from '../support/api.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const MiB = 1024 * 1024;
+const BIN = join(import.meta.dirname, '../../bin/dfs.js');
+let server: TestServer;
+let work: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  work = await mkdtemp(join(tmpdir(), 'dfs-get-'));
+  env = {
+    ...(process.env as Record<string, string>),
+    DFS_ENDPOINT: server.url,
+    DFS_TOKEN: server.adminToken,
+    XDG_CONFIG_HOME: join(work, 'config'),
+    XDG_CACHE_HOME: join(work, 'cache'),
+  };
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** The binary run in `cwd` (a folder under the test's own); `done` resolves once it exits. */
+function start(args: string[], cwd = '.') {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(work, cwd), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string; json: () => any }>((resolve) => {
+    child.once('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+  return { child, done };
+}
+
+const dfs = (args: string[], cwd?: string) => start(args, cwd).done;
+const local = (...parts: string[]) => join(work, ...parts);
+
+/** Writes each file under the test's folder and puts the lot under `remote` with the CLI itself. */
+async function putTree(folder: string, files: Record<string, string | Uint8Array>, remote: string): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(local(folder, path), '..'), { recursive: true });
+    await writeFile(local(folder, path), content);
+  }
+  const put = await dfs(['put', '-r', folder, remote]);
+  expect(put.code, put.stderr).toBe(0);
+}
+
+/** A reader of a FIFO that is not dfs: cat, whose open waits for a writer (for ever, if the FIFO was replaced). */
+function readFifo(folder: string) {
+  const reader = spawn('cat', ['fifo'], { cwd: local(folder), stdio: ['ignore', 'pipe', 'ignore'] });
+  const read: Buffer[] = [];
+  reader.stdout.on('data', (chunk: Buffer) => read.push(chunk));
+  const bytes = new Promise<Uint8Array<ArrayBuffer>>((resolve) => reader.once('close', () => resolve(new Uint8Array(Buffer.concat(read)))));
+  return { bytes, stop: () => reader.kill() };
+}
+
+/** Every .dfs-part file or state under a folder, at any depth. */
+async function sideFiles(folder: string): Promise<string[]> {
+  return (await readdir(local(folder), { recursive: true })).filter((name) => name.includes('.dfs-part'));
+}
+
+describe('get onto what is already at the destination', () => {
+  it('writes into a FIFO in order and through a symbolic link to its file, leaving both nodes as they were', async () => {
+    const files = { 'small.txt': 'fresh content\n', 'mid.bin': randomBytes(300 * 1024, 7), 'big.bin': randomBytes(17 * MiB + 5, 8) };
+    await putTree('nodes-src', files, 'nodes/');
+    await mkdir(local('nodes', 'real'), { recursive: true });
+    execFileSync('mkfifo', [local('nodes', 'fifo')]);
+    const isFifo = async () => (await lstat(local('nodes', 'fifo'))).isFIFO();
+    for (const [name, content] of Object.entries(files)) {
+      // The reader comes first, or (for the big file) once dfs waits for one, as cp would.
+      const readerFirst = name !== 'big.bin';
+      let reader = readerFirst ? readFifo('nodes') : null;
+      try {
+        const getting = start(['get', `nodes/nodes-src/${name}`, 'fifo'], 'nodes');
+        if (!readerFirst) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect(await isFifo(), name).toBe(true);
+          reader = readFifo('nodes');
+        }
+        const get = await getting.done;
+        expect(get.code, get.stderr).toBe(0);
+        expect(await isFifo(), name).toBe(true);
+        expect(await sameBytes(await reader!.bytes, new Uint8Array(Buffer.from(content))), name).toBe('same');
+      } finally {
+        reader?.stop();
+      }
+
+      await writeFile(local('nodes', 'real', name), 'old');
+      await symlink(join('real', name), local('nodes', `link-${name}`));
+      const get = await dfs(['get', `nodes/nodes-src/${name}`, `link-${name}`], 'nodes');
+      expect(get.code, get.stderr).toBe(0);
+      expect(await readlink(local('nodes', `link-${name}`))).toBe(join('real', name));
+      expect(await sameBytes(new Uint8Array(await readFile(local('nodes', 'real', name))), new Uint8Array(Buffer.from(content))), name).toBe('same');
+    }
+    // Waiting for a reader that never comes, Ctrl-C still ends it, and the FIFO stays.
+    const waiting = start(['get', 'nodes/nodes-src/small.txt', 'fifo'], 'nodes');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    waiting.child.kill('SIGINT');
+    expect((await waiting.done).code).toBe(130);
+    expect(await isFifo()).toBe(true);
+    expect(await sideFiles('nodes')).toEqual([]);
+    // Nothing above came near /dev/null; whatever ran before must not have replaced it either.
+    expect((await lstat('/dev/null')).isCharacterDevice()).toBe(true);
+  });
+});
+
+describe('names up to 255 bytes', () => {
+  // 255 and 244 bytes in UTF-8, fewer characters: a length in characters would not see the limit.
+  const name255 = `${'é'.repeat(100)}${'a'.repeat(51)}.bin`;
+  const name244 = `${'é'.repeat(100)}${'b'.repeat(40)}.bin`;
+  const name250 = `${'é'.repeat(100)}${'c'.repeat(46)}.bin`;
+
+  it('downloads files the CLI uploaded under the longest names, small and in ranges', async () => {
+    expect([name255, name244].map((name) => Buffer.byteLength(name))).toEqual([255, 244]);
+    const files = { [name255]: 'longest', [name244]: randomBytes(300 * 1024, 9) };
+    await putTree('long', files, 'long-r/');
+    const get = await dfs(['get', '-r', 'long-r/long', 'long-back']);
+    expect(get.code, get.stderr).toBe(0);
+    for (const [name, content] of Object.entries(files)) {
+      expect(await sameBytes(new Uint8Array(await readFile(local('long-back', 'long', name))), new Uint8Array(Buffer.from(content))), name).toBe('same');
+    }
+    expect(await sideFiles('long-back')).toEqual([]);
+  });
+
+  it('continues an interrupted download under such a name from its side files', async () => {
+    const bytes = randomBytes(48 * MiB, 10);
+    await putTree('long-big', { [name250]: bytes }, 'long-big-r/');
+    await mkdir(local('long-resume'));
+    const interrupted = start(['get', `long-big-r/long-big/${name250}`, '.', '--parts', '1'], 'long-resume');
+    const saved = async () => (await readdir(local('long-resume'))).some((name) => name.endsWith('.dfs-part.json'));
+    await expect.poll(saved, { interval: 5, timeout: 10_000 }).toBe(true);
+    interrupted.child.kill('SIGINT');
+    expect((await interrupted.done).code).toBe(130);
+
+    const rerun = await dfs(['--json', 'get', `long-big-r/long-big/${name250}`, '.'], 'long-resume');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.json()[0].ranges.resumed).toBeGreaterThan(0);
+    expect(await sameBytes(new Uint8Array(await readFile(local('long-resume', name250))), bytes)).toBe('same');
+    expect(await sideFiles('long-resume')).toEqual([]);
+  });
+});
+
+describe('the destination named', () => {
+  it('reads a trailing "/" as a folder, made if missing, for a single file too', async () => {
+    await putTree('slash', { 'one.txt': 'one' }, 'slash-r/');
+    await mkdir(local('slash-in'));
+    const get = await dfs(['get', 'slash-r/slash/one.txt', 'newdir/'], 'slash-in');
+    expect(get.code, get.stderr).toBe(0);
+    expect(await readFile(local('slash-in', 'newdir', 'one.txt'), 'utf8')).toBe('one');
+    expect(await readdir(local('slash-in'))).toEqual(['newdir']);
+  });
+
+  it('fails, before anything moves, each of two remotes that would write one local file; the others still come', async () => {
+    await putTree('clash', { 'q1/s.txt': 'first', 'q2/s.txt': 'second', 'q1/other.txt': 'other' }, 'clash-r/');
+    const get = await dfs(['--json', 'get', 'clash-r/clash/q1/s.txt', 'clash-r/clash/q2/s.txt', 'clash-r/clash/q1/other.txt', 'dd/']);
+    expect(get.code).toBe(1);
+    expect(get.json().map((f: { remote: string }) => f.remote)).toEqual(['clash-r/clash/q1/other.txt']);
+    const lines = get.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const [i, remote] of ['clash-r/clash/q1/s.txt', 'clash-r/clash/q2/s.txt'].entries()) {
+      expect(lines[i]!.startsWith(`dfs: ${remote}: `), lines[i]).toBe(true);
+      for (const named of ['clash-r/clash/q1/s.txt', 'clash-r/clash/q2/s.txt', join('dd', 's.txt')]) expect(lines[i]).toContain(named);
+    }
+    expect(await readdir(local('dd'))).toEqual(['other.txt']);
+  });
+
+  it('leaves out everything under an excluded folder, as put does', async () => {
+    const tree = { 'a.txt': 'a', 'sub/f.txt': 'f', 'sub/deep/e.txt': 'e', 'sub/deep/more/g.txt': 'g' };
+    await putTree('excl', tree, 'excl-r/');
+    const cases: [string, string[]][] = [
+      ['sub/deep', ['a.txt', 'sub/f.txt']],
+      ['sub/*', ['a.txt']],
+    ];
+    for (const [i, [pattern, kept]] of cases.entries()) {
+      const get = await dfs(['--json', 'get', '-r', 'excl-r/excl', `excl-back${i}`, '-x', pattern]);
+      expect(get.code, get.stderr).toBe(0);
+      expect(get.json().map((f: { remote: string }) => f.remote).sort(), pattern).toEqual(kept.map((path) => `excl-r/excl/${path}`));
+      expect((await readdir(local(`excl-back${i}`, 'excl'), { recursive: true })).filter((path) => path.endsWith('.txt')).sort(), pattern).toEqual(kept);
+    }
+  });
+
+  it('refuses an empty local destination in one line, writing nothing', async () => {
+    await putTree('empty-dest', { 'x.txt': 'x' }, 'empty-dest-r/');
+    await mkdir(local('empty-in'));
+    const get = await dfs(['get', 'empty-dest-r/empty-dest/x.txt', ''], 'empty-in');
+    expect(get.code).toBe(2);
+    expect(get.stderr).toMatch(/^dfs: [^\n]*empty[^\n]*\n$/);
+    expect(await readdir(local('empty-in'))).toEqual([]);
+  });
+});
+
+describe('side files', () => {
+  it('starts over when the .dfs-part file is gone or cut short while its state remains', async () => {
+    const bytes = randomBytes(17 * MiB + 1, 12);
+    await putTree('lost', { 'file.bin': bytes }, 'lost-r/');
+    const link = (await new Api(server.url, server.adminToken).post('/v1/downloads', { path: 'lost-r/lost/file.bin' })).body;
+    const state = JSON.stringify({ version: link.version, size: bytes.length, rangeSize: 16 * MiB, done: [0] });
+    for (const part of [null, Buffer.from(bytes.subarray(0, 1))]) {
+      await rm(local('lost.bin'), { force: true });
+      await writeFile(local('lost.bin.dfs-part.json'), state);
+      if (part) await writeFile(local('lost.bin.dfs-part'), part);
+      const get = await dfs(['get', 'lost-r/lost/file.bin', 'lost.bin']);
+      expect(get.code, get.stderr).toBe(0);
+      expect(await sameBytes(new Uint8Array(await readFile(local('lost.bin'))), bytes)).toBe('same');
+      expect((await readdir(work)).filter((name) => name.startsWith('lost.bin.'))).toEqual([]);
+    }
+  });
+
+  it('leaves none when a download fails in a way no rerun can continue (a folder in the way, an object of the wrong size)', async () => {
+    await putTree('blocked', { 'one.txt': 'one', 'mid.bin': randomBytes(300 * 1024, 13), 'two.txt': 'two' }, 'blocked-r/');
+    await mkdir(local('blocked-in', 'one.txt'), { recursive: true });
+    await mkdir(local('blocked-in', 'mid.bin'), { recursive: true });
+    const get = await dfs(['get', 'blocked-r/blocked/one.txt', 'blocked-r/blocked/mid.bin', 'blocked-r/blocked/two.txt', 'blocked-in']);
+    expect(get.code).toBe(1);
+    const lines = get.stderr.trim().split('\n').sort();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^dfs: blocked-r\/blocked\/mid\.bin: .*mid\.bin.* folder/);
+    expect(lines[1]).toMatch(/^dfs: blocked-r\/blocked\/one\.txt: .*one\.txt.* folder/);
+    expect((await readdir(local('blocked-in'))).sort()).toEqual(['mid.bin', 'one.txt', 'two.txt']);
+    expect(await readFile(local('blocked-in', 'two.txt'), 'utf8')).toBe('two');
+    expect(await sideFiles('blocked-in')).toEqual([]);
+
+    // Nor when the store holds other bytes than the index says, before any range was finished.
+    const { objectKey } = (await server.ctx.index.getFile('blocked-r/blocked/mid.bin'))!;
+    const overwrite = await server.ctx.store.presignPut(objectKey, { contentLength: 5, contentType: 'application/octet-stream', expiresInSeconds: 60 });
+    expect((await fetch(overwrite.url, { method: 'PUT', headers: overwrite.headers, body: 'short' })).status).toBe(200);
+    await mkdir(local('wrong-size'));
+    const wrong = await dfs(['get', 'blocked-r/blocked/mid.bin', 'wrong-size/']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^dfs: blocked-r\/blocked\/mid\.bin: .*5 of 307200 bytes\n$/);
+    expect(await readdir(local('wrong-size'))).toEqual([]);
+  });
+});
