@@ -3,65 +3,29 @@
  * kill-and-resume, the file commands in --json, exit codes and the menu driven through stdin.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, downloadBytes, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
+import { DFS_BIN, startCli, type CliHarness, type RunOptions } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
-const BIN = join(import.meta.dirname, '../../bin/dfs.js');
+let cli: CliHarness;
 let server: TestServer;
 let work: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  work = await mkdtemp(join(tmpdir(), 'dfs-cli-'));
-  env = {
-    ...(process.env as Record<string, string>),
-    DFS_ENDPOINT: server.url,
-    DFS_TOKEN: server.adminToken,
-    XDG_CONFIG_HOME: join(work, 'config'),
-    XDG_CACHE_HOME: join(work, 'cache'),
-  };
+  cli = await startCli('cli');
+  ({ server, work, env } = cli);
 });
-afterAll(async () => {
-  await server?.close();
-  await rm(work, { recursive: true, force: true });
-});
+afterAll(() => cli?.close());
 
-interface RunOptions {
-  input?: string | Uint8Array;
-  env?: Record<string, string>;
-}
-
-/**
- * Starts the binary without blocking (the server under test lives in this process); `child` is
- * there for tests that interrupt it, `done` resolves with what it printed once it exits.
- */
-function start(args: string[], options: RunOptions = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: options.env ?? env, stdio: ['pipe', 'pipe', 'pipe'] });
-  const stdout: Buffer[] = [];
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(options.input ?? '');
-  const done = new Promise<{ code: number | null; stdout: string; bytes: Uint8Array<ArrayBuffer>; stderr: string; json: () => any }>((resolve) => {
-    child.once('close', (code) => {
-      const all = Buffer.concat(stdout);
-      const bytes = new Uint8Array(all);
-      const text = all.toString();
-      resolve({ code, stdout: text, bytes, stderr, json: () => JSON.parse(text) });
-    });
-  });
-  return { child, done };
-}
-
-const dfs = (args: string[], options: RunOptions = {}) => start(args, options).done;
+const start = (args: string[], options?: RunOptions) => cli.start(args, options);
+const dfs = (args: string[], options?: RunOptions) => cli.dfs(args, options);
 
 const local = (...parts: string[]) => join(work, ...parts);
 /** What a --dry-run would do, by remote path. */
@@ -708,7 +672,7 @@ describe('exit codes and errors', () => {
     expect((await dfs(['put', 'full.txt', 'full/full.txt'])).code).toBe(0);
     const full = await open('/dev/full', 'w');
     try {
-      const child = spawn(process.execPath, [BIN, 'get', 'full/full.txt', '-'], { cwd: work, env, stdio: ['ignore', full.fd, 'pipe'] });
+      const child = spawn(process.execPath, [DFS_BIN, 'get', 'full/full.txt', '-'], { cwd: work, env, stdio: ['ignore', full.fd, 'pipe'] });
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const code = await new Promise((resolve) => child.once('close', resolve));

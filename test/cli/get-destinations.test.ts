@@ -5,48 +5,26 @@
  * it, a lost .dfs-part starts over, and a failure nothing can resume leaves no side files.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, randomBytes, sameBytes } from '../support/api.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startCli, type CliHarness } from '../support/cli.ts';
+import type { TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
-const BIN = join(import.meta.dirname, '../../bin/dfs.js');
+let cli: CliHarness;
 let server: TestServer;
 let work: string;
-let env: Record<string, string>;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  work = await mkdtemp(join(tmpdir(), 'dfs-get-'));
-  env = {
-    ...(process.env as Record<string, string>),
-    DFS_ENDPOINT: server.url,
-    DFS_TOKEN: server.adminToken,
-    XDG_CONFIG_HOME: join(work, 'config'),
-    XDG_CACHE_HOME: join(work, 'cache'),
-  };
+  cli = await startCli('get');
+  ({ server, work } = cli);
 });
-afterAll(async () => {
-  await server?.close();
-  await rm(work, { recursive: true, force: true });
-});
+afterAll(() => cli?.close());
 
 /** The binary run in `cwd` (a folder under the test's own); `done` resolves once it exits. */
-function start(args: string[], cwd = '.') {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(work, cwd), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string; json: () => any }>((resolve) => {
-    child.once('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
-  });
-  return { child, done };
-}
-
+const start = (args: string[], cwd?: string) => cli.start(args, { cwd });
 const dfs = (args: string[], cwd?: string) => start(args, cwd).done;
 const local = (...parts: string[]) => join(work, ...parts);
 

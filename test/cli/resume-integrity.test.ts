@@ -3,52 +3,30 @@
  * mtime (cp -p, rsync -t, tar, a disk image rewritten in place): the resume key cannot tell, so
  * the parts the store holds must be checked against the local bytes before they are kept.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, downloadBytes, randomBytes, sameBytes, sha256Hex } from '../support/api.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startCli, type CliHarness } from '../support/cli.ts';
+import type { TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
-const BIN = join(import.meta.dirname, '../../bin/dfs.js');
 const PART_SIZE = 6 * MiB;
 const PARTS = 10;
+let cli: CliHarness;
 let server: TestServer;
 let work: string;
-let env: Record<string, string>;
 let api: Api;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  work = await mkdtemp(join(tmpdir(), 'dfs-resume-integrity-'));
-  env = {
-    ...(process.env as Record<string, string>),
-    DFS_ENDPOINT: server.url,
-    DFS_TOKEN: server.adminToken,
-    XDG_CONFIG_HOME: join(work, 'config'),
-    XDG_CACHE_HOME: join(work, 'cache'),
-  };
+  cli = await startCli('resume-integrity');
+  ({ server, work } = cli);
   api = new Api(server.url, server.adminToken);
 });
-afterAll(async () => {
-  await server?.close();
-  await rm(work, { recursive: true, force: true });
-});
+afterAll(() => cli?.close());
 
 /** Starts the binary without blocking (the server under test lives in this process). */
-function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<{ code: number | null; stderr: string; json: () => any }>((resolve) => {
-    child.once('close', (code) => resolve({ code, stderr, json: () => JSON.parse(stdout) }));
-  });
-  return { child, done };
-}
+const start = (args: string[]) => cli.start(args);
 
 const local = (name: string) => join(work, name);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
