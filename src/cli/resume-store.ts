@@ -1,12 +1,18 @@
-/** Interrupted uploads, remembered as one small JSON file each under ~/.cache/dfs/uploads. */
+/**
+ * Interrupted uploads, remembered as one small JSON file each under ~/.cache/dfs/uploads. One
+ * never continued is forgotten once no server could still hold its upload open.
+ */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ResumeState, ResumeStore } from '../client/upload.ts';
 import { replaceFile } from './replace-file.ts';
 
 const cacheDir = () => join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'dfs', 'uploads');
+/** The longest a server keeps an upload open (DFS_UPLOAD_EXPIRES at most 30 days). */
+const STALE_MS = 30 * 86_400_000;
+
 const fileFor = (key: string) => join(cacheDir(), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
 
 export const resumeStore: ResumeStore = {
@@ -20,8 +26,19 @@ export const resumeStore: ResumeStore = {
   async set(key, state) {
     await mkdir(cacheDir(), { recursive: true });
     replaceFile(fileFor(key), JSON.stringify(state));
+    await forgetStale();
   },
   async delete(key) {
     await rm(fileFor(key), { force: true });
   },
 };
+
+/** Called as a new upload is remembered: states pile up only as fast as uploads start. */
+async function forgetStale(): Promise<void> {
+  const cutoff = Date.now() - STALE_MS;
+  for (const name of await readdir(cacheDir()).catch(() => [])) {
+    const path = join(cacheDir(), name);
+    const info = await stat(path).catch(() => null);
+    if (info && info.mtimeMs < cutoff) await rm(path, { force: true });
+  }
+}

@@ -1,0 +1,37 @@
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resumeStore } from '../../src/cli/resume-store.ts';
+
+let cache: string;
+const saved = process.env.XDG_CACHE_HOME;
+beforeEach(async () => {
+  cache = await mkdtemp(join(tmpdir(), 'dfs-resume-store-'));
+  process.env.XDG_CACHE_HOME = cache;
+});
+afterEach(async () => {
+  if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = saved;
+  await rm(cache, { recursive: true, force: true });
+});
+
+describe('the resume store', () => {
+  it('forgets states older than any upload a server keeps open, as a new one is saved', async () => {
+    const state = { uploadId: 'u1', path: 'a.bin', size: 1, partSize: 5 * 1024 * 1024 };
+    await resumeStore.set('fresh', state);
+    const folder = join(cache, 'dfs', 'uploads');
+    const [fresh] = await readdir(folder);
+    const old = join(folder, 'old.json');
+    await writeFile(old, '{}');
+    const monthAgo = new Date(Date.now() - 31 * 86_400_000);
+    await utimes(old, monthAgo, monthAgo);
+
+    await resumeStore.set('next', { ...state, uploadId: 'u2' });
+    const left = await readdir(folder);
+    expect(left).toHaveLength(2);
+    expect(left).toContain(fresh);
+    expect(left).not.toContain('old.json');
+    expect(await resumeStore.get('fresh')).toEqual(state);
+  });
+});
