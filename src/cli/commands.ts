@@ -347,6 +347,28 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       print(out(), share, () => `${share.url}  (expires ${share.expiresAt})`);
     });
 
+  program
+    .command('unshare')
+    .description('end public links before they expire')
+    .argument('<link...>', 'the links (or their ids) dfs share printed')
+    .addHelpText('after', examples(['dfs unshare http://files.example.com/s/pre6dackq0p2z6cdm6c561t0sm', 'the link answers 404 from now on']))
+    .action(async (links: string[]) => {
+      const api = await client();
+      const revoked: string[] = [];
+      const failed: Error[] = [];
+      for (const link of links) {
+        const id = link.replace(/[?#].*$/, '').replace(/\/+$/, '').split('/').at(-1)!;
+        try {
+          await api.revokeShare(id);
+          revoked.push(id);
+        } catch (error) {
+          failed.push(new FileError(link, error));
+        }
+      }
+      print(out(), { revoked }, () => revoked.map((id) => `revoked ${id}`).join('\n'));
+      if (failed.length > 0) throw new TransferFailures(failed);
+    });
+
   const token = program
     .command('token')
     .description('manage access tokens (admin)')

@@ -136,6 +136,7 @@ export class DfsClient {
   copy = (from: string, to: string, overwrite = false) => this.#request<FileEntry>('POST', '/v1/copy', { from, to, overwrite });
   versions = (path: string) => this.#request<{ versions: Version[] }>('GET', `/v1/versions/${encodePath(path)}`).then((r) => r.versions);
   restore = (path: string, version: string) => this.#request<FileEntry>('POST', '/v1/restore', { path, version });
+  revokeShare = (id: string) => this.#request<void>('DELETE', `/v1/shares/${encodeURIComponent(id)}`);
   share = (path: string, expiresIn?: number) => this.#request<Share>('POST', '/v1/shares', { path, ...(expiresIn === undefined ? {} : { expiresIn }) });
 
   createUpload = (input: { path: string; size: number; contentType?: string; sha256?: string; md5?: string; partSize?: number; multipart?: boolean; ifMatch?: string; ifNoneMatch?: '*' }) =>

@@ -99,6 +99,8 @@ export interface FileIndex {
 
   createShare(share: ShareRecord): Promise<void>;
   getShare(id: string): Promise<ShareRecord | null>;
+  /** False when no such share exists. */
+  deleteShare(id: string): Promise<boolean>;
 
   /** Throws unless the index answers a trivial query. */
   ping(): Promise<void>;

@@ -1,5 +1,5 @@
 /** Public share links: an unguessable id that redirects to a short-lived presigned GET. */
-import { requireAccess, type Principal } from './access.ts';
+import { mayReach, requireAccess, type Principal } from './access.ts';
 import { isoAfter, type DfsContext } from './context.ts';
 import { invalidRequest, notFound } from './errors.ts';
 import { newShareId } from './ids.ts';
@@ -33,6 +33,18 @@ export async function createShare(ctx: DfsContext, principal: Principal, input: 
   };
   await ctx.index.createShare(share);
   return share;
+}
+
+/**
+ * Ends a link before it expires (one that leaked, say), for whoever could have made it: a token
+ * that may read and write its path. Links of paths out of reach are answered as unknown.
+ */
+export async function revokeShare(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
+  const share = await ctx.index.getShare(id);
+  if (!share || !mayReach(principal, share.path)) throw notFound(`no share "${id}"`);
+  requireAccess(principal, 'write', share.path);
+  requireAccess(principal, 'read', share.path);
+  if (!(await ctx.index.deleteShare(id))) throw notFound(`no share "${id}"`);
 }
 
 export const shareUrl = (ctx: DfsContext, share: ShareRecord) => `${ctx.settings.publicUrl}/s/${share.id}`;

@@ -484,6 +484,11 @@ export class SqlFileIndex implements FileIndex {
     return rows.map(toToken);
   }
 
+  async deleteShare(id: string): Promise<boolean> {
+    const results = await this.#db.batch([sql('DELETE FROM shares WHERE id = ?', id)]);
+    return results[0]!.changes > 0;
+  }
+
   async deleteToken(id: string): Promise<boolean> {
     const results = await this.#db.batch([sql('DELETE FROM tokens WHERE id = ?', id)]);
     return results[0]!.changes > 0;

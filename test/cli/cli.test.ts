@@ -497,6 +497,19 @@ describe('file commands in --json', () => {
     expect((await dfs(['--json', 'ls', 'moved'])).json()).toEqual({ files: [], folders: [] });
   });
 
+  it('unshare ends a link dfs share printed, by its URL or its id', async () => {
+    await writeFile(local('shared.txt'), 'shared');
+    expect((await dfs(['put', 'shared.txt', 'unshare/shared.txt'])).code).toBe(0);
+    const links = await Promise.all([0, 1].map(async () => (await dfs(['--json', 'share', 'unshare/shared.txt'])).json()));
+    const revoked = await dfs(['--json', 'unshare', links[0].url, links[1].id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.json()).toEqual({ revoked: [links[0].id, links[1].id] });
+    for (const link of links) expect((await fetch(link.url, { redirect: 'manual' })).status).toBe(404);
+    const again = await dfs(['unshare', links[0].url]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(links[0].url);
+  });
+
   it('ls lists a folder named without "/", or the names starting with a prefix', async () => {
     for (const name of ['lsp/report-2025.txt', 'lsp/report-2026.txt', 'lsp/readme.md', 'lsp/reports/q1.txt']) {
       await writeFile(local('lsp.txt'), name);

@@ -245,4 +245,18 @@ describe('share links', () => {
     expect((await fetch(share.body.url, { redirect: 'manual' })).status).toBe(404);
     expect((await admin.post('/v1/shares', { path: 'a/x.txt', expiresIn: 400 * 86400 })).status).toBe(400);
   });
+
+  it('ends a link on revoke, for a token that may read and write its path; others see no such share', async () => {
+    const share = await admin.post('/v1/shares', { path: 'a/x.txt' });
+    const elsewhere = await token({ name: 'elsewhere', scopes: ['read', 'write'], prefix: 'b/' });
+    const reader = await token({ name: 'reader-a', scopes: ['read'], prefix: 'a/' });
+    expect((await elsewhere.delete(`/v1/shares/${share.body.id}`)).status).toBe(404);
+    expect((await reader.delete(`/v1/shares/${share.body.id}`)).status).toBe(403);
+    expect((await fetch(share.body.url, { redirect: 'manual' })).status).toBe(302);
+
+    const owner = await token({ name: 'owner-a', scopes: ['read', 'write'], prefix: 'a/' });
+    expect((await owner.delete(`/v1/shares/${share.body.id}`)).status).toBe(204);
+    expect((await fetch(share.body.url, { redirect: 'manual' })).status).toBe(404);
+    expect((await owner.delete(`/v1/shares/${share.body.id}`)).status).toBe(404);
+  });
 });

@@ -1,6 +1,6 @@
 /** Routes over tokens, the caller's identity and share links (the public redirect included). */
 import { createRoute } from '@hono/zod-openapi';
-import { createShare, openShare, shareUrl } from '../../core/shares.ts';
+import { createShare, openShare, revokeShare, shareUrl } from '../../core/shares.ts';
 import { createToken, listTokens, revokeToken } from '../../core/tokens.ts';
 import type { AppDeps, DfsApp } from '../env.ts';
 import {
@@ -89,6 +89,20 @@ export function registerAccessRoutes(app: DfsApp, { ctx }: AppDeps): void {
         disposition: body.disposition,
       });
       return c.json({ id: share.id, url: shareUrl(ctx, share), expiresAt: share.expiresAt }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/shares/{id}',
+      summary: 'Revoke a share link before it expires',
+      request: { params: IdParam },
+      responses: { 204: { description: 'revoked: the link answers 404 from now on' }, ...authErrors, ...errors({ 404: 'not_found' }) },
+    }),
+    async (c) => {
+      await revokeShare(ctx, c.get('principal'), c.req.valid('param').id);
+      return c.body(null, 204);
     },
   );
 
