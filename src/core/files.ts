@@ -5,7 +5,7 @@ import { conflict, hasCode, invalidRequest, notFound } from './errors.ts';
 import { newId } from './ids.ts';
 import { listPage, type ListPage } from './listing.ts';
 import type { FileRecord, VersionRecord } from './model.ts';
-import { baseName, folderOf, normalizePath, normalizePrefix } from './paths.ts';
+import { baseName, folderOf, normalizeNewPath, normalizePath, normalizePrefix } from './paths.ts';
 
 export async function statFile(ctx: DfsContext, principal: Principal, rawPath: unknown): Promise<FileRecord> {
   const path = normalizePath(rawPath);
@@ -123,7 +123,7 @@ export interface MoveResult {
 
 export async function movePath(ctx: DfsContext, principal: Principal, input: MoveInput): Promise<MoveResult> {
   const from = normalizePath(input.from);
-  const to = normalizePath(input.to);
+  const to = normalizeNewPath(input.to);
   requireFolderAccess(principal, 'write', from);
   requireFolderAccess(principal, 'write', to);
   if (from === to) throw invalidRequest('from and to are the same path');
@@ -147,7 +147,7 @@ export async function movePath(ctx: DfsContext, principal: Principal, input: Mov
 
 export async function copyFile(ctx: DfsContext, principal: Principal, input: MoveInput): Promise<FileRecord> {
   const from = normalizePath(input.from);
-  const to = normalizePath(input.to);
+  const to = normalizeNewPath(input.to);
   requireAccess(principal, 'read', from);
   requireAccess(principal, 'write', to);
   if (from === to) throw invalidRequest('from and to are the same path');

@@ -9,6 +9,10 @@ const encoder = new TextEncoder();
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 
+// Bidirectional embeddings, overrides and isolates: "invoice\u202Efdp.exe" shows as
+// "invoiceexe.pdf" wherever the name is displayed.
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/u;
+
 const byteLength = (s: string) => encoder.encode(s).length;
 
 /** Returns the NFC form of `raw` if it is a valid file path; throws invalid_path otherwise. */
@@ -26,6 +30,17 @@ export function normalizePath(raw: unknown): string {
     if (segment === '.' || segment === '..') throw invalidPath(`path must not contain a "${segment}" segment`);
     if (byteLength(segment) > MAX_SEGMENT_BYTES) throw invalidPath(`a path segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
+  return path;
+}
+
+/**
+ * A path for a file about to be made (upload, move or copy target): a valid path without the
+ * characters that make a name display as another. Reading or deleting an existing path only
+ * needs it to be valid, so a file named so before this rule stays reachable.
+ */
+export function normalizeNewPath(raw: unknown): string {
+  const path = normalizePath(raw);
+  if (BIDI_CONTROL.test(path)) throw invalidPath('path must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069)');
   return path;
 }
 

@@ -10,7 +10,7 @@ import { newId, newObjectKey } from './ids.ts';
 import type { FileRecord, UploadRecord, VersionRecord } from './model.ts';
 import type { ObjectHead, PresignedRequest, StoredPart } from './object-store.ts';
 import { partLength, planParts, type PartPlan } from './part-plan.ts';
-import { ancestorsOf, folderOf, normalizePath } from './paths.ts';
+import { ancestorsOf, folderOf, normalizeNewPath } from './paths.ts';
 import { S3_MAX_SINGLE_PUT } from './settings.ts';
 
 export interface CreateUploadInput {
@@ -57,7 +57,7 @@ export async function createUpload(ctx: DfsContext, principal: Principal, input:
 
 /** What create checks before asking the index or the store: path, access, size and options. */
 export function checkCreate(ctx: DfsContext, principal: Principal, input: CreateUploadInput): { path: string; multipart: boolean } {
-  const path = normalizePath(input.path);
+  const path = normalizeNewPath(input.path);
   requireAccess(principal, 'write', path);
   const { settings } = ctx;
   if (input.size > settings.maxFileBytes) throw tooLarge(`size exceeds the maximum of ${settings.maxFileBytes} bytes`);

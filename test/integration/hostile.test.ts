@@ -82,6 +82,14 @@ describe('hostile paths', () => {
     await expectError(await api.get('/v1/files/a//b'), 400, ['invalid_path']);
   });
 
+  it('refuses new names with bidirectional controls, which display as another name', async () => {
+    for (const path of ['h/invoice\u202efdp.exe', 'h/a\u2066b']) {
+      await expectError(await api.post('/v1/uploads', { path, size: 1 }), 400, ['invalid_path']);
+      await expectError(await api.post('/v1/move', { from: 'safe/file.txt', to: path }), 400, ['invalid_path']);
+      await expectError(await api.post('/v1/copy', { from: 'safe/file.txt', to: path }), 400, ['invalid_path']);
+    }
+  });
+
   describe('escapes that do not decode', () => {
     // The file whose name is "%FF" literally: its URL is safe/%25FF.
     beforeAll(async () => {
