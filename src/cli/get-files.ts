@@ -307,6 +307,9 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
     await folders.get(folder);
     return there.get(folder) ? destinationAt(dest) : { file: dest };
   };
+  // The link names the version current when it was asked for, maybe newer than the listing's:
+  // the report describes the bytes written.
+  const written = (plan: PlannedDownload, link: DownloadLink): PlannedDownload => ({ ...plan, size: link.size, sha256: link.sha256 });
   const settle = (plan: PlannedDownload, error: unknown) => {
     if (options.signal?.aborted) throw error;
     failed.push(new FileError(plan.remote, error));
@@ -330,11 +333,11 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
               const quiet = { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) };
               if ('node' in where) {
                 await saveInto(client, plan.remote, link, where, quiet, options.signal);
-                done.set(plan, plan);
+                done.set(plan, written(plan, link));
               } else if (link.size <= IN_MEMORY_MAX) {
                 await saveSmall(client, plan.remote, link, where.file, quiet.onRetry, options.signal);
-                done.set(plan, plan);
-              } else done.set(plan, { ...plan, ranges: await saveRanges(client, plan.remote, link, where.file, options, quiet) });
+                done.set(plan, written(plan, link));
+              } else done.set(plan, { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, quiet) });
               progress.add(link.size);
             } catch (error) {
               settle(plan, error);
@@ -352,8 +355,8 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
         const onFile = { onBytes: (bytes: number) => bar.add(bytes), onRetry: progress.retrying(plan.remote) };
         if ('node' in where) {
           await saveInto(client, plan.remote, link, where, onFile, options.signal);
-          done.set(plan, plan);
-        } else done.set(plan, { ...plan, ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) });
+          done.set(plan, written(plan, link));
+        } else done.set(plan, { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) });
       } catch (error) {
         settle(plan, error);
       } finally {

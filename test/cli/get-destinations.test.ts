@@ -6,9 +6,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, randomBytes, sameBytes } from '../support/api.ts';
+import { Api, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startCli, type CliHarness } from '../support/cli.ts';
 import type { TestServer } from '../support/server.ts';
 
@@ -222,5 +224,43 @@ describe('side files', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^dfs: blocked-r\/blocked\/mid\.bin: .*5 of 307200 bytes\n$/);
     expect(await readdir(local('wrong-size'))).toEqual([]);
+  });
+});
+
+describe('a file replaced while a folder comes down', () => {
+  it('reports the version it wrote, not the one listed', async () => {
+    const api = new Api(server.url, server.adminToken);
+    expect((await uploadBytes(api, 'snap/file.txt', new TextEncoder().encode('AAA'))).status).toBe(200);
+    // Another client's new version, sent to the store and committed the moment this get asks for links.
+    const newer = new TextEncoder().encode('BBBB');
+    const created = await api.post('/v1/uploads', { path: 'snap/file.txt', size: newer.length, sha256: await sha256Hex(newer) });
+    await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: newer });
+    let committed = false;
+    const proxy = createHttpServer(async (request, response) => {
+      if (!committed && request.url?.startsWith('/v1/batch/downloads')) {
+        committed = true;
+        expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const answer = await fetch(`${server.url}${request.url}`, {
+        method: request.method,
+        headers: request.headers as Record<string, string>,
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+        redirect: 'manual',
+      });
+      response.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const get = await cli.dfs(['--json', 'get', '-r', 'snap', 'snap-out'], { env: { ...cli.env, DFS_ENDPOINT: endpoint } });
+      expect(get.code, get.stderr).toBe(0);
+      expect(committed).toBe(true);
+      expect(await readFile(local('snap-out', 'snap', 'file.txt'), 'utf8')).toBe('BBBB');
+      expect(get.json()[0]).toMatchObject({ remote: 'snap/file.txt', size: 4, sha256: await sha256Hex(newer) });
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
