@@ -5,7 +5,7 @@
  * works exactly as it does against a real store.
  */
 import S3rver from '@20minutes/s3rver';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { corsXml } from '../store/bucket-policy.ts';
 import { verifyContentMd5 } from './embedded-s3-content-md5.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
@@ -30,6 +30,21 @@ export interface EmbeddedS3 {
 /** s3rver's one built-in account. */
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+/**
+ * s3rver listens without an 'error' handler: a port in use would end the process with an
+ * unhandled event and a stack trace instead of one line naming the setting.
+ */
+async function ensurePortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`the embedded S3 server's port ${host}:${port} is in use: set DFS_EMBEDDED_S3_PORT to another`) : error),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const server = new S3rver({
     address: options.host,
@@ -41,6 +56,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   });
   addMultipartListAndAbort(server);
   verifyContentMd5(server);
+  await ensurePortFree(options.host, options.port);
   const address = (await server.run()) as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {

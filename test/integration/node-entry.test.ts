@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +109,22 @@ describe('npm start with no configuration', () => {
       expect(`${started.banner}\n${started.stdout.join('\n')}`).not.toContain(secret);
     } finally {
       await stop(started);
+    }
+  });
+
+  it("names the embedded S3 server's port when it is taken, in one line", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const result = spawnSync(process.execPath, ['src/runtime/node.ts'], {
+        env: { ...process.env, DFS_PORT: '0', DFS_EMBEDDED_S3_PORT: String(port), DFS_DATA_DIR: dataDir },
+        encoding: 'utf8',
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim()).toBe(`dfs: the embedded S3 server's port 127.0.0.1:${port} is in use: set DFS_EMBEDDED_S3_PORT to another`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 
