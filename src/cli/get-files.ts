@@ -203,10 +203,10 @@ async function saveRanges(
   } catch (error) {
     // With no range finished, the part file holds nothing a rerun could use.
     if (part.done.size === 0) await part.discard();
+    else await part.close();
     throw error;
-  } finally {
-    await part.close();
   }
+  // Still this process's until renamed or discarded: no other run takes it over meanwhile.
   const actual = await part.sha256();
   if (link.sha256 !== null && actual !== link.sha256) {
     await part.discard();

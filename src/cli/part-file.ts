@@ -1,10 +1,12 @@
 /**
  * A download in progress: bytes go to `<dest>.dfs-part` at their offsets, the ranges finished
  * so far to `<dest>.dfs-part.json` (so a rerun continues where it stopped), and the SHA-256
- * follows the finished front of the file on a worker thread, overlapping the transfer.
+ * follows the finished front of the file on a worker thread, overlapping the transfer. One
+ * process at a time: `<dest>.dfs-part.lock` holds the pid of the one downloading.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
@@ -61,6 +63,16 @@ export class PartFile implements DownloadIo {
 
   static async open(dest: string, version: string, size: number, rangeSize: number): Promise<PartFile> {
     const path = partPath(dest);
+    await lock(path, dest);
+    try {
+      return await PartFile.#open(path, version, size, rangeSize);
+    } catch (error) {
+      await unlock(path);
+      throw error;
+    }
+  }
+
+  static async #open(path: string, version: string, size: number, rangeSize: number): Promise<PartFile> {
     const fresh: PartFileState = { version, size, rangeSize, done: [] };
     const saved = await savedState(`${path}.json`, fresh);
     // The ranges a state lists are there only while its part file (made full size at once) is:
@@ -101,21 +113,72 @@ export class PartFile implements DownloadIo {
     return this.#hash.digest(this.#file.size);
   }
 
+  /** Done with it for this run; what a rerun needs stays. */
   async close(): Promise<void> {
+    await this.#closeHandle();
+    await unlock(this.path);
+  }
+
+  async #closeHandle(): Promise<void> {
     await this.#handle?.close();
     this.#handle = null;
   }
 
   async finish(dest: string): Promise<void> {
-    await this.close();
+    await this.#closeHandle();
     await rename(this.path, dest);
     await rm(this.#statePath, { force: true });
+    await unlock(this.path);
   }
 
   async discard(): Promise<void> {
-    await this.close();
+    await this.#closeHandle();
     await rm(this.path, { force: true });
     await rm(this.#statePath, { force: true });
+    await unlock(this.path);
+  }
+}
+
+/** Locks this process holds, removed however it exits (Ctrl-C included); kill -9 leaves one its pid shows stale. */
+const held = new Set<string>();
+process.once('exit', () => {
+  for (const lockPath of held) rmSync(lockPath, { force: true });
+});
+
+/**
+ * Two downloads into one side file would cut each other's ranges short and rename or remove
+ * it under each other: the second one fails at once, naming the first.
+ */
+async function lock(path: string, dest: string): Promise<void> {
+  const lockPath = `${path}.lock`;
+  for (;;) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+      held.add(lockPath);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(await readFile(lockPath, 'utf8').catch(() => ''));
+    if (owner > 0 && isRunning(owner)) throw new Error(`another dfs (pid ${owner}) is downloading to ${dest}: wait for it, or stop it`);
+    // Left by a process that is gone: take it over (one of two takers wins the next 'wx').
+    await rm(lockPath, { force: true });
+  }
+}
+
+async function unlock(path: string): Promise<void> {
+  const lockPath = `${path}.lock`;
+  if (!held.delete(lockPath)) return;
+  await rm(lockPath, { force: true });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: running, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -201,6 +201,27 @@ describe('side files', () => {
     }
   });
 
+  it('lets one download at a time into a side file: a second fails at once naming the first; a lock left by a dead process is taken over', async () => {
+    const bytes = randomBytes(17 * MiB + 3, 14);
+    await putTree('twice', { 'file.bin': bytes }, 'twice-r/');
+    // A download running elsewhere, as its lock shows it: a live process's pid.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    try {
+      await writeFile(local('twice.bin.dfs-part.lock'), String(other.pid));
+      const second = await dfs(['get', 'twice-r/twice/file.bin', 'twice.bin']);
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim()).toBe(`dfs: twice-r/twice/file.bin: another dfs (pid ${other.pid}) is downloading to twice.bin: wait for it, or stop it`);
+      expect((await readdir(work)).filter((name) => name.startsWith('twice.bin'))).toEqual(['twice.bin.dfs-part.lock']);
+    } finally {
+      other.kill();
+      await new Promise((resolve) => other.once('exit', resolve));
+    }
+    const after = await dfs(['get', 'twice-r/twice/file.bin', 'twice.bin']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(await sameBytes(new Uint8Array(await readFile(local('twice.bin'))), bytes)).toBe('same');
+    expect((await readdir(work)).filter((name) => name.startsWith('twice.bin.'))).toEqual([]);
+  });
+
   it('leaves none when a download fails in a way no rerun can continue (a folder in the way, an object of the wrong size)', async () => {
     await putTree('blocked', { 'one.txt': 'one', 'mid.bin': randomBytes(300 * 1024, 13), 'two.txt': 'two' }, 'blocked-r/');
     await mkdir(local('blocked-in', 'one.txt'), { recursive: true });
