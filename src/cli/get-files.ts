@@ -161,7 +161,8 @@ async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, 
   };
   const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, onRetry, renew });
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
-  replaceFile(dest, bytes, partPath(dest));
+  // Its own side file: a ranged download of this same file by another run holds partPath(dest).
+  replaceFile(dest, bytes, `${partPath(dest)}.${process.pid}`);
 }
 
 function checkDigest(link: DownloadLink, actual: string): void {
@@ -200,17 +201,17 @@ async function saveRanges(
       onRetry: progress.onRetry,
       signal: options.signal,
     });
+    // Still this process's until renamed or discarded: no other run takes it over meanwhile.
+    const actual = await part.sha256();
+    if (link.sha256 !== null && actual !== link.sha256) {
+      await part.discard();
+      checkDigest(link, actual);
+    }
   } catch (error) {
-    // With no range finished, the part file holds nothing a rerun could use.
-    if (part.done.size === 0) await part.discard();
-    else await part.close();
+    // With no range finished, the part file holds nothing a rerun could use. Either way the
+    // failure reported is the transfer's, not a cleanup's.
+    await (part.done.size === 0 ? part.discard() : part.close()).catch(() => undefined);
     throw error;
-  }
-  // Still this process's until renamed or discarded: no other run takes it over meanwhile.
-  const actual = await part.sha256();
-  if (link.sha256 !== null && actual !== link.sha256) {
-    await part.discard();
-    checkDigest(link, actual);
   }
   await part.finish(dest);
   return { fetched: total - resumed, resumed, total };

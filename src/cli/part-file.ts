@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
@@ -147,22 +147,61 @@ process.once('exit', () => {
 
 /**
  * Two downloads into one side file would cut each other's ranges short and rename or remove
- * it under each other: the second one fails at once, naming the first.
+ * it under each other: the second one fails at once, naming the first. The lock appears whole,
+ * pid inside, by a link from a file of this process's own: never empty while another looks.
  */
 async function lock(path: string, dest: string): Promise<void> {
   const lockPath = `${path}.lock`;
-  for (;;) {
-    try {
-      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
-      held.add(lockPath);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  const mine = `${path}.l${process.pid}`;
+  await writeFile(mine, String(process.pid));
+  try {
+    for (;;) {
+      try {
+        await link(mine, lockPath);
+        held.add(lockPath);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const owner = await ownerOf(lockPath);
+      if (owner === null) continue;
+      if (owner === process.pid) throw new Error(`${dest} is written by another download of this same run (a link to it?)`);
+      if (owner > 0 && isRunning(owner)) throw new Error(`another dfs (pid ${owner}) is downloading to ${dest}: wait for it, or stop it`);
+      await takeOver(lockPath, owner, dest);
     }
-    const owner = Number(await readFile(lockPath, 'utf8').catch(() => ''));
-    if (owner > 0 && isRunning(owner)) throw new Error(`another dfs (pid ${owner}) is downloading to ${dest}: wait for it, or stop it`);
-    // Left by a process that is gone: take it over (one of two takers wins the next 'wx').
-    await rm(lockPath, { force: true });
+  } finally {
+    await rm(mine, { force: true });
+  }
+}
+
+/**
+ * Removes a lock whose process is gone. Moved aside first, which only one of two takers can do:
+ * one that finds it moved a newer lock than the one it judged stale puts it back and yields.
+ */
+async function takeOver(lockPath: string, stale: number, dest: string): Promise<void> {
+  const aside = `${lockPath}.${process.pid}`;
+  try {
+    await rename(lockPath, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = await ownerOf(aside);
+  if (moved !== null && moved !== stale) {
+    await link(aside, lockPath).catch(() => undefined);
+    await rm(aside, { force: true });
+    throw new Error(`another dfs (pid ${moved}) is downloading to ${dest}: wait for it, or stop it`);
+  }
+  await rm(aside, { force: true });
+}
+
+/** The pid a lock names; null when it is gone. */
+async function ownerOf(lockPath: string): Promise<number | null> {
+  try {
+    return Number(await readFile(lockPath, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
   }
 }
 

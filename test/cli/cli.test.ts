@@ -432,16 +432,19 @@ describe('Ctrl-C on standard input', () => {
     await mkdir(tmp);
     const states = () => readdir(join(work, 'cache', 'dfs', 'uploads')).catch(() => []);
     const statesBefore = await states();
-    const interrupted = start(['put', '-', 'sig/stdin.bin', '--parts', '1'], { input: randomBytes(48 * MiB, 17), env: { ...env, TMPDIR: tmp } });
-    // Interrupted once the copy is whole and its parts are going.
+    // Standard input left open: dfs is still copying it (its Ctrl-C handler set) when Ctrl-C comes.
+    const child = spawn(process.execPath, [DFS_BIN, 'put', '-', 'sig/stdin.bin'], { cwd: work, env: { ...env, TMPDIR: tmp }, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.write(randomBytes(MiB, 17));
     const copied = async () => {
       const [folder] = await readdir(tmp);
       return folder === undefined ? 0 : (await stat(join(tmp, folder, 'stdin')).catch(() => ({ size: 0 }))).size;
     };
-    await expect.poll(copied, { interval: 5, timeout: 20_000 }).toBe(48 * MiB);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    interrupted.child.kill('SIGINT');
-    const { code, stderr } = await interrupted.done;
+    await expect.poll(copied, { interval: 5, timeout: 20_000 }).toBe(MiB);
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    child.stdin.destroy();
     expect(code).toBe(130);
     expect(stderr).toContain('dfs: interrupted; standard input cannot be resumed');
     expect(await readdir(tmp)).toEqual([]);

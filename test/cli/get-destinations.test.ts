@@ -6,12 +6,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
-import { startCli, type CliHarness } from '../support/cli.ts';
+import { startApiProxy, startCli, type CliHarness } from '../support/cli.ts';
 import type { TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -88,10 +86,21 @@ describe('get onto what is already at the destination', () => {
       expect(await sameBytes(new Uint8Array(await readFile(local('nodes', 'real', name))), new Uint8Array(Buffer.from(content))), name).toBe('same');
     }
     // Waiting for a reader that never comes, Ctrl-C still ends it, and the FIFO stays.
-    const waiting = start(['get', 'nodes/nodes-src/small.txt', 'fifo'], 'nodes');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    waiting.child.kill('SIGINT');
-    expect((await waiting.done).code).toBe(130);
+    // Once it asks for the link, its Ctrl-C handler is set and the FIFO's open comes next.
+    let asked: () => void = () => undefined;
+    const linkAsked = new Promise<void>((resolve) => (asked = resolve));
+    const spy = await startApiProxy(server.url, (path) => {
+      if (path.startsWith('/v1/batch/downloads')) asked();
+    });
+    try {
+      const waiting = cli.start(['get', 'nodes/nodes-src/small.txt', 'fifo'], { cwd: 'nodes', env: { ...cli.env, DFS_ENDPOINT: spy.url } });
+      await linkAsked;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      waiting.child.kill('SIGINT');
+      expect((await waiting.done).code).toBe(130);
+    } finally {
+      await spy.close();
+    }
     expect(await isFifo()).toBe(true);
     expect(await sideFiles('nodes')).toEqual([]);
     // Nothing above came near /dev/null; whatever ran before must not have replaced it either.
@@ -257,31 +266,20 @@ describe('a file replaced while a folder comes down', () => {
     const created = await api.post('/v1/uploads', { path: 'snap/file.txt', size: newer.length, sha256: await sha256Hex(newer) });
     await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: newer });
     let committed = false;
-    const proxy = createHttpServer(async (request, response) => {
-      if (!committed && request.url?.startsWith('/v1/batch/downloads')) {
+    const proxy = await startApiProxy(server.url, async (path) => {
+      if (!committed && path.startsWith('/v1/batch/downloads')) {
         committed = true;
         expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const answer = await fetch(`${server.url}${request.url}`, {
-        method: request.method,
-        headers: request.headers as Record<string, string>,
-        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-        redirect: 'manual',
-      });
-      response.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()));
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-      const get = await cli.dfs(['--json', 'get', '-r', 'snap', 'snap-out'], { env: { ...cli.env, DFS_ENDPOINT: endpoint } });
+      const get = await cli.dfs(['--json', 'get', '-r', 'snap', 'snap-out'], { env: { ...cli.env, DFS_ENDPOINT: proxy.url } });
       expect(get.code, get.stderr).toBe(0);
       expect(committed).toBe(true);
       expect(await readFile(local('snap-out', 'snap', 'file.txt'), 'utf8')).toBe('BBBB');
       expect(get.json()[0]).toMatchObject({ remote: 'snap/file.txt', size: 4, sha256: await sha256Hex(newer) });
     } finally {
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 });

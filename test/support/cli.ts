@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from './server.ts';
@@ -74,5 +76,35 @@ export async function startCli(name: string): Promise<CliHarness> {
       await server.close();
       await rm(work, { recursive: true, force: true });
     },
+  };
+}
+
+
+export interface ApiProxy {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The API behind a forwarding proxy that is told of each request first, and may act before it
+ * goes on: another client writing at that very moment, or a test learning how far the CLI got.
+ */
+export async function startApiProxy(target: string, before: (path: string) => Promise<void> | void): Promise<ApiProxy> {
+  const proxy = createServer(async (request, response) => {
+    await before(request.url ?? '');
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const answer = await fetch(`${target}${request.url}`, {
+      method: request.method,
+      headers: request.headers as Record<string, string>,
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      redirect: 'manual',
+    });
+    response.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => proxy.close(() => resolve())),
   };
 }
