@@ -5,7 +5,7 @@
  * slice at a time, so memory stays bounded whatever the file's size. They come from hash-wasm
  * because WebCrypto has no MD5 and digests only a whole buffer at once.
  */
-import { createMD5, createSHA256 } from 'hash-wasm';
+import { createMD5, createSHA256, type IHasher } from 'hash-wasm';
 import { createLimiter } from './pool.ts';
 import { TransferError } from './retry.ts';
 import type { UploadIo, UploadPart } from './upload.ts';
@@ -14,6 +14,15 @@ import type { UploadIo, UploadPart } from './upload.ts';
 const READ_SLICE = 4 * 1024 * 1024;
 
 type Algorithm = 'md5' | 'sha256';
+
+/**
+ * Hashers not in use, for the next digest. Each is a WebAssembly instance with memory of its own
+ * that the browser frees only when it collects garbage: made afresh for every file and part, a
+ * page sending many files at once ran out of Wasm memory ("Cannot allocate Wasm memory").
+ */
+const idle: Record<Algorithm, IHasher[]> = { md5: [], sha256: [] };
+/** Idle hashers kept per algorithm; any more in use at once are let go once done. */
+const KEEP_IDLE = 8;
 
 export function blobUpload(blob: Blob): UploadIo {
   // Parts are hashed one after another: hashed side by side on one thread, each would be ready
@@ -35,14 +44,27 @@ export function blobUpload(blob: Blob): UploadIo {
 
 /** MD5 in base64 (as Content-MD5 wants) and SHA-256 in hex of bytes [start, end), in one read. */
 async function digestsOf(blob: Blob, start: number, end: number, algorithms: Algorithm[]): Promise<Partial<Record<Algorithm, string>>> {
-  const hashers = await Promise.all(algorithms.map((algorithm) => (algorithm === 'md5' ? createMD5() : createSHA256())));
-  for (let at = start; at < end; at += READ_SLICE) {
-    const bytes = new Uint8Array(await blob.slice(at, Math.min(at + READ_SLICE, end)).arrayBuffer());
-    for (const hasher of hashers) hasher.update(bytes);
+  const hashers = await Promise.all(algorithms.map(takeHasher));
+  try {
+    for (let at = start; at < end; at += READ_SLICE) {
+      const bytes = new Uint8Array(await blob.slice(at, Math.min(at + READ_SLICE, end)).arrayBuffer());
+      for (const hasher of hashers) hasher.update(bytes);
+    }
+    const digests: Partial<Record<Algorithm, string>> = {};
+    algorithms.forEach((algorithm, i) => (digests[algorithm] = algorithm === 'md5' ? base64(hashers[i]!.digest('binary')) : hashers[i]!.digest('hex')));
+    return digests;
+  } finally {
+    algorithms.forEach((algorithm, i) => giveBack(algorithm, hashers[i]!));
   }
-  const digests: Partial<Record<Algorithm, string>> = {};
-  algorithms.forEach((algorithm, i) => (digests[algorithm] = algorithm === 'md5' ? base64(hashers[i]!.digest('binary')) : hashers[i]!.digest('hex')));
-  return digests;
+}
+
+async function takeHasher(algorithm: Algorithm): Promise<IHasher> {
+  const hasher = idle[algorithm].pop() ?? (await (algorithm === 'md5' ? createMD5() : createSHA256()));
+  return hasher.init();
+}
+
+function giveBack(algorithm: Algorithm, hasher: IHasher): void {
+  if (idle[algorithm].length < KEEP_IDLE) idle[algorithm].push(hasher);
 }
 
 function base64(bytes: Uint8Array): string {

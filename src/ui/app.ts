@@ -3,14 +3,20 @@
  * the shared transfer engine (src/client), downloads through presigned URLs.
  */
 import { ApiError, DfsClient } from '../client/api-client.ts';
-import type { FileEntry } from '../client/api-types.ts';
+import type { FileEntry, Whoami } from '../client/api-types.ts';
 import { blobUpload } from '../client/blob-upload.ts';
+import { createLimiter } from '../client/pool.ts';
 import { TransferError } from '../client/retry.ts';
 import { uploadFile } from '../client/upload.ts';
-import { explain, explainTransfer, formatBytes, formatTime } from './format.ts';
+import { explain, explainTransfer, explainUnanswered, formatBytes, formatTime } from './format.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const TOKEN_KEY = 'dfs-token';
+const PAGE_SIZE = 200;
+/** Files sent at once: each holds hashers (Wasm memory) and connections; the rest wait their turn. */
+const FILES_AT_ONCE = 4;
+/** Uploads finishing within this long of each other refresh the listing once, not once each. */
+const REFRESH_DELAY_MS = 250;
 
 let client: DfsClient | null = null;
 let prefix = '';
@@ -18,6 +24,18 @@ let cursor: string | null = null;
 let files: FileEntry[] = [];
 let folders: string[] = [];
 let sort: { key: 'name' | 'size' | 'type' | 'modified'; dir: 1 | -1 } = { key: 'name', dir: 1 };
+/** Bumped by every load from the top, and by sign out: an answer to an earlier one is stale. */
+let listing = 0;
+/** The listing the rows show, which `cursor` continues; behind `listing` while a load is on its way. */
+let shown = 0;
+/** The listing a "Load more" is under way for, so a second click does not fetch the same page. */
+let loadingMoreOf = 0;
+let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+/** The token "Try again" signs in with: one the server did not answer for, so said nothing about. */
+let retryToken = '';
+const fileTurns = createLimiter(FILES_AT_ONCE);
+/** Uploads queued or under way: sign out cancels them. */
+const uploads = new Set<AbortController>();
 
 function notify(text: string, isError = false): void {
   const p = document.createElement('p');
@@ -29,58 +47,113 @@ function notify(text: string, isError = false): void {
 
 function fail(error: unknown): void {
   if (error instanceof ApiError) {
-    notify(explain(error.code, error.message), true);
+    // Signing out clears the notices: this one comes after, to stay.
     if (error.code === 'unauthorized') signOut();
+    notify(explain(error.code, error.message), true);
   } else if (error instanceof TransferError) notify(explainTransfer(error), true);
   else notify(error instanceof Error ? error.message : String(error), true);
 }
 
-async function signIn(token: string): Promise<boolean> {
+async function signIn(token: string): Promise<void> {
   const candidate = new DfsClient({ endpoint: location.origin, token });
+  let me: Whoami;
   try {
-    const me = await candidate.whoami();
-    client = candidate;
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $('who').textContent = `${me.name}${me.prefix ? ` · ${me.prefix}` : ''}`;
-    $('sign-in').hidden = true;
-    $('sign-in-error').textContent = '';
-    $<HTMLInputElement>('token').value = '';
-    $('browser').hidden = false;
-    $('sign-out').hidden = false;
-    prefix = me.prefix ?? '';
-    await load(true);
-    return true;
+    me = await candidate.whoami();
   } catch (error) {
-    $('sign-in-error').textContent = error instanceof ApiError && error.status === 401 ? 'That token is not valid.' : explain('network', '');
-    return false;
+    refused(token, error);
+    return;
   }
+  clearSession();
+  client = candidate;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('who').textContent = `${me.name}${me.prefix ? ` · ${me.prefix}` : ''}`;
+  $('sign-in').hidden = true;
+  $('sign-in-error').textContent = '';
+  $('retry').hidden = true;
+  $<HTMLInputElement>('token').value = '';
+  $('browser').hidden = false;
+  $('sign-out').hidden = false;
+  prefix = me.prefix ?? '';
+  await load();
+}
+
+/** Only a token the server refused (401) is forgotten: no answer, or a busy server, says nothing about it. */
+function refused(token: string, error: unknown): void {
+  const invalid = error instanceof ApiError && error.status === 401;
+  if (invalid) sessionStorage.removeItem(TOKEN_KEY);
+  retryToken = invalid ? '' : token;
+  $('sign-in-error').textContent = invalid ? 'That token is not valid.' : error instanceof ApiError ? explainUnanswered(error) : String(error);
+  $('retry').hidden = invalid;
+  $('sign-in').hidden = false;
 }
 
 function signOut(): void {
+  // Cancelled while the token is still here: cancelling aborts each upload on the server.
+  for (const upload of uploads) upload.abort();
   sessionStorage.removeItem(TOKEN_KEY);
   client = null;
+  clearSession();
   $('browser').hidden = true;
   $('sign-out').hidden = true;
   $('sign-in').hidden = false;
   $('who').textContent = '';
 }
 
-async function load(reset: boolean): Promise<void> {
+/** Forgets what this session showed: whoever signs in next at this page must not see it. */
+function clearSession(): void {
+  listing++;
+  files = [];
+  folders = [];
+  cursor = null;
+  $('rows').replaceChildren();
+  $('uploads').replaceChildren();
+  $('versions').replaceChildren();
+  $('versions').hidden = true;
+  $('status').replaceChildren();
+}
+
+/** Lists the open folder from the top. Loads overlap (navigation, refreshes): only the latest one's answer is shown. */
+async function load(): Promise<void> {
   if (!client) return;
-  if (reset) {
-    cursor = null;
-    files = [];
-    folders = [];
-  }
+  const id = ++listing;
   try {
-    const page = await client.list({ prefix, delimiter: true, limit: 200, cursor });
+    const page = await client.list({ prefix, delimiter: true, limit: PAGE_SIZE });
+    if (id !== listing) return;
+    files = page.files;
+    folders = page.folders;
+    cursor = page.nextCursor;
+    shown = id;
+    render();
+  } catch (error) {
+    if (id === listing) fail(error);
+  }
+}
+
+/** Appends the next page of the listing shown, if it is still the one wanted. */
+async function loadMore(): Promise<void> {
+  // While a load from the top is on its way, the cursor belongs to rows about to be replaced.
+  if (!client || cursor === null || shown !== listing || loadingMoreOf === listing) return;
+  const id = listing;
+  loadingMoreOf = id;
+  try {
+    const page = await client.list({ prefix, delimiter: true, limit: PAGE_SIZE, cursor });
+    if (id !== listing) return;
     files.push(...page.files);
     folders.push(...page.folders);
     cursor = page.nextCursor;
     render();
   } catch (error) {
-    fail(error);
+    if (id === listing) fail(error);
+  } finally {
+    if (loadingMoreOf === id) loadingMoreOf = 0;
   }
+}
+
+function refreshSoon(): void {
+  refreshTimer ??= setTimeout(() => {
+    refreshTimer = null;
+    void load();
+  }, REFRESH_DELAY_MS);
 }
 
 const baseName = (path: string) => path.replace(/\/$/, '').split('/').pop()!;
@@ -106,7 +179,7 @@ function crumbs(): void {
 function go(target: string): void {
   prefix = target;
   $('versions').hidden = true;
-  void load(true);
+  void load();
 }
 
 function button(label: string, action: () => void, aria?: string): HTMLButtonElement {
@@ -118,12 +191,23 @@ function button(label: string, action: () => void, aria?: string): HTMLButtonEle
   return b;
 }
 
-function compare(a: FileEntry, b: FileEntry): number {
-  const value = (f: FileEntry) => ({ name: baseName(f.path), size: f.size, type: f.contentType, modified: f.updatedAt })[sort.key];
-  const x = value(a);
-  const y = value(b);
-  return (x < y ? -1 : x > y ? 1 : 0) * sort.dir;
+/**
+ * By name, folders and files keep the server's order (UTF-8 bytes), one order for both; other
+ * keys sort files stably over it, and leave folders in it.
+ */
+function ordered<T>(list: T[], value?: (item: T, key: 'size' | 'type' | 'modified') => string | number): T[] {
+  if (sort.key === 'name') return sort.dir === 1 ? [...list] : [...list].reverse();
+  if (!value) return [...list];
+  const key = sort.key;
+  const dir = sort.dir;
+  return [...list].sort((a, b) => {
+    const x = value(a, key);
+    const y = value(b, key);
+    return (x < y ? -1 : x > y ? 1 : 0) * dir;
+  });
 }
+
+const fileValue = (f: FileEntry, key: 'size' | 'type' | 'modified') => ({ size: f.size, type: f.contentType, modified: f.updatedAt })[key];
 
 function render(): void {
   for (const header of document.querySelectorAll<HTMLButtonElement>('th button[data-sort]')) {
@@ -133,11 +217,11 @@ function render(): void {
   crumbs();
   const rows = $('rows');
   rows.replaceChildren();
-  for (const folder of [...folders].sort((a, b) => a.localeCompare(b) * (sort.key === 'name' ? sort.dir : 1))) {
+  for (const folder of ordered(folders)) {
     const tr = document.createElement('tr');
     const name = document.createElement('td');
     name.className = 'name';
-    name.append(button(`📁 ${baseName(folder)}/`, () => go(folder), `Open folder ${baseName(folder)}`));
+    name.append(named(button(`📁 ${baseName(folder)}/`, () => go(folder), `Open folder ${baseName(folder)}`), folder));
     const actions = document.createElement('td');
     actions.className = 'actions-cell';
     actions.append(
@@ -147,11 +231,11 @@ function render(): void {
     tr.append(name, cell('—'), cell('folder', 'wide'), cell('', 'wide'), actions);
     rows.append(tr);
   }
-  for (const file of [...files].sort(compare)) {
+  for (const file of ordered(files, fileValue)) {
     const tr = document.createElement('tr');
     const name = document.createElement('td');
     name.className = 'name';
-    name.append(button(baseName(file.path), () => void download(file.path), `Download ${baseName(file.path)}`));
+    name.append(named(button(baseName(file.path), () => void download(file.path), `Download ${baseName(file.path)}`), file.path));
     const actions = document.createElement('td');
     actions.className = 'actions-cell';
     const n = baseName(file.path);
@@ -167,6 +251,12 @@ function render(): void {
   }
   $('empty').hidden = files.length + folders.length > 0;
   $('more').hidden = cursor === null;
+}
+
+/** A long name wraps in its row; the full path shows on hover. */
+function named(element: HTMLElement, path: string): HTMLElement {
+  element.title = path;
+  return element;
 }
 
 function cell(text: string, className?: string): HTMLTableCellElement {
@@ -196,7 +286,7 @@ async function rename(path: string): Promise<void> {
   try {
     await client!.move(path, to.replace(/^\/+|\/+$/g, ''));
     notify(`Moved ${path} to ${to}`);
-    await load(true);
+    await load();
   } catch (error) {
     fail(error);
   }
@@ -207,27 +297,57 @@ async function remove(path: string, folder: boolean): Promise<void> {
   try {
     await client!.remove(path, { recursive: folder });
     notify(`Deleted ${path}`);
-    await load(true);
+    await load();
   } catch (error) {
     fail(error);
   }
 }
 
 async function share(path: string): Promise<void> {
+  const via = client!;
   try {
-    const link = await client!.share(path);
-    await navigator.clipboard?.writeText(link.url).catch(() => undefined);
-    notify(`Share link (copied): ${link.url}`);
-    $('status').lastElementChild?.setAttribute('data-share-url', link.url);
+    const link = await via.share(path);
+    const copied = await copy(link.url);
+    if (client === via) showLink(link.url, copied ? `Share link for ${baseName(path)}, copied:` : `Share link for ${baseName(path)} (not copied; select it to copy it):`);
   } catch (error) {
     fail(error);
   }
 }
 
+/** Whether `text` is on the clipboard now: a page on plain http (not localhost) has no clipboard, and a browser may refuse one. */
+async function copy(text: string): Promise<boolean> {
+  if (!navigator.clipboard) return false;
+  return navigator.clipboard.writeText(text).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A link stays until dismissed, selectable, with a button to copy it again: it may not have been copied. */
+function showLink(url: string, said: string): void {
+  $('status').querySelector('[data-share-url]')?.remove();
+  const p = document.createElement('p');
+  p.className = 'link';
+  p.dataset.shareUrl = url;
+  const text = document.createElement('span');
+  text.textContent = said;
+  const field = document.createElement('input');
+  field.type = 'text';
+  field.readOnly = true;
+  field.value = url;
+  field.setAttribute('aria-label', 'Share link');
+  field.addEventListener('focus', () => field.select());
+  const again = button('Copy', async () => (text.textContent = (await copy(url)) ? 'Copied:' : 'Not copied (this browser does not allow it here); select the link to copy it:'), 'Copy share link');
+  p.append(text, field, again, button('Dismiss', () => p.remove(), 'Dismiss share link'));
+  $('status').append(p);
+}
+
 async function versions(path: string): Promise<void> {
   const panel = $('versions');
+  const via = client!;
   try {
-    const list = await client!.versions(path);
+    const list = await via.versions(path);
+    if (client !== via) return;
     panel.replaceChildren();
     const h = document.createElement('h2');
     h.textContent = `Versions of ${baseName(path)}`;
@@ -241,7 +361,7 @@ async function versions(path: string): Promise<void> {
             try {
               await client!.restore(path, v.version);
               notify(`Restored ${baseName(path)}`);
-              await load(true);
+              await load();
               await versions(path);
             } catch (error) {
               fail(error);
@@ -258,55 +378,93 @@ async function versions(path: string): Promise<void> {
   }
 }
 
-function startUpload(file: File, relativePath: string): void {
-  const target = `${prefix}${relativePath}`;
+/** Queues `file` for `target`, its full path (the folder fixed when it was picked or dropped), in the session `via`. */
+function startUpload(via: DfsClient, file: File, target: string): void {
+  const controller = new AbortController();
+  let queued = true;
+  const row = uploadRow(target, file.size, () => {
+    controller.abort();
+    if (queued) row.failed(true);
+  });
+  uploads.add(controller);
+  let sent = 0;
+  void fileTurns(() => {
+    controller.signal.throwIfAborted();
+    queued = false;
+    row.sending();
+    return uploadFile(via, target, blobUpload(file), {
+      contentType: file.type || undefined,
+      abortOnCancel: true,
+      onProgress: (bytes) => row.progress((sent += bytes)),
+      signal: controller.signal,
+    });
+  })
+    .then(
+      () => {
+        row.done();
+        if (target.startsWith(prefix)) refreshSoon();
+      },
+      (error: unknown) => {
+        row.failed(controller.signal.aborted);
+        if (!controller.signal.aborted) fail(error);
+      },
+    )
+    .finally(() => uploads.delete(controller));
+}
+
+interface UploadRow {
+  sending(): void;
+  progress(sent: number): void;
+  done(): void;
+  failed(cancelled: boolean): void;
+}
+
+function uploadRow(target: string, size: number, cancel: () => void): UploadRow {
   const li = document.createElement('li');
   const label = document.createElement('span');
   label.textContent = target;
+  label.title = target;
   const rate = document.createElement('span');
   rate.className = 'muted';
-  const controller = new AbortController();
-  const cancel = button('Cancel', () => controller.abort(), `Cancel upload of ${target}`);
+  rate.textContent = 'queued';
+  const stop = button('Cancel', cancel, `Cancel upload of ${target}`);
   const bar = document.createElement('progress');
-  bar.max = Math.max(file.size, 1);
+  bar.max = Math.max(size, 1);
   bar.value = 0;
   bar.setAttribute('aria-label', `Upload progress of ${target}`);
-  li.append(label, rate, cancel, bar);
+  li.append(label, rate, stop, bar);
   $('uploads').append(li);
-  const started = performance.now();
-  let sent = 0;
-  uploadFile(client!, target, blobUpload(file), {
-    contentType: file.type || undefined,
-    abortOnCancel: true,
-    onProgress: (bytes) => {
-      sent += bytes;
+  let started = 0;
+  const end = (state: 'done' | 'failed', text: string) => {
+    li.dataset.state = state;
+    rate.textContent = text;
+    stop.remove();
+  };
+  return {
+    sending() {
+      started = performance.now();
+      rate.textContent = '';
+    },
+    progress(sent) {
       bar.value = sent;
       rate.textContent = `${formatBytes(sent / Math.max((performance.now() - started) / 1000, 0.001))}/s`;
     },
-    signal: controller.signal,
-  }).then(
-    () => {
+    done() {
       bar.value = bar.max;
-      rate.textContent = 'done';
+      end('done', 'done');
       rate.className = 'done';
-      cancel.remove();
-      li.dataset.state = 'done';
-      void load(true);
     },
-    (error: unknown) => {
-      li.dataset.state = 'failed';
-      rate.textContent = controller.signal.aborted ? 'cancelled' : 'failed';
-      cancel.remove();
-      if (!controller.signal.aborted) fail(error);
-    },
-  );
+    failed: (cancelled) => end('failed', cancelled ? 'cancelled' : 'failed'),
+  };
 }
 
-function uploadAll(list: Iterable<File>): void {
-  for (const file of list) startUpload(file, file.webkitRelativePath || file.name);
+/** Queues files for `destination`, if the session they were picked or dropped in is still signed in. */
+function uploadAll(via: DfsClient, destination: string, found: { file: File; path: string }[]): void {
+  if (client !== via) return;
+  for (const { file, path } of found) startUpload(via, file, `${destination}${path}`);
 }
 
-async function droppedFiles(items: DataTransferItemList): Promise<{ file: File; path: string }[]> {
+async function droppedFiles(entries: FileSystemEntry[]): Promise<{ file: File; path: string }[]> {
   const out: { file: File; path: string }[] = [];
   const walk = async (entry: FileSystemEntry, path: string): Promise<void> => {
     if (entry.isFile) {
@@ -321,10 +479,7 @@ async function droppedFiles(items: DataTransferItemList): Promise<{ file: File; 
       }
     }
   };
-  for (const item of Array.from(items)) {
-    const entry = item.webkitGetAsEntry();
-    if (entry) await walk(entry, '');
-  }
+  for (const entry of entries) await walk(entry, '');
   return out;
 }
 
@@ -333,13 +488,14 @@ function wire(): void {
     event.preventDefault();
     void signIn($<HTMLInputElement>('token').value.trim());
   });
+  $('retry').addEventListener('click', () => void signIn(retryToken));
   $('sign-out').addEventListener('click', signOut);
-  $('refresh').addEventListener('click', () => void load(true));
-  $('more').addEventListener('click', () => void load(false));
+  $('refresh').addEventListener('click', () => void load());
+  $('more').addEventListener('click', () => void loadMore());
   for (const id of ['pick-files', 'pick-folder']) {
     const input = $<HTMLInputElement>(id);
     input.addEventListener('change', () => {
-      uploadAll(input.files ?? []);
+      uploadAll(client!, prefix, Array.from(input.files ?? [], (file) => ({ file, path: file.webkitRelativePath || file.name })));
       input.value = '';
     });
   }
@@ -352,8 +508,12 @@ function wire(): void {
   drop.addEventListener('drop', (event) => {
     event.preventDefault();
     drop.classList.remove('over');
-    if (!event.dataTransfer) return;
-    void droppedFiles(event.dataTransfer.items).then((found) => found.forEach(({ file, path }) => startUpload(file, path)));
+    if (!event.dataTransfer || !client) return;
+    // The dropped items can be read only while the event is dispatched, and they go where the drop was.
+    const entries = Array.from(event.dataTransfer.items, (item) => item.webkitGetAsEntry()).filter((entry) => entry !== null);
+    const via = client;
+    const destination = prefix;
+    void droppedFiles(entries).then((found) => uploadAll(via, destination, found), fail);
   });
   drop.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' || event.key === ' ') $('pick-files').click();
@@ -369,5 +529,5 @@ function wire(): void {
 
 wire();
 const saved = sessionStorage.getItem(TOKEN_KEY);
-if (saved) void signIn(saved).then((ok) => ok || signOut());
+if (saved) void signIn(saved);
 else $('sign-in').hidden = false;

@@ -29,6 +29,13 @@ export function explain(code: string, message: string): string {
   }
 }
 
+/** Why signing in got no verdict on the token: the server gave no answer, or could not give one now. */
+export function explainUnanswered(error: { status: number; code: string; message: string }): string {
+  if (error.status === 0) return 'The server cannot be reached. Check your connection, then try again.';
+  if (error.status >= 500) return `The server is unavailable or busy right now (HTTP ${error.status}). Try again in a moment.`;
+  return explain(error.code, error.message);
+}
+
 /** What a failed transfer between the page and the store means to a person using the page. */
 export function explainTransfer(error: TransferError): string {
   // No answer at all: the network, or a bucket whose CORS rules do not let this page in.

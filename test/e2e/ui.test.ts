@@ -4,15 +4,18 @@
  * rename, download and compare bytes, restore a version, open a share link in a fresh context,
  * delete a folder; and what it tells a person when a file is too large (413), the browser cannot
  * reach the store, the store finds a file's checksum wrong, or the server cannot reach the store
- * (503), with nothing lost. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png, the screenshot
+ * (503), with nothing lost. And what goes wrong at scale or over time: many files at once, listings
+ * loading over each other, several items dropped at once, sign out with uploads under way, the
+ * next person at the same page, a server briefly away at reload, a clipboard that is not there,
+ * and a very long name. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png, the screenshot
  * of the main view the README shows.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page, type Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page, type Request, type Route } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi } from '../../scripts/build-ui.ts';
 import { Api, md5Base64, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -229,5 +232,315 @@ describe('the web UI when something goes wrong', () => {
     const api = new Api(failing.url, failing.adminToken);
     expect((await api.get('/v1/files/parts.bin')).status).toBe(404);
     expect((await api.get('/v1/files')).body.files.map((f: { path: string }) => f.path)).toEqual(['kept.txt']);
+  });
+});
+
+describe('the web UI with many files, overlapping loads and one person after another', () => {
+  let shared: TestServer;
+  let api: Api;
+  const text = (s: string) => new TextEncoder().encode(s);
+  const isListing = (request: Request) => request.method() === 'GET' && new URL(request.url()).pathname === '/v1/files';
+
+  beforeAll(async () => {
+    shared = await startTestServer();
+    api = new Api(shared.url, shared.adminToken);
+  });
+  // Closed after each test, passed or not: a page left open keeps the server from closing.
+  const contexts: BrowserContext[] = [];
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  afterAll(() => shared?.close());
+
+  /** A fresh browser context signed in with `token`; `prepare` runs before the page loads. */
+  async function signedIn(token = shared.adminToken, prepare?: (context: BrowserContext) => Promise<void>): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    await prepare?.(context);
+    const p = await context.newPage();
+    await p.goto(shared.url);
+    await p.getByLabel('Access token').fill(token);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.locator('#browser').waitFor({ state: 'visible' });
+    return p;
+  }
+
+  /** Counts the page's listing requests not answered yet. */
+  function listingsInFlight(p: Page): () => number {
+    let open = 0;
+    p.on('request', (r) => void (isListing(r) && open++));
+    const settle = (r: Request) => void (isListing(r) && open--);
+    p.on('requestfinished', settle);
+    p.on('requestfailed', settle);
+    return () => open;
+  }
+
+  /** Waits until every listing asked for is answered and shown. */
+  async function settled(p: Page, inFlight: () => number): Promise<void> {
+    await expect.poll(inFlight).toBe(0);
+    await p.waitForTimeout(100);
+  }
+
+  const rowNames = (p: Page) => p.locator('#rows td.name button').allTextContents();
+
+  /** The rows the API's listing of `prefix` makes, in its order. */
+  async function apiRows(prefix: string): Promise<string[]> {
+    const { body } = await api.get(`/v1/files?prefix=${encodeURIComponent(prefix)}&delimiter=/&limit=1000`);
+    const base = (path: string) => path.replace(/\/$/, '').split('/').pop()!;
+    return [...body.folders.map((f: string) => `📁 ${base(f)}/`), ...body.files.map((f: { path: string }) => base(f.path))];
+  }
+
+  /** Drops local files and folders on the drop zone as a person dragging them from a file manager would. */
+  async function drop(p: Page, paths: string[]): Promise<void> {
+    const box = (await p.locator('#drop').boundingBox())!;
+    const cdp = await p.context().newCDPSession(p);
+    const data = { items: [], files: paths, dragOperationsMask: 1 };
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x: box.x + box.width / 2, y: box.y + box.height / 2, data });
+    await cdp.detach();
+  }
+
+  async function localTree(root: string, files: Record<string, string>): Promise<void> {
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(join(root, path, '..'), { recursive: true });
+      await writeFile(join(root, path), content);
+    }
+  }
+
+  it('uploads 100 files picked at once, a few at a time with the rest queued, and stores them all', async () => {
+    const folder = join(work, 'hundred');
+    await localTree(work, Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`hundred/f${i}.txt`, `file ${i}`])));
+    const p = await signedIn();
+    let sending = 0;
+    let mostSending = 0;
+    let listings = 0;
+    const isPut = (r: Request) => r.method() === 'PUT';
+    p.on('request', (r) => {
+      if (isListing(r)) listings++;
+      if (isPut(r)) mostSending = Math.max(mostSending, ++sending);
+    });
+    const settle = (r: Request) => void (isPut(r) && sending--);
+    p.on('requestfinished', settle);
+    p.on('requestfailed', settle);
+    await p.locator('#pick-folder').setInputFiles(folder);
+    expect(await p.locator('#uploads li', { hasText: 'queued' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => p.locator('#uploads li[data-state]').count(), { timeout: 30_000 }).toBe(100);
+    expect(await p.locator('#uploads li[data-state="done"]').count()).toBe(100);
+    expect((await api.get('/v1/files?prefix=hundred/&limit=1000')).body.files).toHaveLength(100);
+    expect(mostSending).toBeLessThanOrEqual(4);
+    // The listing is refreshed after uploads finishing close together once, not once for each file.
+    expect(listings).toBeLessThan(30);
+    await expect.poll(() => rowNames(p)).toEqual(await apiRows(''));
+  });
+
+  it('shows each row once when refreshes overlap, and only the folder opened last', async () => {
+    for (const path of ['loads/one.txt', 'loads/two.txt', 'loads/alpha/a.txt', 'loads/beta/b.txt']) await uploadBytes(api, path, text(path));
+    const p = await signedIn();
+    const inFlight = listingsInFlight(p);
+    await p.getByRole('button', { name: 'Open folder loads' }).click();
+    await settled(p, inFlight);
+    await p.route(
+      (url) => url.pathname === '/v1/files',
+      async (route) => {
+        // Alpha's listing comes last: a slow answer to a folder the person has already left.
+        await new Promise((resolve) => setTimeout(resolve, route.request().url().includes('alpha') ? 600 : 200));
+        await route.continue();
+      },
+    );
+    for (let i = 0; i < 3; i++) await p.getByRole('button', { name: 'Refresh' }).click();
+    await settled(p, inFlight);
+    expect(await rowNames(p)).toEqual(await apiRows('loads/'));
+
+    await p.getByRole('button', { name: 'Open folder alpha' }).click();
+    await p.getByRole('button', { name: 'Open folder beta' }).click();
+    await settled(p, inFlight);
+    expect(await rowNames(p)).toEqual(['b.txt']);
+    expect(await p.locator('#crumbs').textContent()).toBe('All files/loads/beta');
+  });
+
+  it('appends each next page once however fast "Load more" is clicked, and never to another folder', async () => {
+    for (let i = 0; i < 5; i++) await uploadBytes(api, `paged/p${i}.txt`, text(`page ${i}`));
+    const p = await signedIn();
+    const inFlight = listingsInFlight(p);
+    // Pages of two, the next ones slow to come: a double click lands while the first is on its way.
+    await p.route(
+      (url) => url.pathname === '/v1/files',
+      async (route) => {
+        const url = route.request().url();
+        if (url.includes('cursor=')) await new Promise((resolve) => setTimeout(resolve, 200));
+        await route.continue({ url: url.replace('limit=200', 'limit=2') });
+      },
+    );
+    await p.getByRole('button', { name: 'Open folder paged' }).click();
+    await settled(p, inFlight);
+    for (let i = 0; i < 5 && (await p.locator('#more').isVisible()); i++) {
+      await p.locator('#more').dblclick();
+      await settled(p, inFlight);
+    }
+    expect(await rowNames(p)).toEqual(await apiRows('paged/'));
+
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    await settled(p, inFlight);
+    await p.locator('#more').click();
+    await p.getByRole('button', { name: 'All files' }).click();
+    await settled(p, inFlight);
+    expect(await rowNames(p)).toEqual((await apiRows('')).slice(0, 2));
+  });
+
+  it('uploads every item dropped together, folders with what is in them', async () => {
+    const root = join(work, 'dropped');
+    await localTree(root, { 'loose-1.txt': 'one', 'mixed/a.txt': 'A', 'mixed/sub/b.txt': 'BB', 'loose-2.txt': 'two' });
+    const p = await signedIn();
+    await drop(p, [join(root, 'loose-1.txt'), join(root, 'mixed'), join(root, 'loose-2.txt')]);
+    await expect.poll(() => p.locator('#uploads li[data-state="done"]').count()).toBe(4);
+    const stored = (await api.get('/v1/files?limit=1000')).body.files.map((f: { path: string }) => f.path);
+    expect(stored).toEqual(expect.arrayContaining(['loose-1.txt', 'loose-2.txt', 'mixed/a.txt', 'mixed/sub/b.txt']));
+  });
+
+  it('puts dropped files in the folder they were dropped on, whatever is open when they start', async () => {
+    await uploadBytes(api, 'here/keep.txt', text('here'));
+    await uploadBytes(api, 'elsewhere/keep.txt', text('elsewhere'));
+    await localTree(join(work, 'late'), { 'batch/1.txt': '1', 'batch/2.txt': '2', 'batch/3.txt': '3' });
+    const p = await signedIn();
+    await p.getByRole('button', { name: 'Open folder here' }).click();
+    await p.getByRole('button', { name: 'Download keep.txt' }).first().waitFor();
+    // A big folder takes a while to read: the person has moved on before the first file starts.
+    await p.evaluate(() => {
+      const slowReads = (event: DragEvent) => {
+        const folder = Object.getPrototypeOf(event.dataTransfer!.items[0]!.webkitGetAsEntry()) as FileSystemDirectoryEntry;
+        const createReader = folder.createReader;
+        folder.createReader = function (this: FileSystemDirectoryEntry) {
+          const reader = createReader.call(this);
+          const read = reader.readEntries.bind(reader);
+          reader.readEntries = (...args) => void setTimeout(() => read(...args), 300);
+          return reader;
+        };
+      };
+      window.addEventListener('drop', slowReads, { capture: true, once: true });
+    });
+    await drop(p, [join(work, 'late', 'batch')]);
+    await p.getByRole('button', { name: 'All files' }).click();
+    await p.getByRole('button', { name: 'Open folder elsewhere' }).click();
+    await expect.poll(() => p.locator('#uploads li[data-state="done"]').count(), { timeout: 10_000 }).toBe(3);
+    const stored = (await api.get('/v1/files?limit=1000')).body.files.map((f: { path: string }) => f.path);
+    expect(stored.filter((path: string) => path.includes('batch/')).sort()).toEqual(['here/batch/1.txt', 'here/batch/2.txt', 'here/batch/3.txt']);
+  });
+
+  it('cancels uploads under way on sign out, and the file is not stored', async () => {
+    await writeFile(join(work, 'unfinished.txt'), 'not yet');
+    const p = await signedIn();
+    const completes: string[] = [];
+    p.on('request', (r) => void (r.url().endsWith('/complete') && completes.push(r.url())));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await p.route(
+      (url) => url.pathname !== '/v1/uploads',
+      async (route) => {
+        if (route.request().method() === 'PUT') await held;
+        await route.continue().catch(() => undefined);
+      },
+    );
+    const putSent = p.waitForRequest((r) => r.method() === 'PUT');
+    await p.locator('#pick-files').setInputFiles(join(work, 'unfinished.txt'));
+    await putSent;
+    const aborted = p.waitForRequest((r) => r.method() === 'DELETE' && new URL(r.url()).pathname.startsWith('/v1/uploads/'), { timeout: 5_000 });
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    release();
+    await aborted;
+    await p.waitForTimeout(300);
+    expect(completes).toEqual([]);
+    expect((await api.get('/v1/files/unfinished.txt')).status).toBe(404);
+    expect(await p.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
+  it('shows the next person nothing of the last one: versions, uploads, share links', async () => {
+    await uploadBytes(api, 'board/minutes.txt', text('v1'));
+    await uploadBytes(api, 'board/minutes.txt', text('v2'));
+    const team = await api.post('/v1/tokens', { name: 'team', scopes: ['read', 'write'], prefix: 'team/' });
+    await writeFile(join(work, 'mine.txt'), 'mine');
+    const p = await signedIn();
+    await p.locator('#pick-files').setInputFiles(join(work, 'mine.txt'));
+    await p.locator('#uploads li[data-state="done"]').waitFor();
+    await p.getByRole('button', { name: 'Open folder board' }).click();
+    await p.getByRole('button', { name: 'Versions of minutes.txt' }).click();
+    await p.locator('#versions').waitFor({ state: 'visible' });
+    await p.getByRole('button', { name: 'Share minutes.txt' }).click();
+    await p.locator('[data-share-url]').waitFor();
+    const nothingLeft = async () => {
+      expect(await p.locator('#uploads li').count()).toBe(0);
+      expect(await p.locator('#versions').isVisible()).toBe(false);
+      expect(await p.locator('#versions').textContent()).toBe('');
+      expect(await p.locator('#status').textContent()).not.toMatch(/minutes|mine/);
+    };
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    await nothingLeft();
+    await p.getByLabel('Access token').fill(team.body.token);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.locator('#browser').waitFor({ state: 'visible' });
+    await nothingLeft();
+  });
+
+  it('keeps the token through a reload when the server is briefly unavailable or unreachable, and offers to try again', async () => {
+    const p = await signedIn();
+    const token = () => p.evaluate(() => sessionStorage.getItem('dfs-token'));
+    for (const [blip, said] of [
+      [(route: Route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'storage_unavailable', message: 'busy' } }) }), 'unavailable or busy'],
+      [(route: Route) => route.abort('connectionrefused'), 'cannot be reached'],
+    ] as const) {
+      await p.route('**/v1/whoami', blip);
+      await p.reload();
+      await expect.poll(() => p.locator('#sign-in-error').textContent()).toContain(said);
+      expect(await token()).toBe(shared.adminToken);
+      await p.unroute('**/v1/whoami');
+      await p.getByRole('button', { name: 'Try again' }).click();
+      await p.locator('#browser').waitFor({ state: 'visible' });
+    }
+    // A token the server refuses is forgotten.
+    await p.route('**/v1/whoami', (route) => route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unauthorized', message: 'no' } }) }));
+    await p.reload();
+    await expect.poll(() => p.locator('#sign-in-error').textContent()).toContain('not valid');
+    expect(await token()).toBeNull();
+  });
+
+  it('says a share link was copied only when it was, and keeps it on screen until dismissed', async () => {
+    await uploadBytes(api, 'report.txt', text('report'));
+    // As on plain http outside localhost: no clipboard at all.
+    const p = await signedIn(shared.adminToken, async (context) => {
+      await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined }));
+      await context.clock.install();
+    });
+    await p.getByRole('button', { name: 'Share report.txt' }).click();
+    const notice = p.locator('[data-share-url]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('not copied');
+    const url = await notice.getAttribute('data-share-url');
+    expect(await p.getByRole('textbox', { name: 'Share link' }).inputValue()).toBe(url);
+    await p.clock.fastForward(60_000);
+    expect(await notice.isVisible()).toBe(true);
+    await p.getByRole('button', { name: 'Copy share link' }).click();
+    await expect.poll(() => notice.textContent()).toContain('Not copied');
+    await p.getByRole('button', { name: 'Dismiss share link' }).click();
+    expect(await notice.count()).toBe(0);
+
+    const q = await signedIn(shared.adminToken, (context) => context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: shared.url }));
+    await q.getByRole('button', { name: 'Share report.txt' }).click();
+    const copied = q.locator('[data-share-url]');
+    await copied.waitFor();
+    expect(await copied.textContent()).toMatch(/copied:/);
+    expect(await copied.textContent()).not.toContain('not copied');
+    expect(await q.evaluate(() => navigator.clipboard.readText())).toBe(await copied.getAttribute('data-share-url'));
+  });
+
+  it('wraps a long name within the page, lists folders and files in one order, and asks for nothing missing', async () => {
+    const long = `${'x'.repeat(250)}.txt`;
+    for (const path of [`look/${long}`, 'look/a.txt', 'look/B.txt', 'look/a/1.txt', 'look/B/1.txt']) await uploadBytes(api, path, text(path));
+    const missing: string[] = [];
+    const p = await signedIn(shared.adminToken, async (context) => void context.on('response', (r) => void (r.status() === 404 && missing.push(r.url()))));
+    await p.getByRole('button', { name: 'Open folder look' }).click();
+    await p.getByRole('button', { name: `Download ${long}` }).first().waitFor();
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    expect(await p.getByRole('button', { name: `Delete ${long}` }).isVisible()).toBe(true);
+    expect(await p.locator('#rows td.name button').last().getAttribute('title')).toBe(`look/${long}`);
+    expect(await rowNames(p)).toEqual(['📁 B/', '📁 a/', 'B.txt', 'a.txt', long]);
+    expect(missing).toEqual([]);
   });
 });
