@@ -21,7 +21,7 @@ import { getBytes, getToStream } from './http-transport.ts';
 import { PartFile, partPath } from './part-file.ts';
 import { Progress } from './progress.ts';
 import { replaceFile } from './replace-file.ts';
-import { BIG_FILES_IN_FLIGHT, FileError, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { BIG_FILES_IN_FLIGHT, FileError, sharedDestinations, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 import { findDownloaded } from './unchanged.ts';
 
 const MiB = 1024 * 1024;
@@ -129,18 +129,9 @@ function excludedWithFolders(patterns: readonly string[]): Excluded {
   return (path) => inExcludedFolder(path) || excluded(path);
 }
 
-/**
- * The plans without those that would write one local file (two remotes of one name into one
- * folder): keeping either would lose the other, so each fails, before anything moves.
- */
+/** The plans without those that would write one local file (two remotes of one name into one folder). */
 function withoutShared(plans: PlannedDownload[], failed: FileError[]): PlannedDownload[] {
-  const first = new Map<string, PlannedDownload>();
-  const shared = new Map<string, PlannedDownload[]>();
-  for (const plan of plans) {
-    const other = first.get(plan.local);
-    if (!other) first.set(plan.local, plan);
-    else shared.set(plan.local, [...(shared.get(plan.local) ?? [other]), plan]);
-  }
+  const shared = sharedDestinations(plans, (plan) => plan.local);
   if (shared.size === 0) return plans;
   for (const [local, sharing] of shared) {
     const remotes = sharing.map((plan) => plan.remote);

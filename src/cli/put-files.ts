@@ -19,7 +19,7 @@ import { hashedOnWorkers, localFile } from './local-file.ts';
 import { Progress } from './progress.ts';
 import { holdsAnything } from './remote-path.ts';
 import { resumeStore } from './resume-store.ts';
-import { BIG_FILES_IN_FLIGHT, FileError, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { BIG_FILES_IN_FLIGHT, FileError, sharedDestinations, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 import { findUnchanged } from './unchanged.ts';
 
 interface PlannedUpload {
@@ -118,23 +118,17 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
   return { plans: withoutCollisions(plans, missing), missing };
 }
 
-/**
- * Local files bound for one remote path (two arguments with one name, or a name in both
- * Unicode forms) would overwrite each other in an order nobody chose: none of them goes.
- */
+/** Local files bound for one remote path (two arguments with one name, or a name in both Unicode forms). */
 function withoutCollisions(plans: PlannedUpload[], missing: FileError[]): PlannedUpload[] {
-  const byRemote = new Map<string, PlannedUpload[]>();
-  for (const plan of plans) {
-    const same = byRemote.get(plan.remote);
-    if (same) same.push(plan);
-    else byRemote.set(plan.remote, [plan]);
+  const shared = sharedDestinations(plans, (plan) => plan.remote);
+  if (shared.size === 0) return plans;
+  for (const [remote, same] of shared) {
+    for (const plan of same) {
+      const others = same.filter((other) => other !== plan).map((other) => other.local);
+      missing.push(new FileError(plan.local, new Error(`${others.join(', ')} would go to ${remote} too: none of them is sent`)));
+    }
   }
-  return plans.filter((plan) => {
-    const others = byRemote.get(plan.remote)!.filter((other) => other !== plan);
-    if (others.length === 0) return true;
-    missing.push(new FileError(plan.local, new Error(`${others.map((other) => other.local).join(', ')} would go to ${plan.remote} too: neither is sent`)));
-    return false;
-  });
+  return plans.filter((plan) => !shared.has(plan.remote));
 }
 
 export interface Uploaded extends FileEntry {

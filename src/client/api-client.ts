@@ -35,7 +35,8 @@ export class ApiError extends Error {
 /**
  * Percent-encodes each segment of a file path for the URL. A "." or ".." segment would be
  * resolved away by the URL parser, into another path, and an empty one names nothing: such a
- * path gets the error the server gives it in a body, without being sent.
+ * path gets the error the server gives it in a body, without being sent. The methods calling it
+ * are async, so the error comes as their rejection.
  */
 export function encodePath(path: string): string {
   const segments = path.split('/');
@@ -127,14 +128,14 @@ export class DfsClient {
     } while (cursor !== null);
   }
 
-  stat = (path: string) => this.#request<FileEntry>('GET', `/v1/files/${encodePath(path)}`);
+  stat = async (path: string) => this.#request<FileEntry>('GET', `/v1/files/${encodePath(path)}`);
   download = (path: string, options: { version?: string; disposition?: 'attachment' | 'inline' } = {}) =>
     this.#request<DownloadLink>('POST', '/v1/downloads', { path, ...options });
-  remove = (path: string, options: { recursive?: boolean; ifMatch?: string } = {}) =>
+  remove = async (path: string, options: { recursive?: boolean; ifMatch?: string } = {}) =>
     this.#request<void>('DELETE', `/v1/files/${encodePath(path)}${options.recursive ? '?recursive=true' : ''}`, undefined, options.ifMatch ? { 'if-match': options.ifMatch } : {});
   move = (from: string, to: string, overwrite = false) => this.#request<{ moved: number; files?: FileEntry[] }>('POST', '/v1/move', { from, to, overwrite });
   copy = (from: string, to: string, overwrite = false) => this.#request<FileEntry>('POST', '/v1/copy', { from, to, overwrite });
-  versions = (path: string) => this.#request<{ versions: Version[] }>('GET', `/v1/versions/${encodePath(path)}`).then((r) => r.versions);
+  versions = async (path: string) => this.#request<{ versions: Version[] }>('GET', `/v1/versions/${encodePath(path)}`).then((r) => r.versions);
   restore = (path: string, version: string) => this.#request<FileEntry>('POST', '/v1/restore', { path, version });
   revokeShare = (id: string) => this.#request<void>('DELETE', `/v1/shares/${encodeURIComponent(id)}`);
   share = (path: string, expiresIn?: number) => this.#request<Share>('POST', '/v1/shares', { path, ...(expiresIn === undefined ? {} : { expiresIn }) });

@@ -6,7 +6,7 @@
  * an object without one (copy and restore take them from a live version).
  */
 import { garbageDueAt, isoAfter, type DfsContext } from './context.ts';
-import { hasCode } from './errors.ts';
+import { DfsError } from './errors.ts';
 
 export interface CleanupReport {
   expiredUploads: number;
@@ -42,8 +42,9 @@ export async function runCleanup(ctx: DfsContext): Promise<CleanupReport> {
     const refused = new Set<string>();
     for (const item of due) {
       if (item.multipartId === null) continue;
+      // A store that is down fails the deletion below as a whole, and with it this run.
       await ctx.store.abortMultipart(item.objectKey, item.multipartId).catch((error: unknown) => {
-        if (hasCode(error, 'storage_unavailable')) throw error;
+        if (!(error instanceof DfsError)) throw error;
         refused.add(item.objectKey);
       });
     }

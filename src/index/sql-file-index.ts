@@ -121,7 +121,6 @@ function nameClashGuard(path: string, movingFrom: string | null = null): SqlStat
 
 const clashMessage = (path: string) => () => conflict('name_clash', `"${path}" clashes with a file or folder of the same name`);
 
-/** Queues the objects of the selected versions as garbage, then deletes those versions. */
 /**
  * A path's history, most recently current first. When it stopped being current, not when it was
  * made, is what orders it: a move merges the history of the file moved with the one replaced.
@@ -139,6 +138,7 @@ const BEYOND_RETENTION_IN_RANGE = `SELECT id FROM (
 
 const replacedToKeep = (keepVersions: number) => Math.max(0, keepVersions - 1);
 
+/** Queues the objects of the selected versions as garbage, then deletes those versions. */
 function dropVersions(selectIds: string, params: SqlValue[], garbageDueAt: string): SqlStatement[] {
   return [
     sql(
@@ -456,7 +456,7 @@ export class SqlFileIndex implements FileIndex {
 
   async postponeGarbage(objectKeys: string[], dueAt: string): Promise<void> {
     if (objectKeys.length === 0) return;
-    await this.#db.batch([sql('UPDATE garbage SET due_at = ? WHERE object_key IN (SELECT value FROM json_each(?))', dueAt, JSON.stringify(objectKeys))]);
+    await this.#db.batch([sql('UPDATE garbage SET due_at = max(due_at, ?) WHERE object_key IN (SELECT value FROM json_each(?))', dueAt, JSON.stringify(objectKeys))]);
   }
 
   async createToken(t: TokenRecord): Promise<void> {

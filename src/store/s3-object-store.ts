@@ -308,7 +308,11 @@ export class S3ObjectStore implements ObjectStore {
         ),
       );
       for (const error of result.Errors ?? []) {
-        if (error.Code !== 'NoSuchKey' && error.Key !== undefined) refused.push(ours.get(error.Key) ?? error.Key);
+        if (error.Code === 'NoSuchKey') continue;
+        const key = error.Key === undefined ? undefined : ours.get(error.Key);
+        // A refusal that names no key of ours cannot be kept for later: the run fails instead.
+        if (key === undefined) throw storageUnavailable(`the object store could not delete an object (${error.Code})`);
+        refused.push(key);
       }
     }
     return refused;

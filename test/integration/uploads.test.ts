@@ -344,11 +344,10 @@ describe('garbage after overwrite and retention', () => {
       const [held, ...others] = keys.slice(0, 3);
       // s3rver cannot refuse one key of a batch; this stands in for an object under a legal hold.
       const store = limited.ctx.store;
-      const holding = {
-        ...store,
-        abortMultipart: store.abortMultipart.bind(store),
-        deleteObjects: async (objectKeys: string[]) => [...(await store.deleteObjects(objectKeys.filter((key) => key !== held))), ...objectKeys.filter((key) => key === held)],
-      } as typeof store;
+      const refuseHeld = async (objectKeys: string[]) => [...(await store.deleteObjects(objectKeys.filter((key) => key !== held))), ...objectKeys.filter((key) => key === held)];
+      const holding = new Proxy(store, {
+        get: (target, name) => (name === 'deleteObjects' ? refuseHeld : Reflect.get(target, name, target).bind(target)),
+      });
       const report = await runCleanup({ ...limited.ctx, store: holding, clock: later(120) });
       expect(report).toMatchObject({ deletedObjects: 2, refusedObjects: 1 });
       for (const key of others) expect(await store.head(key!)).toBeNull();
