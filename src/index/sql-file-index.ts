@@ -130,10 +130,10 @@ const HISTORY_ORDER = 'superseded_at IS NOT NULL, superseded_at DESC, created_at
 /** A path's replaced versions beyond the newest `keepVersions - 1` (params: path, that count). */
 const BEYOND_RETENTION = `SELECT id FROM versions WHERE path = ? AND superseded_at IS NOT NULL ORDER BY ${HISTORY_ORDER} LIMIT -1 OFFSET ?`;
 
-/** The same for every path in a range (params: start, end, count). */
-const BEYOND_RETENTION_IN_RANGE = `SELECT id FROM (
+/** The same for each path a query selects (`paths`, its params before the count). */
+const beyondRetentionOf = (paths: string) => `SELECT id FROM (
     SELECT id, ROW_NUMBER() OVER (PARTITION BY path ORDER BY ${HISTORY_ORDER}) AS place
-    FROM versions WHERE path >= ? AND path < ? AND superseded_at IS NOT NULL)
+    FROM versions WHERE path IN (${paths}) AND superseded_at IS NOT NULL)
   WHERE place > ?`;
 
 const replacedToKeep = (keepVersions: number) => Math.max(0, keepVersions - 1);
@@ -336,6 +336,13 @@ export class SqlFileIndex implements FileIndex {
       sql(`UPDATE versions SET superseded_at = ? WHERE superseded_at IS NULL AND ${destination} AND path IN (${collisions})`, now, to, toEnd, from, fromEnd, ...collisionParams),
       sql(`DELETE FROM files WHERE ${destination} AND path IN (${collisions})`, to, toEnd, from, fromEnd, ...collisionParams),
       sql(`UPDATE versions SET path = ${landing('path')} WHERE ${inSource('path')}`, to, from, from, fromEnd),
+      // The histories merged are those of the paths the files land on: the files have not moved
+      // yet, so their landing paths are still to be worked out from where they are.
+      ...dropVersions(
+        beyondRetentionOf(`SELECT ${landing('s.path')} FROM files s WHERE ${inSource('s.path')}`),
+        [to, from, from, fromEnd, replacedToKeep(input.keepVersions)],
+        input.garbageDueAt,
+      ),
     );
     let moved: SqlStatement[];
     if (from.startsWith(to)) {
@@ -350,16 +357,13 @@ export class SqlFileIndex implements FileIndex {
       moved = [sql(`UPDATE files SET path = ${landing('path')} WHERE ${inSource('path')}`, to, from, from, fromEnd)];
     }
     statements.push(...moved);
-    const retention = dropVersions(BEYOND_RETENTION_IN_RANGE, [to, toEnd, replacedToKeep(input.keepVersions)], input.garbageDueAt);
-    statements.push(...retention);
-    const movedAt = statements.length - retention.length - 1;
     const results = await guarded(() => this.#db.batch(statements), {
       not_found: () => notFound(`nothing under "${from}"`),
       target_exists: () => conflict('target_exists', `files already exist under "${to}" with the same names`),
       name_clash: () => conflict('name_clash', `moving "${from}" to "${to}" would put a file where a folder is, or under a file`),
       path_too_long: () => invalidPath(`moving "${from}" to "${to}" would make a path longer than ${MAX_PATH_BYTES} bytes`),
     });
-    return results[movedAt]!.changes;
+    return results.at(-1)!.changes;
   }
 
   async listVersions(path: string): Promise<VersionRecord[]> {
