@@ -1,8 +1,9 @@
 /**
  * Listing with keyset pagination and an optional "/" delimiter over the index's plain range
- * scans. With a delimiter, each sub-folder is reported once and then skipped over with a
- * single seek past its last possible path, so a page costs one query per folder it reports,
- * however many files the folders hold.
+ * scans. With a delimiter, each sub-folder is reported once; its files that came in the same
+ * answer are passed over there, and a new query seeks past its last possible path only when an
+ * answer ends inside it. A page of small folders costs a query or two (D1 counts queries per
+ * request); a folder of millions of files costs one seek, not a read of its files.
  */
 import { invalidRequest } from './errors.ts';
 import type { FileIndex } from './file-index.ts';
@@ -37,12 +38,16 @@ export async function listPage(index: FileIndex, request: ListRequest): Promise<
   const files: FileRecord[] = [];
   const folders: string[] = [];
 
-  scan: for (;;) {
+  for (;;) {
     const remaining = limit - files.length - folders.length;
     if (end !== null && compareCodePoints(position.key, end) >= 0) break;
-    // One row more than needed tells whether another page exists.
-    const rows = await index.listFiles({ start: position.key, startInclusive: position.inclusive, end, limit: remaining + 1 });
+    // One row more than needed tells whether another page exists. With a delimiter the answer
+    // stays a page long as it fills, since folders take many rows each.
+    const wanted = (delimiter ? limit : remaining) + 1;
+    const rows = await index.listFiles({ start: position.key, startInclusive: position.inclusive, end, limit: wanted });
     for (const row of rows) {
+      // Inside the folder just reported: passed over.
+      if (position.inclusive && compareCodePoints(row.path, position.key) < 0) continue;
       if (files.length + folders.length === limit) return { files, folders, nextCursor: encodeCursor(position) };
       const slash = delimiter ? row.path.indexOf('/', prefix.length) : -1;
       if (slash === -1) {
@@ -53,9 +58,8 @@ export async function listPage(index: FileIndex, request: ListRequest): Promise<
       const folder = row.path.slice(0, slash + 1);
       folders.push(folder);
       position = { key: prefixEnd(folder)!, inclusive: true };
-      continue scan;
     }
-    if (rows.length <= remaining) break;
+    if (rows.length < wanted) break;
   }
   return { files, folders, nextCursor: null };
 }

@@ -42,6 +42,34 @@ describe('listPage', () => {
     expect(await walk('', true, limit)).toEqual(['a.txt', 'b/', 'c', 'c0/', 'd/', 'e/']);
   });
 
+  it('lists a page of small folders in a query or two, not one per folder (D1 counts queries)', async () => {
+    const many = openSqliteIndex(':memory:');
+    const now = new Date().toISOString();
+    for (let i = 0; i < 300; i++) {
+      for (const name of ['a', 'b']) {
+        const path = `many/f${String(i).padStart(3, '0')}/${name}`;
+        await many.commitVersion({
+          version: { id: `v${i}${name}`, path, objectKey: `o/${i}${name}`, size: 1, contentType: 't', sha256: null, createdAt: now, supersededAt: null },
+          keepVersions: 10,
+          garbageDueAt: now,
+        });
+      }
+    }
+    let queries = 0;
+    const counting = new Proxy(many, {
+      get: (target, name) => (name === 'listFiles' ? (...args: Parameters<typeof many.listFiles>) => (queries++, target.listFiles(...args)) : Reflect.get(target, name, target)),
+    });
+    const page = await listPage(counting, { prefix: 'many/', scanPrefix: 'many/', delimiter: true, limit: 100, cursor: null });
+    expect(page.folders).toHaveLength(100);
+    expect(page.folders[99]).toBe('many/f099/');
+    expect(queries).toBeLessThanOrEqual(3);
+    const rest = await listPage(counting, { prefix: 'many/', scanPrefix: 'many/', delimiter: true, limit: 1000, cursor: page.nextCursor });
+    expect(rest.folders).toHaveLength(200);
+    expect(rest.folders[0]).toBe('many/f100/');
+    expect(rest.nextCursor).toBeNull();
+    many.close();
+  });
+
   it('orders by UTF-8 bytes, as the index does', async () => {
     const page = await listPage(index, { prefix: 'd/', scanPrefix: 'd/', delimiter: true, limit: 10, cursor: null });
     expect(page.files.map((f) => f.path)).toEqual(['d/\u00e9', 'd/\uff01', 'd/😀']);
