@@ -26,13 +26,17 @@ interface Wiring {
 }
 
 /**
- * One wiring per isolate and environment: config is validated once, not per request. Without
- * DFS_PUBLIC_URL, share links use the origin of the request that wired it.
+ * One wiring per isolate, environment and origin: config is validated once, not per request.
+ * Without DFS_PUBLIC_URL, share links use the origin of the request that makes them (a Worker
+ * may answer on workers.dev and on a custom domain); the cron's wiring makes no links.
  */
-let wired: { env: WorkerEnv; wiring: Promise<Wiring> } | null = null;
+let wired: { env: WorkerEnv; byOrigin: Map<string, Promise<Wiring>> } | null = null;
 
 function wire(env: WorkerEnv, origin: string): Promise<Wiring> {
-  if (wired?.env === env) return wired.wiring;
+  if (wired?.env !== env) wired = { env, byOrigin: new Map() };
+  const { byOrigin } = wired;
+  const known = byOrigin.get(origin);
+  if (known) return known;
   const wiring = (async () => {
     const vars: ConfigEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
     const config = parseConfig(vars);
@@ -52,10 +56,10 @@ function wire(env: WorkerEnv, origin: string): Promise<Wiring> {
     });
     return { ctx, app };
   })();
-  wired = { env, wiring };
+  byOrigin.set(origin, wiring);
   // A bad configuration is reported on every request until it is fixed, not cached.
   wiring.catch(() => {
-    if (wired?.wiring === wiring) wired = null;
+    if (byOrigin.get(origin) === wiring) byOrigin.delete(origin);
   });
   return wiring;
 }
@@ -74,8 +78,12 @@ export default {
 
   async scheduled(_controller: unknown, env: WorkerEnv, context: ExecutionContext): Promise<void> {
     const { ctx } = await wire(env, 'http://localhost');
+    // As on Node: a failed run is one log line, and the next cron tries again.
     context.waitUntil(
-      runCleanup(ctx).then((report) => console.log(JSON.stringify({ time: new Date().toISOString(), event: 'cleanup', ...report }))),
+      runCleanup(ctx).then(
+        (report) => console.log(JSON.stringify({ time: new Date().toISOString(), event: 'cleanup', ...report })),
+        (error: unknown) => console.log(JSON.stringify({ time: new Date().toISOString(), event: 'cleanup_failed', error: (error as Error).message })),
+      ),
     );
   },
 };

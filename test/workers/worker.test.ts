@@ -179,6 +179,21 @@ describe('dfs on Workers', () => {
     expect((await api(`/v1/uploads/${created.body.id}/complete`, { body: {} })).status).toBe(404);
   });
 
+  it('makes share links on the origin of the request, whatever ran first (the cron included)', async () => {
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }), env as never, ctx);
+    await waitOnExecutionContext(ctx);
+    for (const origin of ['https://dfs-two.example.com', BASE]) {
+      const response = await SELF.fetch(`${origin}/v1/shares`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${env.DFS_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ path: 'w/small.bin' }),
+      });
+      expect(response.status).toBe(201);
+      expect(((await response.json()) as { url: string }).url).toMatch(new RegExp(`^${origin.replace(/\./g, '\\.')}/s/`));
+    }
+  });
+
   it('answers a run of download requests, each with a presigned URL, and records the cost (never asserted)', async () => {
     const count = 200;
     const started = performance.now();
