@@ -39,7 +39,7 @@ function feed(path: string, start: number, end: number, hashes: Hash[]): void {
   try {
     for (let position = start; position < end; ) {
       const chunk = buffer.subarray(0, Math.min(CHUNK, end - position));
-      readFully(fd, chunk, position, path);
+      readFully(fd, chunk, position);
       for (const hash of hashes) hash.update(chunk);
       position += chunk.length;
     }
@@ -62,7 +62,7 @@ function md5s(path: string, ranges: PartRange[]): string[] {
   const fd = openSync(path, 'r');
   try {
     for (let round = 0; round < rounds; round++) {
-      ranges.forEach((range, lane) => readFully(fd, kernel.input(lane).subarray(0, bytesOf(round)), range.start + round * LANE_CHUNK, path));
+      ranges.forEach((range, lane) => readFully(fd, kernel.input(lane).subarray(0, bytesOf(round)), range.start + round * LANE_CHUNK));
       kernel.update(bytesOf(round), ranges.length);
     }
   } finally {
@@ -71,10 +71,10 @@ function md5s(path: string, ranges: PartRange[]): string[] {
   return kernel.digests(ranges.length).map((digest) => digest.toString('base64'));
 }
 
-function readFully(fd: number, into: Buffer, position: number, path: string): void {
+function readFully(fd: number, into: Buffer, position: number): void {
   for (let done = 0; done < into.length; ) {
     const bytesRead = readSync(fd, into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new Error(`${path} is shorter than expected (changed while being read?)`);
+    if (bytesRead === 0) throw new Error('shorter than expected (changed while being read?)');
     done += bytesRead;
   }
 }

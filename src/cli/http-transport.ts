@@ -33,8 +33,18 @@ class LocalWriteError extends Error {
   }
 }
 
+/** Reading the file being sent failed (it shrank, or became unreadable): another try of the store cannot help. */
+class LocalReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalReadError';
+  }
+}
+
+const isLocal = (error: unknown) => error instanceof LocalWriteError || error instanceof LocalReadError;
+
 const networkError = (error: unknown) =>
-  error instanceof TransferError || error instanceof LocalWriteError || (error as Error)?.name === 'AbortError' ? error : new TransferError(networkFailure(error as Error), 0);
+  error instanceof TransferError || isLocal(error) || (error as Error)?.name === 'AbortError' ? error : new TransferError(networkFailure(error as Error), 0);
 
 function responseOf(request: ClientRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -74,10 +84,11 @@ async function putOverHttp(url: string, headers: Record<string, string>, body: B
     if (Buffer.isBuffer(body) || body.end === body.start) request.end(Buffer.isBuffer(body) ? body : undefined);
     else sent = sendFileRange(request, body).catch((error: unknown) => void (sendFailure = error));
     // A store that refuses early answers before the body is sent: its status says more than
-    // EPIPE. A request we ended ourselves (idle timeout) says more than the write it cut short.
+    // EPIPE. The request's own failure (a refused connection, our idle timeout) says more than
+    // the write it cut short; a local file that failed us says most of all.
     const response = await answered.catch(async (error: unknown) => {
       await sent;
-      throw error instanceof TransferError ? error : (sendFailure ?? error);
+      throw sendFailure instanceof LocalReadError ? sendFailure : error;
     });
     if (response.statusCode !== 200) {
       const refused = await refusal(response, 'upload', url);
@@ -90,6 +101,14 @@ async function putOverHttp(url: string, headers: Record<string, string>, body: B
     return String(response.headers.etag ?? '');
   } catch (error) {
     throw networkError(error);
+  }
+}
+
+function readRange(fd: number, buffer: Buffer, length: number, position: number): number {
+  try {
+    return readSync(fd, buffer, 0, length, position);
+  } catch (error) {
+    throw new LocalReadError(`could not be read: ${(error as Error).message}`);
   }
 }
 
@@ -119,8 +138,8 @@ async function sendFileRange(request: ClientRequest, range: FileRange): Promise<
       await Promise.race([writing[turn], closed]);
       if (failure) throw failure;
       const buffer = buffers[turn]!;
-      const bytesRead = readSync(fd, buffer, 0, Math.min(SEND_CHUNK, range.end - position), position);
-      if (bytesRead === 0) throw new Error(`${range.path} is shorter than expected (changed while being uploaded?)`);
+      const bytesRead = readRange(fd, buffer, Math.min(SEND_CHUNK, range.end - position), position);
+      if (bytesRead === 0) throw new LocalReadError('shorter than expected (changed while being uploaded?)');
       writing[turn] = new Promise((resolve) => request.write(buffer.subarray(0, bytesRead), (error) => resolve(sent(error))));
       position += bytesRead;
     }
@@ -128,6 +147,10 @@ async function sendFileRange(request: ClientRequest, range: FileRange): Promise<
     if (failure) throw failure;
     request.end();
     sendBuffers.push(...buffers);
+  } catch (error) {
+    // The store waits for the rest of the length it was promised: it is told at once.
+    if (error instanceof LocalReadError) request.destroy();
+    throw error;
   } finally {
     closeSync(fd);
   }

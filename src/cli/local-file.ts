@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { PartRange, UploadIo, UploadPart } from '../client/upload.ts';
 import { hashRange, md5sOfRanges, sha256OfFile } from './hash-pool.ts';
 import { put } from './http-transport.ts';
@@ -21,7 +22,8 @@ export function hashedOnWorkers(size: number): boolean {
   return size > INLINE_MAX;
 }
 
-export function localFile(path: string, size: number): UploadIo {
+/** `mtimeMs` is the file's modification time when it was chosen, before any byte of it was read. */
+export function localFile(path: string, size: number, mtimeMs?: number): UploadIo {
   if (!hashedOnWorkers(size)) return tinyFile(path, size);
   // Only a multipart upload announces parts; a file sent in one PUT is asked for as a whole.
   let parts: PartMd5s | null = null;
@@ -35,6 +37,12 @@ export function localFile(path: string, size: number): UploadIo {
     },
     part: async (start, end) => partOf(start, end, await (parts?.md5(start, end) ?? alone(start, end))),
     sha256: () => sha256OfFile(path, size),
+    async unchanged() {
+      const now = await stat(path).catch(() => null);
+      if (now?.size !== size || (mtimeMs !== undefined && now.mtimeMs !== mtimeMs)) {
+        throw new Error('changed while being uploaded: run the command again to send it as it is now');
+      }
+    },
     async whole() {
       const { md5, sha256 } = await hashRange(path, 0, size, ['md5', 'sha256']);
       return { part: partOf(0, size, md5!), sha256: sha256! };

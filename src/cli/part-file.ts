@@ -153,8 +153,9 @@ process.once('exit', () => {
 async function lock(path: string, dest: string): Promise<void> {
   const lockPath = `${path}.lock`;
   const mine = `${path}.l${process.pid}`;
-  await writeFile(mine, String(process.pid));
   try {
+    // Inside the try: a write that fails (a full disk) may have made the file already.
+    await writeFile(mine, String(process.pid));
     for (;;) {
       try {
         await link(mine, lockPath);

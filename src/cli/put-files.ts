@@ -211,7 +211,7 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
       try {
         const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}\n${plan.size}\n${plan.mtimeMs}`;
         let parts: Uploaded['parts'];
-        const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size), {
+        const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size, plan.mtimeMs), {
           partSize: options.partSize,
           concurrency: options.parts,
           partLimit,

@@ -27,6 +27,12 @@ export interface UploadIo {
   sha256?(): Promise<string>;
   /** The whole source as one part with its SHA-256, for a file sent in one PUT, when a source can take both in one read. */
   whole?(): Promise<WholeSource>;
+  /**
+   * Throws if the source changed since the transfer began. A multipart upload reads it twice
+   * (its parts, and the SHA-256 beside them): bytes changed in between would be committed under
+   * a digest no download can match.
+   */
+  unchanged?(): Promise<void>;
 }
 
 export interface WholeSource {
@@ -154,6 +160,14 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
 
   options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });
   const sha256 = digest ? await digest : undefined;
+  try {
+    await io.unchanged?.();
+  } catch (error) {
+    // Nothing of this upload can be committed: a rerun starts afresh from the file as it is then.
+    await options.resume?.store.delete(options.resume.key);
+    await client.abort(uploadId).catch(() => undefined);
+    throw error;
+  }
   const file = await withRetry(() => client.complete(uploadId, sha256 ? { sha256 } : {}), retry);
   await options.resume?.store.delete(options.resume.key);
   return file;

@@ -3,13 +3,13 @@
  * kill-and-resume, the file commands in --json, exit codes and the menu driven through stdin.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, downloadBytes, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
-import { DFS_BIN, startCli, type CliHarness, type RunOptions } from '../support/cli.ts';
+import { DFS_BIN, startApiProxy, startCli, type CliHarness, type RunOptions } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -778,5 +778,74 @@ describe('a store connection cut mid-transfer', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^dfs: retry\.txt: cannot reach the store: connect ECONNREFUSED .+; trying again \(2 of 5\)$/m);
     expect(Buffer.from(await downloadBytes(new Api(proxied.url, proxied.adminToken), 'cut/retry.txt')).toString()).toBe('sent once the store is back');
+  });
+
+  it('names a refused connection to the store for a big file too, not the request it cut short', async () => {
+    const bytes = randomBytes(20 * MiB, 15);
+    await writeFile(local('retry-big.bin'), bytes);
+    const proxy = proxied.storeProxy!;
+    // Cut once the upload exists (the API reaches the store through the same proxy).
+    let cut = false;
+    const spy = await startApiProxy(proxied.url, async (path) => {
+      if (!cut && /^\/v1\/uploads\/[^/]+\/parts/.test(path)) {
+        cut = true;
+        await proxy.cut();
+      }
+    });
+    const { child, done } = start(['put', 'retry-big.bin', 'cut/retry-big.bin', '--part-size', '5'], { env: { ...env, DFS_ENDPOINT: spy.url, DFS_TOKEN: proxied.adminToken } });
+    let stderr = '';
+    const told = new Promise<void>((resolve) => child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()).includes('trying again') && resolve()));
+    await Promise.race([told, done]);
+    await proxy.restore();
+    const result = await done;
+    await spy.close();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^dfs: retry-big\.bin: cannot reach the store: connect ECONNREFUSED .+; trying again \(2 of 5\)$/m);
+    expect(result.stderr).not.toContain('closed while sending');
+    expect(await sameBytes(await downloadBytes(new Api(proxied.url, proxied.adminToken), 'cut/retry-big.bin'), bytes)).toBe('same');
+  });
+});
+
+describe('a local file that changes while its parts go', () => {
+  /** Runs `put` of a 90 MiB file in 5 MiB parts, doing `change` to it as the first part's URL is asked for. */
+  async function putChanging(name: string, change: (path: string) => Promise<void>) {
+    await writeFile(local(name), randomBytes(90 * MiB, 16));
+    let changed = false;
+    const spy = await startApiProxy(server.url, async (path) => {
+      if (!changed && /^\/v1\/uploads\/[^/]+\/parts/.test(path)) {
+        changed = true;
+        await change(local(name));
+      }
+    });
+    try {
+      const result = await dfs(['put', name, `changing/${name}`, '--part-size', '5', '--parts', '1'], { env: { ...env, DFS_ENDPOINT: spy.url } });
+      expect(changed).toBe(true);
+      return result;
+    } finally {
+      await spy.close();
+    }
+  }
+
+  it('commits nothing when bytes change in place: the SHA-256 could not match what was stored', async () => {
+    // In the last parts, whose MD5s are taken (with the bytes sent) well after the SHA-256
+    // pass, given half a second here, has read the old ones: the case that committed a digest
+    // no download could match.
+    const result = await putChanging('in-place.bin', async (path) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const file = await open(path, 'r+');
+      await file.write(randomBytes(MiB, 18), 0, MiB, 87 * MiB);
+      await file.close();
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('dfs: in-place.bin: changed while being uploaded: run the command again to send it as it is now');
+    expect((await new Api(server.url, server.adminToken).get('/v1/files/changing/in-place.bin')).status).toBe(404);
+  });
+
+  it('fails at once, naming the file, when it shrinks (the store is not left waiting, nor blamed)', async () => {
+    const result = await putChanging('shrinks.bin', (path) => truncate(path, MiB));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^dfs: shrinks\.bin: .*shorter than expected/m);
+    expect(result.stderr).not.toContain('trying again');
+    expect((await new Api(server.url, server.adminToken).get('/v1/files/changing/shrinks.bin')).status).toBe(404);
   });
 });
