@@ -3,8 +3,12 @@ import { ApiError } from './api-client.ts';
 
 /** Tries of one operation, the first included. */
 export const RETRY_ATTEMPTS = 5;
-/** Backoff before the second try (at most; full jitter), doubling up to MAX_DELAY_MS. */
-const BASE_DELAY_MS = 200;
+/**
+ * Backoff before the second try (at most; full jitter), doubling up to MAX_DELAY_MS: the five
+ * tries span up to 15 s (7.5 s on average), so a store or API restarting for a few seconds does
+ * not fail a transfer (from 200 ms, 3 s at most, it failed on a 2 s blip).
+ */
+const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 10_000;
 
 export interface RetryOptions {
