@@ -265,14 +265,17 @@ describe('the web UI with many files, overlapping loads and one person after ano
     return p;
   }
 
-  /** Counts the page's listing requests not answered yet. */
+  /**
+   * Counts the page's listing requests not answered yet. Requests are tracked one by one: one
+   * sent before this started counting (the listing after sign in) is not subtracted when it ends.
+   */
   function listingsInFlight(p: Page): () => number {
-    let open = 0;
-    p.on('request', (r) => void (isListing(r) && open++));
-    const settle = (r: Request) => void (isListing(r) && open--);
+    const open = new Set<Request>();
+    p.on('request', (r) => void (isListing(r) && open.add(r)));
+    const settle = (r: Request) => void open.delete(r);
     p.on('requestfinished', settle);
     p.on('requestfailed', settle);
-    return () => open;
+    return () => open.size;
   }
 
   /** Waits until every listing asked for is answered and shown. */
