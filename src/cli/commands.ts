@@ -242,10 +242,9 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     .action(async (arg: string, o: { long?: boolean; recursive?: boolean }) => {
       const api = await client();
       const prefix = remotePath(arg);
-      // "docs" lists the folder docs/; "docs/rep", naming neither a file nor a folder, lists the
-      // names starting with it.
-      const isFolder = async () => !(await api.stat(prefix).catch(() => null)) && (await holdsAnything(api, `${prefix}/`));
-      const normalized = prefix && !prefix.endsWith('/') && (await isFolder()) ? `${prefix}/` : prefix;
+      // "docs" lists the folder docs/; "docs/rep", naming no folder, lists the names starting
+      // with it. (A file and a folder never share a name: a file named so is listed as itself.)
+      const normalized = prefix && !prefix.endsWith('/') && (await holdsAnything(api, `${prefix}/`)) ? `${prefix}/` : prefix;
       const files: FileEntry[] = [];
       const folders: string[] = [];
       for await (const page of api.listAll({ prefix: normalized, delimiter: !o.recursive })) {

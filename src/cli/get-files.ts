@@ -269,19 +269,21 @@ async function saveInto(client: DfsClient, remote: string, link: DownloadLink, n
 
 export async function planGet(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
   const { plans, missing } = await planDownloads(client, remotes, local, options);
-  const { present } = await sortDownloads(plans, options);
+  const { present } = await sortDownloads(plans, foldersThere(plans), options);
   return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: present.has(plan) ? 'unchanged' : 'download' })), failed: missing };
 }
 
 /** The plans to fetch, and those whose local destination already holds their content. */
-async function sortDownloads(planned: PlannedDownload[], options: TransferOptions) {
-  const present = options.force ? new Set<PlannedDownload>() : await findDownloaded(planned);
+async function sortDownloads(planned: PlannedDownload[], there: ReadonlyMap<string, boolean>, options: TransferOptions) {
+  const present = options.force ? new Set<PlannedDownload>() : await findDownloaded(planned, there);
   return { fetch: planned.filter((plan) => !present.has(plan)), present };
 }
 
 export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {
   const { plans: planned, missing } = await planDownloads(client, remotes, local, options);
-  const { fetch: plans, present } = await sortDownloads(planned, options);
+  // Which destination folders are there, looked at once, before anything is made.
+  const there = foldersThere(planned);
+  const { fetch: plans, present } = await sortDownloads(planned, there, options);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options);
   // Each file's outcome by its plan: the report lists them in the order planned, however they finished.
   const done = new Map<PlannedDownload, Downloaded>([...present].map((plan) => [plan, { ...plan, unchanged: true as const }]));
@@ -289,15 +291,15 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   const small = plans.filter((p) => p.size <= RANGE_SIZE);
   const big = plans.filter((p) => p.size > RANGE_SIZE);
   const limit = createLimiter(options.jobs);
-  // Many files share a folder: each waits for the one mkdir of it, made once. A folder that was
-  // not there holds nothing yet: only a destination in one that was is looked at.
-  const there = foldersThere(plans);
+  // Many files share a folder: each waits for the one mkdir of a folder not there, made once. A
+  // folder that was not there holds nothing yet: only a destination in one that was is looked at.
   const folders = new Map<string, Promise<unknown>>();
   const prepare = async (dest: string): Promise<Destination> => {
     const folder = dirname(dest);
+    if (there.get(folder)) return destinationAt(dest);
     if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
     await folders.get(folder);
-    return there.get(folder) ? destinationAt(dest) : { file: dest };
+    return { file: dest };
   };
   // The link names the version current when it was asked for, maybe newer than the listing's:
   // the report describes the bytes written.

@@ -26,14 +26,17 @@ export const resumeStore: ResumeStore = {
   async set(key, state) {
     await mkdir(cacheDir(), { recursive: true });
     replaceFile(fileFor(key), JSON.stringify(state));
-    await forgetStale();
+    // Once a process, beside the transfer: nothing waits for it.
+    swept ??= forgetStale().catch(() => undefined);
   },
   async delete(key) {
     await rm(fileFor(key), { force: true });
   },
 };
 
-/** Called as a new upload is remembered: states pile up only as fast as uploads start. */
+let swept: Promise<void> | null = null;
+
+/** Run as a process first remembers an upload: states pile up only as fast as uploads start. */
 async function forgetStale(): Promise<void> {
   const cutoff = Date.now() - STALE_MS;
   for (const name of await readdir(cacheDir()).catch(() => [])) {

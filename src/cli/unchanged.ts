@@ -68,19 +68,13 @@ export interface LocalDownload {
 }
 
 /**
- * Planned downloads whose destination already holds their content. A destination folder that
- * does not exist yet (the usual case) costs one stat for all its files.
+ * Planned downloads whose destination already holds their content. Only a destination in a
+ * folder that is there (`there`, from foldersThere: one look per folder) is looked at.
  */
-export async function findDownloaded<T extends LocalDownload>(plans: readonly T[]): Promise<Set<T>> {
+export async function findDownloaded<T extends LocalDownload>(plans: readonly T[], there: ReadonlyMap<string, boolean>): Promise<Set<T>> {
   const downloaded = new Set<T>();
-  const folders = new Map<string, Promise<boolean>>();
-  const folderExists = (folder: string) => {
-    let exists = folders.get(folder);
-    if (!exists) folders.set(folder, (exists = stat(folder).then((info) => info.isDirectory(), () => false)));
-    return exists;
-  };
   await runPool(plans, 16, async (plan) => {
-    if (plan.sha256 === null || !(await folderExists(dirname(plan.local)))) return;
+    if (plan.sha256 === null || !there.get(dirname(plan.local))) return;
     const info = await stat(plan.local).catch(() => null);
     if (!info?.isFile() || info.size !== plan.size) return;
     // A file that cannot be read here is simply downloaded again.

@@ -61,7 +61,7 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
   const limit = options.rangeLimit ?? unlimited;
   await runPool(starts, options.concurrency ?? 8, (start) => limit(async () => {
     const end = Math.min(start + rangeSize, link.size);
-    let used = current.url;
+    let used = '';
     await withRetry(
       async () => {
         used = current.url;

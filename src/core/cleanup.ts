@@ -6,7 +6,6 @@
  * an object without one (copy and restore take them from a live version).
  */
 import { garbageDueAt, isoAfter, type DfsContext } from './context.ts';
-import { DfsError } from './errors.ts';
 
 export interface CleanupReport {
   expiredUploads: number;
@@ -41,12 +40,7 @@ export async function runCleanup(ctx: DfsContext): Promise<CleanupReport> {
     if (due.length === 0) break;
     const refused = new Set<string>();
     for (const item of due) {
-      if (item.multipartId === null) continue;
-      // A store that is down fails the deletion below as a whole, and with it this run.
-      await ctx.store.abortMultipart(item.objectKey, item.multipartId).catch((error: unknown) => {
-        if (!(error instanceof DfsError)) throw error;
-        refused.add(item.objectKey);
-      });
+      if (item.multipartId !== null && !(await ctx.store.abortMultipart(item.objectKey, item.multipartId))) refused.add(item.objectKey);
     }
     const deletable = due.map((item) => item.objectKey).filter((key) => !refused.has(key));
     for (const key of await ctx.store.deleteObjects(deletable)) refused.add(key);

@@ -53,8 +53,11 @@ export interface ObjectStore {
   /** All parts the store holds (every page), sorted by part number; null if the multipart upload is unknown. */
   listParts(key: string, multipartId: string): Promise<StoredPart[] | null>;
   completeMultipart(key: string, multipartId: string, parts: { partNumber: number; etag: string }[]): Promise<void>;
-  /** Idempotent: aborting an unknown upload succeeds. */
-  abortMultipart(key: string, multipartId: string): Promise<void>;
+  /**
+   * Idempotent: aborting an unknown upload succeeds. False when the store refuses it (a policy,
+   * a hold); a store that cannot be reached throws.
+   */
+  abortMultipart(key: string, multipartId: string): Promise<boolean>;
   head(key: string): Promise<ObjectHead | null>;
   /**
    * Every object whose key starts with `prefix` (all pages), by key. A listing may lag behind

@@ -13,7 +13,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 // "invoiceexe.pdf" wherever the name is displayed.
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/u;
 
-const byteLength = (s: string) => encoder.encode(s).length;
+export const byteLength = (s: string) => encoder.encode(s).length;
 
 /** Returns the NFC form of `raw` if it is a valid file path; throws invalid_path otherwise. */
 export function normalizePath(raw: unknown): string {

@@ -21,8 +21,8 @@ export interface DfsSettings {
   /** Default and maximum lifetime of share links. */
   shareDefaultSeconds: number;
   shareMaxSeconds: number;
-  /** Public base URL of the API, used to build share links (no trailing slash). */
-  publicUrl: string;
+  /** Public base URL of the API, used to build share links (no trailing slash); null: the origin of the request making the link. */
+  publicUrl: string | null;
 }
 
 export const MiB = 1024 * 1024;

@@ -13,11 +13,15 @@ export interface ShareInput {
   disposition?: 'attachment' | 'inline';
 }
 
-export async function createShare(ctx: DfsContext, principal: Principal, input: ShareInput): Promise<ShareRecord> {
-  const path = normalizePath(input.path);
-  // A link hands out the content: a write-only (drop box) token may not read through one.
+/** Making or ending a link: write, and read too, since a link hands out the content (a write-only drop box may not read through one). */
+function requireShareAccess(principal: Principal, path: string): void {
   requireAccess(principal, 'write', path);
   requireAccess(principal, 'read', path);
+}
+
+export async function createShare(ctx: DfsContext, principal: Principal, input: ShareInput): Promise<ShareRecord> {
+  const path = normalizePath(input.path);
+  requireShareAccess(principal, path);
   const { shareDefaultSeconds, shareMaxSeconds } = ctx.settings;
   const lifetime = input.expiresInSeconds ?? shareDefaultSeconds;
   if (lifetime > shareMaxSeconds) throw invalidRequest(`expiresIn must be at most ${shareMaxSeconds} seconds`);
@@ -42,12 +46,12 @@ export async function createShare(ctx: DfsContext, principal: Principal, input: 
 export async function revokeShare(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
   const share = await ctx.index.getShare(id);
   if (!share || !mayReach(principal, share.path)) throw notFound(`no share "${id}"`);
-  requireAccess(principal, 'write', share.path);
-  requireAccess(principal, 'read', share.path);
+  requireShareAccess(principal, share.path);
   if (!(await ctx.index.deleteShare(id))) throw notFound(`no share "${id}"`);
 }
 
-export const shareUrl = (ctx: DfsContext, share: ShareRecord) => `${ctx.settings.publicUrl}/s/${share.id}`;
+/** `origin` is the request's: the link's base when no public URL is configured. */
+export const shareUrl = (ctx: DfsContext, share: ShareRecord, origin: string) => `${ctx.settings.publicUrl ?? origin}/s/${share.id}`;
 
 /** The presigned GET a valid share leads to; not_found once it expired or the file is gone. */
 export async function openShare(ctx: DfsContext, id: string): Promise<PresignedRequest> {

@@ -7,7 +7,7 @@
 import { conflict, invalidPath, notFound, preconditionFailed, type DfsError } from '../core/errors.ts';
 import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange } from '../core/file-index.ts';
 import type { FileRecord, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
-import { ancestorsOf, MAX_PATH_BYTES, prefixEnd } from '../core/paths.ts';
+import { ancestorsOf, byteLength, MAX_PATH_BYTES, prefixEnd } from '../core/paths.ts';
 import { sql, type SqlDriver, type SqlStatement, type SqlValue } from './sql-driver.ts';
 
 type Row = Record<string, unknown>;
@@ -311,8 +311,6 @@ export class SqlFileIndex implements FileIndex {
     const statements = [
       guard('not_found', `NOT EXISTS (SELECT 1 FROM files WHERE ${inSource('path')})`, from, fromEnd),
       guard('name_clash', 'EXISTS (SELECT 1 FROM files WHERE path IN (SELECT value FROM json_each(?)))', JSON.stringify([...ancestorsOf(toBase), toBase])),
-      // A deeper destination lengthens every path below it, past what a path may be.
-      guard('path_too_long', `EXISTS (SELECT 1 FROM files WHERE ${inSource('path')} AND length(CAST(${landing('path')} AS BLOB)) > ?)`, from, fromEnd, to, from, MAX_PATH_BYTES),
       // A moved file would land where the destination has a folder...
       guard(
         'name_clash',
@@ -329,6 +327,10 @@ export class SqlFileIndex implements FileIndex {
         to, toEnd, from, fromEnd, from, to, from, to,
       ),
     ];
+    // A longer destination lengthens every path below it, maybe past what a path may be.
+    if (byteLength(to) > byteLength(from)) {
+      statements.push(guard('path_too_long', `EXISTS (SELECT 1 FROM files WHERE ${inSource('path')} AND length(CAST(${landing('path')} AS BLOB)) > ?)`, from, fromEnd, to, from, MAX_PATH_BYTES));
+    }
     if (!input.overwrite) {
       statements.push(guard('target_exists', `EXISTS (SELECT 1 FROM files WHERE ${destination} AND path IN (${collisions}))`, to, toEnd, from, fromEnd, ...collisionParams));
     }

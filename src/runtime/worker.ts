@@ -26,17 +26,14 @@ interface Wiring {
 }
 
 /**
- * One wiring per isolate, environment and origin: config is validated once, not per request.
- * Without DFS_PUBLIC_URL, share links use the origin of the request that makes them (a Worker
- * may answer on workers.dev and on a custom domain); the cron's wiring makes no links.
+ * One wiring per isolate and environment: config is validated once, not per request. Without
+ * DFS_PUBLIC_URL, share links take the origin of the request that makes them (a Worker may
+ * answer on workers.dev and on a custom domain).
  */
-let wired: { env: WorkerEnv; byOrigin: Map<string, Promise<Wiring>> } | null = null;
+let wired: { env: WorkerEnv; wiring: Promise<Wiring> } | null = null;
 
-function wire(env: WorkerEnv, origin: string): Promise<Wiring> {
-  if (wired?.env !== env) wired = { env, byOrigin: new Map() };
-  const { byOrigin } = wired;
-  const known = byOrigin.get(origin);
-  if (known) return known;
+function wire(env: WorkerEnv): Promise<Wiring> {
+  if (wired?.env === env) return wired.wiring;
   const wiring = (async () => {
     const vars: ConfigEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
     const config = parseConfig(vars);
@@ -45,7 +42,7 @@ function wire(env: WorkerEnv, origin: string): Promise<Wiring> {
     const ctx: DfsContext = {
       index,
       store: new S3ObjectStore(config.s3),
-      settings: { ...config.settings, publicUrl: config.publicUrl ?? origin },
+      settings: { ...config.settings, publicUrl: config.publicUrl },
       clock: () => new Date(),
     };
     const app = createApp({
@@ -56,10 +53,10 @@ function wire(env: WorkerEnv, origin: string): Promise<Wiring> {
     });
     return { ctx, app };
   })();
-  byOrigin.set(origin, wiring);
+  wired = { env, wiring };
   // A bad configuration is reported on every request until it is fixed, not cached.
   wiring.catch(() => {
-    if (byOrigin.get(origin) === wiring) byOrigin.delete(origin);
+    if (wired?.wiring === wiring) wired = null;
   });
   return wiring;
 }
@@ -67,7 +64,7 @@ function wire(env: WorkerEnv, origin: string): Promise<Wiring> {
 export default {
   async fetch(request: Request, env: WorkerEnv, context: ExecutionContext): Promise<Response> {
     try {
-      const { app } = await wire(env, new URL(request.url).origin);
+      const { app } = await wire(env);
       return await app.fetch(request, env, context);
     } catch (error) {
       console.error(JSON.stringify({ event: 'configuration_error', error: (error as Error).message }));
@@ -77,7 +74,7 @@ export default {
   },
 
   async scheduled(_controller: unknown, env: WorkerEnv, context: ExecutionContext): Promise<void> {
-    const { ctx } = await wire(env, 'http://localhost');
+    const { ctx } = await wire(env);
     // As on Node: a failed run is one log line, and the next cron tries again.
     context.waitUntil(
       runCleanup(ctx).then(

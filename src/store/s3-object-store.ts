@@ -77,6 +77,12 @@ function statusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
+/** The store answered, and said no: trying again later may help, trying again now would not. */
+function isRefusal(error: unknown): boolean {
+  const status = statusOf(error);
+  return error instanceof S3ServiceException && status !== undefined && status < 500 && status !== 429;
+}
+
 function nameOf(error: unknown): string {
   return (error as { name?: string; Code?: string })?.name ?? (error as { Code?: string })?.Code ?? '';
 }
@@ -196,7 +202,7 @@ export class S3ObjectStore implements ObjectStore {
     if (['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'NoSuchUpload'].includes(name)) {
       return uploadIncomplete(`the store refused to assemble the upload (${name})`);
     }
-    if (error instanceof S3ServiceException && status !== undefined && status < 500 && status !== 429) {
+    if (isRefusal(error)) {
       return storageUnavailable(`the object store refused ${what} (${status} ${name})`, error);
     }
     // A transport error names internal addresses: it stays in the cause, for the logs only.
@@ -251,11 +257,13 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
-  async abortMultipart(key: string, multipartId: string): Promise<void> {
+  async abortMultipart(key: string, multipartId: string): Promise<boolean> {
     try {
       await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#config.bucket, Key: this.#key(key), UploadId: multipartId }));
+      return true;
     } catch (error) {
-      if (nameOf(error) === 'NoSuchUpload' || statusOf(error) === 404) return;
+      if (nameOf(error) === 'NoSuchUpload' || statusOf(error) === 404) return true;
+      if (isRefusal(error)) return false;
       throw this.#translate('AbortMultipartUpload', error);
     }
   }

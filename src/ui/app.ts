@@ -64,6 +64,7 @@ async function signIn(token: string): Promise<void> {
     return;
   }
   clearSession();
+  retryToken = '';
   client = candidate;
   sessionStorage.setItem(TOKEN_KEY, token);
   $('who').textContent = `${me.name}${me.prefix ? ` · ${me.prefix}` : ''}`;
@@ -91,6 +92,7 @@ function signOut(): void {
   // Cancelled while the token is still here: cancelling aborts each upload on the server.
   for (const upload of uploads) upload.abort();
   sessionStorage.removeItem(TOKEN_KEY);
+  retryToken = '';
   client = null;
   clearSession();
   $('browser').hidden = true;

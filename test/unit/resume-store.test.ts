@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,21 +17,23 @@ afterEach(async () => {
 });
 
 describe('the resume store', () => {
-  it('forgets states older than any upload a server keeps open, as a new one is saved', async () => {
-    const state = { uploadId: 'u1', path: 'a.bin', size: 1, partSize: 5 * 1024 * 1024 };
-    await resumeStore.set('fresh', state);
+  it('forgets states older than any upload a server keeps open, as it first saves a new one', async () => {
     const folder = join(cache, 'dfs', 'uploads');
-    const [fresh] = await readdir(folder);
+    await mkdir(folder, { recursive: true });
     const old = join(folder, 'old.json');
+    const recent = join(folder, 'recent.json');
     await writeFile(old, '{}');
+    await writeFile(recent, '{}');
     const monthAgo = new Date(Date.now() - 31 * 86_400_000);
     await utimes(old, monthAgo, monthAgo);
 
-    await resumeStore.set('next', { ...state, uploadId: 'u2' });
+    const state = { uploadId: 'u1', path: 'a.bin', size: 1, partSize: 5 * 1024 * 1024 };
+    await resumeStore.set('fresh', state);
+    // The sweep runs beside the upload, not before it.
+    await expect.poll(() => readdir(folder)).not.toContain('old.json');
     const left = await readdir(folder);
     expect(left).toHaveLength(2);
-    expect(left).toContain(fresh);
-    expect(left).not.toContain('old.json');
+    expect(left).toContain('recent.json');
     expect(await resumeStore.get('fresh')).toEqual(state);
   });
 });

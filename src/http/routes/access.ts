@@ -88,7 +88,7 @@ export function registerAccessRoutes(app: DfsApp, { ctx }: AppDeps): void {
         expiresInSeconds: body.expiresIn,
         disposition: body.disposition,
       });
-      return c.json({ id: share.id, url: shareUrl(ctx, share), expiresAt: share.expiresAt }, 201);
+      return c.json({ id: share.id, url: shareUrl(ctx, share, new URL(c.req.url).origin), expiresAt: share.expiresAt }, 201);
     },
   );
 
