@@ -5,7 +5,7 @@ import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
-import { fileLine, folderLine, print, tokenLine, versionLine, type Output } from './output.ts';
+import { fileLine, folderLine, print, shareLine, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStandardInput } from './put-files.ts';
 import { holdsAnything, remotePath } from './remote-path.ts';
@@ -347,9 +347,21 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
     });
 
   program
+    .command('shares')
+    .description('the public links still valid: of a file, or of everything in a folder')
+    .argument('[path]', 'a file or a folder (everything when left out)', '')
+    .addHelpText('after', examples(['dfs shares', 'every link this token may end'], ['dfs shares docs/a.txt', 'the links to one file'], ['dfs shares --json docs', 'the links under docs/, as JSON (ids for unshare)']))
+    .action(async (arg: string) => {
+      const path = remotePath(arg).replace(/\/+$/, '');
+      // The API matches a plain prefix: "docs/a" would also find "docs/ab.txt".
+      const shares = (await (await client()).listShares(path)).filter((s) => !path || s.path === path || s.path.startsWith(`${path}/`));
+      print(out(), shares, () => shares.map(shareLine).join('\n'));
+    });
+
+  program
     .command('unshare')
     .description('end public links before they expire')
-    .argument('<link...>', 'the links (or their ids) dfs share printed')
+    .argument('<link...>', 'the links (or their ids) dfs share or dfs shares printed')
     .addHelpText('after', examples(['dfs unshare http://files.example.com/s/pre6dackq0p2z6cdm6c561t0sm', 'the link answers 404 from now on']))
     .action(async (links: string[]) => {
       const api = await client();

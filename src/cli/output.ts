@@ -1,5 +1,5 @@
 /** How results reach the terminal: JSON for machines, aligned text for people. */
-import type { FileEntry, Token, Version } from '../client/api-types.ts';
+import type { FileEntry, ShareEntry, Token, Version } from '../client/api-types.ts';
 import { formatBytes } from '../client/format.ts';
 
 export interface Output {
@@ -31,3 +31,5 @@ export const versionLine = (v: Version) =>
 
 export const tokenLine = (t: Token) =>
   `${t.id}  ${t.name}  [${t.scopes.join(',')}]${t.prefix ? `  prefix ${t.prefix}` : ''}${t.expiresAt ? `  expires ${t.expiresAt}` : ''}`;
+
+export const shareLine = (s: ShareEntry) => `${s.url}  ${s.path}  expires ${s.expiresAt.slice(0, 19).replace('T', ' ')}`;

@@ -10,6 +10,7 @@ import type {
   FileList,
   Scope,
   Share,
+  ShareEntry,
   SignedPart,
   Token,
   UploadState,
@@ -137,6 +138,18 @@ export class DfsClient {
   copy = (from: string, to: string, overwrite = false) => this.#request<FileEntry>('POST', '/v1/copy', { from, to, overwrite });
   versions = async (path: string) => this.#request<{ versions: Version[] }>('GET', `/v1/versions/${encodePath(path)}`).then((r) => r.versions);
   restore = (path: string, version: string) => this.#request<FileEntry>('POST', '/v1/restore', { path, version });
+  /** Every link still valid under `prefix`, page by page. */
+  async listShares(prefix = ''): Promise<ShareEntry[]> {
+    const shares: ShareEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams({ limit: '1000', ...(prefix ? { prefix } : {}), ...(cursor ? { cursor } : {}) });
+      const page: { shares: ShareEntry[]; nextCursor: string | null } = await this.#request('GET', `/v1/shares?${query}`);
+      shares.push(...page.shares);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return shares;
+  }
   revokeShare = (id: string) => this.#request<void>('DELETE', `/v1/shares/${encodeURIComponent(id)}`);
   share = (path: string, expiresIn?: number) => this.#request<Share>('POST', '/v1/shares', { path, ...(expiresIn === undefined ? {} : { expiresIn }) });
 

@@ -115,6 +115,13 @@ export interface Share {
   expiresAt: string;
 }
 
+export interface ShareEntry extends Share {
+  path: string;
+  disposition: 'attachment' | 'inline';
+  createdAt: string;
+  createdBy: string | null;
+}
+
 export interface Whoami {
   id: string | null;
   name: string;

@@ -1,6 +1,6 @@
 /**
- * The cleanup job: aborts expired uploads, drops versions past retention and deletes objects
- * nothing references any more. Idempotent and safe to run on several instances at once and
+ * The cleanup job: aborts expired uploads, drops versions past retention, forgets expired share
+ * links and deletes objects nothing references any more. Idempotent and safe to run on several instances at once and
  * alongside traffic: every index step is a guarded batch, objects are deleted only after the
  * index says no version or pending upload references them, and references are never added to
  * an object without one (copy and restore take them from a live version).
@@ -14,6 +14,7 @@ export interface CleanupReport {
   /** Objects the store refused to delete this run: tried again after RETRY_REFUSED_SECONDS. */
   refusedObjects: number;
   purgedUploads: number;
+  expiredShares: number;
 }
 
 const BATCH = 500;
@@ -25,13 +26,14 @@ export async function runCleanup(ctx: DfsContext): Promise<CleanupReport> {
   const { cleanupGraceSeconds, keepDays } = ctx.settings;
   // An upload may still be committing just after it expired: leave it the grace period.
   const uploadCutoff = isoAfter(now, -cleanupGraceSeconds);
-  const report: CleanupReport = { expiredUploads: 0, prunedVersions: 0, deletedObjects: 0, refusedObjects: 0, purgedUploads: 0 };
+  const report: CleanupReport = { expiredUploads: 0, prunedVersions: 0, deletedObjects: 0, refusedObjects: 0, purgedUploads: 0, expiredShares: 0 };
 
   report.expiredUploads = await drain((limit) => ctx.index.expireUploads(uploadCutoff, nowIso, limit));
   report.prunedVersions = await drain((limit) =>
     ctx.index.pruneVersions(isoAfter(now, -keepDays * 86400), garbageDueAt(ctx, now), limit),
   );
   report.purgedUploads = await drain((limit) => ctx.index.purgeUploads(uploadCutoff, limit));
+  report.expiredShares = await drain((limit) => ctx.index.purgeShares(nowIso, limit));
 
   // An object the store refuses goes to the back of the queue: the oldest rows come first,
   // so one that is refused for ever would otherwise stop every later deletion.

@@ -7,6 +7,16 @@
 import type { FileRecord, ShareRecord, TokenRecord, UploadRecord, VersionRecord } from './model.ts';
 
 /** A half-open range scan over file paths in byte order. */
+export interface ShareRange {
+  start: string;
+  /** Exclusive upper bound; null for none. */
+  end: string | null;
+  /** Where the previous page ended. */
+  after: { path: string; id: string } | null;
+  validAt: string;
+  limit: number;
+}
+
 export interface PathRange {
   /** Lower bound. */
   start: string;
@@ -101,6 +111,10 @@ export interface FileIndex {
   getShare(id: string): Promise<ShareRecord | null>;
   /** False when no such share exists. */
   deleteShare(id: string): Promise<boolean>;
+  /** Shares still valid at `validAt` whose path lies in [start, end), in (path, id) order, after `after`. */
+  listShares(range: ShareRange): Promise<ShareRecord[]>;
+  /** Forgets shares that expired before `cutoff`; returns how many. */
+  purgeShares(cutoff: string, limit: number): Promise<number>;
 
   /** Throws unless the index answers a trivial query. */
   ping(): Promise<void>;

@@ -5,7 +5,7 @@
  * answer ends inside it. A page of small folders costs a query or two (D1 counts queries per
  * request); a folder of millions of files costs one seek, not a read of its files.
  */
-import { invalidRequest } from './errors.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { FileIndex } from './file-index.ts';
 import type { FileRecord } from './model.ts';
 import { prefixEnd } from './paths.ts';
@@ -34,7 +34,7 @@ interface Position {
 export async function listPage(index: FileIndex, request: ListRequest): Promise<ListPage> {
   const { prefix, scanPrefix, delimiter, limit } = request;
   const end = prefixEnd(scanPrefix);
-  let position = clampToRange(request.cursor === null ? null : decodeCursor(request.cursor), scanPrefix);
+  let position = clampToRange(request.cursor === null ? null : decodePosition(request.cursor), scanPrefix);
   const files: FileRecord[] = [];
   const folders: string[] = [];
 
@@ -48,7 +48,7 @@ export async function listPage(index: FileIndex, request: ListRequest): Promise<
     for (const row of rows) {
       // Inside the folder just reported: passed over.
       if (position.inclusive && compareCodePoints(row.path, position.key) < 0) continue;
-      if (files.length + folders.length === limit) return { files, folders, nextCursor: encodeCursor(position) };
+      if (files.length + folders.length === limit) return { files, folders, nextCursor: encodePosition(position) };
       const slash = delimiter ? row.path.indexOf('/', prefix.length) : -1;
       if (slash === -1) {
         files.push(row);
@@ -82,22 +82,11 @@ function clampToRange(position: Position | null, scanPrefix: string): Position {
   return position;
 }
 
-function encodeCursor(position: Position): string {
-  const bytes = new TextEncoder().encode((position.inclusive ? 'i' : 'x') + position.key);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+const encodePosition = (position: Position) => encodeCursor((position.inclusive ? 'i' : 'x') + position.key);
 
-function decodeCursor(cursor: string): Position {
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
-    const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+const decodePosition = (cursor: string) =>
+  decodeCursor(cursor, (text): Position => {
     const kind = text[0];
     if (kind !== 'i' && kind !== 'x') throw new Error('unknown kind');
     return { key: text.slice(1), inclusive: kind === 'i' };
-  } catch {
-    throw invalidRequest('cursor is not one this API returned');
-  }
-}
+  });

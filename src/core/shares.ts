@@ -1,11 +1,12 @@
 /** Public share links: an unguessable id that redirects to a short-lived presigned GET. */
-import { mayReach, requireAccess, type Principal } from './access.ts';
+import { mayReach, requireAccess, requireScope, visibleScanPrefix, type Principal } from './access.ts';
 import { isoAfter, type DfsContext } from './context.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { invalidRequest, notFound } from './errors.ts';
 import { newShareId } from './ids.ts';
 import type { ShareRecord } from './model.ts';
 import type { PresignedRequest } from './object-store.ts';
-import { baseName, normalizePath } from './paths.ts';
+import { baseName, normalizePath, normalizePrefix, prefixEnd } from './paths.ts';
 
 export interface ShareInput {
   path: unknown;
@@ -48,6 +49,38 @@ export async function revokeShare(ctx: DfsContext, principal: Principal, id: str
   if (!share || !mayReach(principal, share.path)) throw notFound(`no share "${id}"`);
   requireShareAccess(principal, share.path);
   if (!(await ctx.index.deleteShare(id))) throw notFound(`no share "${id}"`);
+}
+
+export interface ShareListInput {
+  prefix?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SharePage {
+  shares: ShareRecord[];
+  nextCursor: string | null;
+}
+
+/**
+ * The links still valid whose paths start with `prefix`, in path order, for a token that may
+ * make them (read and write); a token with a folder sees the links inside it.
+ */
+export async function listShares(ctx: DfsContext, principal: Principal, input: ShareListInput): Promise<SharePage> {
+  requireScope(principal, 'write');
+  const start = visibleScanPrefix(principal, normalizePrefix(input.prefix));
+  const limit = input.limit ?? 100;
+  const after = input.cursor === undefined ? null : decodeCursor(input.cursor, parseShareCursor);
+  const rows = await ctx.index.listShares({ start, end: prefixEnd(start), after, validAt: ctx.clock().toISOString(), limit: limit + 1 });
+  const shares = rows.slice(0, limit);
+  const last = shares.at(-1);
+  return { shares, nextCursor: rows.length > limit && last ? encodeCursor(JSON.stringify([last.path, last.id])) : null };
+}
+
+function parseShareCursor(text: string): { path: string; id: string } {
+  const value: unknown = JSON.parse(text);
+  if (!Array.isArray(value) || value.length !== 2 || !value.every((part) => typeof part === 'string')) throw new Error('not a share cursor');
+  return { path: value[0] as string, id: value[1] as string };
 }
 
 /** `origin` is the request's: the link's base when no public URL is configured. */

@@ -271,4 +271,15 @@ export const CreateShareBody = z
 
 export const ShareResponse = z.object({ id: z.string(), url: z.string(), expiresAt: z.string() }).openapi('Share');
 
+export const ShareListQuery = ListQuery.pick({ prefix: true, limit: true, cursor: true });
+
+export const ShareListResponse = z
+  .object({
+    shares: z.array(
+      ShareResponse.extend({ path: z.string(), disposition: Disposition, createdAt: z.string(), createdBy: z.string().nullable() }).openapi('ShareEntry'),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('ShareList');
+
 export const HealthResponse = z.object({ ok: z.boolean(), checks: z.record(z.string(), z.string()).optional() }).openapi('Health');

@@ -1,5 +1,5 @@
 /** Index records to the API's JSON shapes. */
-import type { FileRecord, TokenRecord, UploadRecord, VersionRecord } from '../core/model.ts';
+import type { FileRecord, ShareRecord, TokenRecord, UploadRecord, VersionRecord } from '../core/model.ts';
 import type { PresignedRequest } from '../core/object-store.ts';
 
 export const fileEntry = (file: FileRecord) => ({
@@ -37,4 +37,14 @@ export const tokenEntry = (token: TokenRecord) => ({
   prefix: token.prefix,
   createdAt: token.createdAt,
   expiresAt: token.expiresAt,
+});
+
+export const shareEntry = (share: ShareRecord, url: string) => ({
+  id: share.id,
+  url,
+  path: share.path,
+  disposition: share.disposition,
+  createdAt: share.createdAt,
+  createdBy: share.createdBy,
+  expiresAt: share.expiresAt,
 });

@@ -5,7 +5,7 @@
  * makes each commit a compare-and-swap in SQL: no locks, safe with many API instances.
  */
 import { conflict, invalidPath, notFound, preconditionFailed, type DfsError } from '../core/errors.ts';
-import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange } from '../core/file-index.ts';
+import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange, ShareRange } from '../core/file-index.ts';
 import type { FileRecord, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
 import { ancestorsOf, byteLength, MAX_PATH_BYTES, prefixEnd } from '../core/paths.ts';
 import { sql, type SqlDriver, type SqlStatement, type SqlValue } from './sql-driver.ts';
@@ -493,6 +493,30 @@ export class SqlFileIndex implements FileIndex {
   async deleteShare(id: string): Promise<boolean> {
     const results = await this.#db.batch([sql('DELETE FROM shares WHERE id = ?', id)]);
     return results[0]!.changes > 0;
+  }
+
+  async listShares(range: ShareRange): Promise<ShareRecord[]> {
+    const params: SqlValue[] = [range.validAt, range.start];
+    let where = 'expires_at > ? AND path >= ?';
+    if (range.end !== null) {
+      where += ' AND path < ?';
+      params.push(range.end);
+    }
+    if (range.after) {
+      where += ' AND (path > ? OR (path = ? AND id > ?))';
+      params.push(range.after.path, range.after.path, range.after.id);
+    }
+    params.push(range.limit);
+    const rows = await this.#db.all(
+      `SELECT id, path, disposition, created_by, created_at, expires_at FROM shares WHERE ${where} ORDER BY path, id LIMIT ?`,
+      params,
+    );
+    return rows.map(toShare);
+  }
+
+  async purgeShares(cutoff: string, limit: number): Promise<number> {
+    const results = await this.#db.batch([sql('DELETE FROM shares WHERE id IN (SELECT id FROM shares WHERE expires_at < ? LIMIT ?)', cutoff, limit)]);
+    return results[0]!.changes;
   }
 
   async deleteToken(id: string): Promise<boolean> {

@@ -513,6 +513,25 @@ describe('file commands in --json', () => {
     expect(again.stderr).toContain(links[0].url);
   });
 
+  it('shares lists the links of a file or of a folder, which unshare takes', async () => {
+    await writeFile(local('shared.txt'), 'shared');
+    for (const path of ['shares/a.txt', 'shares/ab.txt', 'shares/in/c.txt']) expect((await dfs(['put', 'shared.txt', path])).code).toBe(0);
+    const link = async (path: string) => (await dfs(['--json', 'share', path])).json();
+    const [a, ab, c] = [await link('shares/a.txt'), await link('shares/ab.txt'), await link('shares/in/c.txt')];
+    const of = async (...args: string[]) => {
+      const run = await dfs(['--json', 'shares', ...args]);
+      expect(run.code, run.stderr).toBe(0);
+      return run.json().map((s: { id: string }) => s.id);
+    };
+    expect(await of('shares/a.txt')).toEqual([a.id]);
+    expect(await of('shares')).toEqual([a.id, ab.id, c.id]);
+    expect(await of('shares/in/')).toEqual([c.id]);
+    const human = await dfs(['shares', 'shares/in']);
+    expect(human.stdout).toMatch(new RegExp(`^${c.url}  shares/in/c.txt  expires \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\n$`));
+    expect((await dfs(['unshare', ab.id])).code).toBe(0);
+    expect(await of('shares')).toEqual([a.id, c.id]);
+  });
+
   it('ls lists a folder named without "/", or the names starting with a prefix', async () => {
     for (const name of ['lsp/report-2025.txt', 'lsp/report-2026.txt', 'lsp/readme.md', 'lsp/reports/q1.txt']) {
       await writeFile(local('lsp.txt'), name);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, encodePath, uploadBytes } from '../support/api.ts';
+import { Api, encodePath, uploadBytes, type ApiResponse } from '../support/api.ts';
+import { runCleanup } from '../../src/core/cleanup.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
@@ -224,6 +225,55 @@ describe('a token limited to a/ and a root file named "a"', () => {
 });
 
 describe('share links', () => {
+  it('lists the links still valid under a prefix, page by page in path order, to tokens that may make them', async () => {
+    for (const path of ['sl/one.txt', 'sl/two.txt', 'sl/sub/three.txt', 'slx.txt']) await uploadBytes(admin, path, text(path));
+    const made = [];
+    for (const path of ['sl/two.txt', 'sl/one.txt', 'sl/sub/three.txt', 'sl/one.txt', 'slx.txt']) {
+      const share = await admin.post('/v1/shares', { path, disposition: 'inline' });
+      expect(share.status).toBe(201);
+      made.push({ ...share.body, path });
+    }
+    // One that expired: listed nowhere, and gone from the index after cleanup.
+    await server.ctx.index.createShare({ id: 'expiredlink0000000000000000', path: 'sl/one.txt', disposition: 'attachment', createdBy: null, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-02T00:00:00.000Z' });
+
+    const listed = [];
+    let cursor: string | null = null;
+    do {
+      const page: ApiResponse = await admin.get(`/v1/shares?prefix=sl/&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      expect(page.body.shares.length).toBeLessThanOrEqual(2);
+      listed.push(...page.body.shares);
+      cursor = page.body.nextCursor;
+    } while (cursor !== null);
+    const expected = made.filter((s) => s.path.startsWith('sl/')).sort((a, b) => (a.path === b.path ? (a.id < b.id ? -1 : 1) : a.path < b.path ? -1 : 1));
+    expect(listed.map((s) => [s.path, s.id])).toEqual(expected.map((s) => [s.path, s.id]));
+    for (const entry of listed) {
+      const mine = made.find((s) => s.id === entry.id)!;
+      expect(entry).toEqual({ id: mine.id, url: mine.url, path: mine.path, disposition: 'inline', expiresAt: mine.expiresAt, createdAt: expect.any(String), createdBy: null });
+    }
+
+    const sub = await token({ name: 'shares-sub', scopes: ['read', 'write'], prefix: 'sl/sub/' });
+    expect((await sub.get('/v1/shares')).body.shares.map((s: { path: string }) => s.path)).toEqual(['sl/sub/three.txt']);
+    // A cursor made up to start before the token's folder still shows only what is inside it.
+    const forged = Buffer.from(JSON.stringify(['', ''])).toString('base64url');
+    expect((await sub.get(`/v1/shares?cursor=${forged}`)).body.shares.map((s: { path: string }) => s.path)).toEqual(['sl/sub/three.txt']);
+    expect((await sub.get('/v1/shares?prefix=slx')).status).toBe(403);
+    expect((await admin.get('/v1/shares?cursor=nonsense!')).body.error.code).toBe('invalid_request');
+    expect((await admin.get(`/v1/shares?cursor=${Buffer.from('{"a":1}').toString('base64url')}`)).status).toBe(400);
+    const reader = await token({ name: 'shares-reader', scopes: ['read'] });
+    const dropBox = await token({ name: 'shares-dropbox', scopes: ['write'] });
+    expect((await reader.get('/v1/shares')).status).toBe(403);
+    expect((await dropBox.get('/v1/shares')).status).toBe(403);
+
+    expect((await admin.delete(`/v1/shares/${made[1]!.id}`)).status).toBe(204);
+    const after = (await admin.get('/v1/shares?prefix=sl/one.txt')).body.shares.map((s: { id: string }) => s.id);
+    expect(after).toEqual([made[3]!.id]);
+
+    expect((await runCleanup(server.ctx)).expiredShares).toBeGreaterThanOrEqual(1);
+    expect(await server.ctx.index.getShare('expiredlink0000000000000000')).toBeNull();
+    expect(await server.ctx.index.getShare(made[3]!.id)).not.toBeNull();
+  });
+
   it('serves the current file publicly until the link expires', async () => {
     const share = await admin.post('/v1/shares', { path: 'a/x.txt', expiresIn: 2 });
     expect(share.status).toBe(201);

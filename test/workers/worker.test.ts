@@ -192,6 +192,20 @@ describe('dfs on Workers', () => {
       expect(response.status).toBe(201);
       expect(((await response.json()) as { url: string }).url).toMatch(new RegExp(`^${origin.replace(/\./g, '\\.')}/s/`));
     }
+    // Listed from D1 in pages, each link on the origin of the listing request.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await SELF.fetch(`https://dfs-three.example.com/v1/shares?prefix=w/&limit=1${cursor ? `&cursor=${cursor}` : ''}`, {
+        headers: { authorization: `Bearer ${env.DFS_ADMIN_TOKEN}` },
+      });
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as { shares: { url: string; path: string }[]; nextCursor: string | null };
+      for (const share of page.shares) expect(share.url).toMatch(/^https:\/\/dfs-three\.example\.com\/s\//);
+      seen.push(...page.shares.map((share) => share.path));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(['w/small.bin', 'w/small.bin']);
   });
 
   it('answers a run of download requests, each with a presigned URL, and records the cost (never asserted)', async () => {

@@ -1,6 +1,6 @@
 /** Routes over tokens, the caller's identity and share links (the public redirect included). */
 import { createRoute } from '@hono/zod-openapi';
-import { createShare, openShare, revokeShare, shareUrl } from '../../core/shares.ts';
+import { createShare, listShares, openShare, revokeShare, shareUrl } from '../../core/shares.ts';
 import { createToken, listTokens, revokeToken } from '../../core/tokens.ts';
 import type { AppDeps, DfsApp } from '../env.ts';
 import {
@@ -8,11 +8,13 @@ import {
   CreateShareBody,
   CreateTokenBody,
   IdParam,
+  ShareListQuery,
+  ShareListResponse,
   ShareResponse,
   TokensResponse,
   WhoamiResponse,
 } from '../schemas.ts';
-import { tokenEntry } from '../serialize.ts';
+import { shareEntry, tokenEntry } from '../serialize.ts';
 import { authErrors, errors, json, jsonBody } from './common.ts';
 
 export function registerAccessRoutes(app: DfsApp, { ctx }: AppDeps): void {
@@ -89,6 +91,21 @@ export function registerAccessRoutes(app: DfsApp, { ctx }: AppDeps): void {
         disposition: body.disposition,
       });
       return c.json({ id: share.id, url: shareUrl(ctx, share, new URL(c.req.url).origin), expiresAt: share.expiresAt }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/shares',
+      summary: 'List the share links still valid under a prefix',
+      request: { query: ShareListQuery },
+      responses: { 200: json(ShareListResponse, 'a page of links, in path order'), ...authErrors },
+    }),
+    async (c) => {
+      const origin = new URL(c.req.url).origin;
+      const page = await listShares(ctx, c.get('principal'), c.req.valid('query'));
+      return c.json({ shares: page.shares.map((share) => shareEntry(share, shareUrl(ctx, share, origin))), nextCursor: page.nextCursor }, 200);
     },
   );
 
