@@ -109,8 +109,10 @@ function clearSession(): void {
   cursor = null;
   $('rows').replaceChildren();
   $('uploads').replaceChildren();
-  $('versions').replaceChildren();
-  $('versions').hidden = true;
+  for (const panel of [$('versions'), $('links')]) {
+    panel.replaceChildren();
+    panel.hidden = true;
+  }
   $('status').replaceChildren();
 }
 
@@ -181,6 +183,7 @@ function crumbs(): void {
 function go(target: string): void {
   prefix = target;
   $('versions').hidden = true;
+  $('links').hidden = true;
   void load();
 }
 
@@ -310,7 +313,9 @@ async function share(path: string): Promise<void> {
   try {
     const link = await via.share(path);
     const copied = await copy(link.url);
-    if (client === via) showLink(link.url, copied ? `Share link for ${baseName(path)}, copied:` : `Share link for ${baseName(path)} (not copied; select it to copy it):`);
+    if (client !== via) return;
+    showLink(link.url, copied ? `Share link for ${baseName(path)}, copied:` : `Share link for ${baseName(path)} (not copied; select it to copy it):`);
+    if (!$('links').hidden) await links();
   } catch (error) {
     fail(error);
   }
@@ -333,15 +338,69 @@ function showLink(url: string, said: string): void {
   p.dataset.shareUrl = url;
   const text = document.createElement('span');
   text.textContent = said;
+  const again = button('Copy', async () => (text.textContent = (await copy(url)) ? 'Copied:' : 'Not copied (this browser does not allow it here); select the link to copy it:'), 'Copy share link');
+  p.append(text, linkField(url, 'Share link'), again, button('Dismiss', () => p.remove(), 'Dismiss share link'));
+  $('status').append(p);
+}
+
+/** A link to select and copy by hand, where the clipboard is out of reach. */
+function linkField(url: string, label: string): HTMLInputElement {
   const field = document.createElement('input');
   field.type = 'text';
   field.readOnly = true;
   field.value = url;
-  field.setAttribute('aria-label', 'Share link');
+  field.setAttribute('aria-label', label);
   field.addEventListener('focus', () => field.select());
-  const again = button('Copy', async () => (text.textContent = (await copy(url)) ? 'Copied:' : 'Not copied (this browser does not allow it here); select the link to copy it:'), 'Copy share link');
-  p.append(text, field, again, button('Dismiss', () => p.remove(), 'Dismiss share link'));
-  $('status').append(p);
+  return field;
+}
+
+/** The links still valid to files in the open folder and below, each with a button that ends it. */
+async function links(): Promise<void> {
+  const panel = $('links');
+  const via = client!;
+  const folder = prefix;
+  try {
+    const list = await via.listShares(folder);
+    if (client !== via || prefix !== folder) return;
+    panel.replaceChildren();
+    const h = document.createElement('h2');
+    h.textContent = folder ? `Share links in ${folder}` : 'Share links';
+    panel.append(h);
+    if (list.length === 0) {
+      const none = document.createElement('p');
+      none.className = 'muted';
+      none.textContent = 'No links here: a file’s “Share” button makes one.';
+      panel.append(none);
+    }
+    for (const link of list) {
+      const row = document.createElement('div');
+      row.className = 'link';
+      const name = link.path.slice(folder.length);
+      row.append(
+        `${name} · expires ${formatTime(link.expiresAt)} `,
+        linkField(link.url, `Share link to ${name}`),
+        button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${name}`),
+        button('End', () => void end(via, link.id, name), `End link to ${name}`),
+      );
+      panel.append(row);
+    }
+    panel.append(button('Close', () => (panel.hidden = true)));
+    panel.hidden = false;
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function end(via: DfsClient, id: string, name: string): Promise<void> {
+  if (!confirm(`End this link to "${name}"? Whoever has it will get “not found”.`)) return;
+  try {
+    await via.revokeShare(id);
+    if (client !== via) return;
+    notify(`Ended a link to ${name}`);
+    await links();
+  } catch (error) {
+    fail(error);
+  }
 }
 
 async function versions(path: string): Promise<void> {
@@ -493,6 +552,7 @@ function wire(): void {
   $('retry').addEventListener('click', () => void signIn(retryToken));
   $('sign-out').addEventListener('click', signOut);
   $('refresh').addEventListener('click', () => void load());
+  $('show-links').addEventListener('click', () => void links());
   $('more').addEventListener('click', () => void loadMore());
   for (const id of ['pick-files', 'pick-folder']) {
     const input = $<HTMLInputElement>(id);

@@ -474,6 +474,32 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(await p.evaluate(() => sessionStorage.length)).toBe(0);
   });
 
+  it('lists the share links of the open folder and below, and ends one', async () => {
+    for (const path of ['lk/a.txt', 'lk/deep/b.txt', 'lkx.txt']) await uploadBytes(api, path, text(path));
+    const made = new Map<string, string>();
+    for (const path of ['lk/a.txt', 'lk/deep/b.txt', 'lkx.txt']) made.set(path, (await api.post('/v1/shares', { path })).body.id);
+    const p = await signedIn();
+    p.on('dialog', (dialog) => void dialog.accept());
+    await p.getByRole('button', { name: 'Open folder lk' }).click();
+    await p.getByRole('button', { name: 'Share a.txt' }).waitFor();
+    await p.getByRole('button', { name: 'Share links' }).click();
+    const panel = p.locator('#links');
+    await panel.waitFor({ state: 'visible' });
+    expect(await panel.locator('h2').textContent()).toBe('Share links in lk/');
+    expect(await panel.locator('input').evaluateAll((fields) => fields.map((f) => (f as HTMLInputElement).value))).toEqual(
+      ['lk/a.txt', 'lk/deep/b.txt'].map((path) => `${shared.url}/s/${made.get(path)}`),
+    );
+    await p.getByRole('button', { name: 'End link to a.txt' }).click();
+    await expect.poll(() => panel.locator('input').count()).toBe(1);
+    expect((await api.get('/v1/shares?prefix=lk')).body.shares.map((s: { id: string }) => s.id)).toEqual([made.get('lk/deep/b.txt'), made.get('lkx.txt')]);
+    expect((await fetch(`${shared.url}/s/${made.get('lk/a.txt')}`, { redirect: 'manual' })).status).toBe(404);
+    // A link made while the panel is open joins it.
+    await p.getByRole('button', { name: 'Share a.txt' }).click();
+    await expect.poll(() => panel.locator('input').count()).toBe(2);
+    await p.getByRole('button', { name: 'All files' }).click();
+    expect(await panel.isVisible()).toBe(false);
+  });
+
   it('shows the next person nothing of the last one: versions, uploads, share links', async () => {
     await uploadBytes(api, 'board/minutes.txt', text('v1'));
     await uploadBytes(api, 'board/minutes.txt', text('v2'));
@@ -487,10 +513,14 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.locator('#versions').waitFor({ state: 'visible' });
     await p.getByRole('button', { name: 'Share minutes.txt' }).click();
     await p.locator('[data-share-url]').waitFor();
+    await p.getByRole('button', { name: 'Share links' }).click();
+    await p.locator('#links').waitFor({ state: 'visible' });
     const nothingLeft = async () => {
       expect(await p.locator('#uploads li').count()).toBe(0);
-      expect(await p.locator('#versions').isVisible()).toBe(false);
-      expect(await p.locator('#versions').textContent()).toBe('');
+      for (const panel of ['#versions', '#links']) {
+        expect(await p.locator(panel).isVisible()).toBe(false);
+        expect(await p.locator(panel).textContent()).toBe('');
+      }
       expect(await p.locator('#status').textContent()).not.toMatch(/minutes|mine/);
     };
     await p.getByRole('button', { name: 'Sign out' }).click();
