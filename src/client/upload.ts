@@ -7,7 +7,7 @@
 import type { DfsClient } from './api-client.ts';
 import type { BatchUploadItem, CreatedUpload, FileEntry, SinglePutUpload, UploadState } from './api-types.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
-import { withRetry, type RetryOptions } from './retry.ts';
+import { TransferError, withRetry, type RetryOptions } from './retry.ts';
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
@@ -243,7 +243,17 @@ export async function putSingle(client: DfsClient, part: UploadPart, input: Batc
     // Not waited for: the retry need not pay a round trip for what expires on its own.
     void client.abort(stale).catch(() => undefined);
   };
-  await withRetry(() => part.put(upload.current.url, upload.current.headers, retry.signal), { ...retry, renew });
+  const put = async () => {
+    try {
+      await part.put(upload.current.url, upload.current.headers, retry.signal);
+    } catch (error) {
+      // The URL only creates its object (If-None-Match: *), under a key no other URL writes: a
+      // 412 says a try whose answer was lost stored these bytes (their size and any checksum
+      // are signed into it). Complete checks that the store holds them.
+      if (!(error instanceof TransferError && error.status === 412)) throw error;
+    }
+  };
+  await withRetry(put, { ...retry, renew });
 }
 
 /** Waits for the transfer; when it was cancelled and the caller asked for it, aborts the upload. */

@@ -47,6 +47,7 @@ export interface ObjectHead {
 }
 
 export interface ObjectStore {
+  /** A PUT that creates the object and cannot replace it (412 once it exists). */
   presignPut(key: string, input: PresignPutInput): Promise<PresignedRequest>;
   createMultipart(key: string, contentType: string): Promise<string>;
   presignPart(key: string, multipartId: string, partNumber: number, input: PresignPartInput): Promise<PresignedRequest>;

@@ -1,14 +1,16 @@
 /**
  * The embedded default's object store: @20minutes/s3rver in this process, storing under a
- * local directory. It speaks the S3 protocol, enforces SigV4 presigned URLs and (with
- * embedded-s3-content-md5.ts) refuses bytes that do not match their Content-MD5, so the API
- * works exactly as it does against a real store.
+ * local directory. It speaks the S3 protocol, refuses unsigned requests, enforces SigV4
+ * presigned URLs, refuses bytes that do not match their Content-MD5 and honours If-None-Match
+ * on PUT, so the API works exactly as it does against a real store.
  */
 import S3rver from '@20minutes/s3rver';
 import { createServer, type AddressInfo } from 'node:net';
 import { corsXml } from '../store/bucket-policy.ts';
 import { verifyContentMd5 } from './embedded-s3-content-md5.ts';
+import { honourIfNoneMatch } from './embedded-s3-create-only.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
+import { refuseUnsigned } from './embedded-s3-signed-only.ts';
 
 export interface EmbeddedS3Options {
   directory: string;
@@ -54,8 +56,10 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }],
   });
+  refuseUnsigned(server);
   addMultipartListAndAbort(server);
   verifyContentMd5(server);
+  honourIfNoneMatch(server);
   await ensurePortFree(options.host, options.port);
   const address = (await server.run()) as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;

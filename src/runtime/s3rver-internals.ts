@@ -30,6 +30,8 @@ export interface S3rverInternals {
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
     /** Writes an object's or a part's bytes to `path`; resolves with their length and hex MD5. */
     putContent(path: string, content: unknown): Promise<[number, string]>;
+    putObject(object: { bucket: string; key: string }): Promise<{ md5: string; size: number }>;
+    existsObject(bucket: string, key: string): Promise<boolean>;
   };
 }
 

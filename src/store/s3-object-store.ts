@@ -161,6 +161,9 @@ export class S3ObjectStore implements ObjectStore {
     const headers: Record<string, string> = {
       'Content-Length': String(input.contentLength),
       'Content-Type': input.contentType,
+      // Create only: once the object is there (and committed, and maybe copied), the URL cannot
+      // rewrite its bytes for the rest of its life.
+      'If-None-Match': '*',
       ...this.#sseHeaders(),
     };
     if (input.contentMd5) headers['Content-MD5'] = input.contentMd5;

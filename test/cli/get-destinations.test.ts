@@ -247,6 +247,7 @@ describe('side files', () => {
 
     // Nor when the store holds other bytes than the index says, before any range was finished.
     const { objectKey } = (await server.ctx.index.getFile('blocked-r/blocked/mid.bin'))!;
+    await server.ctx.store.deleteObjects([objectKey]);
     const overwrite = await server.ctx.store.presignPut(objectKey, { contentLength: 5, contentType: 'application/octet-stream', expiresInSeconds: 60 });
     expect((await fetch(overwrite.url, { method: 'PUT', headers: overwrite.headers, body: 'short' })).status).toBe(200);
     await mkdir(local('wrong-size'));

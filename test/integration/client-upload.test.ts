@@ -195,6 +195,31 @@ describe('the shared upload engine', () => {
     expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('pending');
   });
 
+  it('goes on to commit a single PUT whose answer was lost after the store took it (the retry is refused as create-only)', async () => {
+    for (const [name, source] of [['blob', asBlob], ['file', asLocalFile]] as const) {
+      const bytes = randomBytes(3000, name.length);
+      const answers: string[] = [];
+      // The first try reaches the store, then its answer is lost (a connection reset on the way back).
+      const io = aroundPuts(await source(`lost-${name}.bin`, bytes), (put) => async (url, headers, signal) => {
+        if (answers.length === 0) {
+          await put(url, headers, signal);
+          answers.push('stored, answer lost');
+          throw new TransferError('network error: socket hang up', 0);
+        }
+        try {
+          return await put(url, headers, signal);
+        } catch (error) {
+          answers.push(`refused ${(error as TransferError).status}`);
+          throw error;
+        }
+      });
+      const file = await uploadFile(client, `engine/lost-answer-${name}.bin`, io);
+      expect(answers).toEqual(['stored, answer lost', 'refused 412']);
+      expect(file.sha256).toBe(await sha256Hex(bytes));
+      expect(await sameBytes(await downloadBytes(api, `engine/lost-answer-${name}.bin`), bytes)).toBe('same');
+    }
+  });
+
   it('uploads a batch around a file that cannot be read, which fails alone', async () => {
     const files = ['a', 'b', 'c'].map((name, i) => ({ path: `engine/batch/${name}.bin`, bytes: randomBytes(1000 + i, 44 + i) }));
     const unreadable: UploadIo = { size: 10, part: () => Promise.reject(new Error('gone since it was listed')) };

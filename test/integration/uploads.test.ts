@@ -49,6 +49,40 @@ describe('single-request uploads', () => {
     expect((await downloadBytes(api, 'single/empty')).length).toBe(0);
   });
 
+  it('never lets an upload URL rewrite the bytes it stored: not after commit, not through a copy', async () => {
+    const created = await api.post('/v1/uploads', { path: 'oneshot/tool.sh', size: 5 });
+    expect(created.body.headers['If-None-Match']).toBe('*');
+    expect(created.body.url).toMatch(/X-Amz-SignedHeaders=[^&]*if-none-match/i);
+    const send = (body: string) => fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body });
+    expect((await send('echo!')).status).toBe(200);
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
+    expect((await api.post('/v1/copy', { from: 'oneshot/tool.sh', to: 'public/tool.sh' })).status).toBe(201);
+    const again = await send('rm -r');
+    expect(again.status).toBe(412);
+    expect(await again.text()).toContain('PreconditionFailed');
+    // Without the header the signature no longer holds.
+    const { 'If-None-Match': _, ...unconditional } = created.body.headers;
+    expect((await fetch(created.body.url, { method: 'PUT', headers: unconditional, body: 'rm -r' })).status).toBe(403);
+    for (const path of ['oneshot/tool.sh', 'public/tool.sh']) expect(new TextDecoder().decode(await downloadBytes(api, path))).toBe('echo!');
+  });
+
+  it('leaves the bucket closed to requests without a signature', async () => {
+    const created = await api.post('/v1/uploads', { path: 'oneshot/closed.txt', size: 4 });
+    expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'mine' })).status).toBe(200);
+    const object = new URL(created.body.url);
+    object.search = '';
+    const bucket = `${object.origin}/${object.pathname.split('/')[1]}`;
+    const refusals = [
+      await fetch(object, { method: 'GET' }),
+      await fetch(object, { method: 'PUT', body: 'evil' }),
+      await fetch(object, { method: 'DELETE' }),
+      await fetch(`${bucket}?prefix=`, { method: 'GET' }),
+    ];
+    expect(refusals.map((response) => response.status)).toEqual([403, 403, 403, 403]);
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
+    expect(new TextDecoder().decode(await downloadBytes(api, 'oneshot/closed.txt'))).toBe('mine');
+  });
+
   it('signs Content-Type and Content-Length, and guesses the type from the name', async () => {
     const created = await api.post('/v1/uploads', { path: 'single/page.html', size: 5 });
     expect(created.status).toBe(201);
@@ -297,7 +331,8 @@ describe('abandoned and aborted uploads', () => {
     expect((await uploadBytes(api, 'aborted/raced.txt', new TextEncoder().encode('won'))).status).toBe(200);
     expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(412);
     await runCleanup(server.ctx);
-    expect((await put()).ok).toBe(true);
+    // The URL creates its object only: it cannot write again while the object is there.
+    expect((await put()).status).toBe(412);
 
     await runCleanup({ ...server.ctx, clock: later(server.ctx.settings.urlExpiresSeconds + 1) });
     expect([...(await server.ctx.store.listObjects(key)).keys()]).toEqual([]);
