@@ -66,6 +66,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   const unique = [...new Set(remotes.map((remote) => remote.replace(/\/+$/, '')))];
   // One file and a destination that is no folder and does not end in "/" (which makes one) names the file itself.
   const namesFile = unique.length === 1 && local !== undefined && !targetIsDir && !local.endsWith('/') && !local.endsWith(sep);
+  const missing: FileError[] = [];
   const planOne = async (remote: string): Promise<PlannedDownload[]> => {
     const folder = remote === '' ? '' : `${remote}/`;
     // With -r the folder's first page is asked for together with the file: one round trip, not two.
@@ -90,14 +91,17 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
       for (const entry of page.files) {
         found = true;
         const inFolder = entry.path.slice(folder.length);
-        if (!excluded(inFolder)) plans.push({ remote: entry.path, local: join(base, ...inFolder.split('/')), size: entry.size, sha256: entry.sha256 });
+        // The names come from the server: one that is not a plain path inside the folder asked
+        // for would be written outside the destination.
+        if (!entry.path.startsWith(folder) || !isPlainRelative(inFolder)) {
+          missing.push(new FileError(entry.path, new Error('the server listed a name outside the folder asked for, or one no local file may have: not written')));
+        } else if (!excluded(inFolder)) plans.push({ remote: entry.path, local: join(base, ...inFolder.split('/')), size: entry.size, sha256: entry.sha256 });
       }
       if (page.nextCursor === null) break;
     }
     if (!found) throw new FileError(remote || '/', new Error('no such file or folder'));
     return plans;
   };
-  const missing: FileError[] = [];
   const planned = await Promise.all(
     unique.map((remote) =>
       planOne(remote).catch((error: unknown) => {
@@ -108,6 +112,11 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
     ),
   );
   return { plans: withoutShared(planned.flat(), missing), missing };
+}
+
+/** Names below a folder, "/"-separated, that stay below it on this system: no empty, "." or ".." segment, no NUL, no other separator. */
+function isPlainRelative(path: string): boolean {
+  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !segment.includes('\0') && !(sep === '\\' && /[\\:]/.test(segment)));
 }
 
 /**

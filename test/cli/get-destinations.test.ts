@@ -154,6 +154,29 @@ describe('the destination named', () => {
     expect(await readdir(local('slash-in'))).toEqual(['newdir']);
   });
 
+  it('writes nothing outside the destination whatever names a server lists, and still fetches the plain ones', async () => {
+    await putTree('lying', { 'ok.txt': 'fine', 'deep/ok2.txt': 'fine too' }, 'lying-r/');
+    const lies = ['lying-r/lying/../../../escaped.txt', 'elsewhere/outside.txt', 'lying-r/lying//abs.txt', 'lying-r/lying/./dot.txt'];
+    const entry = (path: string) => ({ path, size: 4, contentType: 'text/plain', sha256: null, version: 'v', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' });
+    const liar = await startApiProxy(
+      server.url,
+      () => undefined,
+      (path, answer) => (path.startsWith('/v1/files?') && Array.isArray(answer.files) ? { ...answer, files: [...answer.files, ...lies.map(entry)] } : answer),
+    );
+    try {
+      await mkdir(local('lying-in', 'dest'), { recursive: true });
+      const get = await cli.dfs(['get', '-r', 'lying-r/lying', 'dest'], { cwd: 'lying-in', env: { ...cli.env, DFS_ENDPOINT: liar.url } });
+      expect(get.code).toBe(1);
+      for (const lie of lies) expect(get.stderr).toContain(lie);
+      expect((await readdir(local('lying-in'), { recursive: true })).sort()).toEqual(
+        ['dest', join('dest', 'lying'), join('dest', 'lying', 'deep'), join('dest', 'lying', 'ok.txt'), join('dest', 'lying', 'deep', 'ok2.txt')].sort(),
+      );
+      expect(await readdir(local(), { recursive: false })).not.toContain('escaped.txt');
+    } finally {
+      await liar.close();
+    }
+  });
+
   it('fails, before anything moves, each of two remotes that would write one local file; the others still come', async () => {
     await putTree('clash', { 'q1/s.txt': 'first', 'q2/s.txt': 'second', 'q1/other.txt': 'other' }, 'clash-r/');
     const get = await dfs(['--json', 'get', 'clash-r/clash/q1/s.txt', 'clash-r/clash/q2/s.txt', 'clash-r/clash/q1/other.txt', 'dd/']);

@@ -88,8 +88,13 @@ export interface ApiProxy {
 /**
  * The API behind a forwarding proxy that is told of each request first, and may act before it
  * goes on: another client writing at that very moment, or a test learning how far the CLI got.
+ * `rewrite` may change what a JSON answer says (a server that lies).
  */
-export async function startApiProxy(target: string, before: (path: string) => Promise<void> | void): Promise<ApiProxy> {
+export async function startApiProxy(
+  target: string,
+  before: (path: string) => Promise<void> | void,
+  rewrite?: (path: string, answer: any) => unknown,
+): Promise<ApiProxy> {
   const proxy = createServer(async (request, response) => {
     await before(request.url ?? '');
     const chunks: Buffer[] = [];
@@ -100,7 +105,13 @@ export async function startApiProxy(target: string, before: (path: string) => Pr
       body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
       redirect: 'manual',
     });
-    response.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()));
+    const headers = Object.fromEntries(answer.headers);
+    if (rewrite && answer.headers.get('content-type')?.includes('application/json')) {
+      const body = JSON.stringify(rewrite(request.url ?? '', await answer.json()));
+      response.writeHead(answer.status, { ...headers, 'content-length': String(Buffer.byteLength(body)) }).end(body);
+      return;
+    }
+    response.writeHead(answer.status, headers).end(Buffer.from(await answer.arrayBuffer()));
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   return {
