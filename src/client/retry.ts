@@ -1,12 +1,13 @@
-/** Bounded retries with exponential backoff and full jitter, for transient failures only. */
+/** Bounded retries with exponential backoff and jitter, for transient failures only. */
 import { ApiError } from './api-client.ts';
 
 /** Tries of one operation, the first included. */
 export const RETRY_ATTEMPTS = 5;
 /**
- * Backoff before the second try (at most; full jitter), doubling up to MAX_DELAY_MS: the five
- * tries span up to 15 s (7.5 s on average), so a store or API restarting for a few seconds does
- * not fail a transfer (from 200 ms, 3 s at most, it failed on a 2 s blip).
+ * Backoff before the second try, doubling up to MAX_DELAY_MS; each wait is drawn from its upper
+ * half ("equal jitter"), so the five tries span 7.5 to 15 s whatever the draw and a store or API
+ * restarting for a few seconds does not fail a transfer. (Full jitter, from zero, gave up within
+ * a 3 s restart about one call in 25; from 200 ms, 3 s at most, every 2 s blip failed.)
  */
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 10_000;
@@ -98,7 +99,8 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
       urlExpired = error instanceof TransferError && error.needsNewUrl;
       if (attempt >= RETRY_ATTEMPTS || !isTransient(error) || options.signal?.aborted) throw error;
       options.onRetry?.(error, attempt);
-      const delay = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
+      const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
+      const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -3,8 +3,8 @@
  * the body (S3, MinIO) or only by the URL's own lifetime (Ceph RGW answers a bare AccessDenied);
  * a signature the store rejects for any other reason is final.
  */
-import { describe, expect, it } from 'vitest';
-import { presignedUrlLapsed, TransferError } from '../../src/client/retry.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { presignedUrlLapsed, TransferError, withRetry } from '../../src/client/retry.ts';
 
 const SIGNED_AT = Date.UTC(2026, 10, 26, 3, 0, 0);
 const url = (signedAt: number, lifetimeSeconds: number) => {
@@ -42,5 +42,33 @@ describe('a store refusal', () => {
     expect(denied).toMatchObject({ needsNewUrl: false, transient: false });
     const gone = TransferError.refused('download', 404, '<Error><Code>NoSuchKey</Code></Error>', url(Date.now() - 2 * 3600_000, 3600));
     expect(gone).toMatchObject({ needsNewUrl: false, transient: false, storeCode: 'NoSuchKey' });
+  });
+});
+
+describe('the waits between tries', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  /** When each try of an operation that fails four times with a network error began. */
+  async function tryTimes(draw: number): Promise<number[]> {
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(draw);
+    const started: number[] = [];
+    const done = withRetry(async () => {
+      started.push(Date.now());
+      if (started.length < 5) throw new TransferError('network error: reset', 0);
+      return 'ok';
+    });
+    await vi.runAllTimersAsync();
+    expect(await done).toBe('ok');
+    return started.slice(1).map((at, i) => at - started[i]!);
+  }
+
+  it('are drawn from the upper half of a doubling ceiling, so five tries always span 7.5 s or more', async () => {
+    expect(await tryTimes(0)).toEqual([500, 1000, 2000, 4000]);
+    const longest = await tryTimes(0.999);
+    [1000, 2000, 4000, 8000].forEach((ceiling, i) => expect(Math.abs(longest[i]! - ceiling)).toBeLessThanOrEqual(10));
   });
 });
