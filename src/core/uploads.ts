@@ -3,7 +3,7 @@
  * store, then commit atomically) and abort.
  */
 import { hasScope, requireAccess, type Principal } from './access.ts';
-import { garbageDueAt, isoAfter, type DfsContext } from './context.ts';
+import { garbageDueAt, isoAfter, uncommittedGarbageDueAt, type DfsContext } from './context.ts';
 import { guessContentType } from './content-type.ts';
 import { conflict, hasCode, invalidRequest, notFound, preconditionFailed, tooLarge, uploadIncomplete } from './errors.ts';
 import { newId, newObjectKey } from './ids.ts';
@@ -318,7 +318,7 @@ async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: Com
     // The bytes can never be committed now: hand them to cleanup once the upload's URLs
     // have expired, so that a PUT retried with them is collected too.
     if (hasCode(error, 'precondition_failed') || hasCode(error, 'conflict')) {
-      await ctx.index.abortUpload(upload.id, garbageDueAt(ctx, committedAt));
+      await ctx.index.abortUpload(upload.id, uncommittedGarbageDueAt(ctx, committedAt));
     }
     throw error;
   }
@@ -424,9 +424,9 @@ function checkParts(
 export async function abortUpload(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
   const upload = await loadUpload(ctx, principal, id, 'write');
   if (upload.state === 'completed') throw conflict('upload_completed', `upload "${id}" is already completed`);
-  // The garbage row outlives every URL handed out for the upload: a PUT landing after the
-  // abort recreates the object, and cleanup must still find it then.
-  if (!(await ctx.index.abortUpload(id, garbageDueAt(ctx, ctx.clock())))) {
+  // The garbage row outlives every URL handed out for the upload and the PUTs they began: a
+  // PUT landing after the abort recreates the object, and cleanup must still find it then.
+  if (!(await ctx.index.abortUpload(id, uncommittedGarbageDueAt(ctx, ctx.clock())))) {
     // Not pending any more: aborted already (nothing to do), or a racing complete committed it.
     if ((await ctx.index.getUpload(id))?.state === 'completed') throw conflict('upload_completed', `upload "${id}" is already completed`);
     return;
