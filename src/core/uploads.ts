@@ -2,7 +2,7 @@
  * Uploads: create (presign), more part URLs, state for resume, complete (verify with the
  * store, then commit atomically) and abort.
  */
-import { hasScope, requireAccess, type Principal } from './access.ts';
+import { hasScope, mayReach, requireAccess, type Principal } from './access.ts';
 import { garbageDueAt, isoAfter, uncommittedGarbageDueAt, type DfsContext } from './context.ts';
 import { guessContentType } from './content-type.ts';
 import { conflict, hasCode, invalidRequest, notFound, preconditionFailed, tooLarge, uploadIncomplete } from './errors.ts';
@@ -254,7 +254,7 @@ export async function uploadToComplete(
   now: Date,
 ): Promise<CompletionTarget> {
   const upload = await loadUpload(ctx, principal, id, 'write');
-  if (upload.state === 'completed') return { committed: await committedFile(ctx, upload) };
+  if (upload.state === 'completed') return { committed: await committedFile(ctx, upload, principal) };
   if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
   if (upload.expiresAt <= now.toISOString()) throw notFound(`upload "${id}" expired`);
   if (sha256 !== undefined && upload.sha256 !== null && sha256 !== upload.sha256) {
@@ -324,14 +324,18 @@ async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: Com
   }
 }
 
-/** A retried complete answers with what the first one committed. */
-async function committedFile(ctx: DfsContext, upload: UploadRecord): Promise<FileRecord> {
+/**
+ * A retried complete answers with what the first one committed. Where the file went since is
+ * told only to a token that may reach it there: to another, the version as it was committed.
+ */
+async function committedFile(ctx: DfsContext, upload: UploadRecord, principal?: Principal): Promise<FileRecord> {
   const version = upload.version === null ? null : await ctx.index.getVersion(upload.version);
   if (!version) throw notFound(`upload "${upload.id}" was completed, but its version no longer exists`);
-  const current = await ctx.index.getFile(version.path);
+  const visible = principal === undefined || mayReach(principal, version.path);
+  const current = visible ? await ctx.index.getFile(version.path) : null;
   if (current?.version === version.id) return current;
   return {
-    path: version.path,
+    path: visible ? version.path : upload.path,
     version: version.id,
     objectKey: version.objectKey,
     size: version.size,
