@@ -24,3 +24,16 @@ export function guessContentType(path: string): string {
   if (dot <= 0) return DEFAULT_CONTENT_TYPE;
   return BY_EXTENSION[name.slice(dot + 1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
 }
+
+/** Types a browser runs as a page (scripts, forms), whatever site serves them. */
+const ACTIVE = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript', 'application/x-javascript', 'text/ecmascript', 'application/ecmascript', 'text/xsl']);
+
+/**
+ * How a download is served: an active type is never shown inline, since its page would run on
+ * the store's origin with whatever the uploader put in it (a login form, a script): it comes as a
+ * file to save instead.
+ */
+export function servedDisposition(contentType: string, requested: 'attachment' | 'inline'): 'attachment' | 'inline' {
+  const mediaType = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return requested === 'inline' && ACTIVE.has(mediaType) ? 'attachment' : requested;
+}

@@ -1,5 +1,6 @@
 /** File operations on the index: stat, list, download links, delete, move, copy, versions, restore. */
 import { mayReach, requireAccess, requireFolderAccess, visibleScanPrefix, type Principal } from './access.ts';
+import { servedDisposition } from './content-type.ts';
 import { garbageDueAt, type DfsContext } from './context.ts';
 import { conflict, hasCode, invalidRequest, notFound } from './errors.ts';
 import { newId } from './ids.ts';
@@ -56,7 +57,7 @@ export async function createDownload(ctx: DfsContext, principal: Principal, inpu
   const signed = await ctx.store.presignGet(target.objectKey, {
     expiresInSeconds: ctx.settings.urlExpiresSeconds,
     filename: baseName(path),
-    disposition: input.disposition ?? 'attachment',
+    disposition: servedDisposition(target.contentType, input.disposition ?? 'attachment'),
     contentType: target.contentType,
   });
   return {

@@ -1,5 +1,6 @@
 /** Public share links: an unguessable id that redirects to a short-lived presigned GET. */
 import { mayReach, requireAccess, requireScope, visibleScanPrefix, type Principal } from './access.ts';
+import { servedDisposition } from './content-type.ts';
 import { isoAfter, type DfsContext } from './context.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { invalidRequest, notFound } from './errors.ts';
@@ -97,7 +98,7 @@ export async function openShare(ctx: DfsContext, id: string): Promise<PresignedR
   return ctx.store.presignGet(file.objectKey, {
     expiresInSeconds: Math.max(1, Math.min(ctx.settings.urlExpiresSeconds, remaining)),
     filename: baseName(file.path),
-    disposition: share.disposition,
+    disposition: servedDisposition(file.contentType, share.disposition),
     contentType: file.contentType,
   });
 }

