@@ -47,8 +47,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    await mkdir(config.dataDir, { recursive: true });
-    await mkdir(dirname(config.dbPath), { recursive: true });
+    // The index holds every path and the share links' ids, the objects folder every byte: a
+    // folder made here is the service's own (an existing one keeps the mode it was given).
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    await mkdir(dirname(config.dbPath), { recursive: true, mode: 0o700 });
     const index = openSqliteIndex(config.dbPath);
     closers.push(() => index.close());
 

@@ -20,11 +20,14 @@ interface Started {
   stdout: string[];
 }
 
+let root: string;
+/** Made by the server itself, as on a first start. */
 let dataDir: string;
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'dfs-entry-'));
+  root = await mkdtemp(join(tmpdir(), 'dfs-entry-'));
+  dataDir = join(root, 'data');
 });
-afterAll(() => rm(dataDir, { recursive: true, force: true }));
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 function start(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['src/runtime/node.ts'], {
@@ -62,6 +65,8 @@ describe('npm start with no configuration', () => {
       expect(first.token).toMatch(/^dfs_/);
       const tokenFile = await stat(join(dataDir, 'admin-token'));
       expect(tokenFile.mode & 0o777).toBe(0o600);
+      // The folder it made holds the index and every object: no one else may look in.
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
       expect(await stat(join(dataDir, 'index.db'))).toBeTruthy();
 
       const api = new Api(first.url, first.token);
