@@ -78,10 +78,16 @@ export interface FileIndex {
   deleteFolder(folder: string, now: string): Promise<number>;
   /** Renames one file; versions follow it. Returns the moved record. */
   moveFile(input: MoveInput): Promise<FileRecord>;
-  /** Moves every file under `from` (folder ending `/`) to `to` (folder ending `/`); returns how many. */
+  /**
+   * Moves every file under `from` (folder ending `/`) to `to` (folder ending `/`); returns how
+   * many. The histories of the files moved follow them; those of files deleted under `from` stay.
+   */
   moveFolder(input: MoveInput): Promise<number>;
 
-  /** Newest first, including those of a deleted file still retained. */
+  /**
+   * Newest first (the current version, then the others by when they stopped being current, in
+   * commit order, not clock order), including those of a deleted file still retained.
+   */
   listVersions(path: string): Promise<VersionRecord[]>;
   getVersion(id: string): Promise<VersionRecord | null>;
 
@@ -102,11 +108,17 @@ export interface FileIndex {
   /** Puts garbage the store refused to delete back in the queue, due again at `dueAt`. */
   postponeGarbage(objectKeys: string[], dueAt: string): Promise<void>;
 
+  /** Records a token; unauthorized when `createdBy` names a token that no longer exists (revoked meanwhile). */
   createToken(token: TokenRecord): Promise<void>;
   getTokenByHash(hash: string): Promise<TokenRecord | null>;
   listTokens(): Promise<TokenRecord[]>;
+  /**
+   * Deletes the token, every token it created, recursively, and every share link any of them
+   * made, in one transaction. False when no such token exists.
+   */
   deleteToken(id: string): Promise<boolean>;
 
+  /** Records a link; unauthorized when `createdBy` names a token that no longer exists (revoked meanwhile). */
   createShare(share: ShareRecord): Promise<void>;
   getShare(id: string): Promise<ShareRecord | null>;
   /** False when no such share exists. */

@@ -21,7 +21,7 @@ export interface VersionRecord {
   contentType: string;
   sha256: string | null;
   createdAt: string;
-  /** Null while current; set when replaced or deleted. */
+  /** Null while current; set when replaced or deleted. A path's history is ordered by when this happened, in commit order. */
   supersededAt: string | null;
 }
 
@@ -61,14 +61,19 @@ export interface TokenRecord {
   /** A folder ending in `/`, or null for the whole namespace. */
   prefix: string | null;
   createdAt: string;
+  /** Never later than the expiry of the token that created it. */
   expiresAt: string | null;
+  /** Id of the token that created it, or null for the environment's admin token: revoking that token revokes this one. */
+  createdBy: string | null;
 }
 
 export interface ShareRecord {
   id: string;
   path: string;
   disposition: 'attachment' | 'inline';
+  /** Id of the token that made the link, or null for the environment's admin token: revoking that token ends the link. */
   createdBy: string | null;
   createdAt: string;
+  /** Never later than the expiry of the token that made it. */
   expiresAt: string;
 }

@@ -8,6 +8,7 @@ import { newShareId } from './ids.ts';
 import type { ShareRecord } from './model.ts';
 import type { PresignedRequest } from './object-store.ts';
 import { baseName, normalizePath, normalizePrefix, prefixEnd } from './paths.ts';
+import { earlierExpiry } from './tokens.ts';
 
 export interface ShareInput {
   path: unknown;
@@ -35,7 +36,8 @@ export async function createShare(ctx: DfsContext, principal: Principal, input: 
     disposition: input.disposition ?? 'attachment',
     createdBy: principal.tokenId,
     createdAt: now.toISOString(),
-    expiresAt: isoAfter(now, lifetime),
+    // A link never outlives the token that made it (revoking the token ends it too: see revokeToken).
+    expiresAt: earlierExpiry(isoAfter(now, lifetime), principal.expiresAt),
   };
   await ctx.index.createShare(share);
   return share;

@@ -19,8 +19,27 @@ export interface IssuedToken {
   secret: string;
 }
 
+/** Who issues a token: it never outlives its creator, and goes when its creator is revoked. */
+export interface TokenCreator {
+  /** The creating token's id; null for the environment's admin token (and the runtime's first one). */
+  tokenId: string | null;
+  /** The creating token's expiry: the new token's is clamped to it. */
+  expiresAt: string | null;
+}
+
+const ROOT: TokenCreator = { tokenId: null, expiresAt: null };
+
+/** The earlier of two expiries, null standing for never. */
+export function earlierExpiry(a: string, b: string | null): string;
+export function earlierExpiry(a: string | null, b: string | null): string | null;
+export function earlierExpiry(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(b) < Date.parse(a) ? b : a;
+}
+
 /** Issues a token without checking who asks: for the runtime's first admin token and for `createToken`. */
-export async function issueToken(ctx: DfsContext, input: TokenInput): Promise<IssuedToken> {
+export async function issueToken(ctx: DfsContext, input: TokenInput, creator: TokenCreator = ROOT): Promise<IssuedToken> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw invalidRequest('name must be 1 to 200 characters');
   if (input.scopes.length === 0) throw invalidRequest('scopes must name at least one scope');
@@ -34,7 +53,8 @@ export async function issueToken(ctx: DfsContext, input: TokenInput): Promise<Is
     scopes: [...new Set(input.scopes)],
     prefix,
     createdAt: now.toISOString(),
-    expiresAt: input.expiresInSeconds === undefined ? null : isoAfter(now, input.expiresInSeconds),
+    expiresAt: earlierExpiry(input.expiresInSeconds === undefined ? null : isoAfter(now, input.expiresInSeconds), creator.expiresAt),
+    createdBy: creator.tokenId,
   };
   await ctx.index.createToken(token);
   return { token, secret };
@@ -47,7 +67,9 @@ export async function createToken(ctx: DfsContext, principal: Principal, input: 
     const requested = input.prefix ? folderOf(normalizePath(input.prefix.replace(/\/$/, ''))) : null;
     if (requested === null || !requested.startsWith(own)) throw forbidden(`this token may only create tokens under "${own}"`);
   }
-  return issueToken(ctx, input);
+  // A token made by a token expires with it at the latest (whatever `expiresIn` asks), and is
+  // revoked with it: what a token creates cannot outlast the token.
+  return issueToken(ctx, input, { tokenId: principal.tokenId, expiresAt: principal.expiresAt });
 }
 
 export async function listTokens(ctx: DfsContext, principal: Principal): Promise<TokenRecord[]> {
@@ -57,6 +79,7 @@ export async function listTokens(ctx: DfsContext, principal: Principal): Promise
   return own === null ? tokens : tokens.filter((t) => t.prefix !== null && t.prefix.startsWith(own));
 }
 
+/** Revokes the token, the tokens it created (recursively) and the share links any of them made. */
 export async function revokeToken(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
   const visible = await listTokens(ctx, principal);
   if (!visible.some((t) => t.id === id) || !(await ctx.index.deleteToken(id))) throw notFound(`no token "${id}"`);

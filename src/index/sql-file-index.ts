@@ -4,7 +4,7 @@
  * whose condition fails aborts the batch, and its constraint name becomes the DfsError. That
  * makes each commit a compare-and-swap in SQL: no locks, safe with many API instances.
  */
-import { conflict, invalidPath, notFound, preconditionFailed, type DfsError } from '../core/errors.ts';
+import { conflict, invalidPath, notFound, preconditionFailed, unauthorized, type DfsError } from '../core/errors.ts';
 import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange, ShareRange } from '../core/file-index.ts';
 import type { FileRecord, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
 import { ancestorsOf, byteLength, MAX_PATH_BYTES, prefixEnd } from '../core/paths.ts';
@@ -61,6 +61,8 @@ const toUpload = (r: Row): UploadRecord => ({
   expiresAt: text(r.expires_at),
 });
 
+const TOKEN_COLUMNS = 'id, name, hash, scopes, prefix, created_at, expires_at, created_by';
+
 const toToken = (r: Row): TokenRecord => ({
   id: text(r.id),
   name: text(r.name),
@@ -69,6 +71,7 @@ const toToken = (r: Row): TokenRecord => ({
   prefix: textOrNull(r.prefix),
   createdAt: text(r.created_at),
   expiresAt: textOrNull(r.expires_at),
+  createdBy: textOrNull(r.created_by),
 });
 
 const toShare = (r: Row): ShareRecord => ({
@@ -124,8 +127,25 @@ const clashMessage = (path: string) => () => conflict('name_clash', `"${path}" c
 /**
  * A path's history, most recently current first. When it stopped being current, not when it was
  * made, is what orders it: a move merges the history of the file moved with the one replaced.
+ * That order is `seq` (see 0004_version_order.sql), not `superseded_at`: versions superseded in
+ * the same millisecond (a batch completing many uploads to one path) still have one. The times
+ * only break ties between versions of different files superseded by one statement (a folder
+ * deleted) that a later move brings together, and order versions superseded before `seq` existed.
  */
-const HISTORY_ORDER = 'superseded_at IS NOT NULL, superseded_at DESC, created_at DESC, id DESC';
+const HISTORY_ORDER = 'superseded_at IS NOT NULL, seq DESC, superseded_at DESC, created_at DESC, id DESC';
+
+/**
+ * Supersedes the versions the `where` clause selects (with `params`): they stop being current at
+ * `now`, numbered after every version superseded before. Several superseded by one statement (a
+ * folder deleted) may share a number: they belong to different paths, a path having one current
+ * version.
+ */
+const supersede = (now: string, where: string, ...params: SqlValue[]): SqlStatement =>
+  sql(
+    `UPDATE versions SET superseded_at = ?, seq = (SELECT coalesce(max(seq), 0) + 1 FROM versions) WHERE superseded_at IS NULL AND ${where}`,
+    now,
+    ...params,
+  );
 
 /** A path's replaced versions beyond the newest `keepVersions - 1` (params: path, that count). */
 const BEYOND_RETENTION = `SELECT id FROM versions WHERE path = ? AND superseded_at IS NOT NULL ORDER BY ${HISTORY_ORDER} LIMIT -1 OFFSET ?`;
@@ -135,6 +155,25 @@ const beyondRetentionOf = (paths: string) => `SELECT id FROM (
     SELECT id, ROW_NUMBER() OVER (PARTITION BY path ORDER BY ${HISTORY_ORDER}) AS place
     FROM versions WHERE path IN (${paths}) AND superseded_at IS NOT NULL)
   WHERE place > ?`;
+
+/**
+ * The token with id `?` (if it exists) and every token it created, down the line: what revoking
+ * it revokes. A subquery, not a statement starting with WITH, which drivers take for a read.
+ */
+const LINEAGE = `WITH RECURSIVE lineage (id) AS (
+    SELECT id FROM tokens WHERE id = ?
+    UNION SELECT t.id FROM tokens t JOIN lineage l ON t.created_by = l.id)
+  SELECT id FROM lineage`;
+
+/**
+ * What a token makes (a token, a share link) is recorded only while the token still exists: one
+ * revoked between the request's authentication and the write would otherwise leave behind
+ * something its revocation was meant to end.
+ */
+const creatorGuard = (createdBy: string | null): SqlStatement[] =>
+  createdBy === null ? [] : [guard('not_found', 'NOT EXISTS (SELECT 1 FROM tokens WHERE id = ?)', createdBy)];
+
+const creatorRevoked = () => unauthorized('unknown or revoked token');
 
 const replacedToKeep = (keepVersions: number) => Math.max(0, keepVersions - 1);
 
@@ -201,7 +240,7 @@ export class SqlFileIndex implements FileIndex {
     }
     statements.push(nameClashGuard(v.path));
     statements.push(
-      sql('UPDATE versions SET superseded_at = ? WHERE path = ? AND superseded_at IS NULL', v.createdAt, v.path),
+      supersede(v.createdAt, 'path = ?', v.path),
       sql(
         `INSERT INTO versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
         v.id,
@@ -253,7 +292,7 @@ export class SqlFileIndex implements FileIndex {
       statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', path, ifMatch));
     }
     statements.push(
-      sql('UPDATE versions SET superseded_at = ? WHERE path = ? AND superseded_at IS NULL', now, path),
+      supersede(now, 'path = ?', path),
       sql('DELETE FROM files WHERE path = ?', path),
     );
     await guarded(() => this.#db.batch(statements), {
@@ -265,7 +304,7 @@ export class SqlFileIndex implements FileIndex {
   async deleteFolder(folder: string, now: string): Promise<number> {
     const end = prefixEnd(folder);
     const results = await this.#db.batch([
-      sql('UPDATE versions SET superseded_at = ? WHERE path >= ? AND path < ? AND superseded_at IS NULL', now, folder, end),
+      supersede(now, 'path >= ? AND path < ?', folder, end),
       sql('DELETE FROM files WHERE path >= ? AND path < ?', folder, end),
     ]);
     return results[1]!.changes;
@@ -279,7 +318,7 @@ export class SqlFileIndex implements FileIndex {
     ];
     if (!input.overwrite) statements.push(guard('target_exists', 'EXISTS (SELECT 1 FROM files WHERE path = ?)', to));
     statements.push(
-      sql('UPDATE versions SET superseded_at = ? WHERE path = ? AND superseded_at IS NULL', now, to),
+      supersede(now, 'path = ?', to),
       sql('DELETE FROM files WHERE path = ?', to),
       sql('UPDATE versions SET path = ? WHERE path = ?', to, from),
       sql('UPDATE files SET path = ? WHERE path = ?', to, from),
@@ -335,9 +374,13 @@ export class SqlFileIndex implements FileIndex {
       statements.push(guard('target_exists', `EXISTS (SELECT 1 FROM files WHERE ${destination} AND path IN (${collisions}))`, to, toEnd, from, fromEnd, ...collisionParams));
     }
     statements.push(
-      sql(`UPDATE versions SET superseded_at = ? WHERE superseded_at IS NULL AND ${destination} AND path IN (${collisions})`, now, to, toEnd, from, fromEnd, ...collisionParams),
+      supersede(now, `${destination} AND path IN (${collisions})`, to, toEnd, from, fromEnd, ...collisionParams),
       sql(`DELETE FROM files WHERE ${destination} AND path IN (${collisions})`, to, toEnd, from, fromEnd, ...collisionParams),
-      sql(`UPDATE versions SET path = ${landing('path')} WHERE ${inSource('path')}`, to, from, from, fromEnd),
+      // Only the histories of the files moved follow them. A file deleted under `from` keeps its
+      // history where it was (restorable there): carried along, it would join the history of
+      // whatever file lives at its landing path, which the target_exists guard does not look
+      // at, nor the retention below.
+      sql(`UPDATE versions SET path = ${landing('path')} WHERE path IN (SELECT s.path FROM files s WHERE ${inSource('s.path')})`, to, from, from, fromEnd),
       // The histories merged are those of the paths the files land on: the files have not moved
       // yet, so their landing paths are still to be worked out from where they are.
       ...dropVersions(
@@ -466,27 +509,33 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async createToken(t: TokenRecord): Promise<void> {
-    await this.#db.batch([
-      sql(
-        'INSERT INTO tokens (id, name, hash, scopes, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        t.id,
-        t.name,
-        t.hash,
-        t.scopes.join(','),
-        t.prefix,
-        t.createdAt,
-        t.expiresAt,
-      ),
-    ]);
+    await guarded(
+      () =>
+        this.#db.batch([
+          ...creatorGuard(t.createdBy),
+          sql(
+            `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            t.id,
+            t.name,
+            t.hash,
+            t.scopes.join(','),
+            t.prefix,
+            t.createdAt,
+            t.expiresAt,
+            t.createdBy,
+          ),
+        ]),
+      { not_found: creatorRevoked },
+    );
   }
 
   async getTokenByHash(hash: string): Promise<TokenRecord | null> {
-    const rows = await this.#db.all('SELECT id, name, hash, scopes, prefix, created_at, expires_at FROM tokens WHERE hash = ?', [hash]);
+    const rows = await this.#db.all(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE hash = ?`, [hash]);
     return rows[0] ? toToken(rows[0]) : null;
   }
 
   async listTokens(): Promise<TokenRecord[]> {
-    const rows = await this.#db.all('SELECT id, name, hash, scopes, prefix, created_at, expires_at FROM tokens ORDER BY created_at, id');
+    const rows = await this.#db.all(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`);
     return rows.map(toToken);
   }
 
@@ -520,22 +569,30 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async deleteToken(id: string): Promise<boolean> {
-    const results = await this.#db.batch([sql('DELETE FROM tokens WHERE id = ?', id)]);
-    return results[0]!.changes > 0;
+    const results = await this.#db.batch([
+      sql(`DELETE FROM shares WHERE created_by IN (${LINEAGE})`, id),
+      sql(`DELETE FROM tokens WHERE id IN (${LINEAGE})`, id),
+    ]);
+    return results[1]!.changes > 0;
   }
 
   async createShare(s: ShareRecord): Promise<void> {
-    await this.#db.batch([
-      sql(
-        'INSERT INTO shares (id, path, disposition, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-        s.id,
-        s.path,
-        s.disposition,
-        s.createdBy,
-        s.createdAt,
-        s.expiresAt,
-      ),
-    ]);
+    await guarded(
+      () =>
+        this.#db.batch([
+          ...creatorGuard(s.createdBy),
+          sql(
+            'INSERT INTO shares (id, path, disposition, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+            s.id,
+            s.path,
+            s.disposition,
+            s.createdBy,
+            s.createdAt,
+            s.expiresAt,
+          ),
+        ]),
+      { not_found: creatorRevoked },
+    );
   }
 
   async getShare(id: string): Promise<ShareRecord | null> {

@@ -310,3 +310,121 @@ describe('share links', () => {
     expect((await owner.delete(`/v1/shares/${share.body.id}`)).status).toBe(404);
   });
 });
+
+describe('token lineage', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const opens = async (url: string) => (await fetch(url, { redirect: 'manual' })).status;
+  const listedIds = async () => (await admin.get('/v1/tokens')).body.tokens.map((t: { id: string }) => t.id) as string[];
+
+  it('clamps the expiry of a token made by a token to that of its creator, then stops them together', async () => {
+    const parent = await admin.post('/v1/tokens', { name: 'lin-parent', scopes: ['admin'], prefix: 'lin1', expiresIn: 2 });
+    expect(parent.status).toBe(201);
+    const parentApi = admin.as(parent.body.token);
+    const limit = Date.parse(parent.body.expiresAt);
+
+    // No expiry asked, or one past the creator's: the creator's, and the answer says so.
+    const forever = await parentApi.post('/v1/tokens', { name: 'lin-forever', scopes: ['admin', 'read', 'write', 'delete'], prefix: 'lin1' });
+    const decade = await parentApi.post('/v1/tokens', { name: 'lin-decade', scopes: ['read'], prefix: 'lin1', expiresIn: 10 * 365 * 86400 });
+    for (const child of [forever, decade]) {
+      expect(child.status).toBe(201);
+      expect(child.body.expiresAt).toBe(parent.body.expiresAt);
+      expect((await admin.as(child.body.token).get('/v1/whoami')).body.expiresAt).toBe(parent.body.expiresAt);
+    }
+    const listed = (await admin.get('/v1/tokens')).body.tokens.find((t: { id: string }) => t.id === forever.body.id);
+    expect(listed.expiresAt).toBe(parent.body.expiresAt);
+    // One that ends sooner keeps its own; a grandchild is clamped to the chain.
+    const sooner = await parentApi.post('/v1/tokens', { name: 'lin-sooner', scopes: ['read'], prefix: 'lin1', expiresIn: 1 });
+    expect(Date.parse(sooner.body.expiresAt)).toBeLessThan(limit);
+    const grandchild = await admin.as(forever.body.token).post('/v1/tokens', { name: 'lin-grandchild', scopes: ['admin'], prefix: 'lin1' });
+    expect(grandchild.body.expiresAt).toBe(parent.body.expiresAt);
+
+    await sleep(Math.max(0, limit - Date.now()) + 100);
+    for (const secret of [parent.body.token, forever.body.token, decade.body.token, grandchild.body.token]) {
+      const refused = await admin.as(secret).get('/v1/whoami');
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.message).toMatch(/expired/);
+    }
+  });
+
+  it('clamps a share link made by a token to the expiry of the token', async () => {
+    await uploadBytes(admin, 'lin2/plan.txt', text('the plan'));
+    const brief = await token({ name: 'lin-brief', scopes: ['read', 'write'], prefix: 'lin2', expiresIn: 2 });
+    const own = (await brief.get('/v1/whoami')).body.expiresAt as string;
+    const share = await brief.post('/v1/shares', { path: 'lin2/plan.txt', expiresIn: 365 * 86400 });
+    expect(share.status).toBe(201);
+    expect(share.body.expiresAt).toBe(own);
+    expect((await admin.get('/v1/shares?prefix=lin2/')).body.shares.find((s: { id: string }) => s.id === share.body.id).expiresAt).toBe(own);
+    // The admin token from the environment never expires: its links get what they ask for.
+    const adminShare = await admin.post('/v1/shares', { path: 'lin2/plan.txt', expiresIn: 86400 });
+    expect(Date.parse(adminShare.body.expiresAt)).toBeGreaterThan(Date.now() + 86000_000);
+    expect(await opens(share.body.url)).toBe(302);
+
+    await sleep(Math.max(0, Date.parse(own) - Date.now()) + 100);
+    expect(await opens(share.body.url)).toBe(404);
+    expect(await opens(adminShare.body.url)).toBe(302);
+  });
+
+  it('revokes with a token the tokens it made, down the line, and the links any of them made', async () => {
+    await uploadBytes(admin, 'lin3/doc.txt', text('doc'));
+    const parent = await admin.post('/v1/tokens', { name: 'lin3-parent', scopes: ['admin'], prefix: 'lin3' });
+    const parentApi = admin.as(parent.body.token);
+    const child = await parentApi.post('/v1/tokens', { name: 'lin3-child', scopes: ['admin'], prefix: 'lin3' });
+    const childApi = admin.as(child.body.token);
+    const grandchild = await childApi.post('/v1/tokens', { name: 'lin3-grandchild', scopes: ['read', 'write'], prefix: 'lin3' });
+    const grandchildApi = admin.as(grandchild.body.token);
+    const sibling = await parentApi.post('/v1/tokens', { name: 'lin3-sibling', scopes: ['read', 'write'], prefix: 'lin3' });
+    const siblingApi = admin.as(sibling.body.token);
+    const unrelated = await token({ name: 'lin3-unrelated', scopes: ['read', 'write'], prefix: 'lin3' });
+
+    const link = async (by: Api) => {
+      const share = await by.post('/v1/shares', { path: 'lin3/doc.txt' });
+      expect(share.status, JSON.stringify(share.body)).toBe(201);
+      return share.body.url as string;
+    };
+    const links = {
+      parent: await link(parentApi),
+      child: await link(childApi),
+      grandchild: await link(grandchildApi),
+      sibling: await link(siblingApi),
+      unrelated: await link(unrelated),
+      admin: await link(admin),
+    };
+
+    // The parent (an admin within lin3/) revokes its child: the child's whole line goes.
+    expect((await parentApi.delete(`/v1/tokens/${child.body.id}`)).status).toBe(204);
+    for (const gone of [childApi, grandchildApi]) expect((await gone.get('/v1/whoami')).status).toBe(401);
+    for (const kept of [parentApi, siblingApi, unrelated]) expect((await kept.get('/v1/whoami')).status).toBe(200);
+    expect(await listedIds()).not.toContain(grandchild.body.id);
+    expect(Object.fromEntries(await Promise.all(Object.entries(links).map(async ([by, url]) => [by, await opens(url)])))).toEqual({
+      parent: 302,
+      child: 404,
+      grandchild: 404,
+      sibling: 302,
+      unrelated: 302,
+      admin: 302,
+    });
+    expect((await parentApi.delete(`/v1/tokens/${grandchild.body.id}`)).status).toBe(404);
+
+    // The environment's admin revokes the parent: the sibling and the parent's links go too.
+    expect((await admin.delete(`/v1/tokens/${parent.body.id}`)).status).toBe(204);
+    expect((await siblingApi.get('/v1/whoami')).status).toBe(401);
+    expect(await listedIds()).not.toContain(sibling.body.id);
+    expect(await opens(links.parent)).toBe(404);
+    expect(await opens(links.sibling)).toBe(404);
+    expect(await opens(links.unrelated)).toBe(302);
+    expect(await opens(links.admin)).toBe(302);
+    expect((await unrelated.get('/v1/whoami')).status).toBe(200);
+  });
+
+  it('records nothing for a token revoked while its request was under way', async () => {
+    const revoked = await admin.post('/v1/tokens', { name: 'lin4-revoked', scopes: ['admin'] });
+    expect((await admin.delete(`/v1/tokens/${revoked.body.id}`)).status).toBe(204);
+    const now = new Date().toISOString();
+    const orphanToken = { id: 'lin4orphan', name: 'orphan', hash: 'f'.repeat(64), scopes: ['read' as const], prefix: null, createdAt: now, expiresAt: null, createdBy: revoked.body.id };
+    await expect(server.ctx.index.createToken(orphanToken)).rejects.toMatchObject({ code: 'unauthorized' });
+    const orphanShare = { id: 'lin4orphanshare000000000000', path: 'a/x.txt', disposition: 'attachment' as const, createdBy: revoked.body.id, createdAt: now, expiresAt: '2999-01-01T00:00:00.000Z' };
+    await expect(server.ctx.index.createShare(orphanShare)).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(await listedIds()).not.toContain('lin4orphan');
+    expect(await server.ctx.index.getShare('lin4orphanshare000000000000')).toBeNull();
+  });
+});
