@@ -106,6 +106,8 @@ export interface Token {
   scopes: Scope[];
   prefix: string | null;
   createdAt: string;
+  /** The token that created it (revoking that one revokes this one); null for the admin token from the environment. */
+  createdBy: string | null;
   expiresAt: string | null;
 }
 

@@ -253,6 +253,7 @@ export const TokenSchema = z
     scopes: z.array(Scope),
     prefix: z.string().nullable(),
     createdAt: z.string(),
+    createdBy: z.string().nullable(),
     expiresAt: z.string().nullable(),
   })
   .openapi('Token');

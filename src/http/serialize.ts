@@ -36,6 +36,7 @@ export const tokenEntry = (token: TokenRecord) => ({
   scopes: token.scopes,
   prefix: token.prefix,
   createdAt: token.createdAt,
+  createdBy: token.createdBy,
   expiresAt: token.expiresAt,
 });
 

@@ -332,6 +332,8 @@ describe('token lineage', () => {
     }
     const listed = (await admin.get('/v1/tokens')).body.tokens.find((t: { id: string }) => t.id === forever.body.id);
     expect(listed.expiresAt).toBe(parent.body.expiresAt);
+    expect(listed.createdBy).toBe(parent.body.id);
+    expect(parent.body.createdBy).toBeNull();
     // One that ends sooner keeps its own; a grandchild is clamped to the chain.
     const sooner = await parentApi.post('/v1/tokens', { name: 'lin-sooner', scopes: ['read'], prefix: 'lin1', expiresIn: 1 });
     expect(Date.parse(sooner.body.expiresAt)).toBeLessThan(limit);
