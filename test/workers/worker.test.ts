@@ -157,6 +157,21 @@ describe('dfs on Workers', () => {
     expect((await api('/v1/files/w/small.bin', { token })).status).toBe(401);
   });
 
+  it('revokes, with a token, the tokens it made down the line and their share links (a recursive D1 query)', async () => {
+    const lead = await api('/v1/tokens', { body: { name: 'lead', scopes: ['admin'], prefix: 'w/' } });
+    const member = await api('/v1/tokens', { body: { name: 'member', scopes: ['admin'], prefix: 'w/' }, token: lead.body.token });
+    const guest = await api('/v1/tokens', { body: { name: 'guest', scopes: ['read', 'write'], prefix: 'w/' }, token: member.body.token });
+    expect([lead.status, member.status, guest.status]).toEqual([201, 201, 201]);
+    expect(guest.body.createdBy).toBe(member.body.id);
+    const link = await api('/v1/shares', { body: { path: 'w/small.bin' }, token: guest.body.token });
+    expect(link.status).toBe(201);
+    expect((await SELF.fetch(link.body.url, { redirect: 'manual' })).status).toBe(302);
+
+    expect((await api(`/v1/tokens/${lead.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    for (const { body } of [lead, member, guest]) expect((await api('/v1/whoami', { token: body.token })).status).toBe(401);
+    expect((await SELF.fetch(link.body.url, { redirect: 'manual' })).status).toBe(404);
+  });
+
   it('runs cleanup from the cron trigger: an abandoned upload is aborted and its bytes deleted', async () => {
     const created = await api('/v1/uploads', { body: { path: 'w/abandoned.bin', size: 4 } });
     await (await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytesOf(4, 6) })).arrayBuffer();
