@@ -92,6 +92,11 @@ export interface UploadOptions {
    * than leaving it open for a rerun to resume (a CLI interrupted mid-transfer).
    */
   abortOnCancel?: boolean;
+  /**
+   * Abort the upload on the server when it fails for good, cancelled or not, so its parts do not
+   * wait there for it to expire: for a caller that never resumes (the web UI).
+   */
+  abortOnFailure?: boolean;
   /** Called with the bytes just confirmed by the store. */
   onProgress?: (bytes: number) => void;
   /** How the parts went: sent now, or already held by the store from an earlier run. */
@@ -143,23 +148,23 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   const digest = io.sha256?.();
   digest?.catch(() => undefined);
   const limit = options.partLimit ?? unlimited;
-  const sendParts = runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
-    const { start, end } = rangeOf(partNumber);
-    const part = await io.part(start, end);
-    try {
-      await withRetry(async () => {
-        const [signed] = await client.signParts(uploadId, [partNumber], part.md5 ? [part.md5] : undefined);
-        await part.put(signed!.url, signed!.headers, options.signal);
-      }, retry);
-    } finally {
-      part.release();
-    }
-    options.onProgress?.(end - start);
-  }));
-  await abandonOnCancel(client, () => uploadId, sendParts, options);
-
-  options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });
-  const sha256 = digest ? await digest : undefined;
+  const sha256 = await abandonIfAsked(client, () => uploadId, options, async () => {
+    await runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
+      const { start, end } = rangeOf(partNumber);
+      const part = await io.part(start, end);
+      try {
+        await withRetry(async () => {
+          const [signed] = await client.signParts(uploadId, [partNumber], part.md5 ? [part.md5] : undefined);
+          await part.put(signed!.url, signed!.headers, options.signal);
+        }, retry);
+      } finally {
+        part.release();
+      }
+      options.onProgress?.(end - start);
+    }));
+    options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });
+    return digest ? await digest : undefined;
+  });
   try {
     await io.unchanged?.();
   } catch (error) {
@@ -168,7 +173,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
     await client.abort(uploadId).catch(() => undefined);
     throw error;
   }
-  const file = await withRetry(() => client.complete(uploadId, sha256 ? { sha256 } : {}), retry);
+  const file = await abandonIfAsked(client, () => uploadId, options, () => withRetry(() => client.complete(uploadId, sha256 ? { sha256 } : {}), retry));
   await options.resume?.store.delete(options.resume.key);
   return file;
 }
@@ -218,8 +223,10 @@ async function uploadSingle(client: DfsClient, path: string, io: UploadIo, optio
   try {
     const input: BatchUploadItem = { path, size: io.size, contentType: options.contentType, md5: part.md5, sha256, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch };
     const upload = { current: singlePutOf(await withRetry(() => client.createUpload({ ...input, multipart: false }), retry)) };
-    await abandonOnCancel(client, () => upload.current.id, putSingle(client, part, input, upload, retry), options);
-    const file = await withRetry(() => client.complete(upload.current.id), retry);
+    const file = await abandonIfAsked(client, () => upload.current.id, options, async () => {
+      await putSingle(client, part, input, upload, retry);
+      return withRetry(() => client.complete(upload.current.id), retry);
+    });
     options.onProgress?.(io.size);
     return file;
   } finally {
@@ -256,12 +263,16 @@ export async function putSingle(client: DfsClient, part: UploadPart, input: Batc
   await withRetry(put, { ...retry, renew });
 }
 
-/** Waits for the transfer; when it was cancelled and the caller asked for it, aborts the upload. */
-async function abandonOnCancel(client: DfsClient, uploadId: () => string, transfer: Promise<unknown>, options: UploadOptions): Promise<void> {
+/**
+ * Runs `transfer`, the rest of an upload that exists on the server; when it fails, aborts the
+ * upload there if the caller asked for that: on a cancel (`abortOnCancel`) or on any failure
+ * (`abortOnFailure`).
+ */
+async function abandonIfAsked<T>(client: DfsClient, uploadId: () => string, options: UploadOptions, transfer: () => Promise<T>): Promise<T> {
   try {
-    await transfer;
+    return await transfer();
   } catch (error) {
-    if (options.abortOnCancel && options.signal?.aborted) {
+    if (options.abortOnFailure || (options.abortOnCancel && options.signal?.aborted)) {
       await client.abort(uploadId()).catch(() => undefined);
       await options.resume?.store.delete(options.resume.key);
     }

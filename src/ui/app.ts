@@ -3,56 +3,79 @@
  * the shared transfer engine (src/client), downloads through presigned URLs.
  */
 import { ApiError, DfsClient } from '../client/api-client.ts';
-import type { FileEntry, Whoami } from '../client/api-types.ts';
+import type { FileEntry, FileList, Scope, Whoami } from '../client/api-types.ts';
 import { blobUpload } from '../client/blob-upload.ts';
 import { createLimiter } from '../client/pool.ts';
-import { TransferError } from '../client/retry.ts';
 import { uploadFile } from '../client/upload.ts';
-import { explain, explainTransfer, explainUnanswered, formatBytes, formatTime } from './format.ts';
+import { describeFailures, describeUploads, explainError, explainUnanswered, formatBytes, formatTime } from './format.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const TOKEN_KEY = 'dfs-token';
 const PAGE_SIZE = 200;
+/** The most entries one listing request may ask for. */
+const MAX_PAGE_SIZE = 1000;
 /** Files sent at once: each holds hashers (Wasm memory) and connections; the rest wait their turn. */
 const FILES_AT_ONCE = 4;
 /** Uploads finishing within this long of each other refresh the listing once, not once each. */
 const REFRESH_DELAY_MS = 250;
+/** How long a finished upload stays in the list of uploads; its summary keeps the count. */
+const FINISHED_ROW_MS = 3000;
 
 let client: DfsClient | null = null;
+let scopes = new Set<Scope>();
+/** The folder on screen: uploads go into it, and "Load more" continues it. */
 let prefix = '';
+/** The folder the latest load from the top is for: `prefix` once it is shown, and again if it fails. */
+let opening = '';
 let cursor: string | null = null;
 let files: FileEntry[] = [];
 let folders: string[] = [];
 let sort: { key: 'name' | 'size' | 'type' | 'modified'; dir: 1 | -1 } = { key: 'name', dir: 1 };
 /** Bumped by every load from the top, and by sign out: an answer to an earlier one is stale. */
 let listing = 0;
-/** The listing the rows show, which `cursor` continues; behind `listing` while a load is on its way. */
-let shown = 0;
+/** The latest listing that came back, shown or failed; behind `listing` while a load is on its way. */
+let settled = 0;
 /** The listing a "Load more" is under way for, so a second click does not fetch the same page. */
 let loadingMoreOf = 0;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+/** The file the versions panel shows, while it is open. */
+let versionsOf: string | null = null;
+/** Uploads done since the list of uploads was last cleared. */
+let uploaded = 0;
 /** The token "Try again" signs in with: one the server did not answer for, so said nothing about. */
 let retryToken = '';
 const fileTurns = createLimiter(FILES_AT_ONCE);
 /** Uploads queued or under way: sign out cancels them. */
 const uploads = new Set<AbortController>();
 
-function notify(text: string, isError = false): void {
-  const p = document.createElement('p');
-  p.textContent = text;
-  if (isError) p.className = 'error';
-  $('status').append(p);
-  setTimeout(() => p.remove(), isError ? 8000 : 4000);
+const noticeTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
+
+/** Says `text` for a few seconds; given a notice already said, rewrites it and keeps it as long from now. */
+function notify(text: string, isError = false, notice = document.createElement('p')): void {
+  notice.textContent = text;
+  notice.className = isError ? 'error' : '';
+  if (!notice.isConnected) $('status').append(notice);
+  clearTimeout(noticeTimers.get(notice));
+  noticeTimers.set(notice, setTimeout(() => notice.remove(), isError ? 8000 : 4000));
 }
 
 function fail(error: unknown): void {
-  if (error instanceof ApiError) {
-    // Signing out clears the notices: this one comes after, to stay.
-    if (error.code === 'unauthorized') signOut();
-    notify(explain(error.code, error.message), true);
-  } else if (error instanceof TransferError) notify(explainTransfer(error), true);
-  else notify(error instanceof Error ? error.message : String(error), true);
+  // Signing out clears the notices: this one comes after, to stay.
+  if (error instanceof ApiError && error.code === 'unauthorized') signOut();
+  notify(explainError(error), true);
 }
+
+/** An action on the folder failed; when another tab or client changed it meanwhile, shows it as it is now. */
+function actionFailed(error: unknown): void {
+  fail(error);
+  if (error instanceof ApiError && (error.code === 'not_found' || error.code === 'conflict')) void load();
+}
+
+/** Admin covers every scope. */
+const may = (scope: Scope) => scopes.has('admin') || scopes.has(scope);
+
+/** `make`'s button, if the token has the scopes it needs. */
+const only = (needs: Scope[], make: () => HTMLButtonElement) => (needs.every(may) ? [make()] : []);
 
 async function signIn(token: string): Promise<void> {
   const candidate = new DfsClient({ endpoint: location.origin, token });
@@ -66,6 +89,7 @@ async function signIn(token: string): Promise<void> {
   clearSession();
   retryToken = '';
   client = candidate;
+  scopes = new Set(me.scopes);
   sessionStorage.setItem(TOKEN_KEY, token);
   $('who').textContent = `${me.name}${me.prefix ? ` · ${me.prefix}` : ''}`;
   $('sign-in').hidden = true;
@@ -74,8 +98,25 @@ async function signIn(token: string): Promise<void> {
   $<HTMLInputElement>('token').value = '';
   $('browser').hidden = false;
   $('sign-out').hidden = false;
-  prefix = me.prefix ?? '';
-  await load();
+  const home = me.prefix ?? '';
+  prefix = opening = home;
+  permit(home);
+  if (!may('read')) return;
+  // The folder the address names (a reload, a link), else the token's own; one it may not list gives way to that.
+  const start = addressedFolder() ?? home;
+  address(start, 'same');
+  if ((await load(start)) === 'failed' && start !== home) await load(home);
+}
+
+/**
+ * Shows only what the token may do: each control names the scopes it needs in `data-needs`. A
+ * token that may upload but not list (a drop box) gets the upload controls alone.
+ */
+function permit(home: string): void {
+  for (const element of document.querySelectorAll<HTMLElement>('[data-needs]')) element.hidden = !element.dataset.needs!.split(' ').every((scope) => may(scope as Scope));
+  const dropBox = $('drop-box');
+  dropBox.hidden = may('read') || !may('write');
+  dropBox.textContent = `This token may upload but not list: what you upload goes into ${home ? `the folder ${home}` : 'the top level'}, and is not shown here.`;
 }
 
 /** Only a token the server refused (401) is forgotten: no answer, or a busy server, says nothing about it. */
@@ -95,6 +136,8 @@ function signOut(): void {
   retryToken = '';
   client = null;
   clearSession();
+  // The address names a folder of the last session: the next person starts at their own.
+  history.replaceState(null, '', location.pathname + location.search);
   $('browser').hidden = true;
   $('sign-out').hidden = true;
   $('sign-in').hidden = false;
@@ -107,36 +150,109 @@ function clearSession(): void {
   files = [];
   folders = [];
   cursor = null;
+  uploaded = 0;
+  $('crumbs').replaceChildren();
   $('rows').replaceChildren();
+  $('empty').hidden = true;
+  $('more').hidden = true;
   $('uploads').replaceChildren();
-  for (const panel of [$('versions'), $('links')]) {
-    panel.replaceChildren();
-    panel.hidden = true;
-  }
+  summarizeUploads();
+  closePanels();
+  for (const panel of [$('versions'), $('links')]) panel.replaceChildren();
   $('status').replaceChildren();
 }
 
-/** Lists the open folder from the top. Loads overlap (navigation, refreshes): only the latest one's answer is shown. */
-async function load(): Promise<void> {
-  if (!client) return;
+function closePanels(): void {
+  closeVersions();
+  $('links').hidden = true;
+}
+
+/**
+ * Lists `folder` from the top and shows it: as many entries as the rows hold when it is the folder
+ * on screen (a refresh keeps what "Load more" added), else a page. Loads overlap (navigation,
+ * refreshes): only the latest one's answer is shown, and the folder on screen changes only then.
+ */
+async function load(folder = opening): Promise<'shown' | 'failed' | 'stale'> {
+  if (!client || !may('read')) return 'stale';
   const id = ++listing;
+  opening = folder;
   try {
-    const page = await client.list({ prefix, delimiter: true, limit: PAGE_SIZE });
-    if (id !== listing) return;
-    files = page.files;
-    folders = page.folders;
-    cursor = page.nextCursor;
-    shown = id;
-    render();
+    const list = await listFrom(client, folder, folder === prefix ? files.length + folders.length : 0);
+    if (id !== listing) return 'stale';
+    settled = id;
+    show(folder, list);
+    return 'shown';
   } catch (error) {
-    if (id === listing) fail(error);
+    if (id !== listing) return 'stale';
+    settled = id;
+    opening = prefix;
+    address(prefix, 'same');
+    fail(error);
+    return 'failed';
   }
+}
+
+/** The listing of `folder` from the top, page after page until it holds `count` entries (at least a page) or ends. */
+async function listFrom(via: DfsClient, folder: string, count: number): Promise<FileList> {
+  const list: FileList = { files: [], folders: [], nextCursor: null };
+  let held = 0;
+  do {
+    const limit = Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, count - held));
+    const page = await via.list({ prefix: folder, delimiter: true, limit, cursor: list.nextCursor });
+    list.files.push(...page.files);
+    list.folders.push(...page.folders);
+    list.nextCursor = page.nextCursor;
+    held += page.files.length + page.folders.length;
+  } while (list.nextCursor !== null && held < count);
+  return list;
+}
+
+function show(folder: string, list: FileList): void {
+  // The panels belong to the folder they were opened in.
+  if (folder !== prefix) closePanels();
+  prefix = folder;
+  files = list.files;
+  folders = list.folders;
+  cursor = list.nextCursor;
+  address(folder);
+  render();
+}
+
+/** The address of `folder`: `#/docs/sub/`, each name percent-encoded. */
+const addressOf = (folder: string) => `#/${folder.split('/').map(encodeURIComponent).join('/')}`;
+
+/** The folder the address names, or null when it names none. */
+function addressedFolder(): string | null {
+  if (!location.hash.startsWith('#/')) return null;
+  try {
+    const names = location.hash.slice(2).split('/').filter(Boolean).map(decodeURIComponent);
+    return names.length > 0 ? `${names.join('/')}/` : '';
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Points the address at `folder`, so a reload or a link opens it: in a new history entry when it
+ * named another folder (Back returns there), else in the same one.
+ */
+function address(folder: string, entry: 'new' | 'same' = addressedFolder() === folder ? 'same' : 'new'): void {
+  const target = addressOf(folder);
+  if (location.hash === target) return;
+  if (entry === 'new') history.pushState(null, '', target);
+  else history.replaceState(null, '', target);
+}
+
+/** Back, Forward or an address typed in: opens the folder it names. */
+function followAddress(): void {
+  const folder = addressedFolder();
+  if (client && folder !== null && folder !== opening) void load(folder);
 }
 
 /** Appends the next page of the listing shown, if it is still the one wanted. */
 async function loadMore(): Promise<void> {
   // While a load from the top is on its way, the cursor belongs to rows about to be replaced.
-  if (!client || cursor === null || shown !== listing || loadingMoreOf === listing) return;
+  if (!client || cursor === null || settled !== listing || loadingMoreOf === listing) return;
   const id = listing;
   loadingMoreOf = id;
   try {
@@ -170,7 +286,7 @@ function crumbs(): void {
     const b = document.createElement('button');
     b.type = 'button';
     b.textContent = label;
-    b.addEventListener('click', () => go(target));
+    b.addEventListener('click', () => void load(target));
     nav.append(b);
   };
   add('All files', '');
@@ -178,13 +294,6 @@ function crumbs(): void {
     nav.append(document.createTextNode('/'));
     add(part, `${parts.slice(0, i + 1).join('/')}/`);
   });
-}
-
-function go(target: string): void {
-  prefix = target;
-  $('versions').hidden = true;
-  $('links').hidden = true;
-  void load();
 }
 
 function button(label: string, action: () => void, aria?: string): HTMLButtonElement {
@@ -226,12 +335,12 @@ function render(): void {
     const tr = document.createElement('tr');
     const name = document.createElement('td');
     name.className = 'name';
-    name.append(named(button(`📁 ${baseName(folder)}/`, () => go(folder), `Open folder ${baseName(folder)}`), folder));
+    name.append(named(button(`📁 ${baseName(folder)}/`, () => void load(folder), `Open folder ${baseName(folder)}`), folder));
     const actions = document.createElement('td');
     actions.className = 'actions-cell';
     actions.append(
-      button('Rename', () => void rename(folder.slice(0, -1)), `Rename folder ${baseName(folder)}`),
-      button('Delete', () => void remove(folder.slice(0, -1), true), `Delete folder ${baseName(folder)}`),
+      ...only(['write'], () => button('Rename', () => void rename(folder.slice(0, -1)), `Rename folder ${baseName(folder)}`)),
+      ...only(['delete'], () => button('Delete', () => void remove(folder.slice(0, -1), true), `Delete folder ${baseName(folder)}`)),
     );
     tr.append(name, cell('—'), cell('folder', 'wide'), cell('', 'wide'), actions);
     rows.append(tr);
@@ -246,10 +355,10 @@ function render(): void {
     const n = baseName(file.path);
     actions.append(
       button('Download', () => void download(file.path), `Download ${n}`),
-      button('Rename', () => void rename(file.path), `Rename ${n}`),
+      ...only(['write'], () => button('Rename', () => void rename(file.path), `Rename ${n}`)),
       button('Versions', () => void versions(file.path), `Versions of ${n}`),
-      button('Share', () => void share(file.path), `Share ${n}`),
-      button('Delete', () => void remove(file.path, false), `Delete ${n}`),
+      ...only(['read', 'write'], () => button('Share', () => void share(file.path), `Share ${n}`)),
+      ...only(['delete'], () => button('Delete', () => void remove(file.path, false), `Delete ${n}`)),
     );
     tr.append(name, cell(formatBytes(file.size)), cell(file.contentType, 'wide'), cell(formatTime(file.updatedAt), 'wide'), actions);
     rows.append(tr);
@@ -281,19 +390,21 @@ async function download(path: string): Promise<void> {
     a.click();
     a.remove();
   } catch (error) {
-    fail(error);
+    actionFailed(error);
   }
 }
 
 async function rename(path: string): Promise<void> {
-  const to = prompt(`Rename or move "${path}" to:`, path);
+  const asked = prompt(`Rename or move "${path}" to:`, path);
+  const to = asked?.replace(/^\/+|\/+$/g, '');
   if (!to || to === path) return;
   try {
-    await client!.move(path, to.replace(/^\/+|\/+$/g, ''));
+    await client!.move(path, to);
     notify(`Moved ${path} to ${to}`);
     await load();
+    await versionsAfter(path, (file) => `${to}${file.slice(path.length)}`);
   } catch (error) {
-    fail(error);
+    actionFailed(error);
   }
 }
 
@@ -303,9 +414,19 @@ async function remove(path: string, folder: boolean): Promise<void> {
     await client!.remove(path, { recursive: folder });
     notify(`Deleted ${path}`);
     await load();
+    // A deleted file keeps its versions for a while: the panel shows them, none current, to restore.
+    await versionsAfter(path);
   } catch (error) {
-    fail(error);
+    actionFailed(error);
   }
+}
+
+/**
+ * After the file or folder `path` was deleted, or moved (`now` says where each file went): a
+ * versions panel open on it, or on a file in it, shows the versions as they are now.
+ */
+async function versionsAfter(path: string, now = (file: string) => file): Promise<void> {
+  if (versionsOf !== null && (versionsOf === path || versionsOf.startsWith(`${path}/`))) await versions(now(versionsOf));
 }
 
 async function share(path: string): Promise<void> {
@@ -317,7 +438,7 @@ async function share(path: string): Promise<void> {
     showLink(link.url, copied ? `Share link for ${baseName(path)}, copied:` : `Share link for ${baseName(path)} (not copied; select it to copy it):`);
     if (!$('links').hidden) await links();
   } catch (error) {
-    fail(error);
+    actionFailed(error);
   }
 }
 
@@ -416,36 +537,44 @@ async function versions(path: string): Promise<void> {
     for (const v of list) {
       const row = document.createElement('div');
       row.textContent = `${formatTime(v.createdAt)} · ${formatBytes(v.size)}${v.current ? ' · current' : ''} `;
-      if (!v.current) {
-        row.append(
-          button('Restore', async () => {
-            try {
-              await client!.restore(path, v.version);
-              notify(`Restored ${baseName(path)}`);
-              await load();
-              await versions(path);
-            } catch (error) {
-              fail(error);
-            }
-          }, `Restore version from ${formatTime(v.createdAt)}`),
-        );
-      }
+      if (!v.current) row.append(...only(['write'], () => button('Restore', () => void restore(path, v.version), `Restore version from ${formatTime(v.createdAt)}`)));
       panel.append(row);
     }
-    panel.append(button('Close', () => (panel.hidden = true)));
+    panel.append(button('Close', closeVersions));
     panel.hidden = false;
+    versionsOf = path;
   } catch (error) {
-    fail(error);
+    if (versionsOf === path) closeVersions();
+    actionFailed(error);
   }
 }
 
-/** Queues `file` for `target`, its full path (the folder fixed when it was picked or dropped), in the session `via`. */
-function startUpload(via: DfsClient, file: File, target: string): void {
+function closeVersions(): void {
+  $('versions').hidden = true;
+  versionsOf = null;
+}
+
+async function restore(path: string, version: string): Promise<void> {
+  try {
+    await client!.restore(path, version);
+    notify(`Restored ${baseName(path)}`);
+    await load();
+    await versions(path);
+  } catch (error) {
+    actionFailed(error);
+  }
+}
+
+/**
+ * Queues `file` for `target`, its full path (the folder fixed when it was picked or dropped), in
+ * the session `via`; a failure goes to `report`.
+ */
+function startUpload(via: DfsClient, file: File, target: string, report: (target: string, error: unknown) => void): void {
   const controller = new AbortController();
   let queued = true;
   const row = uploadRow(target, file.size, () => {
     controller.abort();
-    if (queued) row.failed(true);
+    if (queued) row.cancelled();
   });
   uploads.add(controller);
   let sent = 0;
@@ -455,7 +584,9 @@ function startUpload(via: DfsClient, file: File, target: string): void {
     row.sending();
     return uploadFile(via, target, blobUpload(file), {
       contentType: file.type || undefined,
+      // The page never resumes an upload: one that fails or is cancelled is not left on the server.
       abortOnCancel: true,
+      abortOnFailure: true,
       onProgress: (bytes) => row.progress((sent += bytes)),
       signal: controller.signal,
     });
@@ -463,11 +594,12 @@ function startUpload(via: DfsClient, file: File, target: string): void {
     .then(
       () => {
         row.done();
-        if (target.startsWith(prefix)) refreshSoon();
+        if (target.startsWith(opening)) refreshSoon();
       },
       (error: unknown) => {
-        row.failed(controller.signal.aborted);
-        if (!controller.signal.aborted) fail(error);
+        if (controller.signal.aborted) return row.cancelled();
+        row.failed(explainError(error));
+        report(target, error);
       },
     )
     .finally(() => uploads.delete(controller));
@@ -477,7 +609,8 @@ interface UploadRow {
   sending(): void;
   progress(sent: number): void;
   done(): void;
-  failed(cancelled: boolean): void;
+  cancelled(): void;
+  failed(reason: string): void;
 }
 
 function uploadRow(target: string, size: number, cancel: () => void): UploadRow {
@@ -496,10 +629,14 @@ function uploadRow(target: string, size: number, cancel: () => void): UploadRow 
   li.append(label, rate, stop, bar);
   $('uploads').append(li);
   let started = 0;
-  const end = (state: 'done' | 'failed', text: string) => {
+  // A failed row stays until cleared, saying why; the others leave after a while.
+  const end = (state: 'done' | 'cancelled' | 'failed', text: string) => {
+    if (li.dataset.state) return;
     li.dataset.state = state;
     rate.textContent = text;
     stop.remove();
+    if (state !== 'failed') setTimeout(() => li.remove(), FINISHED_ROW_MS);
+    summarizeUploads();
   };
   return {
     sending() {
@@ -512,17 +649,63 @@ function uploadRow(target: string, size: number, cancel: () => void): UploadRow 
     },
     done() {
       bar.value = bar.max;
-      end('done', 'done');
       rate.className = 'done';
+      uploaded++;
+      end('done', 'done');
     },
-    failed: (cancelled) => end('failed', cancelled ? 'cancelled' : 'failed'),
+    cancelled: () => end('cancelled', 'cancelled'),
+    failed(reason) {
+      const why = document.createElement('span');
+      why.className = 'reason';
+      why.textContent = reason;
+      bar.replaceWith(why);
+      end('failed', 'failed');
+    },
+  };
+}
+
+function summarizeUploads(): void {
+  const failed = $('uploads').querySelectorAll('li[data-state="failed"]').length;
+  $('upload-count').textContent = describeUploads(uploaded, failed);
+  $('upload-summary').hidden = uploaded + failed === 0;
+}
+
+/** Empties the list of uploads of those finished, failed ones included, and the count of those done. */
+function clearUploads(): void {
+  for (const li of $('uploads').querySelectorAll('li[data-state]')) li.remove();
+  uploaded = 0;
+  summarizeUploads();
+}
+
+/**
+ * Reports the failures of one pick or drop of `total` files in one notice, rewritten as more
+ * fail: a notice each would cover the page.
+ */
+function failureReport(total: number): (target: string, error: unknown) => void {
+  const failures: { target: string; reason: string }[] = [];
+  const notice = document.createElement('p');
+  return (target, error) => {
+    // A token no longer valid signs out, which cancels the rest.
+    if (error instanceof ApiError && error.code === 'unauthorized') return fail(error);
+    failures.push({ target, reason: explainError(error) });
+    notify(describeFailures(failures, total), true, notice);
   };
 }
 
 /** Queues files for `destination`, if the session they were picked or dropped in is still signed in. */
 function uploadAll(via: DfsClient, destination: string, found: { file: File; path: string }[]): void {
   if (client !== via) return;
-  for (const { file, path } of found) startUpload(via, file, `${destination}${path}`);
+  const report = failureReport(found.length);
+  for (const { file, path } of found) startUpload(via, file, `${destination}${path}`, report);
+}
+
+/**
+ * A picked file's path in the folder picked: its folders from webkitRelativePath, its name from
+ * `name`, since Chromium reports a `\` in a name as `/` there.
+ */
+function pickedPath(file: File): string {
+  const relative = file.webkitRelativePath;
+  return relative ? `${relative.slice(0, relative.length - file.name.length)}${file.name}` : file.name;
 }
 
 async function droppedFiles(entries: FileSystemEntry[]): Promise<{ file: File; path: string }[]> {
@@ -554,10 +737,17 @@ function wire(): void {
   $('refresh').addEventListener('click', () => void load());
   $('show-links').addEventListener('click', () => void links());
   $('more').addEventListener('click', () => void loadMore());
+  $('clear-uploads').addEventListener('click', clearUploads);
+  window.addEventListener('popstate', followAddress);
+  window.addEventListener('hashchange', followAddress);
+  // Leaving the page ends the uploads under way: the browser asks first.
+  window.addEventListener('beforeunload', (event) => {
+    if (uploads.size > 0) event.preventDefault();
+  });
   for (const id of ['pick-files', 'pick-folder']) {
     const input = $<HTMLInputElement>(id);
     input.addEventListener('change', () => {
-      uploadAll(client!, prefix, Array.from(input.files ?? [], (file) => ({ file, path: file.webkitRelativePath || file.name })));
+      uploadAll(client!, prefix, Array.from(input.files ?? [], (file) => ({ file, path: pickedPath(file) })));
       input.value = '';
     });
   }

@@ -1,5 +1,6 @@
 /** Display helpers for the file browser. */
-import type { TransferError } from '../client/retry.ts';
+import { ApiError } from '../client/api-client.ts';
+import { TransferError } from '../client/retry.ts';
 
 export { formatBytes } from '../client/format.ts';
 
@@ -43,4 +44,27 @@ export function explainTransfer(error: TransferError): string {
   // The store found the bytes were not the ones whose MD5 the page signed.
   if (error.storeCode === 'BadDigest') return 'The file changed on its way to the storage (its checksum did not match), so the storage refused it. Nothing was saved; try again.';
   return error.message;
+}
+
+/** What any failure means to a person using the page. */
+export function explainError(error: unknown): string {
+  if (error instanceof ApiError) return explain(error.code, error.message);
+  if (error instanceof TransferError) return explainTransfer(error);
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Failed files named in a notice; the list of uploads shows every one. */
+const FAILURES_NAMED = 3;
+
+/** The failures of one pick or drop of `total` files, in a line: how many, and the first few with why. */
+export function describeFailures(failures: { target: string; reason: string }[], total: number): string {
+  const named = failures.slice(0, FAILURES_NAMED).map(({ target, reason }) => `${target}: ${reason}`);
+  const more = failures.length - named.length;
+  const head = total === 1 ? 'Not uploaded' : `${failures.length} of ${total} files not uploaded`;
+  return `${head}. ${named.join(' · ')}${more > 0 ? ` · and ${more} more (see the list of uploads)` : ''}`;
+}
+
+/** The summary above the list of uploads: finished rows leave it, failed ones stay. */
+export function describeUploads(uploaded: number, failed: number): string {
+  return [uploaded > 0 ? `${uploaded} uploaded` : '', failed > 0 ? `${failed} failed` : ''].filter(Boolean).join(', ');
 }

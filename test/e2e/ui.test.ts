@@ -7,8 +7,10 @@
  * (503), with nothing lost. And what goes wrong at scale or over time: many files at once, listings
  * loading over each other, several items dropped at once, sign out with uploads under way, the
  * next person at the same page, a server briefly away at reload, a clipboard that is not there,
- * and a very long name. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png, the screenshot
- * of the main view the README shows.
+ * a very long name, a folder that fails to open, Back and links to a folder, leaving with uploads
+ * under way, changes made elsewhere, failed uploads piling up, and tokens that may only
+ * read or only upload. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png, the screenshot of
+ * the main view the README shows.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,6 +47,8 @@ afterAll(async () => {
 });
 
 const row = (name: string) => page.locator('#rows tr', { has: page.getByRole('button', { name: `Download ${name}`, exact: true }) });
+/** The summary above the list of uploads: "2 uploaded, 1 failed". */
+const uploadCount = (p: Page) => p.locator('#upload-count').textContent();
 
 describe('the web UI', () => {
   it('refuses a bad token and signs in with a good one', async () => {
@@ -65,7 +69,7 @@ describe('the web UI', () => {
     const recordMd5 = (request: Request) => void (request.method() === 'PUT' && md5sSent.push(request.headers()['content-md5'] ?? 'none'));
     page.on('request', recordMd5);
     await page.locator('#pick-files').setInputFiles([join(work, 'notes.txt'), join(work, 'big.bin')]);
-    await expect.poll(() => page.locator('#uploads li[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
+    await expect.poll(() => uploadCount(page), { timeout: 60_000 }).toBe('2 uploaded');
     page.off('request', recordMd5);
     await row('notes.txt').waitFor();
     await row('big.bin').waitFor();
@@ -144,14 +148,19 @@ describe('the web UI', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Open folder old' }).count()).toBe(0);
   });
 
-  it('says what went wrong when the token may not touch a path', async () => {
+  it('offers a read-only token no upload, rename, share, delete or restore', async () => {
     const api = new Api(server.url, server.adminToken);
-    const limited = await api.post('/v1/tokens', { name: 'reader', scopes: ['read'] });
+    const reader = await api.post('/v1/tokens', { name: 'reader', scopes: ['read'] });
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByLabel('Access token').fill(limited.body.token);
+    await page.getByLabel('Access token').fill(reader.body.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Delete renamed.txt' }).click();
-    await expect.poll(() => page.locator('#status').textContent()).toContain('Not allowed');
+    await page.getByRole('button', { name: 'Download renamed.txt' }).first().waitFor();
+    for (const name of ['Rename renamed.txt', 'Share renamed.txt', 'Delete renamed.txt', 'Share links']) expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
+    for (const upload of ['label[for="pick-files"]', 'label[for="pick-folder"]', '#drop']) expect(await page.locator(upload).isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Versions of renamed.txt' }).click();
+    await page.locator('#versions').waitFor({ state: 'visible' });
+    expect(await page.locator('#versions').textContent()).toContain('current');
+    expect(await page.getByRole('button', { name: /^Restore version/ }).count()).toBe(0);
   });
 });
 
@@ -185,7 +194,7 @@ describe('the web UI when something goes wrong', () => {
     await errorsPage.locator('#empty').waitFor({ state: 'visible' });
     await writeFile(join(work, 'kept.txt'), 'kept');
     await errorsPage.locator('#pick-files').setInputFiles(join(work, 'kept.txt'));
-    await errorsPage.locator('#uploads li[data-state="done"]').waitFor();
+    await errorsPage.locator('#upload-count', { hasText: '1 uploaded' }).waitFor();
   });
   afterAll(async () => {
     await errorsPage?.close();
@@ -252,13 +261,13 @@ describe('the web UI with many files, overlapping loads and one person after ano
   });
   afterAll(() => shared?.close());
 
-  /** A fresh browser context signed in with `token`; `prepare` runs before the page loads. */
-  async function signedIn(token = shared.adminToken, prepare?: (context: BrowserContext) => Promise<void>): Promise<Page> {
+  /** A fresh browser context signed in with `token` at the page's `address` (`#/docs/`); `prepare` runs before the page loads. */
+  async function signedIn(token = shared.adminToken, prepare?: (context: BrowserContext) => Promise<void>, address = ''): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     contexts.push(context);
     await prepare?.(context);
     const p = await context.newPage();
-    await p.goto(shared.url);
+    await p.goto(`${shared.url}/${address}`);
     await p.getByLabel('Access token').fill(token);
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.locator('#browser').waitFor({ state: 'visible' });
@@ -337,8 +346,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
     const started = Date.now();
     await p.locator('#pick-folder').setInputFiles(folder);
     expect(await p.locator('#uploads li', { hasText: 'queued' }).count()).toBeGreaterThan(0);
-    await expect.poll(() => p.locator('#uploads li[data-state]').count(), { timeout: 30_000 }).toBe(100);
-    expect(await p.locator('#uploads li[data-state="done"]').count()).toBe(100);
+    await expect.poll(() => uploadCount(p), { timeout: 30_000 }).toBe('100 uploaded');
     expect((await api.get('/v1/files?prefix=hundred/&limit=1000')).body.files).toHaveLength(100);
     expect(mostSending).toBeLessThanOrEqual(4);
     // The listing is refreshed after uploads finishing close together once, not once for each
@@ -397,9 +405,14 @@ describe('the web UI with many files, overlapping loads and one person after ano
     }
     expect(await rowNames(p)).toEqual(await apiRows('paged/'));
 
+    // Opened again (Back, then Forward), the folder shows its first page.
     let before = listings.finished();
-    await p.getByRole('button', { name: 'Refresh' }).click();
+    await p.goBack();
     await settled(p, listings, before);
+    before = listings.finished();
+    await p.goForward();
+    await settled(p, listings, before);
+    expect(await rowNames(p)).toEqual((await apiRows('paged/')).slice(0, 2));
     // The next page's answer (slowed) comes after the top level's: waited for too.
     before = listings.finished();
     await p.locator('#more').click();
@@ -413,7 +426,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await localTree(root, { 'loose-1.txt': 'one', 'mixed/a.txt': 'A', 'mixed/sub/b.txt': 'BB', 'loose-2.txt': 'two' });
     const p = await signedIn();
     await drop(p, [join(root, 'loose-1.txt'), join(root, 'mixed'), join(root, 'loose-2.txt')]);
-    await expect.poll(() => p.locator('#uploads li[data-state="done"]').count()).toBe(4);
+    await expect.poll(() => uploadCount(p)).toBe('4 uploaded');
     const stored = (await api.get('/v1/files?limit=1000')).body.files.map((f: { path: string }) => f.path);
     expect(stored).toEqual(expect.arrayContaining(['loose-1.txt', 'loose-2.txt', 'mixed/a.txt', 'mixed/sub/b.txt']));
   });
@@ -442,7 +455,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await drop(p, [join(work, 'late', 'batch')]);
     await p.getByRole('button', { name: 'All files' }).click();
     await p.getByRole('button', { name: 'Open folder elsewhere' }).click();
-    await expect.poll(() => p.locator('#uploads li[data-state="done"]').count(), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => uploadCount(p), { timeout: 10_000 }).toBe('3 uploaded');
     const stored = (await api.get('/v1/files?limit=1000')).body.files.map((f: { path: string }) => f.path);
     expect(stored.filter((path: string) => path.includes('batch/')).sort()).toEqual(['here/batch/1.txt', 'here/batch/2.txt', 'here/batch/3.txt']);
   });
@@ -497,7 +510,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.getByRole('button', { name: 'Share a.txt' }).click();
     await expect.poll(() => panel.locator('input').count()).toBe(2);
     await p.getByRole('button', { name: 'All files' }).click();
-    expect(await panel.isVisible()).toBe(false);
+    await panel.waitFor({ state: 'hidden' });
   });
 
   it('shows the next person nothing of the last one: versions, uploads, share links', async () => {
@@ -507,7 +520,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await writeFile(join(work, 'mine.txt'), 'mine');
     const p = await signedIn();
     await p.locator('#pick-files').setInputFiles(join(work, 'mine.txt'));
-    await p.locator('#uploads li[data-state="done"]').waitFor();
+    await expect.poll(() => uploadCount(p)).toBe('1 uploaded');
     await p.getByRole('button', { name: 'Open folder board' }).click();
     await p.getByRole('button', { name: 'Versions of minutes.txt' }).click();
     await p.locator('#versions').waitFor({ state: 'visible' });
@@ -517,6 +530,8 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.locator('#links').waitFor({ state: 'visible' });
     const nothingLeft = async () => {
       expect(await p.locator('#uploads li').count()).toBe(0);
+      expect(await p.locator('#upload-summary').isVisible()).toBe(false);
+      expect(new URL(p.url()).hash).not.toContain('board');
       for (const panel of ['#versions', '#links']) {
         expect(await p.locator(panel).isVisible()).toBe(false);
         expect(await p.locator(panel).textContent()).toBe('');
@@ -596,5 +611,227 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(missing).toEqual([]);
     // Playwright does not report favicon requests: the page must name an icon of its own.
     expect(await p.locator('link[rel~=icon]').getAttribute('href')).toBe('data:,');
+  });
+
+  /** Serves every listing in pages of two, so "Load more" has pages to add. */
+  async function inPagesOfTwo(p: Page): Promise<void> {
+    await p.route(
+      (url) => url.pathname === '/v1/files',
+      (route) => {
+        const url = new URL(route.request().url());
+        url.searchParams.set('limit', '2');
+        return route.continue({ url: url.href });
+      },
+    );
+  }
+
+  it('keeps uploads and "Load more" on the folder shown when another fails to open', async () => {
+    for (const path of ['stay/away/x.txt', 'stay/a.txt', 'stay/b.txt', 'stay/c.txt']) await uploadBytes(api, path, text(path));
+    await writeFile(join(work, 'meant-for-stay.txt'), 'here');
+    const p = await signedIn();
+    await inPagesOfTwo(p);
+    await p.getByRole('button', { name: 'Open folder stay' }).click();
+    await p.getByRole('button', { name: 'Open folder away' }).waitFor();
+    await p.locator('#more').waitFor();
+    // The server is away for the next listing, as when it restarts.
+    await p.route(
+      (url) => url.searchParams.get('prefix') === 'stay/away/',
+      (route) => route.abort('connectionrefused'),
+    );
+    await p.getByRole('button', { name: 'Open folder away' }).click();
+    await expect.poll(() => p.locator('#status').textContent()).toContain('cannot be reached');
+    expect(await p.locator('#crumbs').textContent()).toBe('All files/stay');
+    await p.locator('#more').click();
+    await expect.poll(() => rowNames(p)).toEqual(await apiRows('stay/'));
+    await p.locator('#pick-files').setInputFiles(join(work, 'meant-for-stay.txt'));
+    await expect.poll(async () => (await api.get('/v1/files/stay/meant-for-stay.txt')).status).toBe(200);
+    expect((await api.get('/v1/files/stay/away/meant-for-stay.txt')).status).toBe(404);
+    expect(new URL(p.url()).hash).toBe('#/stay/');
+  });
+
+  it('keeps the open folder in the address: Back goes up, a reload and a link open it, one out of reach gives way', async () => {
+    for (const path of ['hist/a b#c/x.txt', 'hist/y.txt']) await uploadBytes(api, path, text(path));
+    const p = await signedIn();
+    expect(new URL(p.url()).hash).toBe('#/');
+    await p.getByRole('button', { name: 'Open folder hist' }).click();
+    await p.getByRole('button', { name: 'Open folder a b#c' }).click();
+    await p.getByRole('button', { name: 'Download x.txt' }).first().waitFor();
+    expect(new URL(p.url()).hash).toBe('#/hist/a%20b%23c/');
+    await p.goBack();
+    await expect.poll(() => rowNames(p)).toEqual(['📁 a b#c/', 'y.txt']);
+    expect(await p.locator('#crumbs').textContent()).toBe('All files/hist');
+    await p.goForward();
+    await expect.poll(() => rowNames(p)).toEqual(['x.txt']);
+    await p.reload();
+    await expect.poll(() => p.locator('#crumbs').textContent()).toBe('All files/hist/a b#c');
+    expect(await rowNames(p)).toEqual(['x.txt']);
+
+    const linked = await signedIn(shared.adminToken, undefined, '#/hist/');
+    await expect.poll(() => rowNames(linked)).toEqual(['📁 a b#c/', 'y.txt']);
+
+    // A folder the token may not list: it says so, and shows the token's own folder.
+    const team = await api.post('/v1/tokens', { name: 'hist-team', scopes: ['read'], prefix: 'hist/' });
+    const outside = await signedIn(team.body.token, undefined, '#/loads/');
+    await expect.poll(() => outside.locator('#status').textContent()).toContain('Not allowed');
+    await expect.poll(() => outside.locator('#crumbs').textContent()).toBe('All files/hist');
+    expect(new URL(outside.url()).hash).toBe('#/hist/');
+  });
+
+  it('asks before the page is left while uploads are under way', async () => {
+    await writeFile(join(work, 'leaving.txt'), 'leaving');
+    const p = await signedIn();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await p.route(
+      (url) => !url.href.startsWith(shared.url),
+      async (route) => {
+        await held;
+        await route.continue();
+      },
+    );
+    // A browser asks only on a page the person has used.
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    const putSent = p.waitForRequest((r) => r.method() === 'PUT');
+    await p.locator('#pick-files').setInputFiles(join(work, 'leaving.txt'));
+    await putSent;
+    const asked = p.waitForEvent('dialog');
+    await p.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    release();
+    await expect.poll(() => uploadCount(p)).toBe('1 uploaded');
+    expect((await api.get('/v1/files/leaving.txt')).status).toBe(200);
+    // Nothing under way: the page closes without asking.
+    const closed = p.waitForEvent('close');
+    await p.close({ runBeforeUnload: true });
+    await closed;
+  });
+
+  it('keeps the rows "Load more" added when a change reloads the folder', async () => {
+    for (let i = 0; i < 5; i++) await uploadBytes(api, `kept/k${i}.txt`, text(`k${i}`));
+    const p = await signedIn();
+    p.on('dialog', (dialog) => void dialog.accept());
+    await inPagesOfTwo(p);
+    await p.getByRole('button', { name: 'Open folder kept' }).click();
+    await p.locator('#more').click();
+    await expect.poll(() => rowNames(p)).toEqual(['k0.txt', 'k1.txt', 'k2.txt', 'k3.txt']);
+    await p.getByRole('button', { name: 'Delete k1.txt' }).click();
+    await expect.poll(() => rowNames(p)).toEqual(['k0.txt', 'k2.txt', 'k3.txt', 'k4.txt']);
+  });
+
+  it("lets finished uploads go after a while, keeps failed ones saying why, and tells of one pick's failures in one notice", async () => {
+    // Names the server refuses: a bidirectional control would make them display as others.
+    const refused = Array.from({ length: 4 }, (_, i) => `bad${i}\u202Etxt.exe`);
+    for (const name of ['fine.txt', ...refused]) await writeFile(join(work, name), name);
+    const p = await signedIn(shared.adminToken, (context) => context.clock.install());
+    await p.locator('#pick-files').setInputFiles(['fine.txt', ...refused].map((name) => join(work, name)));
+    await expect.poll(() => uploadCount(p)).toBe('1 uploaded, 4 failed');
+    const notices = p.locator('#status p.error');
+    expect(await notices.count()).toBe(1);
+    const said = (await notices.textContent())!;
+    expect(said).toMatch(/^4 of 5 files not uploaded\. .*bidirectional control.* and 1 more/);
+    expect(refused.filter((name) => said.includes(name))).toHaveLength(3);
+    expect(await p.locator('#uploads li[data-state="failed"]').allTextContents()).toEqual(refused.map((name) => expect.stringContaining(name)));
+    expect(await p.locator('#uploads li[data-state="failed"] .reason').first().textContent()).toContain('bidirectional control');
+
+    await p.clock.fastForward(5_000);
+    await expect.poll(() => p.locator('#uploads li').count()).toBe(4);
+    expect(await uploadCount(p)).toBe('1 uploaded, 4 failed');
+    await p.getByRole('button', { name: 'Clear finished uploads' }).click();
+    expect(await p.locator('#uploads li').count()).toBe(0);
+    expect(await p.locator('#upload-summary').isVisible()).toBe(false);
+
+    // However many notices pile up, they keep to the bottom of the page and scroll.
+    await p.evaluate(() => {
+      for (let i = 0; i < 40; i++) document.getElementById('status')!.append(Object.assign(document.createElement('p'), { textContent: `notice ${i}` }));
+    });
+    const box = await p.locator('#status').evaluate((status) => ({ height: status.getBoundingClientRect().height, scrolls: status.scrollHeight > status.clientHeight, viewport: innerHeight }));
+    expect(box.height).toBeLessThanOrEqual(box.viewport * 0.4);
+    expect(box.scrolls).toBe(true);
+  });
+
+  it('gives a drop box token the upload alone, never listing, and a token without delete no Delete', async () => {
+    const box = await api.post('/v1/tokens', { name: 'box', scopes: ['write'], prefix: 'inbox/' });
+    await writeFile(join(work, 'dropped-off.txt'), 'for you');
+    const listed: string[] = [];
+    const p = await signedIn(box.body.token, async (context) => {
+      context.on('request', (r) => void (isListing(r) && listed.push(r.url())));
+      await context.clock.install();
+    });
+    await p.locator('#pick-files').setInputFiles(join(work, 'dropped-off.txt'));
+    await expect.poll(async () => (await api.get('/v1/files/inbox/dropped-off.txt')).status).toBe(200);
+    await p.locator('#uploads li[data-state="done"]').waitFor();
+    // Past the time an upload's refresh of the listing would have gone.
+    await p.clock.runFor(1_000);
+    await p.evaluate(() => fetch('/healthz'));
+    expect(listed).toEqual([]);
+    expect(await p.locator('#status p.error').count()).toBe(0);
+    expect(await p.locator('#drop-box').textContent()).toContain('goes into the folder inbox/');
+    for (const hidden of ['#listing', '#crumbs', '#refresh']) expect(await p.locator(hidden).isVisible()).toBe(false);
+
+    const editor = await api.post('/v1/tokens', { name: 'editor', scopes: ['read', 'write'], prefix: 'inbox/' });
+    const q = await signedIn(editor.body.token);
+    await q.getByRole('button', { name: 'Rename dropped-off.txt' }).waitFor();
+    expect(await q.getByRole('button', { name: 'Share dropped-off.txt' }).count()).toBe(1);
+    expect(await q.getByRole('button', { name: 'Delete dropped-off.txt' }).count()).toBe(0);
+  });
+
+  it('shows the folder as it is now when an action finds that another client changed it', async () => {
+    for (const path of ['moved/x.txt', 'moved/y.txt']) await uploadBytes(api, path, text(path));
+    const p = await signedIn();
+    p.on('dialog', (dialog) => void (dialog.type() === 'prompt' ? dialog.accept('moved/z.txt') : dialog.accept()));
+    await p.getByRole('button', { name: 'Open folder moved' }).click();
+    await p.getByRole('button', { name: 'Delete x.txt' }).waitFor();
+    await api.delete('/v1/files/moved/x.txt');
+    await uploadBytes(api, 'moved/z.txt', text('z'));
+    await p.getByRole('button', { name: 'Delete x.txt' }).click();
+    await expect.poll(() => p.locator('#status').textContent()).toContain('Not found');
+    await expect.poll(() => rowNames(p)).toEqual(['y.txt', 'z.txt']);
+    // Renamed onto a name taken meanwhile: a conflict.
+    await uploadBytes(api, 'moved/w.txt', text('w'));
+    await p.getByRole('button', { name: 'Rename y.txt' }).click();
+    await expect.poll(() => p.locator('#status').textContent()).toContain('Conflict');
+    await expect.poll(() => rowNames(p)).toEqual(['w.txt', 'y.txt', 'z.txt']);
+  });
+
+  it('keeps the versions panel on its file through a rename and a delete', async () => {
+    for (const content of ['one', 'two']) await uploadBytes(api, 'vp/v.txt', text(content));
+    const p = await signedIn();
+    p.on('dialog', (dialog) => void (dialog.type() === 'prompt' ? dialog.accept('vp/w.txt') : dialog.accept()));
+    await p.getByRole('button', { name: 'Open folder vp' }).click();
+    await p.getByRole('button', { name: 'Versions of v.txt' }).click();
+    const panel = p.locator('#versions');
+    await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of v.txt');
+    await p.getByRole('button', { name: 'Rename v.txt' }).click();
+    await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of w.txt');
+    expect(await panel.textContent()).toContain('current');
+    await p.getByRole('button', { name: 'Delete w.txt' }).click();
+    // Deleted, the file keeps its versions for a while: none is current, each can be restored.
+    await expect.poll(() => panel.textContent()).not.toContain('current');
+    expect(await panel.getByRole('button', { name: /^Restore version/ }).count()).toBe(2);
+  });
+
+  it('aborts on the server a multipart upload that failed for good', async () => {
+    await writeFile(join(work, 'refused.bin'), big.subarray(0, 17 * MiB));
+    const p = await signedIn();
+    await p.route(
+      (url) => url.searchParams.get('partNumber') === '2',
+      (route) => route.fulfill({ status: 400, contentType: 'application/xml', body: '<Error><Code>InvalidRequest</Code><Message>refused</Message></Error>' }),
+    );
+    const created = p.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/v1/uploads');
+    await p.locator('#pick-files').setInputFiles(join(work, 'refused.bin'));
+    const { id } = await (await created).json();
+    // The page has its failure only once the abort is answered.
+    await expect.poll(() => p.locator('#uploads li[data-state="failed"]').count(), { timeout: 10_000 }).toBe(1);
+    expect((await api.get(`/v1/uploads/${id}`)).body.state).toBe('aborted');
+  });
+
+  it('keeps a backslash in the name of a file in a folder picked', async () => {
+    await localTree(work, { 'slashes/back\\slash.txt': 'back', 'slashes/plain.txt': 'plain' });
+    const p = await signedIn();
+    await p.locator('#pick-folder').setInputFiles(join(work, 'slashes'));
+    const stored = async () => (await api.get('/v1/files?prefix=slashes/&limit=1000')).body.files.map((f: { path: string }) => f.path);
+    await expect.poll(stored).toEqual(['slashes/back\\slash.txt', 'slashes/plain.txt']);
   });
 });
