@@ -103,7 +103,7 @@ export async function completeBatch(ctx: DfsContext, principal: Principal, items
       if (!target.ok) return target;
       const { value } = target;
       if ('committed' in value) return { ok: true as const, value: value.committed };
-      return settle(() => finishUpload(ctx, value.upload, { sha256: items[i]!.sha256 }, find));
+      return settle(() => finishUpload(ctx, principal, value.upload, { sha256: items[i]!.sha256 }, find));
     }),
   );
 }

@@ -240,7 +240,7 @@ export interface CompleteInput {
 export async function completeUpload(ctx: DfsContext, principal: Principal, id: string, input: CompleteInput): Promise<FileRecord> {
   const target = await uploadToComplete(ctx, principal, id, input.sha256, ctx.clock());
   if ('committed' in target) return target.committed;
-  return finishUpload(ctx, target.upload, input);
+  return finishUpload(ctx, principal, target.upload, input);
 }
 
 /** An open upload to verify and commit, or, for a retried complete, what the first one committed. */
@@ -274,6 +274,7 @@ export type ObjectFinder = (key: string) => Promise<ObjectHead | null>;
  */
 export async function finishUpload(
   ctx: DfsContext,
+  principal: Principal,
   upload: UploadRecord,
   input: CompleteInput,
   find: ObjectFinder = (key) => ctx.store.head(key),
@@ -283,7 +284,7 @@ export async function finishUpload(
   } catch (error) {
     if (!hasCode(error, 'not_found') && !hasCode(error, 'upload_incomplete')) throw error;
     const settled = await ctx.index.getUpload(upload.id);
-    if (settled?.state === 'completed') return committedFile(ctx, settled);
+    if (settled?.state === 'completed') return committedFile(ctx, settled, principal);
     if (settled?.state === 'aborted') throw notFound(`upload "${upload.id}" is not open any more (aborted or expired)`);
     throw error;
   }
@@ -328,10 +329,10 @@ async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: Com
  * A retried complete answers with what the first one committed. Where the file went since is
  * told only to a token that may reach it there: to another, the version as it was committed.
  */
-async function committedFile(ctx: DfsContext, upload: UploadRecord, principal?: Principal): Promise<FileRecord> {
+async function committedFile(ctx: DfsContext, upload: UploadRecord, principal: Principal): Promise<FileRecord> {
   const version = upload.version === null ? null : await ctx.index.getVersion(upload.version);
   if (!version) throw notFound(`upload "${upload.id}" was completed, but its version no longer exists`);
-  const visible = principal === undefined || mayReach(principal, version.path);
+  const visible = mayReach(principal, version.path);
   const current = visible ? await ctx.index.getFile(version.path) : null;
   if (current?.version === version.id) return current;
   return {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCleanup } from '../../src/core/cleanup.ts';
+import { completeUpload } from '../../src/core/uploads.ts';
 import { Api, downloadBytes, encodePath, md5Base64, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -98,6 +99,28 @@ describe('single-request uploads', () => {
     expect(JSON.stringify(retried.body)).not.toContain('board');
     // The admin, who may see it there, is told where it is.
     expect((await api.post(`/v1/uploads/${uploadId}/complete`, {})).body.path).toBe('board/layoffs.txt');
+  });
+
+  it('answers the loser of two racing completes without telling where the file went out of its reach', async () => {
+    const team = { tokenId: 'team-race', name: 'team-race', scopes: ['read', 'write'] as const, prefix: 'team-race/', expiresAt: null };
+    const upload = await api.post('/v1/uploads', { path: 'team-race/minutes.txt', size: 5 });
+    expect((await fetch(upload.body.url, { method: 'PUT', headers: upload.body.headers, body: 'notes' })).status).toBe(200);
+    // While this complete checks the store, another one commits the upload and the admin moves the file away.
+    const store = server.ctx.store;
+    const racing = new Proxy(store, {
+      get: (target, name) =>
+        name === 'head'
+          ? async (key: string) => {
+              const found = await target.head(key);
+              await completeUpload(server.ctx, team, upload.body.id, {});
+              expect((await api.post('/v1/move', { from: 'team-race/minutes.txt', to: 'board/minutes.txt' })).status).toBe(200);
+              return found;
+            }
+          : Reflect.get(target, name, target).bind(target),
+    });
+    const lost = await completeUpload({ ...server.ctx, store: racing }, team, upload.body.id, {});
+    expect(lost).toMatchObject({ path: 'team-race/minutes.txt', size: 5 });
+    expect((await api.get('/v1/files/board/minutes.txt')).body.version).toBe(lost.version);
   });
 
   it('signs Content-Type and Content-Length, and guesses the type from the name', async () => {
