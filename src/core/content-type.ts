@@ -25,15 +25,24 @@ export function guessContentType(path: string): string {
   return BY_EXTENSION[name.slice(dot + 1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
 }
 
-/** Types a browser runs as a page (scripts, forms), whatever site serves them. */
-const ACTIVE = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript', 'application/x-javascript', 'text/ecmascript', 'application/ecmascript', 'text/xsl']);
+/**
+ * Types shown inline when asked: images, sound, video, plain text, JSON and PDF, which browsers
+ * render without running the uploader's markup. The type is whatever the uploader said, and a
+ * presigned GET cannot add `X-Content-Type-Options: nosniff`, so a type not named here (an
+ * unknown one a browser sniffs as HTML, `text/html` in disguise) is never trusted.
+ */
+const SHOWN_INLINE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|audio\/[a-z0-9.+-]+|video\/[a-z0-9.+-]+|text\/plain|application\/(json|pdf))$/;
+
+/** A media type with simple parameters only: no commas (a list a browser reads its own way), no quoting. */
+const PLAIN_TYPE = /^([a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+)(\s*;\s*[a-z0-9!#$&^_.+-]+=[a-z0-9!#$&^_.+-]+)*$/;
 
 /**
- * How a download is served: an active type is never shown inline, since its page would run on
- * the store's origin with whatever the uploader put in it (a login form, a script): it comes as a
- * file to save instead.
+ * How a download is served: inline only for a type a browser shows without running it. Anything
+ * else asked for inline comes as a file to save instead: shown, its page would run on the store's
+ * origin with whatever the uploader put in it (a login form, a script).
  */
 export function servedDisposition(contentType: string, requested: 'attachment' | 'inline'): 'attachment' | 'inline' {
-  const mediaType = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  return requested === 'inline' && ACTIVE.has(mediaType) ? 'attachment' : requested;
+  if (requested === 'attachment') return requested;
+  const mediaType = PLAIN_TYPE.exec(contentType.trim().toLowerCase())?.[1];
+  return mediaType !== undefined && SHOWN_INLINE.test(mediaType) ? 'inline' : 'attachment';
 }

