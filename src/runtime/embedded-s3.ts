@@ -1,16 +1,19 @@
 /**
  * The embedded default's object store: @20minutes/s3rver in this process, storing under a
- * local directory. It speaks the S3 protocol, refuses unsigned requests, enforces SigV4
- * presigned URLs, refuses bytes that do not match their Content-MD5 and honours If-None-Match
- * on PUT, so the API works exactly as it does against a real store.
+ * local directory. It speaks the S3 protocol, refuses unsigned requests and s3rver's public
+ * built-in key (it has a random key pair of its own), enforces SigV4 presigned URLs, refuses
+ * bytes that do not match their Content-MD5 and honours If-None-Match on PUT, so the API works
+ * exactly as it does against a real store.
  */
 import S3rver from '@20minutes/s3rver';
 import { createServer, type AddressInfo } from 'node:net';
 import { corsXml } from '../store/bucket-policy.ts';
 import { verifyContentMd5 } from './embedded-s3-content-md5.ts';
+import { randomCredentials, type S3Credentials } from './embedded-s3-credentials.ts';
 import { honourIfNoneMatch } from './embedded-s3-create-only.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
 import { refuseUnsigned } from './embedded-s3-signed-only.ts';
+import { s3rverAccount } from './s3rver-internals.ts';
 
 export interface EmbeddedS3Options {
   directory: string;
@@ -18,6 +21,8 @@ export interface EmbeddedS3Options {
   port: number;
   bucket: string;
   corsOrigins: string[];
+  /** The key pair requests must be signed with; a random one when left out. */
+  credentials?: S3Credentials;
 }
 
 export interface EmbeddedS3 {
@@ -29,8 +34,8 @@ export interface EmbeddedS3 {
   close(): Promise<void>;
 }
 
-/** s3rver's one built-in account. */
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+/** s3rver's built-in key: public, so never accepted. */
+const PUBLIC_KEY_ID = 'S3RVER';
 
 /**
  * s3rver listens without an 'error' handler: a port in use would end the process with an
@@ -48,6 +53,7 @@ async function ensurePortFree(host: string, port: number): Promise<void> {
 }
 
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
+  const credentials = options.credentials ?? randomCredentials();
   const server = new S3rver({
     address: options.host,
     port: options.port,
@@ -61,13 +67,18 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   verifyContentMd5(server);
   honourIfNoneMatch(server);
   await ensurePortFree(options.host, options.port);
+  s3rverAccount.revokeAccessKey(PUBLIC_KEY_ID);
+  s3rverAccount.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
   const address = (await server.run()) as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     endpoint: `http://${host}:${address.port}`,
     region: 'us-east-1',
-    ...CREDENTIALS,
+    ...credentials,
     bucket: options.bucket,
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      s3rverAccount.revokeAccessKey(credentials.accessKeyId);
+    },
   };
 }

@@ -19,6 +19,7 @@ import { S3ObjectStore } from '../store/s3-object-store.ts';
 import { resolveAdminToken, type AdminToken } from './admin-token.ts';
 import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
+import { embeddedCredentials } from './embedded-s3-credentials.ts';
 import { uiAssets } from './ui-assets.ts';
 
 export interface RunningServer {
@@ -62,6 +63,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         port: config.embeddedS3Port,
         bucket: EMBEDDED_BUCKET,
         corsOrigins: ['*'],
+        credentials: await embeddedCredentials(config.dataDir),
       });
       closers.push(() => embedded.close());
       s3 = {

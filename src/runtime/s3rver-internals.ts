@@ -9,6 +9,14 @@ const require = createRequire(import.meta.url);
 /** Thrown from a handler, s3rver answers with this S3 error document and its status. */
 export const S3Error = require('@20minutes/s3rver/lib/models/error') as new (code: string, message: string, detail?: object) => Error;
 
+/** The one account s3rver signs requests for, and its keys. */
+export const s3rverAccount = (require('@20minutes/s3rver/lib/models/account') as { DUMMY_ACCOUNT: S3rverAccount }).DUMMY_ACCOUNT;
+
+interface S3rverAccount {
+  createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+  revokeAccessKey(accessKeyId: string): void;
+}
+
 /** s3rver's own SigV4 check, as a middleware. */
 export const authentication = require('@20minutes/s3rver/lib/middleware/authentication') as () => KoaMiddleware;
 

@@ -59,8 +59,14 @@ const stop = (started: Started) =>
 
 describe('npm start with no configuration', () => {
   it('serves the API over an embedded S3 server and SQLite, keeping everything across a restart', async () => {
-    const first = await start({});
+    // One store port for both starts, as a real deployment has: links name it.
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const storePort = String((free.address() as AddressInfo).port);
+    await new Promise<void>((resolve) => free.close(() => resolve()));
+    const first = await start({ DFS_EMBEDDED_S3_PORT: storePort });
     let version: string;
+    let link: string;
     try {
       expect(first.token).toMatch(/^dfs_/);
       const tokenFile = await stat(join(dataDir, 'admin-token'));
@@ -74,6 +80,9 @@ describe('npm start with no configuration', () => {
       const done = await uploadBytes(api, 'kept/across.txt', bytes);
       expect(done.status).toBe(200);
       version = done.body.version;
+      link = (await api.post('/v1/downloads', { path: 'kept/across.txt' })).body.url;
+      // The embedded store's own key, kept for the next start like the admin token.
+      expect((await stat(join(dataDir, 'embedded-s3-credentials.json'))).mode & 0o777).toBe(0o600);
 
       // One JSON line per request, without secrets or signatures; the line may follow the answer.
       await expect.poll(() => first.stdout.some((line) => line.includes('/complete"'))).toBe(true);
@@ -87,7 +96,7 @@ describe('npm start with no configuration', () => {
       await stop(first);
     }
 
-    const second = await start({});
+    const second = await start({ DFS_EMBEDDED_S3_PORT: storePort });
     try {
       // Shown once: a restart says where the token is, never what it is.
       expect(second.token).toBeNull();
@@ -98,6 +107,8 @@ describe('npm start with no configuration', () => {
       const api = new Api(second.url, kept);
       expect((await api.get('/v1/files/kept/across.txt')).body.version).toBe(version);
       expect(new TextDecoder().decode(await downloadBytes(api, 'kept/across.txt'))).toBe('survives a restart');
+      // A link handed out before the restart still works: the store kept its key.
+      expect(await (await fetch(link!)).text()).toBe('survives a restart');
     } finally {
       await stop(second);
     }

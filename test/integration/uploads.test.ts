@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCleanup } from '../../src/core/cleanup.ts';
 import { completeUpload } from '../../src/core/uploads.ts';
+import { SigV4Presigner } from '../../src/store/sigv4-presigner.ts';
 import { Api, downloadBytes, encodePath, md5Base64, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -67,19 +68,23 @@ describe('single-request uploads', () => {
     for (const path of ['oneshot/tool.sh', 'public/tool.sh']) expect(new TextDecoder().decode(await downloadBytes(api, path))).toBe('echo!');
   });
 
-  it('leaves the bucket closed to requests without a signature', async () => {
+  it('leaves the bucket closed to requests without a signature, or signed with a key anyone has', async () => {
     const created = await api.post('/v1/uploads', { path: 'oneshot/closed.txt', size: 4 });
     expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: 'mine' })).status).toBe(200);
     const object = new URL(created.body.url);
     object.search = '';
     const bucket = `${object.origin}/${object.pathname.split('/')[1]}`;
+    // s3rver's built-in key is public: a request signed with it is one anybody could make.
+    const publicKey = new SigV4Presigner({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, 'us-east-1', { queryEncoding: 'uri-component' });
+    const signedByAnyone = await publicKey.presign({ method: 'GET', url: object.href, headers: {}, query: {}, expiresInSeconds: 60, date: new Date() });
     const refusals = [
+      await fetch(signedByAnyone),
       await fetch(object, { method: 'GET' }),
       await fetch(object, { method: 'PUT', body: 'evil' }),
       await fetch(object, { method: 'DELETE' }),
       await fetch(`${bucket}?prefix=`, { method: 'GET' }),
     ];
-    expect(refusals.map((response) => response.status)).toEqual([403, 403, 403, 403]);
+    expect(refusals.map((response) => response.status)).toEqual([403, 403, 403, 403, 403]);
     expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
     expect(new TextDecoder().decode(await downloadBytes(api, 'oneshot/closed.txt'))).toBe('mine');
   });

@@ -11,6 +11,8 @@ import { startEmbeddedS3 } from '../../src/runtime/embedded-s3.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     s3Endpoint: string;
+    s3AccessKeyId: string;
+    s3SecretAccessKey: string;
   }
 }
 
@@ -18,6 +20,8 @@ export default async function setup(project: TestProject) {
   const directory = await mkdtemp(join(tmpdir(), 'dfs-workers-s3-'));
   const s3 = await startEmbeddedS3({ directory, host: '127.0.0.1', port: 0, bucket: 'dfs-workers', corsOrigins: ['*'] });
   project.provide('s3Endpoint', s3.endpoint);
+  project.provide('s3AccessKeyId', s3.accessKeyId);
+  project.provide('s3SecretAccessKey', s3.secretAccessKey);
   return async () => {
     await s3.close();
     await rm(directory, { recursive: true, force: true });

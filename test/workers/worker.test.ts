@@ -177,8 +177,8 @@ describe('dfs on Workers', () => {
     await (await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytesOf(4, 6) })).arrayBuffer();
     const key = (await env.DB.prepare('SELECT object_key FROM uploads WHERE id = ?').bind(created.body.id).first<{ object_key: string }>())!.object_key;
     const objectUrl = `${env.S3_ENDPOINT}/dfs-workers/${key}`;
-    // The store answers signed requests only (s3rver's one account, as in vitest.config.ts).
-    const signer = new SigV4Presigner({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, 'us-east-1', { queryEncoding: 'uri-component' });
+    // The store answers requests signed with its key only.
+    const signer = new SigV4Presigner({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }, 'us-east-1', { queryEncoding: 'uri-component' });
     const stored = async () => {
       const response = await fetch(await signer.presign({ method: 'GET', url: objectUrl, headers: {}, query: {}, expiresInSeconds: 60, date: new Date() }));
       await response.arrayBuffer();
