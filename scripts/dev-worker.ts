@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { startEmbeddedS3 } from '../src/runtime/embedded-s3.ts';
+import { embeddedCredentials } from '../src/runtime/embedded-s3-credentials.ts';
 
 const port = process.env.DFS_PORT ?? '8787';
 const dataDir = process.env.DFS_DATA_DIR ?? '.dfs';
@@ -29,6 +30,7 @@ const s3 = await startEmbeddedS3({
   port: Number(process.env.DFS_EMBEDDED_S3_PORT ?? 8789),
   bucket: 'dfs',
   corsOrigins: ['*'],
+  credentials: await embeddedCredentials(dataDir),
 });
 
 const wrangler = process.platform === 'win32' ? 'wrangler.cmd' : 'wrangler';
