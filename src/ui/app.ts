@@ -7,10 +7,11 @@ import type { FileEntry, FileList, Scope, Whoami } from '../client/api-types.ts'
 import { blobUpload } from '../client/blob-upload.ts';
 import { createLimiter } from '../client/pool.ts';
 import { uploadFile } from '../client/upload.ts';
-import { describeFailures, describeUploads, explainError, explainUnanswered, formatBytes, formatTime } from './format.ts';
+import { describeFailures, describeUploads, explainError, explainUnanswered, explainUpload, formatBytes, formatTime } from './format.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const TOKEN_KEY = 'dfs-token';
+const SESSION_KEY = 'dfs-session';
 const PAGE_SIZE = 200;
 /** The most entries one listing request may ask for. */
 const MAX_PAGE_SIZE = 1000;
@@ -23,6 +24,13 @@ const FINISHED_ROW_MS = 3000;
 
 let client: DfsClient | null = null;
 let scopes = new Set<Scope>();
+/** The token's own folder (its prefix): the page shows nothing above it, where it may do nothing. */
+let home = '';
+/**
+ * Marks the history entries this sign-in made: Back after a sign out reaches them, and the next
+ * person must not start in a folder of the last one.
+ */
+let session = '';
 /** The folder on screen: uploads go into it, and "Load more" continues it. */
 let prefix = '';
 /** The folder the latest load from the top is for: `prefix` once it is shown, and again if it fails. */
@@ -37,6 +45,11 @@ let listing = 0;
 let settled = 0;
 /** The listing a "Load more" is under way for, so a second click does not fetch the same page. */
 let loadingMoreOf = 0;
+/**
+ * A "Load more" was asked for the folder on screen and its rows are not shown yet: a load from
+ * the top lists them too, or, if it began before the click, fetches them once it settles.
+ */
+let moreWanted = false;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
 /** The file the versions panel shows, while it is open. */
 let versionsOf: string | null = null;
@@ -90,6 +103,7 @@ async function signIn(token: string): Promise<void> {
   retryToken = '';
   client = candidate;
   scopes = new Set(me.scopes);
+  session = sessionFor(token);
   sessionStorage.setItem(TOKEN_KEY, token);
   $('who').textContent = `${me.name}${me.prefix ? ` · ${me.prefix}` : ''}`;
   $('sign-in').hidden = true;
@@ -98,31 +112,48 @@ async function signIn(token: string): Promise<void> {
   $<HTMLInputElement>('token').value = '';
   $('browser').hidden = false;
   $('sign-out').hidden = false;
-  const home = me.prefix ?? '';
+  home = me.prefix ?? '';
   prefix = opening = home;
-  permit(home);
+  permit();
   if (!may('read')) return;
-  // The folder the address names (a reload, a link), else the token's own; one it may not list gives way to that.
-  const start = addressedFolder() ?? home;
+  // The folder the address names (a reload, a link; not one an earlier sign-in left in the history), else the
+  // token's own, which also stands for any above it; one it may not list gives way to that.
+  const start = within(ownAddress() ?? home);
   address(start, 'same');
   if ((await load(start)) === 'failed' && start !== home) await load(home);
 }
 
+/** The session mark of a sign-in: kept through a reload (the same token, still saved), else a new one. */
+function sessionFor(token: string): string {
+  const kept = sessionStorage.getItem(TOKEN_KEY) === token ? sessionStorage.getItem(SESSION_KEY) : null;
+  // Not crypto.randomUUID: a page on plain http (not localhost) does not have it.
+  const id = kept ?? crypto.getRandomValues(new Uint32Array(2)).join('-');
+  sessionStorage.setItem(SESSION_KEY, id);
+  return id;
+}
+
 /**
  * Shows only what the token may do: each control names the scopes it needs in `data-needs`. A
- * token that may upload but not list (a drop box) gets the upload controls alone.
+ * token that may upload but not list (a drop box) gets the upload controls alone, and one that
+ * may do neither is told why the page is empty.
  */
-function permit(home: string): void {
+function permit(): void {
   for (const element of document.querySelectorAll<HTMLElement>('[data-needs]')) element.hidden = !element.dataset.needs!.split(' ').every((scope) => may(scope as Scope));
-  const dropBox = $('drop-box');
-  dropBox.hidden = may('read') || !may('write');
-  dropBox.textContent = `This token may upload but not list: what you upload goes into ${home ? `the folder ${home}` : 'the top level'}, and is not shown here.`;
+  const note = $('token-note');
+  note.hidden = may('read');
+  note.textContent = may('write') ? `This token may upload but not list: what you upload goes into ${home ? `the folder ${home}` : 'the top level'}, and is not shown here.` : unusable();
+}
+
+/** What a token that may neither list nor upload is for. */
+function unusable(): string {
+  const others = [...scopes].join(', ');
+  return `This token may neither list nor upload${others ? ` (it may ${others})` : ''}, so there is nothing to show here. Use it with the dfs API or command line.`;
 }
 
 /** Only a token the server refused (401) is forgotten: no answer, or a busy server, says nothing about it. */
 function refused(token: string, error: unknown): void {
   const invalid = error instanceof ApiError && error.status === 401;
-  if (invalid) sessionStorage.removeItem(TOKEN_KEY);
+  if (invalid) forgetToken();
   retryToken = invalid ? '' : token;
   $('sign-in-error').textContent = invalid ? 'That token is not valid.' : error instanceof ApiError ? explainUnanswered(error) : String(error);
   $('retry').hidden = invalid;
@@ -132,9 +163,11 @@ function refused(token: string, error: unknown): void {
 function signOut(): void {
   // Cancelled while the token is still here: cancelling aborts each upload on the server.
   for (const upload of uploads) upload.abort();
-  sessionStorage.removeItem(TOKEN_KEY);
+  forgetToken();
   retryToken = '';
   client = null;
+  session = '';
+  home = '';
   clearSession();
   // The address names a folder of the last session: the next person starts at their own.
   history.replaceState(null, '', location.pathname + location.search);
@@ -144,12 +177,18 @@ function signOut(): void {
   $('who').textContent = '';
 }
 
+function forgetToken(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(SESSION_KEY);
+}
+
 /** Forgets what this session showed: whoever signs in next at this page must not see it. */
 function clearSession(): void {
   listing++;
   files = [];
   folders = [];
   cursor = null;
+  moreWanted = false;
   uploaded = 0;
   $('crumbs').replaceChildren();
   $('rows').replaceChildren();
@@ -164,22 +203,27 @@ function clearSession(): void {
 
 function closePanels(): void {
   closeVersions();
-  $('links').hidden = true;
+  closeLinks();
 }
 
 /**
  * Lists `folder` from the top and shows it: as many entries as the rows hold when it is the folder
- * on screen (a refresh keeps what "Load more" added), else a page. Loads overlap (navigation,
- * refreshes): only the latest one's answer is shown, and the folder on screen changes only then.
+ * on screen (a refresh keeps what "Load more" added, and lists the page one asked for), else a
+ * page. Loads overlap (navigation, refreshes): only the latest one's answer is shown, and the
+ * folder on screen changes only then.
  */
 async function load(folder = opening): Promise<'shown' | 'failed' | 'stale'> {
   if (!client || !may('read')) return 'stale';
+  const via = client;
   const id = ++listing;
   opening = folder;
+  const more = folder === prefix && moreWanted;
   try {
-    const list = await listFrom(client, folder, folder === prefix ? files.length + folders.length : 0);
+    const list = await listFrom(via, folder, folder === prefix ? files.length + folders.length + (more ? PAGE_SIZE : 0) : 0);
     if (id !== listing) return 'stale';
+    if (list.files.length + list.folders.length === 0 && folder !== home && (await isFile(via, folder))) return id === listing ? openParent(folder) : 'stale';
     settled = id;
+    if (more || folder !== prefix) moreWanted = false;
     show(folder, list);
     return 'shown';
   } catch (error) {
@@ -189,7 +233,27 @@ async function load(folder = opening): Promise<'shown' | 'failed' | 'stale'> {
     address(prefix, 'same');
     fail(error);
     return 'failed';
+  } finally {
+    if (id === settled && moreWanted) void loadMore();
   }
+}
+
+/** Whether `folder`, listing empty, is the name of a file: a link may name one as a folder. */
+async function isFile(via: DfsClient, folder: string): Promise<boolean> {
+  return via.stat(folder.slice(0, -1)).then(
+    () => true,
+    () => false,
+  );
+}
+
+const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/') + 1);
+
+/** `folder` is a file's name: says so, and opens the folder the file is in (uploads there would clash with it). */
+function openParent(folder: string): Promise<'shown' | 'failed' | 'stale'> {
+  const file = folder.slice(0, -1);
+  notify(`${file} is a file, not a folder: here is the folder it is in.`);
+  address(parentOf(file), 'same');
+  return load(parentOf(file));
 }
 
 /** The listing of `folder` from the top, page after page until it holds `count` entries (at least a page) or ends. */
@@ -208,14 +272,15 @@ async function listFrom(via: DfsClient, folder: string, count: number): Promise<
 }
 
 function show(folder: string, list: FileList): void {
+  const moved = folder !== prefix;
   // The panels belong to the folder they were opened in.
-  if (folder !== prefix) closePanels();
+  if (moved) closePanels();
   prefix = folder;
   files = list.files;
   folders = list.folders;
   cursor = list.nextCursor;
   address(folder);
-  render();
+  render(moved);
 }
 
 /** The address of `folder`: `#/docs/sub/`, each name percent-encoded. */
@@ -232,38 +297,69 @@ function addressedFolder(): string | null {
   }
 }
 
+/** The session that set the current history entry; none for an address typed in or a link. */
+const markOf = (state: unknown) => (state as { session?: string } | null)?.session;
+
+/** The folder the address names, unless an earlier sign-in set it (Back after a sign out). */
+function ownAddress(): string | null {
+  const mark = markOf(history.state);
+  return mark === undefined || mark === session ? addressedFolder() : null;
+}
+
+/** `folder`, or the token's own folder when it lies above it: nothing there is the token's but its folder. */
+const within = (folder: string) => (home.startsWith(folder) ? home : folder);
+
 /**
  * Points the address at `folder`, so a reload or a link opens it: in a new history entry when it
- * named another folder (Back returns there), else in the same one.
+ * named another folder (Back returns there), else in the same one, marked as this session's.
  */
 function address(folder: string, entry: 'new' | 'same' = addressedFolder() === folder ? 'same' : 'new'): void {
   const target = addressOf(folder);
-  if (location.hash === target) return;
-  if (entry === 'new') history.pushState(null, '', target);
-  else history.replaceState(null, '', target);
+  if (location.hash === target && markOf(history.state) === session) return;
+  if (entry === 'new') history.pushState({ session }, '', target);
+  else history.replaceState({ session }, '', target);
 }
 
-/** Back, Forward or an address typed in: opens the folder it names. */
+/**
+ * Back, Forward or an address typed in: opens the folder it names. One that names no folder, or
+ * one above the token's, is rewritten to the folder the page shows instead.
+ */
 function followAddress(): void {
+  if (!client || !may('read')) return;
   const folder = addressedFolder();
-  if (client && folder !== null && folder !== opening) void load(folder);
+  const target = folder === null ? opening : within(folder);
+  address(target, 'same');
+  if (target !== opening) void load(target);
+}
+
+/** "Load more": the next page now, or once the load from the top under way settles. */
+function askMore(): void {
+  moreWanted = true;
+  void loadMore();
 }
 
 /** Appends the next page of the listing shown, if it is still the one wanted. */
 async function loadMore(): Promise<void> {
   // While a load from the top is on its way, the cursor belongs to rows about to be replaced.
-  if (!client || cursor === null || settled !== listing || loadingMoreOf === listing) return;
+  if (!client || settled !== listing || loadingMoreOf === listing) return;
+  if (cursor === null) {
+    moreWanted = false;
+    return;
+  }
   const id = listing;
   loadingMoreOf = id;
   try {
     const page = await client.list({ prefix, delimiter: true, limit: PAGE_SIZE, cursor });
     if (id !== listing) return;
+    moreWanted = false;
     files.push(...page.files);
     folders.push(...page.folders);
     cursor = page.nextCursor;
     render();
   } catch (error) {
-    if (id === listing) fail(error);
+    if (id !== listing) return;
+    moreWanted = false;
+    fail(error);
   } finally {
     if (loadingMoreOf === id) loadingMoreOf = 0;
   }
@@ -278,22 +374,78 @@ function refreshSoon(): void {
 
 const baseName = (path: string) => path.replace(/\/$/, '').split('/').pop()!;
 
+/** The way from the token's own folder (its top) to the one on screen, each step a button that opens it. */
 function crumbs(): void {
   const nav = $('crumbs');
   nav.replaceChildren();
-  const parts = prefix.split('/').filter(Boolean);
-  const add = (label: string, target: string) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = label;
-    b.addEventListener('click', () => void load(target));
-    nav.append(b);
-  };
-  add('All files', '');
+  const parts = prefix.slice(home.length).split('/').filter(Boolean);
+  const add = (label: string, target: string) => nav.append(button(label, () => void load(target)));
+  add(home ? home.slice(0, -1) : 'All files', home);
   parts.forEach((part, i) => {
     nav.append(document.createTextNode('/'));
-    add(part, `${parts.slice(0, i + 1).join('/')}/`);
+    add(part, `${home}${parts.slice(0, i + 1).join('/')}/`);
   });
+  nav.lastElementChild!.setAttribute('aria-current', 'page');
+}
+
+/** A control by what a screen reader calls it, and which of the controls so called it is ("Download x" names a file's name and its button). */
+interface FocusMark {
+  name: string;
+  nth: number;
+  /** Its row in the listing (for "Load more", the first row it adds), or -1. */
+  row: number;
+}
+
+const nameOf = (element: Element) => element.getAttribute('aria-label') ?? element.textContent ?? '';
+const controlsNamed = (name: string) => [...document.querySelectorAll<HTMLElement>('button, input, [tabindex]')].filter((control) => nameOf(control) === name);
+/** On screen: connected, and neither it nor a parent hidden. */
+const shown = (element: HTMLElement | null | undefined) => element?.isConnected === true && element.getClientRects().length > 0;
+
+function focusMark(): FocusMark | null {
+  const focused = document.activeElement;
+  if (!(focused instanceof HTMLElement) || focused === document.body) return null;
+  const name = nameOf(focused);
+  const rows = [...$('rows').children];
+  const row = focused.closest('#rows tr');
+  return { name, nth: controlsNamed(name).indexOf(focused), row: row ? rows.indexOf(row) : focused.id === 'more' ? rows.length : -1 };
+}
+
+/** Whether the focus is on a control still on screen: one removed or hidden leaves it on the page or nowhere. */
+function focusHeld(): boolean {
+  const focused = document.activeElement;
+  return focused instanceof HTMLElement && focused !== document.body && shown(focused);
+}
+
+/**
+ * Runs `change`, which may replace or hide the focused control, then gives the focus back: to the
+ * control now called as that one was (with `same`), else to `fallback`. Left alone, it drops to
+ * the page, and a keyboard user starts again from the top.
+ */
+function keepFocus(change: () => void, fallback: (mark: FocusMark) => HTMLElement | null | undefined, same = true): void {
+  const mark = focusMark();
+  change();
+  if (!mark || focusHeld()) return;
+  const match = same ? controlsNamed(mark.name)[mark.nth] : undefined;
+  // The same control where it was: the page must not scroll under the person.
+  if (match && shown(match)) match.focus({ preventScroll: true });
+  else fallback(mark)?.focus();
+}
+
+/** The first of `elements` on screen. */
+const firstShown = (...elements: (HTMLElement | null)[]) => elements.find(shown) ?? null;
+
+/** Brings a panel just opened to the person: below a long listing it would open out of sight. */
+function reveal(panel: HTMLElement): void {
+  panel.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
+  panel.scrollIntoView({ block: 'nearest' });
+}
+
+/** A panel's heading: the focus goes there when the panel opens, or loses the control it was on. */
+function heading(text: string): HTMLHeadingElement {
+  const h = document.createElement('h2');
+  h.textContent = text;
+  h.tabIndex = -1;
+  return h;
 }
 
 function button(label: string, action: () => void, aria?: string): HTMLButtonElement {
@@ -323,7 +475,22 @@ function ordered<T>(list: T[], value?: (item: T, key: 'size' | 'type' | 'modifie
 
 const fileValue = (f: FileEntry, key: 'size' | 'type' | 'modified') => ({ size: f.size, type: f.contentType, modified: f.updatedAt })[key];
 
-function render(): void {
+/**
+ * Shows the folder on screen as it is now. The focus stays on its control, or goes to the row now
+ * where its row was; after `moved` to another folder, to the crumb naming it.
+ */
+function render(moved = false): void {
+  const fallback = (mark: FocusMark) => (moved ? $('crumbs').querySelector<HTMLElement>('[aria-current]') : rowAt(mark.row)) ?? $('listing');
+  keepFocus(drawListing, fallback, !moved);
+}
+
+/** The name of the row at `index` (the last row when fewer are left), if the control was in one. */
+function rowAt(index: number): HTMLElement | null {
+  const rows = $<HTMLTableSectionElement>('rows').rows;
+  return index < 0 ? null : (rows[Math.min(index, rows.length - 1)]?.querySelector('button') ?? null);
+}
+
+function drawListing(): void {
   for (const header of document.querySelectorAll<HTMLButtonElement>('th button[data-sort]')) {
     const active = header.dataset.sort === sort.key;
     header.parentElement!.setAttribute('aria-sort', active ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none');
@@ -356,7 +523,7 @@ function render(): void {
     actions.append(
       button('Download', () => void download(file.path), `Download ${n}`),
       ...only(['write'], () => button('Rename', () => void rename(file.path), `Rename ${n}`)),
-      button('Versions', () => void versions(file.path), `Versions of ${n}`),
+      button('Versions', () => void openVersions(file.path), `Versions of ${n}`),
       ...only(['read', 'write'], () => button('Share', () => void share(file.path), `Share ${n}`)),
       ...only(['delete'], () => button('Delete', () => void remove(file.path, false), `Delete ${n}`)),
     );
@@ -475,101 +642,161 @@ function linkField(url: string, label: string): HTMLInputElement {
   return field;
 }
 
-/** The links still valid to files in the open folder and below, each with a button that ends it. */
-async function links(): Promise<void> {
+async function openLinks(): Promise<void> {
+  if (await links()) reveal($('links'));
+}
+
+/** The links still valid to files in the open folder and below, each with a button that ends it; whether they are shown. */
+async function links(): Promise<boolean> {
   const panel = $('links');
   const via = client!;
   const folder = prefix;
   try {
     const list = await via.listShares(folder);
-    if (client !== via || prefix !== folder) return;
-    panel.replaceChildren();
-    const h = document.createElement('h2');
-    h.textContent = folder ? `Share links in ${folder}` : 'Share links';
-    panel.append(h);
-    if (list.length === 0) {
-      const none = document.createElement('p');
-      none.className = 'muted';
-      none.textContent = 'No links here: a file’s “Share” button makes one.';
-      panel.append(none);
-    }
-    for (const link of list) {
-      const row = document.createElement('div');
-      row.className = 'link';
-      const name = link.path.slice(folder.length);
-      row.append(
-        `${name} · expires ${formatTime(link.expiresAt)} `,
-        linkField(link.url, `Share link to ${name}`),
-        button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${name}`),
-        button('End', () => void end(via, link.id, name), `End link to ${name}`),
-      );
-      panel.append(row);
-    }
-    panel.append(button('Close', () => (panel.hidden = true)));
-    panel.hidden = false;
+    if (client !== via || prefix !== folder) return false;
+    keepFocus(
+      () => {
+        panel.replaceChildren(heading(folder ? `Share links in ${folder}` : 'Share links'), ...(list.length === 0 ? [noLinks()] : list.map((link) => linkRow(via, link, link.path.slice(folder.length)))));
+        panel.append(button('Close', closeLinks, 'Close share links'));
+        panel.hidden = false;
+      },
+      () => panel.querySelector('h2'),
+    );
+    return true;
   } catch (error) {
     fail(error);
+    return false;
   }
+}
+
+function noLinks(): HTMLParagraphElement {
+  const none = document.createElement('p');
+  none.className = 'muted';
+  none.textContent = 'No links here: a file’s “Share” button makes one.';
+  return none;
+}
+
+/** A link to `name` (its path in the folder on screen): to copy, or to end. */
+function linkRow(via: DfsClient, link: { id: string; url: string; expiresAt: string }, name: string): HTMLDivElement {
+  const row = document.createElement('div');
+  row.className = 'link';
+  row.append(
+    `${name} · expires ${formatTime(link.expiresAt)} `,
+    linkField(link.url, `Share link to ${name}`),
+    button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${name}`),
+    button('End', () => void end(via, link.id, name), `End link to ${name}`),
+  );
+  return row;
+}
+
+function closeLinks(): void {
+  keepFocus(
+    () => ($('links').hidden = true),
+    () => $('show-links'),
+  );
 }
 
 async function end(via: DfsClient, id: string, name: string): Promise<void> {
   if (!confirm(`End this link to "${name}"? Whoever has it will get “not found”.`)) return;
+  let said = `Ended a link to ${name}`;
   try {
     await via.revokeShare(id);
-    if (client !== via) return;
-    notify(`Ended a link to ${name}`);
-    await links();
   } catch (error) {
-    fail(error);
+    if (!(error instanceof ApiError && error.code === 'not_found')) return fail(error);
+    // Another tab or client ended it first: what the person wanted is done, and the panel was behind.
+    said = `That link to ${name} had already ended`;
   }
+  if (client !== via) return;
+  notify(said);
+  await links();
 }
 
-async function versions(path: string): Promise<void> {
-  const panel = $('versions');
+async function openVersions(path: string): Promise<void> {
+  if (await versions(path)) reveal($('versions'));
+}
+
+/** Shows the versions of `path` in the panel; whether they are shown. */
+async function versions(path: string): Promise<boolean> {
   const via = client!;
   try {
-    const list = await via.versions(path);
-    if (client !== via) return;
-    panel.replaceChildren();
-    const h = document.createElement('h2');
-    h.textContent = `Versions of ${baseName(path)}`;
-    panel.append(h);
-    for (const v of list) {
-      const row = document.createElement('div');
-      row.textContent = `${formatTime(v.createdAt)} · ${formatBytes(v.size)}${v.current ? ' · current' : ''} `;
-      if (!v.current) row.append(...only(['write'], () => button('Restore', () => void restore(path, v.version), `Restore version from ${formatTime(v.createdAt)}`)));
-      panel.append(row);
-    }
-    panel.append(button('Close', closeVersions));
-    panel.hidden = false;
-    versionsOf = path;
+    return await fillVersions(via, path);
   } catch (error) {
     if (versionsOf === path) closeVersions();
     actionFailed(error);
+    return false;
   }
 }
 
+/** Fills the versions panel with those of `path`, if `via` is still signed in; the API's refusal comes as the rejection. */
+async function fillVersions(via: DfsClient, path: string): Promise<boolean> {
+  const list = await via.versions(path);
+  if (client !== via) return false;
+  const panel = $('versions');
+  // Moved into another folder (a rename), the file is named in full: its Restore acts there, not here.
+  const shownAs = parentOf(path) === prefix ? baseName(path) : path;
+  keepFocus(
+    () => {
+      panel.replaceChildren(heading(`Versions of ${shownAs}`));
+      for (const v of list) {
+        const row = document.createElement('div');
+        row.textContent = `${formatTime(v.createdAt)} · ${formatBytes(v.size)}${v.current ? ' · current' : ''} `;
+        if (!v.current) row.append(...only(['write'], () => button('Restore', () => void restore(path, v.version), `Restore version from ${formatTime(v.createdAt)}`)));
+        panel.append(row);
+      }
+      panel.append(button('Close', closeVersions, 'Close versions'));
+      panel.hidden = false;
+    },
+    () => panel.querySelector('h2'),
+  );
+  versionsOf = path;
+  return true;
+}
+
+/** Closes the versions panel; the focus in it goes back to the file's Versions button, if its row is on screen. */
 function closeVersions(): void {
-  $('versions').hidden = true;
-  versionsOf = null;
+  const of = versionsOf;
+  keepFocus(
+    () => {
+      $('versions').hidden = true;
+      versionsOf = null;
+    },
+    () => (of !== null && parentOf(of) === prefix ? firstShown(...controlsNamed(`Versions of ${baseName(of)}`)) : null) ?? $('listing'),
+  );
 }
 
 async function restore(path: string, version: string): Promise<void> {
+  const via = client!;
   try {
-    await client!.restore(path, version);
+    await via.restore(path, version);
     notify(`Restored ${baseName(path)}`);
     await load();
     await versions(path);
   } catch (error) {
     actionFailed(error);
+    // Moved or deleted meanwhile (another tab): the panel shows what is left to restore there, or goes.
+    if (error instanceof ApiError && error.code === 'not_found') await reviewVersions(via, path);
   }
 }
+
+/** The versions panel after another tab or client moved or deleted its file: what is left to restore there, else closed. */
+async function reviewVersions(via: DfsClient, path: string): Promise<void> {
+  try {
+    await fillVersions(via, path);
+  } catch {
+    if (versionsOf === path) closeVersions();
+  }
+}
+
+/** Told of an upload that failed: where it was going, the error, and what it means to the person. */
+type FailureReport = (target: string, error: unknown, reason: string) => void;
 
 /**
  * Queues `file` for `target`, its full path (the folder fixed when it was picked or dropped), in
  * the session `via`; a failure goes to `report`.
  */
-function startUpload(via: DfsClient, file: File, target: string, report: (target: string, error: unknown) => void): void {
+function startUpload(via: DfsClient, file: File, target: string, report: FailureReport): void {
+  // A drop box cannot see what is there: it must never replace a file, only be told the name is taken.
+  const ifNoneMatch = may('read') ? undefined : '*';
   const controller = new AbortController();
   let queued = true;
   const row = uploadRow(target, file.size, () => {
@@ -587,6 +814,7 @@ function startUpload(via: DfsClient, file: File, target: string, report: (target
       // The page never resumes an upload: one that fails or is cancelled is not left on the server.
       abortOnCancel: true,
       abortOnFailure: true,
+      ifNoneMatch,
       onProgress: (bytes) => row.progress((sent += bytes)),
       signal: controller.signal,
     });
@@ -598,8 +826,9 @@ function startUpload(via: DfsClient, file: File, target: string, report: (target
       },
       (error: unknown) => {
         if (controller.signal.aborted) return row.cancelled();
-        row.failed(explainError(error));
-        report(target, error);
+        const reason = explainUpload(target, error, ifNoneMatch !== undefined);
+        row.failed(reason);
+        report(target, error, reason);
       },
     )
     .finally(() => uploads.delete(controller));
@@ -634,9 +863,11 @@ function uploadRow(target: string, size: number, cancel: () => void): UploadRow 
     if (li.dataset.state) return;
     li.dataset.state = state;
     rate.textContent = text;
-    stop.remove();
+    keepFocus(() => {
+      stop.remove();
+      summarizeUploads();
+    }, nearUploads);
     if (state !== 'failed') setTimeout(() => li.remove(), FINISHED_ROW_MS);
-    summarizeUploads();
   };
   return {
     sending() {
@@ -672,22 +903,27 @@ function summarizeUploads(): void {
 
 /** Empties the list of uploads of those finished, failed ones included, and the count of those done. */
 function clearUploads(): void {
-  for (const li of $('uploads').querySelectorAll('li[data-state]')) li.remove();
-  uploaded = 0;
-  summarizeUploads();
+  keepFocus(() => {
+    for (const li of $('uploads').querySelectorAll('li[data-state]')) li.remove();
+    uploaded = 0;
+    summarizeUploads();
+  }, nearUploads);
 }
+
+/** Where the focus goes when the control it was on among the uploads goes: another upload's Cancel, Clear, the drop zone. */
+const nearUploads = () => firstShown($('uploads').querySelector('button'), $('clear-uploads'), $('drop'), $('listing'));
 
 /**
  * Reports the failures of one pick or drop of `total` files in one notice, rewritten as more
  * fail: a notice each would cover the page.
  */
-function failureReport(total: number): (target: string, error: unknown) => void {
+function failureReport(total: number): FailureReport {
   const failures: { target: string; reason: string }[] = [];
   const notice = document.createElement('p');
-  return (target, error) => {
+  return (target, error, reason) => {
     // A token no longer valid signs out, which cancels the rest.
     if (error instanceof ApiError && error.code === 'unauthorized') return fail(error);
-    failures.push({ target, reason: explainError(error) });
+    failures.push({ target, reason });
     notify(describeFailures(failures, total), true, notice);
   };
 }
@@ -735,8 +971,8 @@ function wire(): void {
   $('retry').addEventListener('click', () => void signIn(retryToken));
   $('sign-out').addEventListener('click', signOut);
   $('refresh').addEventListener('click', () => void load());
-  $('show-links').addEventListener('click', () => void links());
-  $('more').addEventListener('click', () => void loadMore());
+  $('show-links').addEventListener('click', () => void openLinks());
+  $('more').addEventListener('click', askMore);
   $('clear-uploads').addEventListener('click', clearUploads);
   window.addEventListener('popstate', followAddress);
   window.addEventListener('hashchange', followAddress);
@@ -768,7 +1004,10 @@ function wire(): void {
     void droppedFiles(entries).then((found) => uploadAll(via, destination, found), fail);
   });
   drop.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' || event.key === ' ') $('pick-files').click();
+    if (event.key !== 'Enter' && event.key !== ' ') return;
+    // Space would scroll the page too.
+    event.preventDefault();
+    $('pick-files').click();
   });
   for (const header of document.querySelectorAll<HTMLButtonElement>('th button[data-sort]')) {
     header.addEventListener('click', () => {

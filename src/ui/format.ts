@@ -53,6 +53,15 @@ export function explainError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Why an upload to `target` failed. One sent on condition that the name was free (a drop box's,
+ * which cannot see what is there) found it taken: the person has to pick another name.
+ */
+export function explainUpload(target: string, error: unknown, nameMustBeFree: boolean): string {
+  if (nameMustBeFree && error instanceof ApiError && error.code === 'precondition_failed') return `A file named ${target} is there already; rename yours and upload it again.`;
+  return explainError(error);
+}
+
 /** Failed files named in a notice; the list of uploads shows every one. */
 const FAILURES_NAMED = 3;
 

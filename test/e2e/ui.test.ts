@@ -8,9 +8,10 @@
  * loading over each other, several items dropped at once, sign out with uploads under way, the
  * next person at the same page, a server briefly away at reload, a clipboard that is not there,
  * a very long name, a folder that fails to open, Back and links to a folder, leaving with uploads
- * under way, changes made elsewhere, failed uploads piling up, and tokens that may only
- * read or only upload. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png, the screenshot of
- * the main view the README shows.
+ * under way, changes made elsewhere, failed uploads piling up, tokens that may only read, only
+ * upload, neither, or only in a folder of their own, a link naming a file, a long listing, and a
+ * keyboard's focus through every re-render. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png,
+ * the screenshot of the main view the README shows.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Request, type Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi } from '../../scripts/build-ui.ts';
-import { Api, md5Base64, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
+import { Api, downloadBytes, md5Base64, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -509,6 +510,11 @@ describe('the web UI with many files, overlapping loads and one person after ano
     // A link made while the panel is open joins it.
     await p.getByRole('button', { name: 'Share a.txt' }).click();
     await expect.poll(() => panel.locator('input').count()).toBe(2);
+    // One ended meanwhile elsewhere: the panel says so, and drops it.
+    await api.delete(`/v1/shares/${made.get('lk/deep/b.txt')}`);
+    await p.getByRole('button', { name: 'End link to deep/b.txt' }).click();
+    await expect.poll(() => p.locator('#status').textContent()).toContain('That link to deep/b.txt had already ended');
+    await expect.poll(() => panel.locator('input').count()).toBe(1);
     await p.getByRole('button', { name: 'All files' }).click();
     await panel.waitFor({ state: 'hidden' });
   });
@@ -669,12 +675,45 @@ describe('the web UI with many files, overlapping loads and one person after ano
     const linked = await signedIn(shared.adminToken, undefined, '#/hist/');
     await expect.poll(() => rowNames(linked)).toEqual(['📁 a b#c/', 'y.txt']);
 
-    // A folder the token may not list: it says so, and shows the token's own folder.
-    const team = await api.post('/v1/tokens', { name: 'hist-team', scopes: ['read'], prefix: 'hist/' });
+    // A folder the token may not list: it says so, and shows the token's own folder, its top.
+    const team = await api.post('/v1/tokens', { name: 'hist-team', scopes: ['read', 'write'], prefix: 'hist/' });
     const outside = await signedIn(team.body.token, undefined, '#/loads/');
     await expect.poll(() => outside.locator('#status').textContent()).toContain('Not allowed');
-    await expect.poll(() => outside.locator('#crumbs').textContent()).toBe('All files/hist');
+    await expect.poll(() => outside.locator('#crumbs').textContent()).toBe('hist');
     expect(new URL(outside.url()).hash).toBe('#/hist/');
+    // Nothing above its folder is the token's: an address there shows the folder, where uploads may go.
+    await outside.goto(`${shared.url}/#/`);
+    await expect.poll(() => new URL(outside.url()).hash).toBe('#/hist/');
+    expect(await outside.locator('#crumbs').textContent()).toBe('hist');
+    await writeFile(join(work, 'team-upload.txt'), 'team');
+    await outside.locator('#pick-files').setInputFiles(join(work, 'team-upload.txt'));
+    await expect.poll(() => uploadCount(outside)).toBe('1 uploaded');
+    expect((await api.get('/v1/files/hist/team-upload.txt')).status).toBe(200);
+  });
+
+  it("opens the folder of a file a link names, rewrites an address naming no folder, and starts the next person at their own", async () => {
+    for (const path of ['ad/readme.txt', 'ad/deep/x.txt']) await uploadBytes(api, path, text(path));
+    const p = await signedIn(shared.adminToken, undefined, '#/ad/readme.txt/');
+    await expect.poll(() => p.locator('#crumbs').textContent()).toBe('All files/ad');
+    expect(new URL(p.url()).hash).toBe('#/ad/');
+    expect(await rowNames(p)).toEqual(['📁 deep/', 'readme.txt']);
+    expect(await p.locator('#status').textContent()).toContain('ad/readme.txt is a file');
+    for (const typed of ['#/per%cent/', '#ad']) {
+      await p.evaluate((hash) => (location.hash = hash), typed);
+      await expect.poll(() => new URL(p.url()).hash).toBe('#/ad/');
+    }
+
+    // Back after a sign out reaches the last person's folders: the next one starts at the top all the same.
+    await p.getByRole('button', { name: 'Open folder deep' }).click();
+    await p.getByRole('button', { name: 'Download x.txt' }).first().waitFor();
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    await p.goBack();
+    expect(new URL(p.url()).hash).toBe('#/ad/');
+    const next = await api.post('/v1/tokens', { name: 'next', scopes: ['read'] });
+    await p.getByLabel('Access token').fill(next.body.token);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => p.locator('#crumbs').textContent()).toBe('All files');
+    expect(new URL(p.url()).hash).toBe('#/');
   });
 
   it('asks before the page is left while uploads are under way', async () => {
@@ -767,8 +806,19 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.evaluate(() => fetch('/healthz'));
     expect(listed).toEqual([]);
     expect(await p.locator('#status p.error').count()).toBe(0);
-    expect(await p.locator('#drop-box').textContent()).toContain('goes into the folder inbox/');
+    expect(await p.locator('#token-note').textContent()).toContain('goes into the folder inbox/');
     for (const hidden of ['#listing', '#crumbs', '#refresh']) expect(await p.locator(hidden).isVisible()).toBe(false);
+    // It cannot see what is there, so it never replaces a file: a name taken fails, saying so.
+    await writeFile(join(work, 'dropped-off.txt'), 'not yours');
+    await p.locator('#pick-files').setInputFiles(join(work, 'dropped-off.txt'));
+    await p.locator('#uploads li[data-state="failed"]').waitFor();
+    expect(await p.locator('#uploads .reason').textContent()).toBe('A file named inbox/dropped-off.txt is there already; rename yours and upload it again.');
+    expect(new TextDecoder().decode(await downloadBytes(api, 'inbox/dropped-off.txt'))).toBe('for you');
+
+    const deleter = await api.post('/v1/tokens', { name: 'deleter', scopes: ['delete'] });
+    const d = await signedIn(deleter.body.token);
+    expect(await d.locator('#token-note').isVisible()).toBe(true);
+    expect(await d.locator('#token-note').textContent()).toContain('neither list nor upload (it may delete), so there is nothing to show here');
 
     const editor = await api.post('/v1/tokens', { name: 'editor', scopes: ['read', 'write'], prefix: 'inbox/' });
     const q = await signedIn(editor.body.token);
@@ -795,10 +845,11 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await expect.poll(() => rowNames(p)).toEqual(['w.txt', 'y.txt', 'z.txt']);
   });
 
-  it('keeps the versions panel on its file through a rename and a delete', async () => {
+  it('keeps the versions panel on its file through a rename, a delete and a move elsewhere', async () => {
     for (const content of ['one', 'two']) await uploadBytes(api, 'vp/v.txt', text(content));
     const p = await signedIn();
-    p.on('dialog', (dialog) => void (dialog.type() === 'prompt' ? dialog.accept('vp/w.txt') : dialog.accept()));
+    const renames = ['vp/w.txt', 'vq/w.txt'];
+    p.on('dialog', (dialog) => void (dialog.type() === 'prompt' ? dialog.accept(renames.shift()) : dialog.accept()));
     await p.getByRole('button', { name: 'Open folder vp' }).click();
     await p.getByRole('button', { name: 'Versions of v.txt' }).click();
     const panel = p.locator('#versions');
@@ -810,6 +861,140 @@ describe('the web UI with many files, overlapping loads and one person after ano
     // Deleted, the file keeps its versions for a while: none is current, each can be restored.
     await expect.poll(() => panel.textContent()).not.toContain('current');
     expect(await panel.getByRole('button', { name: /^Restore version/ }).count()).toBe(2);
+
+    // Renamed into another folder, the file is named in full: its Restore acts there.
+    await panel.getByRole('button', { name: /^Restore version/ }).first().click();
+    await expect.poll(() => panel.textContent()).toContain('current');
+    await p.getByRole('button', { name: 'Rename w.txt' }).click();
+    await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of vq/w.txt');
+    // Moved on by another client: a Restore fails, and the panel, with nothing left there, goes.
+    await api.post('/v1/move', { from: 'vq/w.txt', to: 'vq/x.txt' });
+    await panel.getByRole('button', { name: /^Restore version/ }).first().click();
+    await panel.waitFor({ state: 'hidden' });
+    expect(await p.locator('#status').textContent()).toContain('Not found');
+    expect((await api.get('/v1/files/vq/w.txt')).status).toBe(404);
+  });
+
+  it('opens the versions and share links panels in view and focused, below a long listing', async () => {
+    for (const content of ['1', '2']) await uploadBytes(api, 'long/top.txt', text(content));
+    // 200 rows under the file, as in a big folder.
+    const p = await signedIn(
+      shared.adminToken,
+      async (context) => {
+        await context.route(
+          (url) => url.pathname === '/v1/files' && url.searchParams.get('prefix') === 'long/',
+          async (route) => {
+            const response = await route.fetch();
+            const body = await response.json();
+            const more = Array.from({ length: 200 }, (_, i) => ({ ...body.files[0], path: `long/z${i}.txt` }));
+            await route.fulfill({ response, json: { ...body, files: [...body.files, ...more] } });
+          },
+        );
+      },
+      '#/long/',
+    );
+    for (const [open, panel] of [
+      [p.getByRole('button', { name: 'Versions of top.txt' }), '#versions'],
+      [p.getByRole('button', { name: 'Share links' }), '#links'],
+    ] as const) {
+      await open.click();
+      await expect.poll(() => p.evaluate((selector) => document.activeElement === document.querySelector(`${selector} h2`), panel)).toBe(true);
+      const box = await p.locator(panel).evaluate((element) => ({ ...element.getBoundingClientRect().toJSON(), viewport: innerHeight, overflow: getComputedStyle(element).overflowY }));
+      expect(box.top).toBeGreaterThanOrEqual(0);
+      expect(box.bottom).toBeLessThanOrEqual(box.viewport);
+      expect(box.overflow).toBe('auto');
+    }
+  });
+
+  it('keeps the keyboard focus on its control through re-renders, or on a neighbour when the control goes', async () => {
+    for (const path of ['fo/one.txt', 'fo/two.txt', 'fo/sub/x.txt']) await uploadBytes(api, path, text(path));
+    await api.post('/v1/shares', { path: 'fo/one.txt' });
+    for (const name of ['fo-new.txt', 'fo-held.txt']) await writeFile(join(work, name), name);
+    const p = await signedIn(shared.adminToken, undefined, '#/fo/');
+    p.on('dialog', (dialog) => void dialog.accept());
+    const focused = () => p.evaluate(() => document.activeElement!.id || document.activeElement!.getAttribute('aria-label') || document.activeElement!.textContent);
+
+    // The listing refreshed after an upload: the focus stays on the row's button.
+    await p.getByRole('button', { name: 'Versions of one.txt' }).focus();
+    await p.locator('#pick-files').setInputFiles(join(work, 'fo-new.txt'));
+    await expect.poll(() => rowNames(p)).toEqual(['📁 sub/', 'fo-new.txt', 'one.txt', 'two.txt']);
+    expect(await focused()).toBe('Versions of one.txt');
+    // Its row deleted, the focus goes to the row now there.
+    await p.getByRole('button', { name: 'Delete two.txt' }).press('Enter');
+    await expect.poll(() => rowNames(p)).toEqual(['📁 sub/', 'fo-new.txt', 'one.txt']);
+    expect(await focused()).toBe('Download one.txt');
+    // A folder opened: to the crumb naming it.
+    await p.getByRole('button', { name: 'Open folder sub' }).press('Enter');
+    await expect.poll(() => rowNames(p)).toEqual(['x.txt']);
+    expect(await focused()).toBe('sub');
+    await p.goBack();
+    await expect.poll(() => rowNames(p)).toEqual(['📁 sub/', 'fo-new.txt', 'one.txt']);
+    // A link ended: to the panel's heading.
+    await p.getByRole('button', { name: 'Share links' }).click();
+    await p.getByRole('button', { name: 'End link to one.txt' }).press('Enter');
+    await expect.poll(() => p.locator('#links input').count()).toBe(0);
+    expect(await focused()).toBe('Share links in fo/');
+    // The list of uploads cleared, or an upload's Cancel gone: to the drop zone.
+    await p.getByRole('button', { name: 'Clear finished uploads' }).press('Enter');
+    expect(await focused()).toBe('drop');
+    // Its bytes never reach the store: the upload stays under way until cancelled.
+    await p.route(
+      (url) => !url.href.startsWith(shared.url),
+      () => undefined,
+    );
+    await p.locator('#pick-files').setInputFiles(join(work, 'fo-held.txt'));
+    await p.getByRole('button', { name: 'Cancel upload of fo/fo-held.txt' }).press('Enter');
+    await p.locator('#uploads li[data-state="cancelled"]').waitFor();
+    expect(await focused()).toBe('drop');
+
+    // Space on the drop zone opens the picker, and does not scroll the page too.
+    await p.evaluate(() => {
+      window.addEventListener('keydown', (event) => (document.body.dataset.scrolls = String(!event.defaultPrevented)), { once: true });
+      document.getElementById('pick-files')!.addEventListener('click', () => (document.body.dataset.picker = 'opened'), { once: true });
+    });
+    await p.keyboard.press(' ');
+    expect(await p.evaluate(() => ({ ...document.body.dataset }))).toEqual({ scrolls: 'false', picker: 'opened' });
+  });
+
+  it('takes a "Load more" clicked while the folder reloads, and a reload while one loads keeps its page', async () => {
+    for (let i = 0; i < 6; i++) await uploadBytes(api, `lm/m${i}.txt`, text(`m${i}`));
+    const names = (count: number) => Array.from({ length: count }, (_, i) => `m${i}.txt`);
+    const p = await signedIn();
+    await inPagesOfTwo(p);
+    // Listings wait at the gate while it is closed, so the clicks land while they are on their way.
+    let gate = Promise.resolve();
+    const close = () => {
+      let open = () => {};
+      gate = new Promise<void>((resolve) => (open = resolve));
+      return open;
+    };
+    await p.route(
+      (url) => url.pathname === '/v1/files',
+      async (route) => {
+        await gate;
+        await route.fallback();
+      },
+    );
+    await p.getByRole('button', { name: 'Open folder lm' }).click();
+    await expect.poll(() => rowNames(p)).toEqual(names(2));
+
+    // Clicked while a refresh is on its way, "Load more" takes effect once the refresh is shown.
+    let open = close();
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    await p.locator('#more').click();
+    open();
+    await expect.poll(() => rowNames(p)).toEqual(names(4));
+
+    // A refresh while "Load more" is on its way lists that page too. It comes from elsewhere (an
+    // upload finishing), so the focus stays on "Load more".
+    open = close();
+    await p.locator('#more').press('Enter');
+    await p.getByRole('button', { name: 'Refresh' }).dispatchEvent('click');
+    open();
+    await expect.poll(() => rowNames(p)).toEqual(names(6));
+    expect(await p.locator('#more').isVisible()).toBe(false);
+    // "Load more" gone with the last page, the focus goes to the first row it added.
+    expect(await p.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Download m4.txt');
   });
 
   it('aborts on the server a multipart upload that failed for good', async () => {
