@@ -7,9 +7,11 @@ import type { FileEntry, FileList, Scope, Whoami } from '../client/api-types.ts'
 import { blobUpload } from '../client/blob-upload.ts';
 import { createLimiter } from '../client/pool.ts';
 import { uploadFile } from '../client/upload.ts';
+import { $, button, cell, heading, linkField, named } from './elements.ts';
+import { controlsNamed, firstShown, keepFocus, reveal, type FocusMark } from './focus.ts';
 import { describeFailures, describeUploads, explainError, explainUnanswered, explainUpload, formatBytes, formatTime } from './format.ts';
+import { droppedFiles, pickedPath } from './picked-files.ts';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const TOKEN_KEY = 'dfs-token';
 const SESSION_KEY = 'dfs-session';
 const PAGE_SIZE = 200;
@@ -388,75 +390,6 @@ function crumbs(): void {
   nav.lastElementChild!.setAttribute('aria-current', 'page');
 }
 
-/** A control by what a screen reader calls it, and which of the controls so called it is ("Download x" names a file's name and its button). */
-interface FocusMark {
-  name: string;
-  nth: number;
-  /** Its row in the listing (for "Load more", the first row it adds), or -1. */
-  row: number;
-}
-
-const nameOf = (element: Element) => element.getAttribute('aria-label') ?? element.textContent ?? '';
-const controlsNamed = (name: string) => [...document.querySelectorAll<HTMLElement>('button, input, [tabindex]')].filter((control) => nameOf(control) === name);
-/** On screen: connected, and neither it nor a parent hidden. */
-const shown = (element: HTMLElement | null | undefined) => element?.isConnected === true && element.getClientRects().length > 0;
-
-function focusMark(): FocusMark | null {
-  const focused = document.activeElement;
-  if (!(focused instanceof HTMLElement) || focused === document.body) return null;
-  const name = nameOf(focused);
-  const rows = [...$('rows').children];
-  const row = focused.closest('#rows tr');
-  return { name, nth: controlsNamed(name).indexOf(focused), row: row ? rows.indexOf(row) : focused.id === 'more' ? rows.length : -1 };
-}
-
-/** Whether the focus is on a control still on screen: one removed or hidden leaves it on the page or nowhere. */
-function focusHeld(): boolean {
-  const focused = document.activeElement;
-  return focused instanceof HTMLElement && focused !== document.body && shown(focused);
-}
-
-/**
- * Runs `change`, which may replace or hide the focused control, then gives the focus back: to the
- * control now called as that one was (with `same`), else to `fallback`. Left alone, it drops to
- * the page, and a keyboard user starts again from the top.
- */
-function keepFocus(change: () => void, fallback: (mark: FocusMark) => HTMLElement | null | undefined, same = true): void {
-  const mark = focusMark();
-  change();
-  if (!mark || focusHeld()) return;
-  const match = same ? controlsNamed(mark.name)[mark.nth] : undefined;
-  // The same control where it was: the page must not scroll under the person.
-  if (match && shown(match)) match.focus({ preventScroll: true });
-  else fallback(mark)?.focus();
-}
-
-/** The first of `elements` on screen. */
-const firstShown = (...elements: (HTMLElement | null)[]) => elements.find(shown) ?? null;
-
-/** Brings a panel just opened to the person: below a long listing it would open out of sight. */
-function reveal(panel: HTMLElement): void {
-  panel.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
-  panel.scrollIntoView({ block: 'nearest' });
-}
-
-/** A panel's heading: the focus goes there when the panel opens, or loses the control it was on. */
-function heading(text: string): HTMLHeadingElement {
-  const h = document.createElement('h2');
-  h.textContent = text;
-  h.tabIndex = -1;
-  return h;
-}
-
-function button(label: string, action: () => void, aria?: string): HTMLButtonElement {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.textContent = label;
-  if (aria) b.setAttribute('aria-label', aria);
-  b.addEventListener('click', action);
-  return b;
-}
-
 /**
  * By name, folders and files keep the server's order (UTF-8 bytes), one order for both; other
  * keys sort files stably over it, and leave folders in it.
@@ -532,19 +465,6 @@ function drawListing(): void {
   }
   $('empty').hidden = files.length + folders.length > 0;
   $('more').hidden = cursor === null;
-}
-
-/** A long name wraps in its row; the full path shows on hover. */
-function named(element: HTMLElement, path: string): HTMLElement {
-  element.title = path;
-  return element;
-}
-
-function cell(text: string, className?: string): HTMLTableCellElement {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
 }
 
 async function download(path: string): Promise<void> {
@@ -629,17 +549,6 @@ function showLink(url: string, said: string): void {
   const again = button('Copy', async () => (text.textContent = (await copy(url)) ? 'Copied:' : 'Not copied (this browser does not allow it here); select the link to copy it:'), 'Copy share link');
   p.append(text, linkField(url, 'Share link'), again, button('Dismiss', () => p.remove(), 'Dismiss share link'));
   $('status').append(p);
-}
-
-/** A link to select and copy by hand, where the clipboard is out of reach. */
-function linkField(url: string, label: string): HTMLInputElement {
-  const field = document.createElement('input');
-  field.type = 'text';
-  field.readOnly = true;
-  field.value = url;
-  field.setAttribute('aria-label', label);
-  field.addEventListener('focus', () => field.select());
-  return field;
 }
 
 async function openLinks(): Promise<void> {
@@ -933,34 +842,6 @@ function uploadAll(via: DfsClient, destination: string, found: { file: File; pat
   if (client !== via) return;
   const report = failureReport(found.length);
   for (const { file, path } of found) startUpload(via, file, `${destination}${path}`, report);
-}
-
-/**
- * A picked file's path in the folder picked: its folders from webkitRelativePath, its name from
- * `name`, since Chromium reports a `\` in a name as `/` there.
- */
-function pickedPath(file: File): string {
-  const relative = file.webkitRelativePath;
-  return relative ? `${relative.slice(0, relative.length - file.name.length)}${file.name}` : file.name;
-}
-
-async function droppedFiles(entries: FileSystemEntry[]): Promise<{ file: File; path: string }[]> {
-  const out: { file: File; path: string }[] = [];
-  const walk = async (entry: FileSystemEntry, path: string): Promise<void> => {
-    if (entry.isFile) {
-      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-      out.push({ file, path: `${path}${file.name}` });
-    } else if (entry.isDirectory) {
-      const reader = (entry as FileSystemDirectoryEntry).createReader();
-      for (;;) {
-        const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-        if (batch.length === 0) break;
-        for (const child of batch) await walk(child, `${path}${entry.name}/`);
-      }
-    }
-  };
-  for (const entry of entries) await walk(entry, '');
-  return out;
 }
 
 function wire(): void {

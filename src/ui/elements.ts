@@ -1,0 +1,44 @@
+/** The page's elements and the controls it makes, each one small and accessible. */
+
+export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** A panel's heading: the focus goes there when the panel opens, or loses the control it was on. */
+export function heading(text: string): HTMLHeadingElement {
+  const h = document.createElement('h2');
+  h.textContent = text;
+  h.tabIndex = -1;
+  return h;
+}
+
+export function button(label: string, action: () => void, aria?: string): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  if (aria) b.setAttribute('aria-label', aria);
+  b.addEventListener('click', action);
+  return b;
+}
+
+/** A long name wraps in its row; the full path shows on hover. */
+export function named(element: HTMLElement, path: string): HTMLElement {
+  element.title = path;
+  return element;
+}
+
+export function cell(text: string, className?: string): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+/** A link to select and copy by hand, where the clipboard is out of reach. */
+export function linkField(url: string, label: string): HTMLInputElement {
+  const field = document.createElement('input');
+  field.type = 'text';
+  field.readOnly = true;
+  field.value = url;
+  field.setAttribute('aria-label', label);
+  field.addEventListener('focus', () => field.select());
+  return field;
+}
