@@ -313,6 +313,14 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   // The link names the version current when it was asked for, maybe newer than the listing's:
   // the report describes the bytes written.
   const written = (plan: PlannedDownload, link: DownloadLink): PlannedDownload => ({ ...plan, size: link.size, sha256: link.sha256 });
+  /** Writes a file from its link: into a device, FIFO or link in place, a small one from memory, any other in ranges a rerun continues. */
+  const save = async (plan: PlannedDownload, link: DownloadLink, onFile: FileProgress, rangeLimit?: Limiter): Promise<Downloaded> => {
+    const where = await prepare(plan.local);
+    if ('node' in where) await saveInto(client, plan.remote, link, where, onFile, options.signal);
+    else if (link.size <= IN_MEMORY_MAX) await saveSmall(client, plan.remote, link, where.file, onFile.onRetry, options.signal);
+    else return { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) };
+    return written(plan, link);
+  };
   const settle = (plan: PlannedDownload, error: unknown) => {
     if (options.signal?.aborted) throw error;
     failed.push(new FileError(plan.remote, error));
@@ -332,15 +340,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
             const link = links[i]!;
             try {
               if ('error' in link) throw new BatchItemError(link.error.code, link.error.message);
-              const where = await prepare(plan.local);
-              const quiet = { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) };
-              if ('node' in where) {
-                await saveInto(client, plan.remote, link, where, quiet, options.signal);
-                done.set(plan, written(plan, link));
-              } else if (link.size <= IN_MEMORY_MAX) {
-                await saveSmall(client, plan.remote, link, where.file, quiet.onRetry, options.signal);
-                done.set(plan, written(plan, link));
-              } else done.set(plan, { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, quiet) });
+              done.set(plan, await save(plan, link, { onBytes: () => undefined, onRetry: progress.retrying(plan.remote) }));
               progress.add(link.size);
             } catch (error) {
               settle(plan, error);
@@ -354,12 +354,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
       const bar = progress.file(plan.remote, plan.size);
       try {
         const link = await client.download(plan.remote);
-        const where = await prepare(plan.local);
-        const onFile = { onBytes: (bytes: number) => bar.add(bytes), onRetry: progress.retrying(plan.remote) };
-        if ('node' in where) {
-          await saveInto(client, plan.remote, link, where, onFile, options.signal);
-          done.set(plan, written(plan, link));
-        } else done.set(plan, { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) });
+        done.set(plan, await save(plan, link, { onBytes: (bytes: number) => bar.add(bytes), onRetry: progress.retrying(plan.remote) }, rangeLimit));
       } catch (error) {
         settle(plan, error);
       } finally {

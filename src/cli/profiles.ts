@@ -56,7 +56,7 @@ export class NotLoggedIn extends Error {}
 
 export async function loadProfile(name: string | undefined): Promise<Profile> {
   // The environment names both: the file is not needed, whatever state it is in.
-  if (name === undefined && process.env.DFS_ENDPOINT && process.env.DFS_TOKEN) return { endpoint: process.env.DFS_ENDPOINT, token: process.env.DFS_TOKEN };
+  if (process.env.DFS_ENDPOINT && process.env.DFS_TOKEN) return { endpoint: process.env.DFS_ENDPOINT, token: process.env.DFS_TOKEN };
   const config = await readConfig();
   const chosen = name ?? process.env.DFS_PROFILE ?? config.defaultProfile ?? 'default';
   const saved = config.profiles[chosen];

@@ -215,7 +215,8 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
           partSize: options.partSize,
           concurrency: options.parts,
           partLimit,
-          resume: resumable ? { store: resumeStore, key } : undefined,
+          // What cannot be resumed is not left open on the server either.
+          ...(resumable ? { resume: { store: resumeStore, key } } : { abortOnFailure: true }),
           onProgress: (bytes) => bar.add(bytes),
           onParts: (counts) => (parts = counts),
           onRetry: progress.retrying(plan.local),

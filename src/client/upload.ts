@@ -169,8 +169,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
     await io.unchanged?.();
   } catch (error) {
     // Nothing of this upload can be committed: a rerun starts afresh from the file as it is then.
-    await options.resume?.store.delete(options.resume.key);
-    await client.abort(uploadId).catch(() => undefined);
+    await abandon(client, uploadId, options);
     throw error;
   }
   const file = await abandonIfAsked(client, () => uploadId, options, () => withRetry(() => client.complete(uploadId, sha256 ? { sha256 } : {}), retry));
@@ -272,10 +271,13 @@ async function abandonIfAsked<T>(client: DfsClient, uploadId: () => string, opti
   try {
     return await transfer();
   } catch (error) {
-    if (options.abortOnFailure || (options.abortOnCancel && options.signal?.aborted)) {
-      await client.abort(uploadId()).catch(() => undefined);
-      await options.resume?.store.delete(options.resume.key);
-    }
+    if (options.abortOnFailure || (options.abortOnCancel && options.signal?.aborted)) await abandon(client, uploadId(), options);
     throw error;
   }
+}
+
+/** Aborts the upload on the server (best effort: it expires anyway) and forgets its resume state. */
+async function abandon(client: DfsClient, uploadId: string, options: UploadOptions): Promise<void> {
+  await client.abort(uploadId).catch(() => undefined);
+  await options.resume?.store.delete(options.resume.key);
 }

@@ -62,6 +62,7 @@ const toUpload = (r: Row): UploadRecord => ({
 });
 
 const TOKEN_COLUMNS = 'id, name, hash, scopes, prefix, created_at, expires_at, created_by';
+const SHARE_COLUMNS = 'id, path, disposition, created_by, created_at, expires_at';
 
 const toToken = (r: Row): TokenRecord => ({
   id: text(r.id),
@@ -164,16 +165,6 @@ const LINEAGE = `WITH RECURSIVE lineage (id) AS (
     SELECT id FROM tokens WHERE id = ?
     UNION SELECT t.id FROM tokens t JOIN lineage l ON t.created_by = l.id)
   SELECT id FROM lineage`;
-
-/**
- * What a token makes (a token, a share link) is recorded only while the token still exists: one
- * revoked between the request's authentication and the write would otherwise leave behind
- * something its revocation was meant to end.
- */
-const creatorGuard = (createdBy: string | null): SqlStatement[] =>
-  createdBy === null ? [] : [guard('not_found', 'NOT EXISTS (SELECT 1 FROM tokens WHERE id = ?)', createdBy)];
-
-const creatorRevoked = () => unauthorized('unknown or revoked token');
 
 const replacedToKeep = (keepVersions: number) => Math.max(0, keepVersions - 1);
 
@@ -509,24 +500,20 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async createToken(t: TokenRecord): Promise<void> {
-    await guarded(
-      () =>
-        this.#db.batch([
-          ...creatorGuard(t.createdBy),
-          sql(
-            `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-            t.id,
-            t.name,
-            t.hash,
-            t.scopes.join(','),
-            t.prefix,
-            t.createdAt,
-            t.expiresAt,
-            t.createdBy,
-          ),
-        ]),
-      { not_found: creatorRevoked },
+    await this.#recordMadeBy(
+      t.createdBy,
+      sql(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.id, t.name, t.hash, t.scopes.join(','), t.prefix, t.createdAt, t.expiresAt, t.createdBy),
     );
+  }
+
+  /**
+   * Runs `insert`, which records something a token made (a token, a share link), only while that
+   * token still exists: one revoked between the request's authentication and the write would
+   * otherwise leave behind something its revocation was meant to end.
+   */
+  async #recordMadeBy(createdBy: string | null, insert: SqlStatement): Promise<void> {
+    const creatorGone = createdBy === null ? [] : [guard('not_found', 'NOT EXISTS (SELECT 1 FROM tokens WHERE id = ?)', createdBy)];
+    await guarded(() => this.#db.batch([...creatorGone, insert]), { not_found: () => unauthorized('unknown or revoked token') });
   }
 
   async getTokenByHash(hash: string): Promise<TokenRecord | null> {
@@ -557,7 +544,7 @@ export class SqlFileIndex implements FileIndex {
     }
     params.push(range.limit);
     const rows = await this.#db.all(
-      `SELECT id, path, disposition, created_by, created_at, expires_at FROM shares WHERE ${where} ORDER BY path, id LIMIT ?`,
+      `SELECT ${SHARE_COLUMNS} FROM shares WHERE ${where} ORDER BY path, id LIMIT ?`,
       params,
     );
     return rows.map(toShare);
@@ -577,26 +564,14 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async createShare(s: ShareRecord): Promise<void> {
-    await guarded(
-      () =>
-        this.#db.batch([
-          ...creatorGuard(s.createdBy),
-          sql(
-            'INSERT INTO shares (id, path, disposition, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-            s.id,
-            s.path,
-            s.disposition,
-            s.createdBy,
-            s.createdAt,
-            s.expiresAt,
-          ),
-        ]),
-      { not_found: creatorRevoked },
+    await this.#recordMadeBy(
+      s.createdBy,
+      sql(`INSERT INTO shares (${SHARE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, s.id, s.path, s.disposition, s.createdBy, s.createdAt, s.expiresAt),
     );
   }
 
   async getShare(id: string): Promise<ShareRecord | null> {
-    const rows = await this.#db.all('SELECT id, path, disposition, created_by, created_at, expires_at FROM shares WHERE id = ?', [id]);
+    const rows = await this.#db.all(`SELECT ${SHARE_COLUMNS} FROM shares WHERE id = ?`, [id]);
     return rows[0] ? toShare(rows[0]) : null;
   }
 

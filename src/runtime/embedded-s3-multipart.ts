@@ -15,9 +15,8 @@ export function addMultipartListAndAbort(server: unknown): void {
     const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
     if (!match || !('uploadId' in ctx.query) || (ctx.method !== 'GET' && ctx.method !== 'DELETE')) return next();
     ctx.params = { bucket: match[1], key: decodeURIComponent(match[2]!) };
+    // Unsigned requests were refused before this (embedded-s3-signed-only.ts); a signed one is checked here.
     await authenticate(ctx, async () => {
-      // An unsigned request passes s3rver's check as anonymous; these calls need a signature.
-      if (!ctx.state.account) throw new S3Error('AccessDenied', 'Access Denied');
       const uploadId = ctx.query.uploadId!;
       if (!/^[0-9a-f]+$/.test(uploadId)) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
       const directory = join(s3rver.store.getResourcePath(ctx.params.bucket!, undefined, 'uploads'), uploadId);

@@ -62,6 +62,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }],
   });
+  // First: the layers after it take every request they see to be signed.
   refuseUnsigned(server);
   addMultipartListAndAbort(server);
   verifyContentMd5(server);

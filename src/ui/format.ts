@@ -7,7 +7,7 @@ export { formatBytes } from '../client/format.ts';
 export const formatTime = (iso: string) => new Date(iso).toLocaleString();
 
 /** What each API error means to a person using the page. */
-export function explain(code: string, message: string): string {
+function explain(code: string, message: string): string {
   switch (code) {
     case 'unauthorized':
       return 'Your token is not valid any more. Sign in again.';
@@ -38,7 +38,7 @@ export function explainUnanswered(error: { status: number; code: string; message
 }
 
 /** What a failed transfer between the page and the store means to a person using the page. */
-export function explainTransfer(error: TransferError): string {
+function explainTransfer(error: TransferError): string {
   // No answer at all: the network, or a bucket whose CORS rules do not let this page in.
   if (error.status === 0) return "The file storage cannot be reached from this browser (the network, or the bucket's CORS setting). Nothing was saved; try again.";
   // The store found the bytes were not the ones whose MD5 the page signed.

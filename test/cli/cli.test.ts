@@ -427,6 +427,31 @@ describe('Ctrl-C', () => {
   });
 });
 
+describe('a failed put of standard input', () => {
+  it('aborts its multipart upload on the server: no rerun could ever continue it', async () => {
+    // The store refuses every part: their URLs reach the CLI with a signature that does not hold.
+    let uploadId = '';
+    const forge = (part: { url: string }) => ({ ...part, url: part.url.replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${'0'.repeat(64)}`) });
+    const liar = await startApiProxy(
+      server.url,
+      () => undefined,
+      (path, answer) => {
+        if (path === '/v1/uploads' && answer.id) uploadId = answer.id;
+        return Array.isArray(answer?.parts) ? { ...answer, parts: answer.parts.map(forge) } : answer;
+      },
+    );
+    try {
+      const put = await dfs(['put', '-', 'stdin-fail/data.bin', '--part-size', '5'], { input: randomBytes(17 * MiB, 19), env: { ...env, DFS_ENDPOINT: liar.url } });
+      expect(put.code).toBe(1);
+      expect(put.stderr).toContain('SignatureDoesNotMatch');
+    } finally {
+      await liar.close();
+    }
+    expect(uploadId).not.toBe('');
+    expect((await server.ctx.index.getUpload(uploadId))?.state).toBe('aborted');
+  });
+});
+
 describe('Ctrl-C on standard input', () => {
   it('removes the copy of the input and does not offer to resume what cannot be', async () => {
     const tmp = local('stdin-tmp');

@@ -103,8 +103,11 @@ describe('get onto what is already at the destination', () => {
     }
     expect(await isFifo()).toBe(true);
     expect(await sideFiles('nodes')).toEqual([]);
-    // Nothing above came near /dev/null; whatever ran before must not have replaced it either.
+    // A device is written into, never replaced (as root a rename would replace /dev/null itself).
+    const intoDevice = await dfs(['get', 'nodes/nodes-src/small.txt', '/dev/null'], 'nodes');
+    expect(intoDevice.code, intoDevice.stderr).toBe(0);
     expect((await lstat('/dev/null')).isCharacterDevice()).toBe(true);
+    expect(await sideFiles('nodes')).toEqual([]);
   });
 });
 

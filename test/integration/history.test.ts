@@ -108,6 +108,39 @@ describe('a folder move and the histories of deleted files', () => {
   });
 });
 
+describe('a move that merges two histories', () => {
+  it('keeps the versions most recently current, current first', async () => {
+    // a.txt made first, then two versions of b.txt; a.txt replaces b.txt by a move.
+    await put('hm/a.txt', 'A1');
+    for (const c of ['B1', 'B2']) await put('hm/b.txt', c);
+    expect((await api.post('/v1/move', { from: 'hm/a.txt', to: 'hm/b.txt', overwrite: true })).status).toBe(200);
+    expect(await history('hm/b.txt')).toEqual([
+      ['A1', true],
+      ['B2', false],
+      ['B1', false],
+    ]);
+
+    // A1 was current last: a new version keeps it and drops B1, the oldest to stop being current.
+    await put('hm/b.txt', 'B3');
+    expect(await history('hm/b.txt')).toEqual([
+      ['B3', true],
+      ['A1', false],
+      ['B2', false],
+    ]);
+
+    // A folder move merging histories holds the limit too.
+    for (const c of ['S1', 'S2', 'S3']) await put('hm/src/x.txt', c);
+    for (const c of ['D1', 'D2', 'D3']) await put('hm/dst/x.txt', c);
+    expect((await api.post('/v1/move', { from: 'hm/src', to: 'hm/dst', overwrite: true })).body.moved).toBe(1);
+    // dst/x.txt held D2 and D3 most recently before S3 came: S2 was current elsewhere, earlier.
+    expect(await history('hm/dst/x.txt')).toEqual([
+      ['S3', true],
+      ['D3', false],
+      ['D2', false],
+    ]);
+  });
+});
+
 describe('versions superseded in the same millisecond', () => {
   it('keep their commit order: retention keeps the latest, listed newest first', async () => {
     await inOneMillisecond(async () => {
@@ -157,13 +190,34 @@ describe('versions superseded in the same millisecond', () => {
         expect(response.status).toBe(200);
       }),
     );
-    await inOneMillisecond(async () => {
-      const done = await api.post('/v1/batch/complete', { uploads: created.body.uploads.map((u: { id: string }) => ({ id: u.id })) });
-      expect(done.status).toBe(200);
-      expect(done.body.results.every((r: { file?: unknown }) => r.file)).toBe(true);
+    // The order the batch commits them in is its own: the real index, watched, tells it.
+    const contentOf = new Map<string, string>(created.body.uploads.map((u: { id: string }, i: number) => [u.id, `item-${String(i).padStart(2, '0')}`]));
+    const committed: string[] = [];
+    const index = server.ctx.index;
+    server.ctx.index = new Proxy(index, {
+      get: (target, name) =>
+        name === 'commitVersion'
+          ? async (input: Parameters<typeof index.commitVersion>[0]) => {
+              const record = await target.commitVersion(input);
+              committed.push(contentOf.get(input.uploadId!)!);
+              return record;
+            }
+          : Reflect.get(target, name, target).bind(target),
     });
+    try {
+      await inOneMillisecond(async () => {
+        const done = await api.post('/v1/batch/complete', { uploads: created.body.uploads.map((u: { id: string }) => ({ id: u.id })) });
+        expect(done.status).toBe(200);
+        expect(done.body.results.every((r: { file?: unknown }) => r.file)).toBe(true);
+      });
+    } finally {
+      server.ctx.index = index;
+    }
     const listed = (await api.get(`/v1/versions/${encodePath(path)}`)).body.versions as { version: string; current: boolean }[];
     expect(listed.map((v) => v.current)).toEqual([true, false, false]);
     expect(listed[0]!.version).toBe((await api.get(`/v1/files/${encodePath(path)}`)).body.version);
+    // The three committed last, newest first: the two kept are the two current just before.
+    expect(committed).toHaveLength(20);
+    expect(await history(path)).toEqual(committed.slice(-3).reverse().map((content, i) => [content, i === 0]));
   });
 });

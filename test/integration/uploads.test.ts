@@ -446,41 +446,6 @@ describe('garbage after overwrite and retention', () => {
     }
   });
 
-  it('keeps, after a move merges two histories, the versions most recently current, current first', async () => {
-    const limited = await startTestServer({ env: { DFS_KEEP_VERSIONS: '3', DFS_URL_EXPIRES: '60' } });
-    try {
-      const lapi = new Api(limited.url, limited.adminToken);
-      const content = async (version: string) => new TextDecoder().decode(await downloadBytes(lapi, 'merged/b.txt', `?version=${version}`));
-      const history = async (path: string) => (await lapi.get(`/v1/versions/${path}`)).body.versions as { version: string; current: boolean }[];
-
-      // a.txt made first, then two versions of b.txt; a.txt replaces b.txt by a move.
-      await uploadBytes(lapi, 'merged/a.txt', new TextEncoder().encode('A1'));
-      for (const text of ['B1', 'B2']) await uploadBytes(lapi, 'merged/b.txt', new TextEncoder().encode(text));
-      expect((await lapi.post('/v1/move', { from: 'merged/a.txt', to: 'merged/b.txt', overwrite: true })).status).toBe(200);
-      let versions = await history('merged/b.txt');
-      expect(versions.map((v) => v.current)).toEqual([true, false, false]);
-      expect(await Promise.all(versions.map((v) => content(v.version)))).toEqual(['A1', 'B2', 'B1']);
-
-      // A1 was current last: a new version keeps it and drops B1, the oldest to stop being current.
-      await uploadBytes(lapi, 'merged/b.txt', new TextEncoder().encode('B3'));
-      versions = await history('merged/b.txt');
-      expect(await Promise.all(versions.map((v) => content(v.version)))).toEqual(['B3', 'A1', 'B2']);
-
-      // A folder move merging histories holds the limit too.
-      for (const text of ['S1', 'S2', 'S3']) await uploadBytes(lapi, 'src/x.txt', new TextEncoder().encode(text));
-      for (const text of ['D1', 'D2', 'D3']) await uploadBytes(lapi, 'dst/x.txt', new TextEncoder().encode(text));
-      expect((await lapi.post('/v1/move', { from: 'src', to: 'dst', overwrite: true })).body.moved).toBe(1);
-      versions = await history('dst/x.txt');
-      expect(versions).toHaveLength(3);
-      expect(versions[0]!.current).toBe(true);
-      const texts = await Promise.all(versions.map(async (v) => new TextDecoder().decode(await downloadBytes(lapi, 'dst/x.txt', `?version=${v.version}`))));
-      // dst/x.txt held D2 and D3 most recently before S3 came: S2 was current elsewhere, earlier.
-      expect(texts).toEqual(['S3', 'D3', 'D2']);
-    } finally {
-      await limited.close();
-    }
-  });
-
   it('drops replaced versions older than DFS_KEEP_DAYS; two cleanups racing each other leave it consistent', async () => {
     const aging = await startTestServer({ env: { DFS_KEEP_DAYS: '1', DFS_URL_EXPIRES: '60' } });
     try {
