@@ -4,25 +4,25 @@
  */
 import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry, FileList, Scope, Whoami } from '../client/api-types.ts';
-import { blobUpload } from '../client/blob-upload.ts';
-import { createLimiter } from '../client/pool.ts';
-import { uploadFile } from '../client/upload.ts';
-import { $, button, cell, heading, linkField, named } from './elements.ts';
-import { controlsNamed, firstShown, keepFocus, reveal, type FocusMark } from './focus.ts';
-import { describeFailures, describeUploads, explainError, explainUnanswered, explainUpload, formatBytes, formatTime } from './format.ts';
+import { $, button, cell, named } from './elements.ts';
+import { keepFocus, type FocusMark } from './focus.ts';
+import { explainError, explainUnanswered, formatBytes, formatTime } from './format.ts';
+import { baseName, parentOf } from './names.ts';
+import { notify } from './notices.ts';
+import type { Page } from './page.ts';
 import { droppedFiles, pickedPath } from './picked-files.ts';
+import { shareLinks } from './share-links.ts';
+import { clearUploads, forgetUploads } from './upload-list.ts';
+import { uploads } from './uploads.ts';
+import { versionsPanel } from './versions-panel.ts';
 
 const TOKEN_KEY = 'dfs-token';
 const SESSION_KEY = 'dfs-session';
 const PAGE_SIZE = 200;
 /** The most entries one listing request may ask for. */
 const MAX_PAGE_SIZE = 1000;
-/** Files sent at once: each holds hashers (Wasm memory) and connections; the rest wait their turn. */
-const FILES_AT_ONCE = 4;
 /** Uploads finishing within this long of each other refresh the listing once, not once each. */
 const REFRESH_DELAY_MS = 250;
-/** How long a finished upload stays in the list of uploads; its summary keeps the count. */
-const FINISHED_ROW_MS = 3000;
 
 let client: DfsClient | null = null;
 let scopes = new Set<Scope>();
@@ -53,26 +53,27 @@ let loadingMoreOf = 0;
  */
 let moreWanted = false;
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-/** The file the versions panel shows, while it is open. */
-let versionsOf: string | null = null;
-/** Uploads done since the list of uploads was last cleared. */
-let uploaded = 0;
 /** The token "Try again" signs in with: one the server did not answer for, so said nothing about. */
 let retryToken = '';
-const fileTurns = createLimiter(FILES_AT_ONCE);
-/** Uploads queued or under way: sign out cancels them. */
-const uploads = new Set<AbortController>();
 
-const noticeTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
-
-/** Says `text` for a few seconds; given a notice already said, rewrites it and keeps it as long from now. */
-function notify(text: string, isError = false, notice = document.createElement('p')): void {
-  notice.textContent = text;
-  notice.className = isError ? 'error' : '';
-  if (!notice.isConnected) $('status').append(notice);
-  clearTimeout(noticeTimers.get(notice));
-  noticeTimers.set(notice, setTimeout(() => notice.remove(), isError ? 8000 : 4000));
-}
+/** What the panels and uploads see of the page. */
+const page: Page = {
+  get client() {
+    return client;
+  },
+  get folder() {
+    return prefix;
+  },
+  may: (scope) => may(scope),
+  reload: () => load(),
+  fail: (error) => fail(error),
+  actionFailed: (error) => actionFailed(error),
+};
+const links = shareLinks(page);
+const versions = versionsPanel(page);
+const sending = uploads(page, (target) => {
+  if (target.startsWith(opening)) refreshSoon();
+});
 
 function fail(error: unknown): void {
   // Signing out clears the notices: this one comes after, to stay.
@@ -164,7 +165,7 @@ function refused(token: string, error: unknown): void {
 
 function signOut(): void {
   // Cancelled while the token is still here: cancelling aborts each upload on the server.
-  for (const upload of uploads) upload.abort();
+  sending.cancelAll();
   forgetToken();
   retryToken = '';
   client = null;
@@ -191,21 +192,19 @@ function clearSession(): void {
   folders = [];
   cursor = null;
   moreWanted = false;
-  uploaded = 0;
   $('crumbs').replaceChildren();
   $('rows').replaceChildren();
   $('empty').hidden = true;
   $('more').hidden = true;
-  $('uploads').replaceChildren();
-  summarizeUploads();
+  forgetUploads();
   closePanels();
   for (const panel of [$('versions'), $('links')]) panel.replaceChildren();
   $('status').replaceChildren();
 }
 
 function closePanels(): void {
-  closeVersions();
-  closeLinks();
+  versions.close();
+  links.close();
 }
 
 /**
@@ -247,8 +246,6 @@ async function isFile(via: DfsClient, folder: string): Promise<boolean> {
     () => false,
   );
 }
-
-const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/') + 1);
 
 /** `folder` is a file's name: says so, and opens the folder the file is in (uploads there would clash with it). */
 function openParent(folder: string): Promise<'shown' | 'failed' | 'stale'> {
@@ -374,8 +371,6 @@ function refreshSoon(): void {
   }, REFRESH_DELAY_MS);
 }
 
-const baseName = (path: string) => path.replace(/\/$/, '').split('/').pop()!;
-
 /** The way from the token's own folder (its top) to the one on screen, each step a button that opens it. */
 function crumbs(): void {
   const nav = $('crumbs');
@@ -456,8 +451,8 @@ function drawListing(): void {
     actions.append(
       button('Download', () => void download(file.path), `Download ${n}`),
       ...only(['write'], () => button('Rename', () => void rename(file.path), `Rename ${n}`)),
-      button('Versions', () => void openVersions(file.path), `Versions of ${n}`),
-      ...only(['read', 'write'], () => button('Share', () => void share(file.path), `Share ${n}`)),
+      button('Versions', () => void versions.open(file.path), `Versions of ${n}`),
+      ...only(['read', 'write'], () => button('Share', () => void links.share(file.path), `Share ${n}`)),
       ...only(['delete'], () => button('Delete', () => void remove(file.path, false), `Delete ${n}`)),
     );
     tr.append(name, cell(formatBytes(file.size)), cell(file.contentType, 'wide'), cell(formatTime(file.updatedAt), 'wide'), actions);
@@ -489,7 +484,7 @@ async function rename(path: string): Promise<void> {
     await client!.move(path, to);
     notify(`Moved ${path} to ${to}`);
     await load();
-    await versionsAfter(path, (file) => `${to}${file.slice(path.length)}`);
+    await versions.after(path, (file) => `${to}${file.slice(path.length)}`);
   } catch (error) {
     actionFailed(error);
   }
@@ -502,346 +497,10 @@ async function remove(path: string, folder: boolean): Promise<void> {
     notify(`Deleted ${path}`);
     await load();
     // A deleted file keeps its versions for a while: the panel shows them, none current, to restore.
-    await versionsAfter(path);
+    await versions.after(path);
   } catch (error) {
     actionFailed(error);
   }
-}
-
-/**
- * After the file or folder `path` was deleted, or moved (`now` says where each file went): a
- * versions panel open on it, or on a file in it, shows the versions as they are now.
- */
-async function versionsAfter(path: string, now = (file: string) => file): Promise<void> {
-  if (versionsOf !== null && (versionsOf === path || versionsOf.startsWith(`${path}/`))) await versions(now(versionsOf));
-}
-
-async function share(path: string): Promise<void> {
-  const via = client!;
-  try {
-    const link = await via.share(path);
-    const copied = await copy(link.url);
-    if (client !== via) return;
-    showLink(link.url, copied ? `Share link for ${baseName(path)}, copied:` : `Share link for ${baseName(path)} (not copied; select it to copy it):`);
-    if (!$('links').hidden) await links();
-  } catch (error) {
-    actionFailed(error);
-  }
-}
-
-/** Whether `text` is on the clipboard now: a page on plain http (not localhost) has no clipboard, and a browser may refuse one. */
-async function copy(text: string): Promise<boolean> {
-  if (!navigator.clipboard) return false;
-  return navigator.clipboard.writeText(text).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A link stays until dismissed, selectable, with a button to copy it again: it may not have been copied. */
-function showLink(url: string, said: string): void {
-  $('status').querySelector('[data-share-url]')?.remove();
-  const p = document.createElement('p');
-  p.className = 'link';
-  p.dataset.shareUrl = url;
-  const text = document.createElement('span');
-  text.textContent = said;
-  const again = button('Copy', async () => (text.textContent = (await copy(url)) ? 'Copied:' : 'Not copied (this browser does not allow it here); select the link to copy it:'), 'Copy share link');
-  p.append(text, linkField(url, 'Share link'), again, button('Dismiss', () => p.remove(), 'Dismiss share link'));
-  $('status').append(p);
-}
-
-async function openLinks(): Promise<void> {
-  if (await links()) reveal($('links'));
-}
-
-/** The links still valid to files in the open folder and below, each with a button that ends it; whether they are shown. */
-async function links(): Promise<boolean> {
-  const panel = $('links');
-  const via = client!;
-  const folder = prefix;
-  try {
-    const list = await via.listShares(folder);
-    if (client !== via || prefix !== folder) return false;
-    keepFocus(
-      () => {
-        panel.replaceChildren(heading(folder ? `Share links in ${folder}` : 'Share links'), ...(list.length === 0 ? [noLinks()] : list.map((link) => linkRow(via, link, link.path.slice(folder.length)))));
-        panel.append(button('Close', closeLinks, 'Close share links'));
-        panel.hidden = false;
-      },
-      () => panel.querySelector('h2'),
-    );
-    return true;
-  } catch (error) {
-    fail(error);
-    return false;
-  }
-}
-
-function noLinks(): HTMLParagraphElement {
-  const none = document.createElement('p');
-  none.className = 'muted';
-  none.textContent = 'No links here: a file’s “Share” button makes one.';
-  return none;
-}
-
-/** A link to `name` (its path in the folder on screen): to copy, or to end. */
-function linkRow(via: DfsClient, link: { id: string; url: string; expiresAt: string }, name: string): HTMLDivElement {
-  const row = document.createElement('div');
-  row.className = 'link';
-  row.append(
-    `${name} · expires ${formatTime(link.expiresAt)} `,
-    linkField(link.url, `Share link to ${name}`),
-    button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${name}`),
-    button('End', () => void end(via, link.id, name), `End link to ${name}`),
-  );
-  return row;
-}
-
-function closeLinks(): void {
-  keepFocus(
-    () => ($('links').hidden = true),
-    () => $('show-links'),
-  );
-}
-
-async function end(via: DfsClient, id: string, name: string): Promise<void> {
-  if (!confirm(`End this link to "${name}"? Whoever has it will get “not found”.`)) return;
-  let said = `Ended a link to ${name}`;
-  try {
-    await via.revokeShare(id);
-  } catch (error) {
-    if (!(error instanceof ApiError && error.code === 'not_found')) return fail(error);
-    // Another tab or client ended it first: what the person wanted is done, and the panel was behind.
-    said = `That link to ${name} had already ended`;
-  }
-  if (client !== via) return;
-  notify(said);
-  await links();
-}
-
-async function openVersions(path: string): Promise<void> {
-  if (await versions(path)) reveal($('versions'));
-}
-
-/** Shows the versions of `path` in the panel; whether they are shown. */
-async function versions(path: string): Promise<boolean> {
-  const via = client!;
-  try {
-    return await fillVersions(via, path);
-  } catch (error) {
-    if (versionsOf === path) closeVersions();
-    actionFailed(error);
-    return false;
-  }
-}
-
-/** Fills the versions panel with those of `path`, if `via` is still signed in; the API's refusal comes as the rejection. */
-async function fillVersions(via: DfsClient, path: string): Promise<boolean> {
-  const list = await via.versions(path);
-  if (client !== via) return false;
-  const panel = $('versions');
-  // Moved into another folder (a rename), the file is named in full: its Restore acts there, not here.
-  const shownAs = parentOf(path) === prefix ? baseName(path) : path;
-  keepFocus(
-    () => {
-      panel.replaceChildren(heading(`Versions of ${shownAs}`));
-      for (const v of list) {
-        const row = document.createElement('div');
-        row.textContent = `${formatTime(v.createdAt)} · ${formatBytes(v.size)}${v.current ? ' · current' : ''} `;
-        if (!v.current) row.append(...only(['write'], () => button('Restore', () => void restore(path, v.version), `Restore version from ${formatTime(v.createdAt)}`)));
-        panel.append(row);
-      }
-      panel.append(button('Close', closeVersions, 'Close versions'));
-      panel.hidden = false;
-    },
-    () => panel.querySelector('h2'),
-  );
-  versionsOf = path;
-  return true;
-}
-
-/** Closes the versions panel; the focus in it goes back to the file's Versions button, if its row is on screen. */
-function closeVersions(): void {
-  const of = versionsOf;
-  keepFocus(
-    () => {
-      $('versions').hidden = true;
-      versionsOf = null;
-    },
-    () => (of !== null && parentOf(of) === prefix ? firstShown(...controlsNamed(`Versions of ${baseName(of)}`)) : null) ?? $('listing'),
-  );
-}
-
-async function restore(path: string, version: string): Promise<void> {
-  const via = client!;
-  try {
-    await via.restore(path, version);
-    notify(`Restored ${baseName(path)}`);
-    await load();
-    await versions(path);
-  } catch (error) {
-    actionFailed(error);
-    // Moved or deleted meanwhile (another tab): the panel shows what is left to restore there, or goes.
-    if (error instanceof ApiError && error.code === 'not_found') await reviewVersions(via, path);
-  }
-}
-
-/** The versions panel after another tab or client moved or deleted its file: what is left to restore there, else closed. */
-async function reviewVersions(via: DfsClient, path: string): Promise<void> {
-  try {
-    await fillVersions(via, path);
-  } catch {
-    if (versionsOf === path) closeVersions();
-  }
-}
-
-/** Told of an upload that failed: where it was going, the error, and what it means to the person. */
-type FailureReport = (target: string, error: unknown, reason: string) => void;
-
-/**
- * Queues `file` for `target`, its full path (the folder fixed when it was picked or dropped), in
- * the session `via`; a failure goes to `report`.
- */
-function startUpload(via: DfsClient, file: File, target: string, report: FailureReport): void {
-  // A drop box cannot see what is there: it must never replace a file, only be told the name is taken.
-  const ifNoneMatch = may('read') ? undefined : '*';
-  const controller = new AbortController();
-  let queued = true;
-  const row = uploadRow(target, file.size, () => {
-    controller.abort();
-    if (queued) row.cancelled();
-  });
-  uploads.add(controller);
-  let sent = 0;
-  void fileTurns(() => {
-    controller.signal.throwIfAborted();
-    queued = false;
-    row.sending();
-    return uploadFile(via, target, blobUpload(file), {
-      contentType: file.type || undefined,
-      // The page never resumes an upload: one that fails or is cancelled is not left on the server.
-      abortOnCancel: true,
-      abortOnFailure: true,
-      ifNoneMatch,
-      onProgress: (bytes) => row.progress((sent += bytes)),
-      signal: controller.signal,
-    });
-  })
-    .then(
-      () => {
-        row.done();
-        if (target.startsWith(opening)) refreshSoon();
-      },
-      (error: unknown) => {
-        if (controller.signal.aborted) return row.cancelled();
-        const reason = explainUpload(target, error, ifNoneMatch !== undefined);
-        row.failed(reason);
-        report(target, error, reason);
-      },
-    )
-    .finally(() => uploads.delete(controller));
-}
-
-interface UploadRow {
-  sending(): void;
-  progress(sent: number): void;
-  done(): void;
-  cancelled(): void;
-  failed(reason: string): void;
-}
-
-function uploadRow(target: string, size: number, cancel: () => void): UploadRow {
-  const li = document.createElement('li');
-  const label = document.createElement('span');
-  label.textContent = target;
-  label.title = target;
-  const rate = document.createElement('span');
-  rate.className = 'muted';
-  rate.textContent = 'queued';
-  const stop = button('Cancel', cancel, `Cancel upload of ${target}`);
-  const bar = document.createElement('progress');
-  bar.max = Math.max(size, 1);
-  bar.value = 0;
-  bar.setAttribute('aria-label', `Upload progress of ${target}`);
-  li.append(label, rate, stop, bar);
-  $('uploads').append(li);
-  let started = 0;
-  // A failed row stays until cleared, saying why; the others leave after a while.
-  const end = (state: 'done' | 'cancelled' | 'failed', text: string) => {
-    if (li.dataset.state) return;
-    li.dataset.state = state;
-    rate.textContent = text;
-    keepFocus(() => {
-      stop.remove();
-      summarizeUploads();
-    }, nearUploads);
-    if (state !== 'failed') setTimeout(() => li.remove(), FINISHED_ROW_MS);
-  };
-  return {
-    sending() {
-      started = performance.now();
-      rate.textContent = '';
-    },
-    progress(sent) {
-      bar.value = sent;
-      rate.textContent = `${formatBytes(sent / Math.max((performance.now() - started) / 1000, 0.001))}/s`;
-    },
-    done() {
-      bar.value = bar.max;
-      rate.className = 'done';
-      uploaded++;
-      end('done', 'done');
-    },
-    cancelled: () => end('cancelled', 'cancelled'),
-    failed(reason) {
-      const why = document.createElement('span');
-      why.className = 'reason';
-      why.textContent = reason;
-      bar.replaceWith(why);
-      end('failed', 'failed');
-    },
-  };
-}
-
-function summarizeUploads(): void {
-  const failed = $('uploads').querySelectorAll('li[data-state="failed"]').length;
-  $('upload-count').textContent = describeUploads(uploaded, failed);
-  $('upload-summary').hidden = uploaded + failed === 0;
-}
-
-/** Empties the list of uploads of those finished, failed ones included, and the count of those done. */
-function clearUploads(): void {
-  keepFocus(() => {
-    for (const li of $('uploads').querySelectorAll('li[data-state]')) li.remove();
-    uploaded = 0;
-    summarizeUploads();
-  }, nearUploads);
-}
-
-/** Where the focus goes when the control it was on among the uploads goes: another upload's Cancel, Clear, the drop zone. */
-const nearUploads = () => firstShown($('uploads').querySelector('button'), $('clear-uploads'), $('drop'), $('listing'));
-
-/**
- * Reports the failures of one pick or drop of `total` files in one notice, rewritten as more
- * fail: a notice each would cover the page.
- */
-function failureReport(total: number): FailureReport {
-  const failures: { target: string; reason: string }[] = [];
-  const notice = document.createElement('p');
-  return (target, error, reason) => {
-    // A token no longer valid signs out, which cancels the rest.
-    if (error instanceof ApiError && error.code === 'unauthorized') return fail(error);
-    failures.push({ target, reason });
-    notify(describeFailures(failures, total), true, notice);
-  };
-}
-
-/** Queues files for `destination`, if the session they were picked or dropped in is still signed in. */
-function uploadAll(via: DfsClient, destination: string, found: { file: File; path: string }[]): void {
-  if (client !== via) return;
-  const report = failureReport(found.length);
-  for (const { file, path } of found) startUpload(via, file, `${destination}${path}`, report);
 }
 
 function wire(): void {
@@ -852,19 +511,19 @@ function wire(): void {
   $('retry').addEventListener('click', () => void signIn(retryToken));
   $('sign-out').addEventListener('click', signOut);
   $('refresh').addEventListener('click', () => void load());
-  $('show-links').addEventListener('click', () => void openLinks());
+  $('show-links').addEventListener('click', () => void links.open());
   $('more').addEventListener('click', askMore);
   $('clear-uploads').addEventListener('click', clearUploads);
   window.addEventListener('popstate', followAddress);
   window.addEventListener('hashchange', followAddress);
   // Leaving the page ends the uploads under way: the browser asks first.
   window.addEventListener('beforeunload', (event) => {
-    if (uploads.size > 0) event.preventDefault();
+    if (sending.busy) event.preventDefault();
   });
   for (const id of ['pick-files', 'pick-folder']) {
     const input = $<HTMLInputElement>(id);
     input.addEventListener('change', () => {
-      uploadAll(client!, prefix, Array.from(input.files ?? [], (file) => ({ file, path: pickedPath(file) })));
+      sending.uploadAll(client!, prefix, Array.from(input.files ?? [], (file) => ({ file, path: pickedPath(file) })));
       input.value = '';
     });
   }
@@ -882,7 +541,7 @@ function wire(): void {
     const entries = Array.from(event.dataTransfer.items, (item) => item.webkitGetAsEntry()).filter((entry) => entry !== null);
     const via = client;
     const destination = prefix;
-    void droppedFiles(entries).then((found) => uploadAll(via, destination, found), fail);
+    void droppedFiles(entries).then((found) => sending.uploadAll(via, destination, found), fail);
   });
   drop.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' && event.key !== ' ') return;

@@ -1,0 +1,128 @@
+/**
+ * Share links in the page: making one for a file (copied to the clipboard where there is one),
+ * and the panel of the links still valid in the folder on screen, each to copy or to end.
+ */
+import { ApiError, type DfsClient } from '../client/api-client.ts';
+import { $, button, heading, linkField } from './elements.ts';
+import { keepFocus, reveal } from './focus.ts';
+import { formatTime } from './format.ts';
+import { baseName } from './names.ts';
+import { notify } from './notices.ts';
+import type { Page } from './page.ts';
+
+export interface ShareLinks {
+  /** Makes a link to the file at `path` and shows it. */
+  share(path: string): Promise<void>;
+  /** Opens the panel of links, in view. */
+  open(): Promise<void>;
+  close(): void;
+}
+
+/** Whether `text` is on the clipboard now: a page on plain http (not localhost) has no clipboard, and a browser may refuse one. */
+async function copy(text: string): Promise<boolean> {
+  if (!navigator.clipboard) return false;
+  return navigator.clipboard.writeText(text).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A link stays until dismissed, selectable, with a button to copy it again: it may not have been copied. */
+function showLink(url: string, said: string): void {
+  $('status').querySelector('[data-share-url]')?.remove();
+  const p = document.createElement('p');
+  p.className = 'link';
+  p.dataset.shareUrl = url;
+  const text = document.createElement('span');
+  text.textContent = said;
+  const again = button('Copy', async () => (text.textContent = (await copy(url)) ? 'Copied:' : 'Not copied (this browser does not allow it here); select the link to copy it:'), 'Copy share link');
+  p.append(text, linkField(url, 'Share link'), again, button('Dismiss', () => p.remove(), 'Dismiss share link'));
+  $('status').append(p);
+}
+
+function noLinks(): HTMLParagraphElement {
+  const none = document.createElement('p');
+  none.className = 'muted';
+  none.textContent = 'No links here: a file’s “Share” button makes one.';
+  return none;
+}
+
+export function shareLinks(page: Page): ShareLinks {
+  const panel = $('links');
+
+  async function share(path: string): Promise<void> {
+    const via = page.client!;
+    try {
+      const link = await via.share(path);
+      const copied = await copy(link.url);
+      if (page.client !== via) return;
+      showLink(link.url, copied ? `Share link for ${baseName(path)}, copied:` : `Share link for ${baseName(path)} (not copied; select it to copy it):`);
+      if (!panel.hidden) await refresh();
+    } catch (error) {
+      page.actionFailed(error);
+    }
+  }
+
+  async function open(): Promise<void> {
+    if (await refresh()) reveal(panel);
+  }
+
+  /** The links still valid to files in the folder on screen and below, each with a button that ends it; whether they are shown. */
+  async function refresh(): Promise<boolean> {
+    const via = page.client!;
+    const folder = page.folder;
+    try {
+      const list = await via.listShares(folder);
+      if (page.client !== via || page.folder !== folder) return false;
+      keepFocus(
+        () => {
+          panel.replaceChildren(heading(folder ? `Share links in ${folder}` : 'Share links'), ...(list.length === 0 ? [noLinks()] : list.map((link) => linkRow(via, link, link.path.slice(folder.length)))));
+          panel.append(button('Close', close, 'Close share links'));
+          panel.hidden = false;
+        },
+        () => panel.querySelector('h2'),
+      );
+      return true;
+    } catch (error) {
+      page.fail(error);
+      return false;
+    }
+  }
+
+  /** A link to `name` (its path in the folder on screen): to copy, or to end. */
+  function linkRow(via: DfsClient, link: { id: string; url: string; expiresAt: string }, name: string): HTMLDivElement {
+    const row = document.createElement('div');
+    row.className = 'link';
+    row.append(
+      `${name} · expires ${formatTime(link.expiresAt)} `,
+      linkField(link.url, `Share link to ${name}`),
+      button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${name}`),
+      button('End', () => void end(via, link.id, name), `End link to ${name}`),
+    );
+    return row;
+  }
+
+  function close(): void {
+    keepFocus(
+      () => (panel.hidden = true),
+      () => $('show-links'),
+    );
+  }
+
+  async function end(via: DfsClient, id: string, name: string): Promise<void> {
+    if (!confirm(`End this link to "${name}"? Whoever has it will get “not found”.`)) return;
+    let said = `Ended a link to ${name}`;
+    try {
+      await via.revokeShare(id);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 'not_found')) return page.fail(error);
+      // Another tab or client ended it first: what the person wanted is done, and the panel was behind.
+      said = `That link to ${name} had already ended`;
+    }
+    if (page.client !== via) return;
+    notify(said);
+    await refresh();
+  }
+
+  return { share, open, close };
+}

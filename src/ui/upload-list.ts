@@ -1,0 +1,98 @@
+/**
+ * The list of uploads: a row each with its progress and a Cancel button, and a summary of how
+ * many were done and failed. Finished rows leave after a while; failed ones stay, saying why.
+ */
+import { $, button } from './elements.ts';
+import { firstShown, keepFocus } from './focus.ts';
+import { describeUploads, formatBytes } from './format.ts';
+
+/** How long a finished upload stays in the list; its summary keeps the count. */
+const FINISHED_ROW_MS = 3000;
+
+export interface UploadRow {
+  sending(): void;
+  progress(sent: number): void;
+  done(): void;
+  cancelled(): void;
+  failed(reason: string): void;
+}
+
+/** Uploads done since the list was last cleared. */
+let uploaded = 0;
+
+/** Where the focus goes when the control it was on among the uploads goes: another upload's Cancel, Clear, the drop zone. */
+const nearUploads = () => firstShown($('uploads').querySelector('button'), $('clear-uploads'), $('drop'), $('listing'));
+
+export function uploadRow(target: string, size: number, cancel: () => void): UploadRow {
+  const li = document.createElement('li');
+  const label = document.createElement('span');
+  label.textContent = target;
+  label.title = target;
+  const rate = document.createElement('span');
+  rate.className = 'muted';
+  rate.textContent = 'queued';
+  const stop = button('Cancel', cancel, `Cancel upload of ${target}`);
+  const bar = document.createElement('progress');
+  bar.max = Math.max(size, 1);
+  bar.value = 0;
+  bar.setAttribute('aria-label', `Upload progress of ${target}`);
+  li.append(label, rate, stop, bar);
+  $('uploads').append(li);
+  let started = 0;
+  const end = (state: 'done' | 'cancelled' | 'failed', text: string) => {
+    if (li.dataset.state) return;
+    li.dataset.state = state;
+    rate.textContent = text;
+    keepFocus(() => {
+      stop.remove();
+      summarize();
+    }, nearUploads);
+    if (state !== 'failed') setTimeout(() => li.remove(), FINISHED_ROW_MS);
+  };
+  return {
+    sending() {
+      started = performance.now();
+      rate.textContent = '';
+    },
+    progress(sent) {
+      bar.value = sent;
+      rate.textContent = `${formatBytes(sent / Math.max((performance.now() - started) / 1000, 0.001))}/s`;
+    },
+    done() {
+      bar.value = bar.max;
+      rate.className = 'done';
+      uploaded++;
+      end('done', 'done');
+    },
+    cancelled: () => end('cancelled', 'cancelled'),
+    failed(reason) {
+      const why = document.createElement('span');
+      why.className = 'reason';
+      why.textContent = reason;
+      bar.replaceWith(why);
+      end('failed', 'failed');
+    },
+  };
+}
+
+function summarize(): void {
+  const failed = $('uploads').querySelectorAll('li[data-state="failed"]').length;
+  $('upload-count').textContent = describeUploads(uploaded, failed);
+  $('upload-summary').hidden = uploaded + failed === 0;
+}
+
+/** Empties the list of the uploads finished, failed ones included, and the count of those done. */
+export function clearUploads(): void {
+  keepFocus(() => {
+    for (const li of $('uploads').querySelectorAll('li[data-state]')) li.remove();
+    uploaded = 0;
+    summarize();
+  }, nearUploads);
+}
+
+/** Empties the list, rows under way too, and the count: whoever signs in next must not see them. */
+export function forgetUploads(): void {
+  uploaded = 0;
+  $('uploads').replaceChildren();
+  summarize();
+}

@@ -1,0 +1,109 @@
+/**
+ * The versions panel: a file's versions, newest first, each but the current one with a button
+ * that restores it. It follows its file when another tab or client moves or deletes it.
+ */
+import { ApiError, type DfsClient } from '../client/api-client.ts';
+import { $, button, heading } from './elements.ts';
+import { controlsNamed, firstShown, keepFocus, reveal } from './focus.ts';
+import { formatBytes, formatTime } from './format.ts';
+import { baseName, parentOf } from './names.ts';
+import { notify } from './notices.ts';
+import type { Page } from './page.ts';
+
+export interface VersionsPanel {
+  /** Opens the panel on the file at `path`, in view. */
+  open(path: string): Promise<void>;
+  /**
+   * After the file or folder `path` was deleted, or moved (`now` says where each file went): a
+   * panel open on it, or on a file in it, shows the versions as they are now.
+   */
+  after(path: string, now?: (file: string) => string): Promise<void>;
+  close(): void;
+}
+
+export function versionsPanel(page: Page): VersionsPanel {
+  const panel = $('versions');
+  /** The file the panel shows, while it is open. */
+  let versionsOf: string | null = null;
+
+  async function open(path: string): Promise<void> {
+    if (await show(path)) reveal(panel);
+  }
+
+  async function after(path: string, now = (file: string) => file): Promise<void> {
+    if (versionsOf !== null && (versionsOf === path || versionsOf.startsWith(`${path}/`))) await show(now(versionsOf));
+  }
+
+  /** Shows the versions of `path` in the panel; whether they are shown. */
+  async function show(path: string): Promise<boolean> {
+    const via = page.client!;
+    try {
+      return await fill(via, path);
+    } catch (error) {
+      if (versionsOf === path) close();
+      page.actionFailed(error);
+      return false;
+    }
+  }
+
+  /** Fills the panel with the versions of `path`, if `via` is still signed in; the API's refusal comes as the rejection. */
+  async function fill(via: DfsClient, path: string): Promise<boolean> {
+    const list = await via.versions(path);
+    if (page.client !== via) return false;
+    // Moved into another folder (a rename), the file is named in full: its Restore acts there, not here.
+    const shownAs = parentOf(path) === page.folder ? baseName(path) : path;
+    keepFocus(
+      () => {
+        panel.replaceChildren(heading(`Versions of ${shownAs}`));
+        for (const v of list) {
+          const row = document.createElement('div');
+          row.textContent = `${formatTime(v.createdAt)} · ${formatBytes(v.size)}${v.current ? ' · current' : ''} `;
+          if (!v.current && page.may('write')) row.append(button('Restore', () => void restore(path, v.version), `Restore version from ${formatTime(v.createdAt)}`));
+          panel.append(row);
+        }
+        panel.append(button('Close', close, 'Close versions'));
+        panel.hidden = false;
+      },
+      () => panel.querySelector('h2'),
+    );
+    versionsOf = path;
+    return true;
+  }
+
+  /** Closes the panel; the focus in it goes back to the file's Versions button, if its row is on screen. */
+  function close(): void {
+    const of = versionsOf;
+    keepFocus(
+      () => {
+        panel.hidden = true;
+        versionsOf = null;
+      },
+      () => (of !== null && parentOf(of) === page.folder ? firstShown(...controlsNamed(`Versions of ${baseName(of)}`)) : null) ?? $('listing'),
+    );
+  }
+
+  async function restore(path: string, version: string): Promise<void> {
+    const via = page.client!;
+    try {
+      await via.restore(path, version);
+      notify(`Restored ${baseName(path)}`);
+      await page.reload();
+      await show(path);
+    } catch (error) {
+      page.actionFailed(error);
+      // Moved or deleted meanwhile (another tab): the panel shows what is left to restore there, or goes.
+      if (error instanceof ApiError && error.code === 'not_found') await review(via, path);
+    }
+  }
+
+  /** The panel after another tab or client moved or deleted its file: what is left to restore there, else closed. */
+  async function review(via: DfsClient, path: string): Promise<void> {
+    try {
+      await fill(via, path);
+    } catch {
+      if (versionsOf === path) close();
+    }
+  }
+
+  return { open, after, close };
+}
