@@ -52,7 +52,10 @@ export function normalizePrefix(raw: unknown): string {
   if (raw === undefined || raw === null || raw === '') return '';
   if (typeof raw !== 'string') throw invalidPath('prefix must be a string');
   const prefix = raw.normalize('NFC');
+  const partial = prefix.slice(prefix.lastIndexOf('/') + 1);
   if (prefix.endsWith('/')) normalizePath(prefix.slice(0, -1));
+  // "." and ".." name nothing, but ".env" and "..data" start with them: one more byte makes a name.
+  else if (partial === '.' || partial === '..') normalizePath(`${prefix}_`);
   else normalizePath(prefix);
   return prefix;
 }

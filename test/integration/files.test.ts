@@ -82,6 +82,15 @@ describe('listing', () => {
     expect(page.body.files.map((f: { path: string }) => f.path)).toEqual(['listing-other.txt']);
   });
 
+  it('lists names starting with dots by a partial prefix of dots', async () => {
+    await put('dots/.env');
+    await put('dots/..data');
+    await put('dots/visible.txt');
+    const names = async (prefix: string) => (await api.get(`/v1/files?prefix=${encodeURIComponent(prefix)}`)).body.files?.map((f: { path: string }) => f.path);
+    expect(await names('dots/.')).toEqual(['dots/..data', 'dots/.env']);
+    expect(await names('dots/..')).toEqual(['dots/..data']);
+  });
+
   it('rejects bad parameters', async () => {
     for (const query of ['limit=0', 'limit=1001', 'limit=ten', 'delimiter=%7C', 'cursor=***', 'prefix=/abs', 'prefix=a//b']) {
       const response = await api.get(`/v1/files?${query}`);

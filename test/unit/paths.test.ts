@@ -71,6 +71,13 @@ describe('normalizePrefix', () => {
     expect(normalizePrefix('')).toBe('');
   });
 
+  it('allows a partial name of dots, which ".env" or "..data" start with', () => {
+    expect(normalizePrefix('.')).toBe('.');
+    expect(normalizePrefix('docs/..')).toBe('docs/..');
+    expect(() => normalizePrefix('docs/./')).toThrow(DfsError);
+    expect(() => normalizePrefix(`${'a'.repeat(1023)}/.`)).toThrow(DfsError);
+  });
+
   it('rejects what no path could start with', () => {
     expect(() => normalizePrefix('/docs')).toThrow(DfsError);
     expect(() => normalizePrefix('a//')).toThrow(DfsError);
