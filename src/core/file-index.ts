@@ -25,6 +25,12 @@ export interface PathRange {
   /** Exclusive upper bound; null for none. */
   end: string | null;
   limit: number;
+  /**
+   * For a delimited listing: how many code points of each path the prefix takes. A path with a
+   * "/" beyond them stands for its folder, whose other paths are passed over, so that a row is
+   * a file or a folder and a page of folders costs one query however many files they hold.
+   */
+  groupAfter?: number;
 }
 
 export interface CommitVersionInput {

@@ -1,9 +1,8 @@
 /**
  * Listing with keyset pagination and an optional "/" delimiter over the index's plain range
- * scans. With a delimiter, each sub-folder is reported once; its files that came in the same
- * answer are passed over there, and a new query seeks past its last possible path only when an
- * answer ends inside it. A page of small folders costs a query or two (D1 counts queries per
- * request); a folder of millions of files costs one seek, not a read of its files.
+ * scans. With a delimiter the index answers one row per file or sub-folder, passing over the
+ * rest of a folder in the same query, so a page costs one query however many files its
+ * folders hold (D1 counts queries per request), and a folder of millions of files one seek.
  */
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { FileIndex } from './file-index.ts';
@@ -37,29 +36,27 @@ export async function listPage(index: FileIndex, request: ListRequest): Promise<
   let position = clampToRange(request.cursor === null ? null : decodePosition(request.cursor), scanPrefix);
   const files: FileRecord[] = [];
   const folders: string[] = [];
+  if (end !== null && compareCodePoints(position.key, end) >= 0) return { files, folders, nextCursor: null };
 
-  for (;;) {
-    const remaining = limit - files.length - folders.length;
-    if (end !== null && compareCodePoints(position.key, end) >= 0) break;
-    // One row more than needed tells whether another page exists. With a delimiter the answer
-    // stays a page long as it fills, since folders take many rows each.
-    const wanted = (delimiter ? limit : remaining) + 1;
-    const rows = await index.listFiles({ start: position.key, startInclusive: position.inclusive, end, limit: wanted });
-    for (const row of rows) {
-      // Inside the folder just reported: passed over.
-      if (position.inclusive && compareCodePoints(row.path, position.key) < 0) continue;
-      if (files.length + folders.length === limit) return { files, folders, nextCursor: encodePosition(position) };
-      const slash = delimiter ? row.path.indexOf('/', prefix.length) : -1;
-      if (slash === -1) {
-        files.push(row);
-        position = { key: row.path, inclusive: false };
-        continue;
-      }
-      const folder = row.path.slice(0, slash + 1);
-      folders.push(folder);
-      position = { key: prefixEnd(folder)!, inclusive: true };
+  // One row more than a page tells whether another page exists.
+  const rows = await index.listFiles({
+    start: position.key,
+    startInclusive: position.inclusive,
+    end,
+    limit: limit + 1,
+    ...(delimiter ? { groupAfter: Array.from(prefix).length } : {}),
+  });
+  for (const row of rows) {
+    if (files.length + folders.length === limit) return { files, folders, nextCursor: encodePosition(position) };
+    const slash = delimiter ? row.path.indexOf('/', prefix.length) : -1;
+    if (slash === -1) {
+      files.push(row);
+      position = { key: row.path, inclusive: false };
+      continue;
     }
-    if (rows.length < wanted) break;
+    const folder = row.path.slice(0, slash + 1);
+    folders.push(folder);
+    position = { key: prefixEnd(folder)!, inclusive: true };
   }
   return { files, folders, nextCursor: null };
 }

@@ -195,14 +195,29 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async listFiles(range: PathRange): Promise<FileRecord[]> {
-    const params: SqlValue[] = [range.start];
-    let where = range.startInclusive ? 'path >= ?' : 'path > ?';
-    if (range.end !== null) {
-      where += ' AND path < ?';
-      params.push(range.end);
+    const from = range.startInclusive ? 'path >= ?' : 'path > ?';
+    const below = range.end === null ? '' : ' AND path < ?';
+    const end = range.end === null ? [] : [range.end];
+    if (range.groupAfter === undefined) {
+      const rows = await this.#db.all(`SELECT ${FILE_COLUMNS} FROM files WHERE ${from}${below} ORDER BY path LIMIT ?`, [range.start, ...end, range.limit]);
+      return rows.map(toFile);
     }
-    params.push(range.limit);
-    const rows = await this.#db.all(`SELECT ${FILE_COLUMNS} FROM files WHERE ${where} ORDER BY path LIMIT ?`, params);
+    // One seek per row in one statement: from a file to the next path, from a path in a folder
+    // past the folder (its name with the "/" bumped to "0", as prefixEnd does).
+    const depth = range.groupAfter;
+    const slash = 'instr(substr(walk.path, ? + 1), \'/\')';
+    const rows = await this.#db.all(
+      `WITH RECURSIVE walk (path, n) AS (
+         SELECT (SELECT path FROM files WHERE ${from}${below} ORDER BY path LIMIT 1), 1
+         UNION ALL
+         SELECT (SELECT path FROM files
+                 WHERE path >= CASE WHEN ${slash} = 0 THEN walk.path ELSE substr(walk.path, 1, ? + ${slash} - 1) || '0' END
+                   AND path <> walk.path${below}
+                 ORDER BY path LIMIT 1), n + 1
+         FROM walk WHERE path IS NOT NULL AND n < ?)
+       SELECT ${FILE_COLUMNS} FROM walk JOIN files USING (path) ORDER BY n`,
+      [range.start, ...end, depth, depth, depth, ...end, range.limit],
+    );
     return rows.map(toFile);
   }
 

@@ -70,6 +70,37 @@ describe('listPage', () => {
     many.close();
   });
 
+  it('lists a page of folders larger than a page in one query, not one per folder (D1 counts queries)', async () => {
+    const big = openSqliteIndex(':memory:');
+    const now = new Date().toISOString();
+    const paths = ['big/a.txt', 'big/\u00e9t\u00e9/x', 'big/😀/x', 'big/😀0', 'big/z.txt'];
+    for (let i = 0; i < 60; i++) for (let j = 0; j < 12; j++) paths.push(`big/f${String(i).padStart(2, '0')}/sub${j}/x`);
+    for (const [i, path] of paths.entries()) {
+      await big.commitVersion({
+        version: { id: `v${i}`, path, objectKey: `o/${i}`, size: 1, contentType: 't', sha256: null, createdAt: now, supersededAt: null },
+        keepVersions: 10,
+        garbageDueAt: now,
+      });
+    }
+    let queries = 0;
+    const counting = new Proxy(big, {
+      get: (target, name) => (name === 'listFiles' ? (...args: Parameters<typeof big.listFiles>) => (queries++, target.listFiles(...args)) : Reflect.get(target, name, target)),
+    });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await listPage(counting, { prefix: 'big/', scanPrefix: 'big/', delimiter: true, limit: 10, cursor });
+      seen.push(...page.files.map((f) => f.path), ...page.folders);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null);
+    const folders = Array.from({ length: 60 }, (_, i) => `big/f${String(i).padStart(2, '0')}/`);
+    expect(seen.sort()).toEqual(['big/a.txt', 'big/z.txt', 'big/\u00e9t\u00e9/', 'big/😀/', 'big/😀0', ...folders].sort());
+    expect(queries).toBe(pages);
+    big.close();
+  });
+
   it('orders by UTF-8 bytes, as the index does', async () => {
     const page = await listPage(index, { prefix: 'd/', scanPrefix: 'd/', delimiter: true, limit: 10, cursor: null });
     expect(page.files.map((f) => f.path)).toEqual(['d/\u00e9', 'd/\uff01', 'd/😀']);

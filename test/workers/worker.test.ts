@@ -102,6 +102,24 @@ describe('dfs on Workers', () => {
     expect((await api('/v1/files?prefix=w/moved/')).body.files).toEqual([]);
   });
 
+  it('lists folders larger than a page, page by page, each entry once (one recursive D1 query a page)', async () => {
+    const paths = ['w/tree/a.txt', 'w/tree/\u00e9/x', 'w/tree/😀/x', 'w/tree/😀0', 'w/tree/z.txt'];
+    for (const folder of ['f1', 'f2', 'f3']) for (let i = 0; i < 6; i++) paths.push(`w/tree/${folder}/sub${i}/x`);
+    const created = await api('/v1/batch/uploads', { body: { files: paths.map((path) => ({ path, size: 0 })) } });
+    await Promise.all((created.body.uploads as { url: string; headers: Record<string, string> }[]).map(async (u) => (await fetch(u.url, { method: 'PUT', headers: u.headers })).arrayBuffer()));
+    const done = await api('/v1/batch/complete', { body: { uploads: created.body.uploads.map((u: { id: string }) => ({ id: u.id })) } });
+    expect(done.body.results.every((r: { file?: unknown }) => r.file)).toBe(true);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { files: { path: string }[]; folders: string[]; nextCursor: string | null } } = await api(`/v1/files?prefix=w/tree/&delimiter=/&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.body.files.map((f) => f.path), ...page.body.folders);
+      cursor = page.body.nextCursor;
+    } while (cursor !== null);
+    expect(seen.sort()).toEqual(['w/tree/a.txt', 'w/tree/f1/', 'w/tree/f2/', 'w/tree/f3/', 'w/tree/z.txt', 'w/tree/\u00e9/', 'w/tree/😀/', 'w/tree/😀0'].sort());
+  });
+
   it('races two writers on one version: exactly one commits (a guarded D1 batch)', async () => {
     const first = await upload('w/race.txt', bytesOf(5, 5));
     const version = first.complete.body.version;
