@@ -56,10 +56,9 @@ export async function createBatchUploads(
   const prepared = await Promise.all(
     items.map((item, i) =>
       settle(async () => {
-        const { path, multipart } = checkCreate(ctx, principal, item);
-        if (multipart) {
-          throw invalidRequest(`batches take single PUTs of up to ${ctx.settings.singlePutMaxBytes} bytes: upload this file with POST /v1/uploads`);
-        }
+        // Every item is a single PUT, as `multipart: false` asks of POST /v1/uploads: the
+        // single-PUT threshold only picks a default, and the client picked.
+        const { path } = checkCreate(ctx, principal, { ...item, multipart: false });
         const upload = await newUpload(ctx, principal, item, path, keys[i]!, now, lookup);
         return { upload, request: await presignSingle(ctx, upload, item.md5, now) };
       }),

@@ -168,7 +168,7 @@ describe('batch uploads, complete and downloads', () => {
       { path: 'team/exists.txt', size: 3, ifNoneMatch: '*' },
       { path: 'team/exists.txt', size: 3, ifMatch: 'not-a-version' },
       { path: 'team/exists.txt/under', size: 1 },
-      { path: 'team/big.bin', size: server.ctx.settings.singlePutMaxBytes + 1 },
+      { path: 'team/big.bin', size: 5 * 1024 ** 3 + 1 },
       { path: 'team/huge.bin', size: 6 * 1024 ** 4 },
       { path: 'team/ok-2.txt', size: 4 },
     ];
@@ -182,13 +182,13 @@ describe('batch uploads, complete and downloads', () => {
       'precondition_failed',
       'precondition_failed',
       'conflict',
-      'invalid_request',
+      'too_large',
       'too_large',
       'ok',
     ]);
     uploads.forEach((upload: any, i: number) => expect(upload.path).toBe(files[i]!.path));
     expect(uploads[5].error.reason).toBe('name_clash');
-    expect(uploads[6].error.message).toMatch(/POST \/v1\/uploads/);
+    expect(uploads[6].error.message).toMatch(/single PUT holds at most 5 GiB: use multipart/);
     for (const failed of uploads.filter((u: any) => u.error)) expect(Object.keys(failed).sort()).toEqual(['error', 'path']);
 
     const ok = [uploads[0], uploads[8]];
@@ -403,5 +403,28 @@ describe('racing batches', () => {
     const loser = batches[1 - shared.indexOf(winners[0])]!;
     const retried = await api.post('/v1/batch/complete', { uploads: [{ id: loser.ids[0] }] });
     expect(retried.body.results[0].error.code).toBe('not_found');
+  });
+});
+
+describe('a server whose single-PUT threshold is below the batch files', () => {
+  it('takes every batch item as a single PUT: the threshold picks the default of POST /v1/uploads only', async () => {
+    const low = await startTestServer({ env: { DFS_SINGLE_PUT_MAX: '1MiB' } });
+    try {
+      const admin = new Api(low.url, low.adminToken);
+      const bytes = randomBytes(2 * MiB);
+      const created = await admin.post('/v1/batch/uploads', { files: [{ path: 'two-mib.bin', size: bytes.length, md5: md5Base64(bytes) }] });
+      expect(created.status).toBe(200);
+      const [upload] = created.body.uploads;
+      expect(upload.error).toBeUndefined();
+      await putAll([upload], [bytes]);
+      const digest = await sha256Hex(bytes);
+      const done = await admin.post('/v1/batch/complete', { uploads: [{ id: upload.id, sha256: digest }] });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      expect(done.body.results[0].file).toMatchObject({ path: 'two-mib.bin', size: 2 * MiB, sha256: digest });
+      const single = await admin.post('/v1/uploads', { path: 'alone.bin', size: 2 * MiB });
+      expect(single.body.partSize, 'one by one, above the threshold is still multipart').toBeGreaterThan(0);
+    } finally {
+      await low.close();
+    }
   });
 });
