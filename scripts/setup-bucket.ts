@@ -1,11 +1,14 @@
 /**
  * `npm run setup:bucket [-- --create]`: prepares any S3-compatible bucket for dfs from the
  * same S3_* variables the server reads: CORS, so browsers can PUT parts and read ETags, and
- * a lifecycle rule that aborts multipart uploads nobody finished.
+ * a lifecycle rule that aborts multipart uploads nobody finished. The bucket's other rules
+ * stay: dfs's own are found by their IDs and replaced. A store that does not take one of the
+ * two (community MinIO takes neither) is told of, and set up on its server instead.
  */
 import {
   CreateBucketCommand,
   GetBucketCorsCommand,
+  GetBucketLifecycleConfigurationCommand,
   HeadBucketCommand,
   PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -13,7 +16,31 @@ import {
 } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../src/runtime/config.ts';
-import { corsRules, lifecycleRules } from '../src/store/bucket-policy.ts';
+import { corsRules, lifecycleRules, withOwnRules } from '../src/store/bucket-policy.ts';
+
+type StoreError = { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+const codeOf = (error: unknown) => (error as StoreError).Code ?? (error as StoreError).name;
+
+/** The rules a bucket holds, none when it has no such configuration yet. */
+async function rulesOf<Rule>(read: () => Promise<Rule[] | undefined>, missing: string): Promise<Rule[]> {
+  return read().then(
+    (rules) => rules ?? [],
+    (error: unknown) => {
+      if (codeOf(error) === missing) return [];
+      throw error;
+    },
+  );
+}
+
+/** Runs `apply`; a store that does not implement it gets `instead` said, and the rest goes on. */
+async function unlessNotImplemented(apply: () => Promise<void>, instead: string): Promise<void> {
+  try {
+    await apply();
+  } catch (error) {
+    if (codeOf(error) !== 'NotImplemented') throw error;
+    console.error(`setup:bucket: ${instead}`);
+  }
+}
 
 const { values } = parseArgs({ options: { create: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
@@ -23,7 +50,9 @@ Reads S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY 
 S3_FORCE_PATH_STYLE, and:
   DFS_CORS_ORIGINS           origins allowed to upload from browsers (default *)
   DFS_ABORT_MULTIPART_DAYS   abort unfinished multipart uploads after this many days (default 2)
---create creates the bucket first if it does not exist.`);
+  S3_KEY_PREFIX              the lifecycle rule covers only keys under it
+--create creates the bucket first if it does not exist. Rules of other applications on the
+bucket are kept; dfs's own are replaced.`);
   process.exit(0);
 }
 
@@ -54,13 +83,19 @@ try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     console.log(`created bucket ${bucket}`);
   }
-  await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: corsRules(origins) } }));
-  const cors = await client.send(new GetBucketCorsCommand({ Bucket: bucket }));
-  console.log(`CORS on ${bucket}: origins ${cors.CORSRules?.[0]?.AllowedOrigins?.join(', ')}; methods GET, PUT, HEAD; ETag exposed`);
-  await client.send(
-    new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: lifecycleRules(days) } }),
-  );
-  console.log(`lifecycle on ${bucket}: abort incomplete multipart uploads after ${days} days`);
+  await unlessNotImplemented(async () => {
+    const existing = await rulesOf(async () => (await client.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules, 'NoSuchCORSConfiguration');
+    const rules = withOwnRules(existing, corsRules(origins));
+    await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: rules } }));
+    console.log(`CORS on ${bucket}: origins ${origins.join(', ')}; methods GET, PUT, HEAD; ETag exposed (${rules.length - 1} other rule(s) kept)`);
+  }, `this store does not take CORS rules through the S3 API: allow ${origins.join(', ')} on its server (MinIO: MINIO_API_CORS_ALLOW_ORIGIN)`);
+  const prefix = config.s3.keyPrefix ?? '';
+  await unlessNotImplemented(async () => {
+    const existing = await rulesOf(async () => (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules, 'NoSuchLifecycleConfiguration');
+    const rules = withOwnRules(existing, lifecycleRules(days, prefix));
+    await client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }));
+    console.log(`lifecycle on ${bucket}: abort incomplete multipart uploads${prefix ? ` under ${prefix}` : ''} after ${days} days (${rules.length - 1} other rule(s) kept)`);
+  }, `this store does not take lifecycle rules through the S3 API: have it drop unfinished multipart uploads after ${days} days on its server (MinIO: MINIO_API_STALE_UPLOADS_EXPIRY=${days * 24}h)`);
 } catch (error) {
   console.error(`setup:bucket: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

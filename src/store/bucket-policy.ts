@@ -8,6 +8,7 @@ import type { CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
 export function corsRules(origins: string[]): CORSRule[] {
   return [
     {
+      ID: 'dfs',
       AllowedOrigins: origins.length > 0 ? origins : ['*'],
       AllowedMethods: ['GET', 'PUT', 'HEAD'],
       AllowedHeaders: ['*'],
@@ -35,13 +36,23 @@ export function corsXml(origins: string[]): string {
   return `<CORSConfiguration>${rules}</CORSConfiguration>`;
 }
 
-export function lifecycleRules(abortMultipartAfterDays: number): LifecycleRule[] {
+/** `keyPrefix`: on a bucket shared through S3_KEY_PREFIX, only dfs's own uploads are aborted. */
+export function lifecycleRules(abortMultipartAfterDays: number, keyPrefix = ''): LifecycleRule[] {
   return [
     {
       ID: 'dfs-abort-incomplete-multipart',
       Status: 'Enabled',
-      Filter: { Prefix: '' },
+      Filter: { Prefix: keyPrefix },
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: abortMultipartAfterDays },
     },
   ];
+}
+
+/**
+ * A bucket's `existing` rules with dfs's own (by ID) replaced by `ours`: a bucket shared with
+ * other applications keeps their rules, and setting up twice adds nothing.
+ */
+export function withOwnRules<Rule extends { ID?: string }>(existing: readonly Rule[], ours: readonly Rule[]): Rule[] {
+  const own = new Set(ours.map((rule) => rule.ID));
+  return [...existing.filter((rule) => rule.ID === undefined || !own.has(rule.ID)), ...ours];
 }

@@ -1,0 +1,83 @@
+/**
+ * `npm run setup:bucket` against Ceph (the embedded server takes no bucket configuration through
+ * the S3 API, so these run only with DFS_TEST_S3=ceph): dfs's CORS and lifecycle rules go in
+ * beside the rules other applications keep on the bucket, and a second run replaces dfs's own
+ * instead of adding more.
+ */
+import { GetBucketCorsCommand, GetBucketLifecycleConfigurationCommand, PutBucketCorsCommand, PutBucketLifecycleConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCephBucket, type S3Target } from '../support/s3-target.ts';
+
+const run = promisify(execFile);
+let target: S3Target;
+let client: S3Client;
+
+beforeAll(async () => {
+  target = await startCephBucket();
+  client = new S3Client({
+    endpoint: target.endpoint,
+    region: target.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await target.close();
+});
+
+const setUp = () =>
+  run(process.execPath, ['scripts/setup-bucket.ts'], {
+    env: {
+      ...process.env,
+      S3_ENDPOINT: target.endpoint,
+      S3_REGION: target.region,
+      S3_BUCKET: target.bucket,
+      S3_ACCESS_KEY_ID: target.accessKeyId,
+      S3_SECRET_ACCESS_KEY: target.secretAccessKey,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_KEY_PREFIX: 'dfs/',
+      DFS_CORS_ORIGINS: 'https://files.example',
+      DFS_ABORT_MULTIPART_DAYS: '3',
+    },
+  });
+
+describe('npm run setup:bucket', () => {
+  it('adds dfs rules beside the bucket’s other rules, and replaces only its own when run again', async () => {
+    await client.send(
+      new PutBucketCorsCommand({
+        Bucket: target.bucket,
+        CORSConfiguration: { CORSRules: [{ ID: 'other-app', AllowedOrigins: ['https://other.example'], AllowedMethods: ['GET'] }] },
+      }),
+    );
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: target.bucket,
+        LifecycleConfiguration: { Rules: [{ ID: 'other-expiry', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } }] },
+      }),
+    );
+
+    await setUp();
+    const second = await setUp();
+
+    const cors = (await client.send(new GetBucketCorsCommand({ Bucket: target.bucket }))).CORSRules ?? [];
+    expect(cors.map((rule) => [rule.ID, rule.AllowedOrigins])).toEqual([
+      ['other-app', ['https://other.example']],
+      ['dfs', ['https://files.example']],
+    ]);
+    expect(cors[1]!.AllowedMethods!.toSorted()).toEqual(['GET', 'HEAD', 'PUT']);
+    const rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: target.bucket }))).Rules ?? [];
+    expect(rules.map((rule) => [rule.ID, rule.Filter?.Prefix])).toEqual([
+      ['other-expiry', 'logs/'],
+      ['dfs-abort-incomplete-multipart', 'dfs/'],
+    ]);
+    expect(rules[1]!.AbortIncompleteMultipartUpload?.DaysAfterInitiation).toBe(3);
+    expect(second.stdout).toContain('ETag exposed (1 other rule(s) kept)');
+    expect(second.stdout).toContain('abort incomplete multipart uploads under dfs/ after 3 days (1 other rule(s) kept)');
+  });
+});
