@@ -13,6 +13,7 @@
  * keyboard's focus through every re-render. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png,
  * the screenshot of the main view the README shows.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,11 +32,14 @@ let work: string;
 const big = randomBytes(21 * MiB, 17);
 
 beforeAll(async () => {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  // One line that says what to do, instead of a launch error per test.
+  if (!existsSync(executablePath)) throw new Error(`the web UI tests need Chromium at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`);
   await buildUi();
   server = await startTestServer();
   work = await mkdtemp(join(tmpdir(), 'dfs-e2e-'));
   browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
