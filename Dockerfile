@@ -17,6 +17,6 @@ COPY infra ./infra
 COPY --from=build /app/dist ./dist
 ENV DFS_HOST=0.0.0.0 DFS_PORT=8787 DFS_DATA_DIR=/data
 VOLUME /data
-EXPOSE 8787
+EXPOSE 8787 8788
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8787/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "src/runtime/node.ts"]

@@ -100,6 +100,8 @@ export interface Config {
   log: boolean;
   cleanupIntervalSeconds: number;
   embeddedS3Port: number;
+  /** S3_PUBLIC_ENDPOINT without S3_BUCKET: the embedded store's address in presigned URLs, for clients on other machines. */
+  embeddedS3PublicEndpoint: string | null;
   /** For `npm run setup:bucket`: the lifecycle rule's days before unfinished multipart uploads go. */
   abortMultipartDays: number;
   /** Null: start the embedded S3 server (Node only). */
@@ -146,6 +148,7 @@ export function parseConfig(env: Env): Config {
     log: e.DFS_LOG === 'json',
     cleanupIntervalSeconds: e.DFS_CLEANUP_INTERVAL,
     embeddedS3Port: e.DFS_EMBEDDED_S3_PORT,
+    embeddedS3PublicEndpoint: s3 === null ? (e.S3_PUBLIC_ENDPOINT ?? null) : null,
     abortMultipartDays: e.DFS_ABORT_MULTIPART_DAYS,
     s3,
     storeTimeoutSeconds: e.S3_TIMEOUT,

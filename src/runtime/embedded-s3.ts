@@ -17,7 +17,10 @@ import { s3rverAccount } from './s3rver-internals.ts';
 
 export interface EmbeddedS3Options {
   directory: string;
+  /** The address to listen on. */
   host: string;
+  /** The address its endpoint names, when clients cannot ask for `host` itself (0.0.0.0). */
+  reachableAs?: string;
   port: number;
   bucket: string;
   corsOrigins: string[];
@@ -71,7 +74,8 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   s3rverAccount.revokeAccessKey(PUBLIC_KEY_ID);
   s3rverAccount.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
   const address = (await server.run()) as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const reachable = options.reachableAs ?? options.host;
+  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   return {
     endpoint: `http://${host}:${address.port}`,
     region: 'us-east-1',

@@ -60,6 +60,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       const embedded = await startEmbeddedS3({
         directory: `${config.dataDir}/objects`,
         host: config.host,
+        reachableAs: reachableHost(config.host),
         port: config.embeddedS3Port,
         bucket: EMBEDDED_BUCKET,
         corsOrigins: ['*'],
@@ -74,6 +75,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         secretAccessKey: embedded.secretAccessKey,
         forcePathStyle: true,
         dialect: 's3rver',
+        ...(config.embeddedS3PublicEndpoint ? { publicEndpoint: config.embeddedS3PublicEndpoint } : {}),
       };
     }
     const store = new S3ObjectStore({ ...s3, timeoutSeconds: config.storeTimeoutSeconds, signingCrypto: nodeSigningCrypto });
@@ -108,8 +110,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
 }
 
-const localUrl = (config: Config, port: number) =>
-  `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+/**
+ * The address a client on this machine reaches a server bound to `host` at: a browser refuses
+ * 0.0.0.0 and [::], which name every address when bound and none when asked for.
+ */
+const reachableHost = (host: string) => (host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host);
+
+const localUrl = (config: Config, port: number) => {
+  const host = reachableHost(config.host);
+  return `${config.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+};
 
 async function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {
   const tlsOptions = config.tls
@@ -136,7 +146,7 @@ function printBanner(url: string, admin: AdminToken, s3: S3Config, config: Confi
   const lines = [
     `dfs is serving ${url}`,
     `  index:  ${config.dbPath}`,
-    `  store:  ${s3.endpoint ?? 'AWS S3'} bucket ${s3.bucket}${config.s3 === null ? ` (embedded, files under ${config.dataDir}/objects)` : ''}`,
+    `  store:  ${s3.endpoint ?? 'AWS S3'} bucket ${s3.bucket}${config.s3 === null ? ` (embedded, files under ${config.dataDir}/objects)` : ''}${s3.publicEndpoint ? `, clients reach it at ${s3.publicEndpoint}` : ''}`,
     `  admin token: ${adminTokenLine(admin, `${config.dataDir}/admin-token`)}`,
     `  try:    curl -H "Authorization: Bearer $TOKEN" ${url}/v1/files`,
   ];

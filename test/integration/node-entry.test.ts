@@ -114,6 +114,38 @@ describe('npm start with no configuration', () => {
     }
   });
 
+  it('bound to every address, names one a client can ask for, and the store by S3_PUBLIC_ENDPOINT when given', async () => {
+    const token = 'wildcard-admin-token-0123456789';
+    const env = { DFS_HOST: '0.0.0.0', DFS_DATA_DIR: join(root, 'wildcard'), DFS_ADMIN_TOKEN: token };
+    const local = await start(env);
+    try {
+      // Browsers refuse 0.0.0.0: the banner, share links and the store's URLs name 127.0.0.1.
+      expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const created = await new Api(local.url, token).post('/v1/uploads', { path: 'a.txt', size: 1 });
+      expect(new URL(created.body.url).hostname).toBe('127.0.0.1');
+    } finally {
+      await stop(local);
+    }
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const storePort = (free.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => free.close(() => resolve()));
+    const published = await start({ ...env, DFS_EMBEDDED_S3_PORT: String(storePort), S3_PUBLIC_ENDPOINT: `http://localhost:${storePort}` });
+    try {
+      expect(published.banner).toContain(`clients reach it at http://localhost:${storePort}`);
+      const api = new Api(published.url, token);
+      const created = await api.post('/v1/uploads', { path: 'b.txt', size: 1 });
+      expect(new URL(created.body.url).host).toBe(`localhost:${storePort}`);
+      // Signed for the public name, the URL is taken by the store it reaches.
+      expect((await uploadBytes(api, 'public.txt', new TextEncoder().encode('by its public name'))).status).toBe(200);
+      const link = (await api.post('/v1/downloads', { path: 'public.txt' })).body.url;
+      expect(new URL(link).host).toBe(`localhost:${storePort}`);
+      expect(await (await fetch(link)).text()).toBe('by its public name');
+    } finally {
+      await stop(published);
+    }
+  });
+
   it('never prints DFS_ADMIN_TOKEN, in the banner or in the logs', async () => {
     const secret = `configured-${crypto.randomUUID()}`;
     const started = await start({ DFS_ADMIN_TOKEN: secret, DFS_DATA_DIR: join(dataDir, 'configured') });
