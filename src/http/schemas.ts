@@ -38,6 +38,8 @@ export const PathParam = z.object({
 });
 
 export const IdParam = z.object({ id: z.string().max(200).openapi({ param: { name: 'id', in: 'path' } }) });
+/** A public link names a share or nothing: whatever else it holds is a link that does not exist (404), not a bad request. */
+export const ShareLinkParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const intFromQuery = (min: number, max: number) =>
   z

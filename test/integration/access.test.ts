@@ -39,6 +39,14 @@ describe('authentication', () => {
     expect((await admin.as(null).get('/readyz')).status).toBe(200);
     expect((await admin.as(null).get('/openapi.json')).status).toBe(200);
   });
+
+  it('answers a share link that names no link 404, however long or odd the id', async () => {
+    for (const id of ['nope', 'x'.repeat(300), '%00', 'a%2Fb']) {
+      const res = await admin.as(null).get(`/s/${id}`);
+      expect(res.status, id).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+  });
 });
 
 describe('tokens', () => {

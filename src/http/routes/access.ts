@@ -8,6 +8,7 @@ import {
   CreateShareBody,
   CreateTokenBody,
   IdParam,
+  ShareLinkParam,
   ShareListQuery,
   ShareListResponse,
   ShareResponse,
@@ -129,7 +130,7 @@ export function registerAccessRoutes(app: DfsApp, { ctx }: AppDeps): void {
       path: '/s/{id}',
       summary: 'Public: follow a share link',
       security: [],
-      request: { params: IdParam },
+      request: { params: ShareLinkParam },
       responses: { 302: { description: 'Location is a short-lived presigned GET' }, ...errors({ 404: 'not_found' }) },
     }),
     async (c) => {
