@@ -2,7 +2,8 @@
  * `npm run setup:bucket [-- --create]`: prepares any S3-compatible bucket for dfs from the
  * same S3_* variables the server reads: CORS, so browsers can PUT parts and read ETags, and
  * a lifecycle rule that aborts multipart uploads nobody finished. The bucket's other rules
- * stay: dfs's own are found by their IDs and replaced. A store that does not take one of the
+ * stay: dfs's own are found by their IDs (or, for the CORS rule of earlier versions, which
+ * had none, by its shape) and replaced, and go first, so they decide for dfs's origins. A store that does not take one of the
  * two (community MinIO takes neither) is told of, and set up on its server instead.
  */
 import {
@@ -16,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../src/runtime/config.ts';
-import { corsRules, lifecycleRules, withOwnRules } from '../src/store/bucket-policy.ts';
+import { corsRules, isUnnamedDfsCorsRule, lifecycleRules, withOwnRules } from '../src/store/bucket-policy.ts';
 
 type StoreError = { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
 const codeOf = (error: unknown) => (error as StoreError).Code ?? (error as StoreError).name;
@@ -85,7 +86,7 @@ try {
   }
   await unlessNotImplemented(async () => {
     const existing = await rulesOf(async () => (await client.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules, 'NoSuchCORSConfiguration');
-    const rules = withOwnRules(existing, corsRules(origins));
+    const rules = withOwnRules(existing, corsRules(origins), isUnnamedDfsCorsRule);
     await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: rules } }));
     console.log(`CORS on ${bucket}: origins ${origins.join(', ')}; methods GET, PUT, HEAD; ETag exposed (${rules.length - 1} other rule(s) kept)`);
   }, `this store does not take CORS rules through the S3 API: allow ${origins.join(', ')} on its server (MinIO: MINIO_API_CORS_ALLOW_ORIGIN)`);

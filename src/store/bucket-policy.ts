@@ -49,10 +49,20 @@ export function lifecycleRules(abortMultipartAfterDays: number, keyPrefix = ''):
 }
 
 /**
- * A bucket's `existing` rules with dfs's own (by ID) replaced by `ours`: a bucket shared with
- * other applications keeps their rules, and setting up twice adds nothing.
+ * A bucket's `existing` rules with dfs's own replaced by `ours`, first: a bucket shared with
+ * other applications keeps their rules, and setting up twice adds nothing. dfs's own carry its
+ * IDs, or are `alsoOwn` (rules it wrote before they had IDs).
  */
-export function withOwnRules<Rule extends { ID?: string }>(existing: readonly Rule[], ours: readonly Rule[]): Rule[] {
+export function withOwnRules<Rule extends { ID?: string }>(existing: readonly Rule[], ours: readonly Rule[], alsoOwn: (rule: Rule) => boolean = () => false): Rule[] {
   const own = new Set(ours.map((rule) => rule.ID));
-  return [...existing.filter((rule) => rule.ID === undefined || !own.has(rule.ID)), ...ours];
+  return [...ours, ...existing.filter((rule) => !(rule.ID !== undefined && own.has(rule.ID)) && !(rule.ID === undefined && alsoOwn(rule)))];
+}
+
+const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
+  a !== undefined && b !== undefined && a.length === b.length && a.every((item) => b.includes(item));
+
+/** The CORS rule dfs wrote before its rules had an ID: dfs's methods and exposed headers, whatever the origins. */
+export function isUnnamedDfsCorsRule(rule: CORSRule): boolean {
+  const [ours] = corsRules(['*']);
+  return rule.ID === undefined && sameSet(rule.AllowedMethods, ours!.AllowedMethods) && sameSet(rule.ExposeHeaders, ours!.ExposeHeaders);
 }

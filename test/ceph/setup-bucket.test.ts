@@ -8,6 +8,7 @@ import { GetBucketCorsCommand, GetBucketLifecycleConfigurationCommand, PutBucket
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corsRules } from '../../src/store/bucket-policy.ts';
 import { startCephBucket, type S3Target } from '../support/s3-target.ts';
 
 const run = promisify(execFile);
@@ -52,7 +53,13 @@ describe('npm run setup:bucket', () => {
     await client.send(
       new PutBucketCorsCommand({
         Bucket: target.bucket,
-        CORSConfiguration: { CORSRules: [{ ID: 'other-app', AllowedOrigins: ['https://other.example'], AllowedMethods: ['GET'] }] },
+        CORSConfiguration: {
+          CORSRules: [
+            { ID: 'other-app', AllowedOrigins: ['https://other.example'], AllowedMethods: ['GET'] },
+            // The rule of a setup by an earlier version, which gave it no ID.
+            { ...corsRules(['*'])[0]!, ID: undefined },
+          ],
+        },
       }),
     );
     await client.send(
@@ -67,10 +74,10 @@ describe('npm run setup:bucket', () => {
 
     const cors = (await client.send(new GetBucketCorsCommand({ Bucket: target.bucket }))).CORSRules ?? [];
     expect(cors.map((rule) => [rule.ID, rule.AllowedOrigins])).toEqual([
-      ['other-app', ['https://other.example']],
       ['dfs', ['https://files.example']],
+      ['other-app', ['https://other.example']],
     ]);
-    expect(cors[1]!.AllowedMethods!.toSorted()).toEqual(['GET', 'HEAD', 'PUT']);
+    expect(cors[0]!.AllowedMethods!.toSorted()).toEqual(['GET', 'HEAD', 'PUT']);
     const rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: target.bucket }))).Rules ?? [];
     // Ceph answers the rules in an order of its own.
     expect(rules.map((rule) => [rule.ID, rule.Filter?.Prefix]).toSorted()).toEqual([
