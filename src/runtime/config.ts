@@ -38,7 +38,12 @@ const url = z.string().url('must be a URL such as https://host:port').transform(
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
 const EnvSchema = z.object({
-  DFS_HOST: z.string().min(1).default('127.0.0.1'),
+  // An IPv6 address may come as it is written in URLs ([::1]); listen() wants it bare.
+  DFS_HOST: z
+    .string()
+    .min(1)
+    .transform((host) => host.replace(/^\[(.+)\]$/, '$1'))
+    .default('127.0.0.1'),
   DFS_PORT: wholeNumber(0, 65535).optional(),
   PORT: wholeNumber(0, 65535).optional(),
   DFS_PUBLIC_URL: url.optional(),

@@ -13,6 +13,11 @@ const problems = (env: Record<string, string>) => {
 };
 
 describe('parseConfig', () => {
+  it('takes an IPv6 DFS_HOST bare or as URLs write it', () => {
+    expect(parseConfig({ DFS_HOST: '[::]' }).host).toBe('::');
+    expect(parseConfig({ DFS_HOST: '::1' }).host).toBe('::1');
+  });
+
   it('defaults to the embedded setup on 127.0.0.1:8787', () => {
     const config = parseConfig({});
     expect(config.host).toBe('127.0.0.1');
