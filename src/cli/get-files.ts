@@ -61,7 +61,9 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   if (local === '') throw new UsageError('the local destination is empty: name a file or a folder ("." for this one)');
   const excluded = excludedWithFolders(options.exclude ?? []);
   const target = local ?? '.';
-  const targetIsDir = (await stat(target).catch(() => null))?.isDirectory() ?? false;
+  // Without its trailing "/", so that a file named "dest/" is found as the file it is.
+  const found = await stat(target.length > 1 ? target.replace(/[\\/]+$/, '') : target).catch(() => null);
+  const targetIsDir = found?.isDirectory() ?? false;
   // A remote named twice is fetched once, as cp copies a file named twice once.
   const unique = [...new Set(remotes.map((remote) => remote.replace(/\/+$/, '')))];
   // One file and a destination that is no folder and does not end in "/" (which makes one) names the file itself.
@@ -82,7 +84,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
     if (file) {
       return [{ remote, local: namesFile ? target : join(target, basename(remote)), size: file.size, sha256: file.sha256 }];
     }
-    if (!firstPage) throw new FileError(remote, new Error('no such file (use -r for a folder)'));
+    if (!firstPage) throw new FileError(remote || '/', new Error(remote ? 'no such file (use -r for a folder)' : 'is the top level, a folder (use -r to download everything)'));
     // The top level ("/") lands in the target itself, a folder in a folder of its name there.
     const base = remote === '' ? target : join(target, basename(remote));
     const plans: PlannedDownload[] = [];
@@ -111,7 +113,11 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
       }),
     ),
   );
-  return { plans: withoutShared(planned.flat(), missing), missing };
+  const plans = planned.flat();
+  // What is not written to the destination itself goes inside it: a file there takes nothing in,
+  // and each of a folder's files would fail alone on it.
+  if (found && !targetIsDir && plans.some((plan) => plan.local !== target)) throw new UsageError(`${target} is not a folder: name a folder, or a new name, to download into`);
+  return { plans: withoutShared(plans, missing), missing };
 }
 
 /** Names below a folder, "/"-separated, that stay below it on this system: no empty, "." or ".." segment, no NUL, no other separator. */

@@ -157,6 +157,22 @@ describe('the destination named', () => {
     expect(await readdir(local('slash-in'))).toEqual(['newdir']);
   });
 
+  it('refuses in one line a file as the folder to download a folder or many files into, and leaves it be', async () => {
+    await putTree('into-file', { 'a.txt': 'a', 'b.txt': 'b', 'deep/c.txt': 'c' }, 'into-file-r/');
+    await mkdir(local('into-file-in'));
+    await writeFile(local('into-file-in', 'taken'), 'mine');
+    for (const args of [['-r', 'into-file-r/into-file', 'taken'], ['into-file-r/into-file/a.txt', 'into-file-r/into-file/b.txt', 'taken'], ['into-file-r/into-file/a.txt', 'taken/']]) {
+      const get = await dfs(['get', ...args], 'into-file-in');
+      expect(get.code, args.join(' ')).toBe(2);
+      expect(get.stderr).toMatch(/^dfs: taken\/? is not a folder: [^\n]*\n$/);
+    }
+    expect(await readFile(local('into-file-in', 'taken'), 'utf8')).toBe('mine');
+    expect(await readdir(local('into-file-in'))).toEqual(['taken']);
+    // One file named as the file itself replaces it, as before.
+    expect((await dfs(['get', 'into-file-r/into-file/a.txt', 'taken'], 'into-file-in')).code).toBe(0);
+    expect(await readFile(local('into-file-in', 'taken'), 'utf8')).toBe('a');
+  });
+
   it('writes nothing outside the destination whatever names a server lists, and still fetches the plain ones', async () => {
     await putTree('lying', { 'ok.txt': 'fine', 'deep/ok2.txt': 'fine too' }, 'lying-r/');
     const lies = ['lying-r/lying/../../../escaped.txt', 'elsewhere/outside.txt', 'lying-r/lying//abs.txt', 'lying-r/lying/./dot.txt'];
