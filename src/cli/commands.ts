@@ -1,5 +1,6 @@
 /** Every `dfs` command, on commander; the interactive menu calls the same actions. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { constants } from 'node:os';
 import pkg from '../../package.json' with { type: 'json' };
 import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
@@ -7,8 +8,9 @@ import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
 import { fileLine, folderLine, print, shareLine, tokenLine, versionLine, type Output } from './output.ts';
 import { loadProfile, saveProfile } from './profiles.ts';
-import { planPut, putFiles, putStandardInput } from './put-files.ts';
+import { planPut, putFiles, putStream } from './put-files.ts';
 import { holdsAnything, remotePath } from './remote-path.ts';
+import { isStream, openStream, streamName } from './stream-input.ts';
 import { BIG_FILES_IN_FLIGHT, FileError, TransferFailures, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 
 interface GlobalOptions {
@@ -60,20 +62,27 @@ export const suggestForce = (force: boolean | undefined) => (error: unknown): ne
 };
 
 /**
- * Ctrl-C mid-transfer: what a rerun needs is already on disk (sent parts, finished ranges),
- * so say how to continue rather than dying silently.
+ * What stops a transfer from outside: Ctrl-C, a kill (timeout, a CI job cancelled). Not SIGHUP:
+ * a listener would override the SIG_IGN of `nohup dfs put ...`, which must outlive its terminal.
+ */
+const STOPPING_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Ctrl-C (or a kill) mid-transfer: what a rerun needs is already on disk (sent parts, finished
+ * ranges), so say how to continue rather than dying silently. Exiting rather than dying runs
+ * the exit handlers: a copy of standard input and the download locks are removed.
  */
 async function explainingInterrupt<T>(hint: string, transfer: () => Promise<T>): Promise<T> {
-  const onInterrupt = () => {
-    process.stderr.write(`\ndfs: interrupted; ${hint}\n`);
-    process.exit(130);
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\ndfs: ${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}; ${hint}\n`);
+    process.exit(128 + constants.signals[signal]);
   };
-  process.once('SIGINT', onInterrupt);
+  for (const signal of STOPPING_SIGNALS) process.once(signal, onSignal);
   try {
     return await transfer();
   } finally {
     // The menu runs many commands in one process: Ctrl-C at its prompt is not a transfer's.
-    process.off('SIGINT', onInterrupt);
+    for (const signal of STOPPING_SIGNALS) process.off(signal, onSignal);
   }
 }
 
@@ -175,22 +184,29 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
           ['dfs put -r app backup/ -x node_modules -x "*.log"', 'the folder without node_modules folders and log files'],
           ['dfs put -r -n app backup/', 'print what would be sent or skipped, send nothing'],
           ['pg_dump mydb | dfs put - backups/mydb.sql', 'standard input to backups/mydb.sql'],
+          ['dfs put <(pg_dump mydb) backups/mydb.sql', 'a pipe or a FIFO, read as standard input is'],
         ),
       ),
     4,
   ).action(async (args: string[], o) => {
     const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
-    if (locals.includes('-') && (locals.length > 1 || remote === undefined || o.dryRun)) {
-      throw new UsageError('"-" (standard input) goes alone, to a named remote file, and not with --dry-run: dfs put - backups/db.sql');
+    const stream = locals.length === 1 && (await isStream(locals[0]!));
+    const namesFile = remote !== undefined && remotePath(remote) !== '' && !remote.endsWith('/');
+    if ((stream || locals.includes('-')) && (locals.length > 1 || !namesFile || o.dryRun)) {
+      throw new UsageError(
+        locals.includes('-')
+          ? '"-" (standard input) goes alone, to a named remote file, and not with --dry-run: dfs put - backups/db.sql'
+          : `${locals[0]} is a pipe or a device, read as a stream: it goes alone, to a named remote file, and not with --dry-run: dfs put <(pg_dump mydb) backups/db.sql`,
+      );
     }
     const api = await client();
     if (o.dryRun) return printPlan('put', await planPut(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)));
-    const hint = locals[0] === '-'
-      ? 'standard input cannot be resumed: send it again'
+    const hint = stream
+      ? `${streamName(locals[0]!)} cannot be resumed: send it again`
       : 'run the same command again to continue: files already stored are skipped and sent parts are not sent again';
-    const { done, failed } = await explainingInterrupt(hint, () =>
-      locals[0] === '-'
-        ? putStandardInput(api, process.stdin, remotePath(remote!), transfer(o))
+    const { done, failed } = await explainingInterrupt(hint, async () =>
+      stream
+        ? putStream(api, await openStream(locals[0]!), streamName(locals[0]!), remotePath(remote!), transfer(o))
         : putFiles(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)),
     );
     print(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'uploaded'} ${f.path}`).join('\n'));

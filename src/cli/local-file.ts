@@ -16,6 +16,7 @@ import { MAX_LANES } from './md5-lanes.ts';
 
 const INLINE_MAX = 64 * 1024;
 const nothingToRelease = () => undefined;
+const changed = () => new Error('changed while being uploaded: run the command again to send it as it is now');
 
 /** Whether a file of this size is hashed on the worker threads (a tiny one is hashed inline). */
 export function hashedOnWorkers(size: number): boolean {
@@ -39,12 +40,13 @@ export function localFile(path: string, size: number, mtimeMs?: number): UploadI
     sha256: () => sha256OfFile(path, size),
     async unchanged() {
       const now = await stat(path).catch(() => null);
-      if (now?.size !== size || (mtimeMs !== undefined && now.mtimeMs !== mtimeMs)) {
-        throw new Error('changed while being uploaded: run the command again to send it as it is now');
-      }
+      if (now?.size !== size || (mtimeMs !== undefined && now.mtimeMs !== mtimeMs)) throw changed();
     },
     async whole() {
       const { md5, sha256 } = await hashRange(path, 0, size, ['md5', 'sha256']);
+      // The digests cover the size it was listed with: a file grown since (a log, an archive
+      // being written) would be stored cut short, as a version that never was the file.
+      if ((await stat(path).catch(() => null))?.size !== size) throw changed();
       return { part: partOf(0, size, md5!), sha256: sha256! };
     },
   };
@@ -110,7 +112,7 @@ function tinyFile(path: string, size: number): UploadIo {
   // asynchronous read (open, fstat, read, close) cost more CPU than that for 1000 small files.
   const read = () => {
     content ??= readFileSync(path);
-    if (content.length !== size) throw new Error(`${path} changed size while being uploaded`);
+    if (content.length !== size) throw changed();
     return content;
   };
   return {

@@ -3,7 +3,7 @@
  * for a thousand files, many PUTs at once); big files a few at a time in parallel parts,
  * resumable. Files whose content is already stored at their path are skipped.
  */
-import { createWriteStream, readdirSync, realpathSync, rmSync, statSync, type Stats } from 'node:fs';
+import { createWriteStream, readdirSync, realpathSync, rmSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -27,7 +27,11 @@ interface PlannedUpload {
   remote: string;
   size: number;
   mtimeMs: number;
+  /** How lines name it when not by `local`: a stream, not the copy of it that is sent. */
+  name?: string;
 }
+
+const nameOf = (plan: PlannedUpload) => plan.name ?? plan.local;
 
 // In NFC, as the server stores every path: a name spelled in NFD (as macOS file systems may
 // give it) must meet its stored self when unchanged files are looked for.
@@ -52,11 +56,20 @@ interface LocalFile {
  * 98 MiB heap, against 80-90 ms and 16 MiB one after the other).
  */
 function walk(root: string, excluded: Excluded, missing: FileError[], dir = root, inside: ReadonlySet<string> = new Set()): LocalFile[] {
-  const real = realpathSync(dir);
-  if (inside.has(real)) return [];
+  let real: string;
+  let entries: Dirent[];
+  try {
+    real = realpathSync(dir);
+    if (inside.has(real)) return [];
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    // A folder that cannot be read (no permission, gone meanwhile) fails alone, as a file does.
+    missing.push(new FileError(dir, new Error(`cannot read the folder: ${withoutPath(error as NodeJS.ErrnoException)}`)));
+    return [];
+  }
   const path = new Set(inside).add(real);
   // In name order, so a tree goes up (and is reported) the same way on every run and system.
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return entries.flatMap((entry): LocalFile[] => {
     const full = join(dir, entry.name);
     const inFolder = toPosix(relative(root, full));
@@ -72,6 +85,9 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
     return info.isFile() ? [{ path: full, inFolder, size: info.size, mtimeMs: info.mtimeMs }] : [];
   });
 }
+
+/** "EACCES: permission denied, scandir 'a/b'" as "permission denied": the line names the folder already. */
+const withoutPath = (error: NodeJS.ErrnoException) => (error.syscall && error.code ? error.message.replace(new RegExp(`^${error.code}: (.*), ${error.syscall} .*$`), '$1') : error.message);
 
 function statOrNull(path: string): Stats | null {
   try {
@@ -103,7 +119,9 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
       missing.push(new FileError(local, new Error('no such file or directory')));
       continue;
     }
-    if (info.isDirectory()) {
+    if (!info.isFile() && !info.isDirectory()) {
+      missing.push(new FileError(local, new Error('is a pipe or a device: send it alone, to a named remote file')));
+    } else if (info.isDirectory()) {
       if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));
       const files = walk(local, exclusion(options.exclude ?? []), missing);
@@ -157,11 +175,11 @@ async function sortUploads(client: DfsClient, planned: PlannedUpload[], options:
 }
 
 /**
- * Standard input to one remote file. The API takes a file's size up front and a failed part is
- * sent again, so the input is first copied to a temporary file (under TMPDIR), removed after.
+ * A stream (standard input, a pipe) to one remote file, named in lines as `name`. The API takes
+ * a file's size up front and a failed part is sent again, so the input is first copied to a
+ * temporary file (under TMPDIR), removed after.
  */
-export async function putStandardInput(client: DfsClient, input: NodeJS.ReadableStream, remote: string, options: TransferOptions): Promise<TransferReport<Uploaded>> {
-  if (remote === '' || remote.endsWith('/')) throw new UsageError('name the remote file for standard input, e.g. dfs put - backups/db.sql');
+export async function putStream(client: DfsClient, input: NodeJS.ReadableStream, name: string, remote: string, options: TransferOptions): Promise<TransferReport<Uploaded>> {
   const folder = await mkdtemp(join(tmpdir(), 'dfs-stdin-'));
   // Ctrl-C ends the process without unwinding this function: the copy goes on exit either way.
   const removeCopy = () => rmSync(folder, { recursive: true, force: true });
@@ -170,8 +188,8 @@ export async function putStandardInput(client: DfsClient, input: NodeJS.Readable
     const spool = join(folder, 'stdin');
     await pipeline(input, createWriteStream(spool));
     const info = await stat(spool);
-    // A rerun reads standard input afresh into another copy: nothing of this one can resume.
-    return await putPlanned(client, [{ local: spool, remote, size: info.size, mtimeMs: info.mtimeMs }], options, false);
+    // A rerun reads the stream afresh into another copy: nothing of this one can resume.
+    return await putPlanned(client, [{ local: spool, remote, size: info.size, mtimeMs: info.mtimeMs, name }], options, false);
   } finally {
     process.off('exit', removeCopy);
     removeCopy();
@@ -195,12 +213,12 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
         concurrency: options.jobs,
         batchSize: options.batch,
         onProgress: (bytes) => progress.add(bytes),
-        onRetry: (error, attempt, index) => progress.retrying(index === undefined ? 'a batch of small files' : small[index]!.local)(error, attempt),
+        onRetry: (error, attempt, index) => progress.retrying(index === undefined ? 'a batch of small files' : nameOf(small[index]!))(error, attempt),
         signal: options.signal,
       },
     );
     outcomes.forEach((outcome, i) => {
-      if (outcome instanceof Error) failed.push(new FileError(small[i]!.local, outcome));
+      if (outcome instanceof Error) failed.push(new FileError(nameOf(small[i]!), outcome));
       else done.set(small[i]!, outcome);
     });
     // Several big files at once, their parts in flight limited together: the store stays busy
@@ -219,13 +237,13 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
           ...(resumable ? { resume: { store: resumeStore, key } } : { abortOnFailure: true }),
           onProgress: (bytes) => bar.add(bytes),
           onParts: (counts) => (parts = counts),
-          onRetry: progress.retrying(plan.local),
+          onRetry: progress.retrying(nameOf(plan)),
           signal: options.signal,
         });
         done.set(plan, parts ? { ...file, parts } : file);
       } catch (error) {
         if (options.signal?.aborted) throw error;
-        failed.push(new FileError(plan.local, error));
+        failed.push(new FileError(nameOf(plan), error));
       } finally {
         bar.done();
       }

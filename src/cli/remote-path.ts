@@ -7,16 +7,22 @@ import { ApiError, type DfsClient } from '../client/api-client.ts';
  */
 export const remotePath = (arg: string): string => arg.replace(/^\/+/, '');
 
-/** True when anything is stored under `folder` (ending in "/"); false when the token may not list. */
+/** True when anything is stored under `folder` (ending in "/"); false when the token may not list, or the API takes it for no path. */
 export async function holdsAnything(client: DfsClient, folder: string): Promise<boolean> {
   try {
     const page = await client.list({ prefix: folder, limit: 1 });
     return page.files.length > 0 || page.folders.length > 0;
   } catch (error) {
-    if (cannotList(error)) return false;
+    if (cannotList(error) || notAPath(error)) return false;
     throw error;
   }
 }
 
 /** A token that may write but not list cannot look before it puts: it sends everything as named. */
 export const cannotList = (error: unknown) => error instanceof ApiError && error.status === 403;
+
+/**
+ * A prefix the API refuses as a path (a control character in a name) has nothing stored under
+ * it: each file bound there fails alone, with its own name, when it is sent.
+ */
+export const notAPath = (error: unknown) => error instanceof ApiError && error.code === 'invalid_path';

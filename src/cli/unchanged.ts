@@ -10,7 +10,7 @@ import type { DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { runPool } from '../client/pool.ts';
 import { sha256OfFile } from './hash-pool.ts';
-import { cannotList, holdsAnything } from './remote-path.ts';
+import { cannotList, holdsAnything, notAPath } from './remote-path.ts';
 
 export interface LocalUpload {
   local: string;
@@ -20,7 +20,8 @@ export interface LocalUpload {
 
 /**
  * Planned uploads whose content is already the current version at their remote path. A put into
- * a fresh place costs one request, any other one listing per remote folder.
+ * a fresh place costs one request, any other one listing per remote folder, of the names there
+ * starting as the planned ones all do: one file put into a folder of a million costs one page.
  */
 export async function findUnchanged<T extends LocalUpload>(client: DfsClient, plans: readonly T[]): Promise<Map<T, FileEntry>> {
   const unchanged = new Map<T, FileEntry>();
@@ -37,10 +38,11 @@ export async function findUnchanged<T extends LocalUpload>(client: DfsClient, pl
   const sameSize: [T, FileEntry][] = [];
   await runPool([...byFolder], 8, async ([folder, inFolder]) => {
     const stored = new Map<string, FileEntry>();
+    const prefix = folder + sharedStart(inFolder.map((plan) => plan.remote.slice(folder.length)));
     try {
-      for await (const page of client.listAll({ prefix: folder, delimiter: true })) for (const file of page.files) stored.set(file.path, file);
+      for await (const page of client.listAll({ prefix, delimiter: true })) for (const file of page.files) stored.set(file.path, file);
     } catch (error) {
-      if (cannotList(error)) return;
+      if (cannotList(error) || notAPath(error)) return;
       throw error;
     }
     for (const plan of inFolder) {
@@ -52,6 +54,14 @@ export async function findUnchanged<T extends LocalUpload>(client: DfsClient, pl
     if ((await sha256OfFile(plan.local, plan.size)) === file.sha256) unchanged.set(plan, file);
   });
   return unchanged;
+}
+
+/** The longest start the names share, never ending inside a character (a half surrogate pair would not be sent as itself). */
+function sharedStart(names: string[]): string {
+  let end = names[0]!.length;
+  for (const name of names) while (!name.startsWith(names[0]!.slice(0, end))) end--;
+  if (end > 0 && /[\uD800-\uDBFF]/.test(names[0]![end - 1]!)) end--;
+  return names[0]!.slice(0, end);
 }
 
 /** The deepest folder ("a/b/") holding every path, or "" for the top level. */

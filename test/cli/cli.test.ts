@@ -105,6 +105,26 @@ describe('put and get', () => {
     expect(named.stderr).toMatch(/"once\/same" is a folder/);
   });
 
+  it('looks for one file put into a folder of more than a page of files with one page', async () => {
+    await mkdir(local('crowd'));
+    for (let i = 0; i < 1001; i++) await writeFile(local('crowd', `f${String(i).padStart(4, '0')}.txt`), 'x');
+    expect((await dfs(['put', '-r', 'crowd', '/'])).code).toBe(0);
+    await writeFile(local('newcomer.txt'), 'new');
+    const listings: string[] = [];
+    const spy = await startApiProxy(server.url, (path) => void (path.startsWith('/v1/files?') && listings.push(path)));
+    try {
+      const put = await dfs(['put', 'newcomer.txt', 'crowd/'], { env: { ...env, DFS_ENDPOINT: spy.url } });
+      expect(put.stdout.trim(), put.stderr).toBe('uploaded crowd/newcomer.txt');
+      const again = await dfs(['put', 'newcomer.txt', 'crowd/'], { env: { ...env, DFS_ENDPOINT: spy.url } });
+      expect(again.stdout.trim(), again.stderr).toBe('unchanged crowd/newcomer.txt');
+    } finally {
+      await spy.close();
+    }
+    // Each put: is anything in crowd/ (one file), then the names starting as newcomer.txt does.
+    expect(listings.filter((path) => path.includes('cursor='))).toEqual([]);
+    expect(listings).toHaveLength(4);
+  });
+
   it('round-trips a 64 MiB file in parts', async () => {
     const bytes = randomBytes(64 * MiB, 3);
     await writeFile(local('big.bin'), bytes);
@@ -476,6 +496,26 @@ describe('Ctrl-C on standard input', () => {
     expect(await readdir(tmp)).toEqual([]);
     expect(await states()).toEqual(statesBefore);
   });
+
+  it('removes the copy when killed (a timeout, a cancelled job), too', async () => {
+    const tmp = local('stdin-killed');
+    await mkdir(tmp);
+    const child = spawn(process.execPath, [DFS_BIN, 'put', '-', 'sig/killed.bin'], { cwd: work, env: { ...env, TMPDIR: tmp }, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.write(randomBytes(MiB, 20));
+    const copied = async () => {
+      const [folder] = await readdir(tmp);
+      return folder === undefined ? 0 : (await stat(join(tmp, folder, 'stdin')).catch(() => ({ size: 0 }))).size;
+    };
+    await expect.poll(copied, { interval: 5, timeout: 20_000 }).toBe(MiB);
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    child.stdin.destroy();
+    expect(code).toBe(143);
+    expect(stderr).toContain('dfs: stopped by SIGTERM; standard input cannot be resumed');
+    expect(await readdir(tmp)).toEqual([]);
+  });
 });
 
 describe('file commands in --json', () => {
@@ -621,6 +661,10 @@ describe('exit codes and errors', () => {
     const absent = await dfs(['get', 'nothing/here.txt']);
     expect(absent.code).toBe(1);
     expect(absent.stderr).toMatch(/nothing\/here\.txt/);
+    // The top level is named as the user wrote it, not as an empty name.
+    const top = await dfs(['get', '/']);
+    expect(top.code).toBe(1);
+    expect(top.stderr.trim()).toBe('dfs: /: is the top level, a folder (use -r to download everything)');
 
     // A wrong name among others fails alone, as with cp: the others are transferred.
     await writeFile(local('present.txt'), 'present');
@@ -634,6 +678,24 @@ describe('exit codes and errors', () => {
     expect(back.json().map((f: { remote: string }) => f.remote)).toEqual(['partly/present.txt']);
     expect(back.stderr.trim()).toBe('dfs: partly/absent.txt: no such file (use -r for a folder)');
     expect(await readFile(local('partly-back', 'present.txt'), 'utf8')).toBe('present');
+  });
+
+  it('names the one file the API refuses on a rerun too, and still skips what is stored', async () => {
+    await mkdir(local('odd', 'bad\u0001folder'), { recursive: true });
+    await mkdir(local('odd', 'good'));
+    await writeFile(local('odd', 'good', 'g.txt'), 'good');
+    await writeFile(local('odd', 'bad\u0001folder', 'b.txt'), 'bad');
+    const refused = `dfs: ${join('odd', 'bad\u0001folder', 'b.txt')}: path must not contain control characters`;
+    const first = await dfs(['put', '-r', 'odd', 'odd/']);
+    expect(first.stdout.trim()).toBe('uploaded odd/odd/good/g.txt');
+    expect(first.stderr.trim()).toBe(refused);
+    // Looking for what is stored lists each folder: the refused one holds nothing, it stops nothing.
+    const again = await dfs(['put', '-r', 'odd', 'odd/']);
+    expect(again.code).toBe(1);
+    expect(again.stdout.trim()).toBe('unchanged odd/odd/good/g.txt');
+    expect(again.stderr.trim()).toBe(refused);
+    const piped = await dfs(['put', '-', 'odd/bad\u0001name.txt'], { input: 'x' });
+    expect(piped.stderr.trim()).toBe('dfs: standard input: path must not contain control characters');
   });
 
   it('refuses what would name another file or nothing, before anything is sent', async () => {

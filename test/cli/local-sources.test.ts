@@ -1,0 +1,104 @@
+/**
+ * The real `dfs` binary reading what a demanding user hands it: a folder it may not read, a
+ * file rewritten between being listed and being read, a pipe or a FIFO named like a file.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, randomBytes } from '../support/api.ts';
+import { DFS_BIN, startApiProxy, startCli, type CliHarness } from '../support/cli.ts';
+
+let cli: CliHarness;
+
+beforeAll(async () => {
+  cli = await startCli('sources');
+});
+afterAll(() => cli?.close());
+
+const local = (...parts: string[]) => join(cli.work, ...parts);
+
+/**
+ * Runs dfs without the right to read what its mode forbids: as root (which reads everything),
+ * through setpriv (util-linux) without the capabilities that override file modes.
+ */
+function runUnprivileged(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [command, prefix] = process.getuid?.() === 0 ? ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath]] : [process.execPath, []];
+  const child = spawn(command, [...prefix, DFS_BIN, ...args], { cwd: cli.work, env: cli.env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('put -r of a folder holding one it may not read', () => {
+  it('sends the other files and names the folder with its reason', async () => {
+    await mkdir(local('guarded', 'open'), { recursive: true });
+    await mkdir(local('guarded', 'locked'));
+    await writeFile(local('guarded', 'open', 'a.txt'), 'a');
+    await writeFile(local('guarded', 'locked', 'b.txt'), 'b');
+    await writeFile(local('guarded', 'top.txt'), 'top');
+    await chmod(local('guarded', 'locked'), 0o000);
+    try {
+      const put = await runUnprivileged(['--json', 'put', '-r', 'guarded', 'guarded/']);
+      expect(put.code).toBe(1);
+      expect(put.stderr.trim()).toBe(`dfs: ${join('guarded', 'locked')}: cannot read the folder: permission denied`);
+      expect(JSON.parse(put.stdout).map((f: { path: string }) => f.path)).toEqual(['guarded/guarded/open/a.txt', 'guarded/guarded/top.txt']);
+    } finally {
+      await chmod(local('guarded', 'locked'), 0o755);
+    }
+  });
+});
+
+describe('a file rewritten with another size after it was listed', () => {
+  it('is refused, never stored cut to the size it was listed with', async () => {
+    await writeFile(local('rewritten.bin'), randomBytes(1024 * 1024, 31));
+    let rewritten = false;
+    // The first listing (is anything stored there yet?) comes after the walk, before the file is read.
+    const spy = await startApiProxy(cli.server.url, async (path) => {
+      if (!rewritten && path.startsWith('/v1/files?')) {
+        rewritten = true;
+        await writeFile(local('rewritten.bin'), randomBytes(1536 * 1024, 32));
+      }
+    });
+    try {
+      const put = await cli.dfs(['put', 'rewritten.bin', 'rewritten/'], { env: { ...cli.env, DFS_ENDPOINT: spy.url } });
+      expect(rewritten).toBe(true);
+      expect(put.code).toBe(1);
+      expect(put.stderr.trim()).toBe('dfs: rewritten.bin: changed while being uploaded: run the command again to send it as it is now');
+    } finally {
+      await spy.close();
+    }
+    expect((await new Api(cli.server.url, cli.server.adminToken).get('/v1/files/rewritten/rewritten.bin')).status).toBe(404);
+  });
+});
+
+describe('a pipe named like a file', () => {
+  it('is read as standard input is, to a named remote file; among other files it fails alone, at once', async () => {
+    execFileSync('mkfifo', [local('dump.fifo')]);
+    const put = cli.start(['put', 'dump.fifo', 'piped/dump.sql']);
+    // The writer comes once dfs waits: a FIFO's open blocks for a reader.
+    await writeFile(local('dump.fifo'), 'CREATE TABLE t (id int);\n');
+    const sent = await put.done;
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout.trim()).toBe('uploaded piped/dump.sql');
+    expect((await cli.dfs(['get', 'piped/dump.sql', '-'])).stdout).toBe('CREATE TABLE t (id int);\n');
+
+    await writeFile(local('plain.txt'), 'plain');
+    const mixed = await cli.dfs(['put', 'dump.fifo', 'plain.txt', 'piped/']);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stdout.trim()).toBe('uploaded piped/plain.txt');
+    expect(mixed.stderr.trim()).toBe('dfs: dump.fifo: is a pipe or a device: send it alone, to a named remote file');
+
+    const intoFolder = await cli.dfs(['put', 'dump.fifo', 'piped/']);
+    expect(intoFolder.code).toBe(2);
+    expect(intoFolder.stderr).toContain('dump.fifo is a pipe or a device, read as a stream: it goes alone, to a named remote file');
+  });
+
+  it('names standard input, not the copy it is sent from, when it fails', async () => {
+    const put = await cli.dfs(['put', '-', 'piped/bad\u0001name.txt'], { input: 'x' });
+    expect(put.code).toBe(1);
+    expect(put.stderr.trim()).toMatch(/^dfs: standard input: .*control character/);
+  });
+});
