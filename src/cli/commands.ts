@@ -138,8 +138,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .option('-x, --exclude <pattern>', 'leave out of folders what matches (repeatable): a name at any depth ("node_modules", "*.log") or, with "/", a path inside the folder ("build/**")', (value: string, previous: string[] = []) => [...previous, value])
       .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
       .option('--batch <n>', 'small files per API request (at most 1000)', positiveInt, 100)
-      .option('--parts <n>', `parts (or ranges) of big files in flight at once, shared by up to ${BIG_FILES_IN_FLIGHT} big files moving together`, positiveInt, partsInFlight)
-      .option('--part-size <MiB>', 'multipart part size in MiB, 5 to 5120 (default: about 16 parts per file, 8 to 64 MiB each)', partSizeMiB);
+      .option('--parts <n>', `parts (or ranges) of big files in flight at once, shared by up to ${BIG_FILES_IN_FLIGHT} big files moving together`, positiveInt, partsInFlight);
 
   program
     .command('login')
@@ -154,8 +153,11 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
           if (error instanceof ApiError && error.status === 401) throw new Error(`${o.endpoint} refused the token: check it (mistyped, revoked or expired)`);
           throw error;
         });
-      const path = await saveProfile(globals().profile ?? 'default', { endpoint: o.endpoint, token: o.token });
-      print(out(), { profile: globals().profile ?? 'default', ...whoami }, () => `logged in as "${whoami.name}" [${whoami.scopes.join(',')}]; saved to ${path}`);
+      // A login that names no profile is the one commands use when they name none.
+      const named = globals().profile ?? process.env.DFS_PROFILE;
+      const profile = named ?? 'default';
+      const path = await saveProfile(profile, { endpoint: o.endpoint, token: o.token }, named === undefined);
+      print(out(), { profile, ...whoami }, () => `logged in as "${whoami.name}" [${whoami.scopes.join(',')}]; saved to ${path} as profile "${profile}"`);
     });
 
   program
@@ -173,6 +175,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
       .description('upload files (and folders with -r); files whose content is already stored at their path are skipped')
       .argument('<local...>', 'files or folders ("-" for standard input); the last argument is the remote destination when there are two or more')
       .option('-f, --force', 'send files even when the same content is already stored at their path (a new version each)')
+      .option('--part-size <MiB>', 'multipart part size in MiB, 5 to 5120 (default: about 16 parts per file, 8 to 64 MiB each)', partSizeMiB)
       .addHelpText(
         'after',
         examples(
@@ -432,7 +435,7 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   program
     .command('serve')
     .description('start the dfs server (as npm start does; configured by environment variables)')
-    .addHelpText('after', examples(['dfs serve', 'SQLite and a local S3 server in .dfs/'], ['S3_ENDPOINT=https://... S3_BUCKET=files dfs serve', 'your own bucket (all settings: docs/deploy.md)']))
+    .addHelpText('after', examples(['dfs serve', 'SQLite and a local S3 server in .dfs/'], ['S3_ENDPOINT=https://... S3_BUCKET=files S3_ACCESS_KEY_ID=... S3_SECRET_ACCESS_KEY=... dfs serve', 'your own bucket (every setting: the README, Configuration)']))
     .action(async () => {
       const { startServer } = await import('../runtime/node.ts');
       const server = await startServer({ banner: true });

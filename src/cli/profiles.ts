@@ -41,10 +41,12 @@ async function readConfig(): Promise<ConfigFile> {
   return { ...config, profiles: config.profiles ?? {} };
 }
 
-export async function saveProfile(name: string, profile: Profile): Promise<string> {
+/** Saves `profile` as `name`, the default from now on when `makeDefault`, else only when there is none yet. */
+export async function saveProfile(name: string, profile: Profile, makeDefault: boolean): Promise<string> {
   const config = await readConfig();
   config.profiles[name] = profile;
-  config.defaultProfile ??= name;
+  if (makeDefault) config.defaultProfile = name;
+  else config.defaultProfile ??= name;
   const path = configPath();
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });

@@ -769,6 +769,13 @@ describe('exit codes and errors', () => {
     const saved = join(work, 'config', 'dfs', 'config.json');
     expect((await stat(saved)).mode & 0o777).toBe(0o600);
     expect((await dfs(['--profile', 'work', '--json', 'whoami'], { env: loginEnv })).code).toBe(0);
+    // The first profile saved is the default; a login that names none makes its own the default.
+    expect(JSON.parse((await dfs(['--json', 'whoami'], { env: loginEnv })).stdout).scopes).toEqual(['admin']);
+    const reader = JSON.parse((await dfs(['--json', 'token', 'create', 'plain-reader', '--scope', 'read'])).stdout);
+    expect((await dfs(['login', '--endpoint', server.url, '--token', reader.token], { env: loginEnv })).code).toBe(0);
+    expect(JSON.parse((await dfs(['--json', 'whoami'], { env: loginEnv })).stdout).name).toBe('plain-reader');
+    expect(JSON.parse((await dfs(['-p', 'work', '--json', 'whoami'], { env: loginEnv })).stdout).scopes).toEqual(['admin']);
+    expect(JSON.parse(await readFile(saved, 'utf8')).defaultProfile).toBe('default');
   });
 
   it('names a config file it cannot read, and never saves over it', async () => {
