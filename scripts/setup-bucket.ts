@@ -18,16 +18,14 @@ import {
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../src/runtime/config.ts';
 import { corsRules, isUnnamedDfsCorsRule, lifecycleRules, withOwnRules } from '../src/store/bucket-policy.ts';
-
-type StoreError = { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-const codeOf = (error: unknown) => (error as StoreError).Code ?? (error as StoreError).name;
+import { s3ErrorName } from '../src/store/s3-object-store.ts';
 
 /** The rules a bucket holds, none when it has no such configuration yet. */
 async function rulesOf<Rule>(read: () => Promise<Rule[] | undefined>, missing: string): Promise<Rule[]> {
   return read().then(
     (rules) => rules ?? [],
     (error: unknown) => {
-      if (codeOf(error) === missing) return [];
+      if (s3ErrorName(error) === missing) return [];
       throw error;
     },
   );
@@ -38,7 +36,7 @@ async function unlessNotImplemented(apply: () => Promise<void>, instead: string)
   try {
     await apply();
   } catch (error) {
-    if (codeOf(error) !== 'NotImplemented') throw error;
+    if (s3ErrorName(error) !== 'NotImplemented') throw error;
     console.error(`setup:bucket: ${instead}`);
   }
 }

@@ -7,8 +7,7 @@
  * (a worker round trip would cost more than the hash).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import type { PartRange, UploadIo, UploadPart } from '../client/upload.ts';
 import { hashRange, md5sOfRanges, sha256OfFile } from './hash-pool.ts';
 import { put } from './http-transport.ts';
@@ -17,6 +16,15 @@ import { MAX_LANES } from './md5-lanes.ts';
 const INLINE_MAX = 64 * 1024;
 const nothingToRelease = () => undefined;
 const changed = () => new Error('changed while being uploaded: run the command again to send it as it is now');
+
+/**
+ * Throws unless the file still has the size (and, when known, the time) it was listed with.
+ * Synchronous, as the walk's stats are: one through the thread pool costs more than the stat.
+ */
+function stillAsListed(path: string, size: number, mtimeMs?: number): void {
+  const now = statSync(path, { throwIfNoEntry: false });
+  if (now?.size !== size || (mtimeMs !== undefined && now.mtimeMs !== mtimeMs)) throw changed();
+}
 
 /** Whether a file of this size is hashed on the worker threads (a tiny one is hashed inline). */
 export function hashedOnWorkers(size: number): boolean {
@@ -39,14 +47,13 @@ export function localFile(path: string, size: number, mtimeMs?: number): UploadI
     part: async (start, end) => partOf(start, end, await (parts?.md5(start, end) ?? alone(start, end))),
     sha256: () => sha256OfFile(path, size),
     async unchanged() {
-      const now = await stat(path).catch(() => null);
-      if (now?.size !== size || (mtimeMs !== undefined && now.mtimeMs !== mtimeMs)) throw changed();
+      stillAsListed(path, size, mtimeMs);
     },
     async whole() {
       const { md5, sha256 } = await hashRange(path, 0, size, ['md5', 'sha256']);
       // The digests cover the size it was listed with: a file grown since (a log, an archive
       // being written) would be stored cut short, as a version that never was the file.
-      if ((await stat(path).catch(() => null))?.size !== size) throw changed();
+      stillAsListed(path, size, mtimeMs);
       return { part: partOf(0, size, md5!), sha256: sha256! };
     },
   };

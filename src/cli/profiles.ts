@@ -16,7 +16,8 @@ interface ConfigFile {
   profiles: Record<string, Profile>;
 }
 
-export const configPath = () => join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'dfs', 'config.json');
+// An empty XDG_* variable counts as unset, as the XDG spec says (and bin/dfs.js and the resume state read it).
+export const configPath = () => join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'dfs', 'config.json');
 
 /** No file is no profile yet; a file that cannot be read is an error, or saving would drop its profiles. */
 async function readConfig(): Promise<ConfigFile> {

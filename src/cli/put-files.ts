@@ -8,6 +8,7 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { getSystemErrorMessage } from 'node:util';
 import type { DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { uploadMany } from '../client/batch-upload.ts';
@@ -87,7 +88,7 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
 }
 
 /** "EACCES: permission denied, scandir 'a/b'" as "permission denied": the line names the folder already. */
-const withoutPath = (error: NodeJS.ErrnoException) => (error.syscall && error.code ? error.message.replace(new RegExp(`^${error.code}: (.*), ${error.syscall} .*$`), '$1') : error.message);
+const withoutPath = (error: NodeJS.ErrnoException) => (error.errno === undefined ? error.message : getSystemErrorMessage(error.errno));
 
 function statOrNull(path: string): Stats | null {
   try {
@@ -233,7 +234,7 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
           partSize: options.partSize,
           concurrency: options.parts,
           partLimit,
-          // What cannot be resumed is not left open on the server either.
+          // What cannot be resumed is aborted on the server when it fails (a Ctrl-C ends the process first; the upload then expires there).
           ...(resumable ? { resume: { store: resumeStore, key } } : { abortOnFailure: true }),
           onProgress: (bytes) => bar.add(bytes),
           onParts: (counts) => (parts = counts),

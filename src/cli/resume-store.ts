@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ResumeState, ResumeStore } from '../client/upload.ts';
 import { replaceFile } from './replace-file.ts';
 
-const cacheDir = () => join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'dfs', 'uploads');
+const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dfs', 'uploads');
 /** The longest a server keeps an upload open (DFS_UPLOAD_EXPIRES at most 30 days). */
 const STALE_MS = 30 * 86_400_000;
 

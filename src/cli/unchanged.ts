@@ -25,9 +25,6 @@ export interface LocalUpload {
  */
 export async function findUnchanged<T extends LocalUpload>(client: DfsClient, plans: readonly T[]): Promise<Map<T, FileEntry>> {
   const unchanged = new Map<T, FileEntry>();
-  // A tree put into a fresh place (the usual case) costs one request, whatever its folders.
-  const common = commonFolder(plans.map((plan) => plan.remote));
-  if (common !== '' && !(await holdsAnything(client, common))) return unchanged;
   const byFolder = new Map<string, T[]>();
   for (const plan of plans) {
     const folder = plan.remote.slice(0, plan.remote.lastIndexOf('/') + 1);
@@ -35,6 +32,10 @@ export async function findUnchanged<T extends LocalUpload>(client: DfsClient, pl
     if (inFolder) inFolder.push(plan);
     else byFolder.set(folder, [plan]);
   }
+  // A tree put into a fresh place (the usual case) costs one request, whatever its folders; one
+  // folder's files cost their one listing anyway.
+  const common = commonFolder(plans.map((plan) => plan.remote));
+  if (byFolder.size > 1 && common !== '' && !(await holdsAnything(client, common))) return unchanged;
   const sameSize: [T, FileEntry][] = [];
   await runPool([...byFolder], 8, async ([folder, inFolder]) => {
     const stored = new Map<string, FileEntry>();

@@ -88,13 +88,9 @@ export interface UploadOptions {
   ifNoneMatch?: '*';
   resume?: { store: ResumeStore; key: string };
   /**
-   * Abort the upload on the server when `signal` cancels it (a person pressing Cancel), rather
-   * than leaving it open for a rerun to resume (a CLI interrupted mid-transfer).
-   */
-  abortOnCancel?: boolean;
-  /**
-   * Abort the upload on the server when it fails for good, cancelled or not, so its parts do not
-   * wait there for it to expire: for a caller that never resumes (the web UI).
+   * Abort the upload on the server when it fails for good or `signal` cancels it, so its parts
+   * do not wait there for it to expire: for a caller that never resumes (the web UI, standard
+   * input). Without it an interrupted upload stays open for a rerun to resume.
    */
   abortOnFailure?: boolean;
   /** Called with the bytes just confirmed by the store. */
@@ -263,15 +259,14 @@ export async function putSingle(client: DfsClient, part: UploadPart, input: Batc
 }
 
 /**
- * Runs `transfer`, the rest of an upload that exists on the server; when it fails, aborts the
- * upload there if the caller asked for that: on a cancel (`abortOnCancel`) or on any failure
- * (`abortOnFailure`).
+ * Runs `transfer`, the rest of an upload that exists on the server; when it fails (a cancel
+ * included), aborts the upload there if the caller asked for that (`abortOnFailure`).
  */
 async function abandonIfAsked<T>(client: DfsClient, uploadId: () => string, options: UploadOptions, transfer: () => Promise<T>): Promise<T> {
   try {
     return await transfer();
   } catch (error) {
-    if (options.abortOnFailure || (options.abortOnCancel && options.signal?.aborted)) await abandon(client, uploadId(), options);
+    if (options.abortOnFailure) await abandon(client, uploadId(), options);
     throw error;
   }
 }

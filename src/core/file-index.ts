@@ -6,7 +6,7 @@
  */
 import type { FileRecord, ShareRecord, TokenRecord, UploadRecord, VersionRecord } from './model.ts';
 
-/** A half-open range scan over file paths in byte order. */
+/** A page of the share links still valid at `validAt` whose paths lie in a half-open range, in (path, id) order. */
 export interface ShareRange {
   start: string;
   /** Exclusive upper bound; null for none. */
@@ -17,6 +17,7 @@ export interface ShareRange {
   limit: number;
 }
 
+/** A half-open range scan over file paths in byte order. */
 export interface PathRange {
   /** Lower bound. */
   start: string;

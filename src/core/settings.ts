@@ -48,5 +48,5 @@ export const DEFAULT_SETTINGS: DfsSettings = {
   cleanupGraceSeconds: 3600,
   shareDefaultSeconds: 7 * 24 * 3600,
   shareMaxSeconds: 365 * 24 * 3600,
-  publicUrl: 'http://127.0.0.1:8787',
+  publicUrl: null,
 };

@@ -19,13 +19,12 @@ export interface IssuedToken {
   secret: string;
 }
 
-/** Who issues a token: it never outlives its creator, and goes when its creator is revoked. */
-export interface TokenCreator {
-  /** The creating token's id; null for the environment's admin token (and the runtime's first one). */
-  tokenId: string | null;
-  /** The creating token's expiry: the new token's is clamped to it. */
-  expiresAt: string | null;
-}
+/**
+ * Who issues a token: it never outlives its creator (its expiry is clamped to the creator's), and
+ * goes when its creator is revoked. A null id: the environment's admin token, or the runtime
+ * issuing its first one.
+ */
+export type TokenCreator = Pick<Principal, 'tokenId' | 'expiresAt'>;
 
 const ROOT: TokenCreator = { tokenId: null, expiresAt: null };
 
@@ -69,7 +68,7 @@ export async function createToken(ctx: DfsContext, principal: Principal, input: 
   }
   // A token made by a token expires with it at the latest (whatever `expiresIn` asks), and is
   // revoked with it: what a token creates cannot outlast the token.
-  return issueToken(ctx, input, { tokenId: principal.tokenId, expiresAt: principal.expiresAt });
+  return issueToken(ctx, input, principal);
 }
 
 export async function listTokens(ctx: DfsContext, principal: Principal): Promise<TokenRecord[]> {

@@ -173,12 +173,11 @@ function signParts(
   );
 }
 
-/** The upload, if it exists and the principal may act on its path with `scope` (or, given two, either). */
-async function loadUpload(ctx: DfsContext, principal: Principal, id: string, scope: 'read' | 'write' | ['read', 'write']): Promise<UploadRecord> {
+/** The upload, if it exists and the principal may act on its path with `scope`. */
+async function loadUpload(ctx: DfsContext, principal: Principal, id: string, scope: 'read' | 'write'): Promise<UploadRecord> {
   const upload = await ctx.index.getUpload(id);
   if (!upload) throw notFound(`no upload "${id}"`);
-  const scopes = Array.isArray(scope) ? scope : [scope];
-  requireAccess(principal, scopes.find((s) => hasScope(principal, s)) ?? scopes[0]!, upload.path);
+  requireAccess(principal, scope, upload.path);
   return upload;
 }
 
@@ -222,7 +221,7 @@ export interface UploadState {
 
 export async function getUploadState(ctx: DfsContext, principal: Principal, id: string): Promise<UploadState> {
   // The uploader resumes with it, and a write-only (drop box) token uploads too.
-  const upload = await loadUpload(ctx, principal, id, ['read', 'write']);
+  const upload = await loadUpload(ctx, principal, id, hasScope(principal, 'write') ? 'write' : 'read');
   const partCount = upload.partSize === null ? 1 : planOf(upload).partCount;
   if (upload.state !== 'pending') return { upload, partCount, parts: [] };
   if (upload.multipartId !== null) {

@@ -131,7 +131,7 @@ const clashMessage = (path: string) => () => conflict('name_clash', `"${path}" c
  * That order is `seq` (see 0004_version_order.sql), not `superseded_at`: versions superseded in
  * the same millisecond (a batch completing many uploads to one path) still have one. The times
  * only break ties between versions of different files superseded by one statement (a folder
- * deleted) that a later move brings together, and order versions superseded before `seq` existed.
+ * deleted) that a later move brings together.
  */
 const HISTORY_ORDER = 'superseded_at IS NOT NULL, seq DESC, superseded_at DESC, created_at DESC, id DESC';
 

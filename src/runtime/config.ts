@@ -94,8 +94,6 @@ export type S3Config = Omit<S3StoreConfig, 'signingCrypto'>;
 export interface Config {
   host: string;
   port: number;
-  /** DFS_PUBLIC_URL; null: derived from the address the server binds. */
-  publicUrl: string | null;
   /** Set when the Node server serves HTTPS itself. */
   tls: { certFile: string; keyFile: string } | null;
   dataDir: string;
@@ -144,7 +142,6 @@ export function parseConfig(env: Env): Config {
   return {
     host: e.DFS_HOST,
     port,
-    publicUrl: e.DFS_PUBLIC_URL ?? null,
     tls,
     dataDir: e.DFS_DATA_DIR,
     dbPath: e.DFS_DB_PATH ?? `${e.DFS_DATA_DIR}/index.db`,
@@ -169,7 +166,7 @@ export function parseConfig(env: Env): Config {
       cleanupGraceSeconds: e.DFS_CLEANUP_GRACE,
       shareDefaultSeconds: e.DFS_SHARE_EXPIRES,
       shareMaxSeconds: DEFAULT_SETTINGS.shareMaxSeconds,
-      publicUrl: e.DFS_PUBLIC_URL ?? '',
+      publicUrl: e.DFS_PUBLIC_URL ?? null,
     },
   };
 }

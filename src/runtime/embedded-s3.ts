@@ -14,13 +14,12 @@ import { honourIfNoneMatch } from './embedded-s3-create-only.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
 import { refuseUnsigned } from './embedded-s3-signed-only.ts';
 import { s3rverAccount } from './s3rver-internals.ts';
+import { urlHost } from './url-host.ts';
 
 export interface EmbeddedS3Options {
   directory: string;
   /** The address to listen on. */
   host: string;
-  /** The address its endpoint names, when clients cannot ask for `host` itself (0.0.0.0). */
-  reachableAs?: string;
   port: number;
   bucket: string;
   corsOrigins: string[];
@@ -74,10 +73,8 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   s3rverAccount.revokeAccessKey(PUBLIC_KEY_ID);
   s3rverAccount.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
   const address = (await server.run()) as AddressInfo;
-  const reachable = options.reachableAs ?? options.host;
-  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   return {
-    endpoint: `http://${host}:${address.port}`,
+    endpoint: `http://${urlHost(options.host)}:${address.port}`,
     region: 'us-east-1',
     ...credentials,
     bucket: options.bucket,

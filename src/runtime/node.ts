@@ -21,6 +21,7 @@ import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
 import { embeddedCredentials } from './embedded-s3-credentials.ts';
 import { uiAssets } from './ui-assets.ts';
+import { urlHost } from './url-host.ts';
 
 export interface RunningServer {
   /** The API's base URL, e.g. http://127.0.0.1:8787. */
@@ -60,7 +61,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       const embedded = await startEmbeddedS3({
         directory: `${config.dataDir}/objects`,
         host: config.host,
-        reachableAs: reachableHost(config.host),
         port: config.embeddedS3Port,
         bucket: EMBEDDED_BUCKET,
         corsOrigins: ['*'],
@@ -80,13 +80,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     }
     const store = new S3ObjectStore({ ...s3, timeoutSeconds: config.storeTimeoutSeconds, signingCrypto: nodeSigningCrypto });
 
-    // Listen first: with port 0 only the bound socket knows the URL that share links need.
-    let handle: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
-    const server = await listen((request) => handle(request), config);
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const url = config.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
-
-    const ctx: DfsContext = { index, store, settings: { ...config.settings, publicUrl: url }, clock: () => new Date() };
+    // Without DFS_PUBLIC_URL, share links name the origin each request came to: one bound to
+    // every address is reached by each client at an address of its own.
+    const ctx: DfsContext = { index, store, settings: config.settings, clock: () => new Date() };
     const admin = await resolveAdminToken(ctx, config.adminToken, config.dataDir);
     const app = createApp({
       ctx,
@@ -95,7 +91,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       corsOrigins: config.corsOrigins,
       ui: uiAssets(fileURLToPath(new URL('../../dist/ui', import.meta.url))),
     });
-    handle = app.fetch;
+    const server = await listen(app.fetch, config);
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = config.settings.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
 
     if (config.cleanupIntervalSeconds > 0) {
       const timer = setInterval(() => void cleanupOnce(ctx, config.log), config.cleanupIntervalSeconds * 1000);
@@ -110,16 +108,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
 }
 
-/**
- * The address a client on this machine reaches a server bound to `host` at: a browser refuses
- * 0.0.0.0 and [::], which name every address when bound and none when asked for.
- */
-const reachableHost = (host: string) => (host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host);
-
-const localUrl = (config: Config, port: number) => {
-  const host = reachableHost(config.host);
-  return `${config.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-};
+const localUrl = (config: Config, port: number) => `${config.tls ? 'https' : 'http'}://${urlHost(config.host)}:${port}`;
 
 async function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {
   const tlsOptions = config.tls

@@ -42,7 +42,7 @@ function wire(env: WorkerEnv): Promise<Wiring> {
     const ctx: DfsContext = {
       index,
       store: new S3ObjectStore(config.s3),
-      settings: { ...config.settings, publicUrl: config.publicUrl },
+      settings: config.settings,
       clock: () => new Date(),
     };
     const app = createApp({

@@ -37,7 +37,7 @@ export function corsXml(origins: string[]): string {
 }
 
 /** `keyPrefix`: on a bucket shared through S3_KEY_PREFIX, only dfs's own uploads are aborted. */
-export function lifecycleRules(abortMultipartAfterDays: number, keyPrefix = ''): LifecycleRule[] {
+export function lifecycleRules(abortMultipartAfterDays: number, keyPrefix: string): LifecycleRule[] {
   return [
     {
       ID: 'dfs-abort-incomplete-multipart',
@@ -61,8 +61,8 @@ export function withOwnRules<Rule extends { ID?: string }>(existing: readonly Ru
 const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
   a !== undefined && b !== undefined && a.length === b.length && a.every((item) => b.includes(item));
 
-/** The CORS rule dfs wrote before its rules had an ID: dfs's methods and exposed headers, whatever the origins. */
+/** The CORS rule dfs wrote before its rules had an ID (withOwnRules asks only of rules without one): dfs's methods and exposed headers, whatever the origins. */
 export function isUnnamedDfsCorsRule(rule: CORSRule): boolean {
   const [ours] = corsRules(['*']);
-  return rule.ID === undefined && sameSet(rule.AllowedMethods, ours!.AllowedMethods) && sameSet(rule.ExposeHeaders, ours!.ExposeHeaders);
+  return sameSet(rule.AllowedMethods, ours!.AllowedMethods) && sameSet(rule.ExposeHeaders, ours!.ExposeHeaders);
 }

@@ -83,7 +83,8 @@ function isRefusal(error: unknown): boolean {
   return error instanceof S3ServiceException && status !== undefined && status < 500 && status !== 429;
 }
 
-function nameOf(error: unknown): string {
+/** The S3 error code of a failed SDK call (NoSuchUpload, NotImplemented, ...), or ''. */
+export function s3ErrorName(error: unknown): string {
   return (error as { name?: string; Code?: string })?.name ?? (error as { Code?: string })?.Code ?? '';
 }
 
@@ -201,7 +202,7 @@ export class S3ObjectStore implements ObjectStore {
 
   #translate(what: string, error: unknown): Error {
     const status = statusOf(error);
-    const name = nameOf(error);
+    const name = s3ErrorName(error);
     if (['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'NoSuchUpload'].includes(name)) {
       return uploadIncomplete(`the store refused to assemble the upload (${name})`);
     }
@@ -241,7 +242,7 @@ export class S3ObjectStore implements ObjectStore {
         marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
       } while (marker);
     } catch (error) {
-      if (nameOf(error) === 'NoSuchUpload' || statusOf(error) === 404) return null;
+      if (s3ErrorName(error) === 'NoSuchUpload' || statusOf(error) === 404) return null;
       throw this.#translate('ListParts', error);
     }
     return parts.sort((a, b) => a.partNumber - b.partNumber);
@@ -265,7 +266,7 @@ export class S3ObjectStore implements ObjectStore {
       await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#config.bucket, Key: this.#key(key), UploadId: multipartId }));
       return true;
     } catch (error) {
-      if (nameOf(error) === 'NoSuchUpload' || statusOf(error) === 404) return true;
+      if (s3ErrorName(error) === 'NoSuchUpload' || statusOf(error) === 404) return true;
       if (isRefusal(error)) return false;
       throw this.#translate('AbortMultipartUpload', error);
     }
@@ -276,7 +277,7 @@ export class S3ObjectStore implements ObjectStore {
       const result = await this.#client.send(new HeadObjectCommand({ Bucket: this.#config.bucket, Key: this.#key(key) }));
       return { size: result.ContentLength ?? 0, etag: result.ETag ?? '' };
     } catch (error) {
-      if (statusOf(error) === 404 || nameOf(error) === 'NotFound' || nameOf(error) === 'NoSuchKey') return null;
+      if (statusOf(error) === 404 || s3ErrorName(error) === 'NotFound' || s3ErrorName(error) === 'NoSuchKey') return null;
       throw this.#translate('HeadObject', error);
     }
   }

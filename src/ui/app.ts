@@ -198,7 +198,6 @@ function clearSession(): void {
   $('more').hidden = true;
   forgetUploads();
   closePanels();
-  for (const panel of [$('versions'), $('links')]) panel.replaceChildren();
   $('status').replaceChildren();
 }
 

@@ -102,9 +102,13 @@ export function shareLinks(page: Page): ShareLinks {
     return row;
   }
 
+  /** Hides the panel and forgets its links: one opened again lists them afresh, and the next person to sign in sees none. */
   function close(): void {
     keepFocus(
-      () => (panel.hidden = true),
+      () => {
+        panel.hidden = true;
+        panel.replaceChildren();
+      },
       () => $('show-links'),
     );
   }

@@ -54,7 +54,6 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
       return uploadFile(via, target, blobUpload(file), {
         contentType: file.type || undefined,
         // The page never resumes an upload: one that fails or is cancelled is not left on the server.
-        abortOnCancel: true,
         abortOnFailure: true,
         ifNoneMatch,
         onProgress: (bytes) => row.progress((sent += bytes)),

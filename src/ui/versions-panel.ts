@@ -70,12 +70,16 @@ export function versionsPanel(page: Page): VersionsPanel {
     return true;
   }
 
-  /** Closes the panel; the focus in it goes back to the file's Versions button, if its row is on screen. */
+  /**
+   * Closes the panel and forgets what it showed (the next person to sign in sees none of it); the
+   * focus in it goes back to the file's Versions button, if its row is on screen.
+   */
   function close(): void {
     const of = versionsOf;
     keepFocus(
       () => {
         panel.hidden = true;
+        panel.replaceChildren();
         versionsOf = null;
       },
       () => (of !== null && parentOf(of) === page.folder ? firstShown(...controlsNamed(`Versions of ${baseName(of)}`)) : null) ?? $('listing'),

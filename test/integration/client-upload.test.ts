@@ -181,7 +181,7 @@ describe('the shared upload engine', () => {
     const controller = new AbortController();
     // The second part is cancelled while it is being sent.
     const io = cutOff(randomBytes(20 * MiB, 42), 5 * MiB, controller, 'cancelled');
-    await expect(uploadFile(recordingClient(ids), 'engine/cancelled.bin', io, { partSize: 5 * MiB, concurrency: 1, abortOnCancel: true, signal: controller.signal })).rejects.toThrow(/cancelled/);
+    await expect(uploadFile(recordingClient(ids), 'engine/cancelled.bin', io, { partSize: 5 * MiB, concurrency: 1, abortOnFailure: true, signal: controller.signal })).rejects.toThrow(/cancelled/);
     expect(ids).toHaveLength(1);
     expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('aborted');
     expect((await api.get('/v1/files/engine/cancelled.bin')).status).toBe(404);

@@ -51,6 +51,15 @@ function start(env: Record<string, string>): Promise<Started> {
   });
 }
 
+/** A port free now, for a server that must keep one port across starts or be named by it. */
+async function freePort(): Promise<number> {
+  const free = createServer();
+  await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+  const port = (free.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => free.close(() => resolve()));
+  return port;
+}
+
 const stop = (started: Started) =>
   new Promise<void>((resolve) => {
     started.child.once('exit', () => resolve());
@@ -60,10 +69,7 @@ const stop = (started: Started) =>
 describe('npm start with no configuration', () => {
   it('serves the API over an embedded S3 server and SQLite, keeping everything across a restart', async () => {
     // One store port for both starts, as a real deployment has: links name it.
-    const free = createServer();
-    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
-    const storePort = String((free.address() as AddressInfo).port);
-    await new Promise<void>((resolve) => free.close(() => resolve()));
+    const storePort = String(await freePort());
     const first = await start({ DFS_EMBEDDED_S3_PORT: storePort });
     let version: string;
     let link: string;
@@ -123,13 +129,15 @@ describe('npm start with no configuration', () => {
       expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const created = await new Api(local.url, token).post('/v1/uploads', { path: 'a.txt', size: 1 });
       expect(new URL(created.body.url).hostname).toBe('127.0.0.1');
+      // A share link names the address its request came to: each client reaches the server at its own.
+      const viaName = new Api(local.url.replace('127.0.0.1', 'localhost'), token);
+      expect((await uploadBytes(viaName, 'shared.txt', new TextEncoder().encode('s'))).status).toBe(200);
+      const share = await viaName.post('/v1/shares', { path: 'shared.txt' });
+      expect(new URL(share.body.url).hostname).toBe('localhost');
     } finally {
       await stop(local);
     }
-    const free = createServer();
-    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
-    const storePort = (free.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => free.close(() => resolve()));
+    const storePort = await freePort();
     const published = await start({ ...env, DFS_EMBEDDED_S3_PORT: String(storePort), S3_PUBLIC_ENDPOINT: `http://localhost:${storePort}` });
     try {
       expect(published.banner).toContain(`clients reach it at http://localhost:${storePort}`);

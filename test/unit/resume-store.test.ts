@@ -35,5 +35,13 @@ describe('the resume store', () => {
     expect(left).toHaveLength(2);
     expect(left).toContain('recent.json');
     expect(await resumeStore.get('fresh')).toEqual(state);
+
+    // Once a process: a later save does not sweep again.
+    const later = join(folder, 'later-old.json');
+    await writeFile(later, '{}');
+    await utimes(later, monthAgo, monthAgo);
+    await resumeStore.set('second', state);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await readdir(folder)).toContain('later-old.json');
   });
 });

@@ -102,7 +102,7 @@ describe('dfs on Workers', () => {
     expect((await api('/v1/files?prefix=w/moved/')).body.files).toEqual([]);
   });
 
-  it('lists folders larger than a page, page by page, each entry once (one recursive D1 query a page)', async () => {
+  it('lists folders larger than a page, page by page, each entry once (D1 takes the recursive listing query)', async () => {
     const paths = ['w/tree/a.txt', 'w/tree/\u00e9/x', 'w/tree/😀/x', 'w/tree/😀0', 'w/tree/z.txt'];
     for (const folder of ['f1', 'f2', 'f3']) for (let i = 0; i < 6; i++) paths.push(`w/tree/${folder}/sub${i}/x`);
     const created = await api('/v1/batch/uploads', { body: { files: paths.map((path) => ({ path, size: 0 })) } });
