@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import pkg from '../../package.json' with { type: 'json' };
 import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
+import { DEFAULT_OUTAGE_LIMIT_MS, OutageWatch } from '../client/outage.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
 import { fileLine, folderLine, print, shareLine, tokenLine, versionLine, type Output } from './output.ts';
@@ -39,6 +40,17 @@ export const duration = (value: string) => {
   const seconds = Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
   if (seconds === 0) throw new InvalidArgumentError('must be longer than 0');
   return seconds;
+};
+
+/** DFS_OUTAGE_LIMIT: how long the store may fail every request before a transfer stops (outage.ts). */
+const outageLimitMs = () => {
+  const value = process.env.DFS_OUTAGE_LIMIT;
+  if (value === undefined || value === '') return DEFAULT_OUTAGE_LIMIT_MS;
+  try {
+    return duration(value) * 1000;
+  } catch (error) {
+    throw new UsageError(`DFS_OUTAGE_LIMIT="${value}": ${(error as Error).message}`);
+  }
 };
 
 /** Every command's --help ends with examples: the lines as typed, each with what it does. */
@@ -107,7 +119,8 @@ export function buildProgram(): Command {
         ['dfs share docs/report.pdf --expires 7d', 'a link for a week'],
       )}
 
-Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
+Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile; DFS_OUTAGE_LIMIT (default 60s)
+is how long the store may fail every request before a put or get stops.`,
     );
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -119,17 +132,22 @@ Environment: DFS_ENDPOINT and DFS_TOKEN override the saved profile.`,
   const out = (): Output => ({ json: globals().json === true, quiet: globals().quiet === true });
   const connect = (profile: { endpoint: string; token: string }) => new DfsClient({ ...profile, fetch: apiFetch });
   const client = async () => connect(await loadProfile(globals().profile));
-  const transfer = (o: { recursive?: boolean; exclude?: string[]; jobs: number; batch: number; parts: number; partSize?: number; force?: boolean }): TransferOptions => ({
-    recursive: o.recursive === true,
-    exclude: o.exclude ?? [],
-    force: o.force === true,
-    jobs: o.jobs,
-    batch: o.batch,
-    parts: o.parts,
-    partSize: o.partSize === undefined ? undefined : o.partSize * 1024 * 1024,
-    progress: process.stderr.isTTY === true && !out().quiet && !out().json,
-    quiet: out().quiet,
-  });
+  const transfer = (o: { recursive?: boolean; exclude?: string[]; jobs: number; batch: number; parts: number; partSize?: number; force?: boolean }): TransferOptions => {
+    const outage = new OutageWatch(outageLimitMs());
+    return {
+      recursive: o.recursive === true,
+      exclude: o.exclude ?? [],
+      force: o.force === true,
+      jobs: o.jobs,
+      batch: o.batch,
+      parts: o.parts,
+      partSize: o.partSize === undefined ? undefined : o.partSize * 1024 * 1024,
+      progress: process.stderr.isTTY === true && !out().quiet && !out().json,
+      quiet: out().quiet,
+      outage,
+      signal: outage.signal,
+    };
+  };
   // Measured on Ceph (docs/benchmarks.md): more parts in flight than this only add store load.
   const transferOptions = (command: Command, partsInFlight: number) =>
     command

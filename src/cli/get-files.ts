@@ -160,12 +160,12 @@ function withoutShared(plans: PlannedDownload[], failed: FileError[]): PlannedDo
  * Written beside its destination, then renamed: a failed download never leaves a half file under
  * the real name. A link that expired before its turn is asked for again.
  */
-async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, dest: string, onRetry: RetryOptions['onRetry'], signal?: AbortSignal): Promise<void> {
+async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, dest: string, onRetry: RetryOptions['onRetry'], { signal, outage }: RunControl): Promise<void> {
   let url = link.url;
   const renew = async () => {
     url = (await client.download(remote, { version: link.version })).url;
   };
-  const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, onRetry, renew });
+  const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, outage, onRetry, renew });
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
   // Its own side file: a ranged download of this same file by another run holds partPath(dest).
   replaceFile(dest, bytes, `${partPath(dest)}.${process.pid}`);
@@ -174,6 +174,9 @@ async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, 
 function checkDigest(link: DownloadLink, actual: string): void {
   if (link.sha256 !== null && actual !== link.sha256) throw new Error(`checksum mismatch: expected sha256 ${link.sha256}, got ${actual}`);
 }
+
+/** What stops a run, and what watches its requests to the store. */
+type RunControl = Pick<TransferOptions, 'signal' | 'outage'>;
 
 /** What one file's transfer tells its progress bar. */
 interface FileProgress {
@@ -206,6 +209,7 @@ async function saveRanges(
       refresh: () => client.download(remote, { version: link.version }),
       onRetry: progress.onRetry,
       signal: options.signal,
+      outage: options.outage,
     });
     // Still this process's until renamed or discarded: no other run takes it over meanwhile.
     const actual = await part.sha256();
@@ -230,7 +234,7 @@ export async function getToStandardOutput(client: DfsClient, remote: string, out
     const progress = new Progress(link.size, options);
     const bar = progress.file(remote, link.size);
     try {
-      await streamFile(client, remote, link, out, { onBytes: (bytes) => bar.add(bytes), onRetry: progress.retrying(remote) }, options.signal);
+      await streamFile(client, remote, link, out, { onBytes: (bytes) => bar.add(bytes), onRetry: progress.retrying(remote) }, options);
     } finally {
       bar.done();
       progress.stop();
@@ -246,7 +250,7 @@ export async function getToStandardOutput(client: DfsClient, remote: string, out
  * one expired. Bytes already written cannot be taken back: a mismatch is reported, and the exit
  * code says so.
  */
-async function streamFile(client: DfsClient, remote: string, first: DownloadLink, out: NodeJS.WritableStream, progress: FileProgress, signal?: AbortSignal): Promise<void> {
+async function streamFile(client: DfsClient, remote: string, first: DownloadLink, out: NodeJS.WritableStream, progress: FileProgress, { signal, outage }: RunControl): Promise<void> {
   let link = first;
   const hash = createHash('sha256');
   let written = 0;
@@ -260,7 +264,7 @@ async function streamFile(client: DfsClient, remote: string, first: DownloadLink
         written += chunk.length;
         progress.onBytes(chunk.length);
       }, signal),
-    { signal, onRetry: progress.onRetry, renew },
+    { signal, outage, onRetry: progress.onRetry, renew },
   );
   checkDigest(link, hash.digest('hex'));
 }
@@ -269,12 +273,12 @@ async function streamFile(client: DfsClient, remote: string, first: DownloadLink
  * Into a device or a FIFO, as to standard output: nothing beside it, no rename, and nothing a
  * rerun continues from.
  */
-async function saveInto(client: DfsClient, remote: string, link: DownloadLink, node: NodeDestination, progress: FileProgress, signal?: AbortSignal): Promise<void> {
-  const out = await openNode(node, signal);
+async function saveInto(client: DfsClient, remote: string, link: DownloadLink, node: NodeDestination, progress: FileProgress, run: RunControl): Promise<void> {
+  const out = await openNode(node, run.signal);
   // A failed write reaches the transfer through its callback; an unheard 'error' would end the process.
   out.on('error', () => undefined);
   try {
-    await streamFile(client, remote, link, out, progress, signal);
+    await streamFile(client, remote, link, out, progress, run);
     out.end();
     await finished(out);
   } finally {
@@ -322,20 +326,22 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   /** Writes a file from its link: into a device, FIFO or link in place, a small one from memory, any other in ranges a rerun continues. */
   const save = async (plan: PlannedDownload, link: DownloadLink, onFile: FileProgress, rangeLimit?: Limiter): Promise<Downloaded> => {
     const where = await prepare(plan.local);
-    if ('node' in where) await saveInto(client, plan.remote, link, where, onFile, options.signal);
-    else if (link.size <= IN_MEMORY_MAX) await saveSmall(client, plan.remote, link, where.file, onFile.onRetry, options.signal);
+    if ('node' in where) await saveInto(client, plan.remote, link, where, onFile, options);
+    else if (link.size <= IN_MEMORY_MAX) await saveSmall(client, plan.remote, link, where.file, onFile.onRetry, options);
     else return { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) };
     return written(plan, link);
   };
-  const settle = (plan: PlannedDownload, error: unknown) => {
-    if (options.signal?.aborted) throw error;
-    failed.push(new FileError(plan.remote, error));
-  };
+  const settle = (plan: PlannedDownload, error: unknown) => failed.push(new FileError(plan.remote, error));
   try {
     const batches: PlannedDownload[][] = [];
     const perBatch = Math.min(options.batch, MAX_BATCH);
     for (let i = 0; i < small.length; i += perBatch) batches.push(small.slice(i, i + perBatch));
     await runPool(batches, 4, async (batch) => {
+      // Stopped: the batches not begun fail with the reason, and ask the API for nothing.
+      if (options.signal?.aborted) {
+        for (const plan of batch) settle(plan, options.signal.reason);
+        return;
+      }
       const links = await withRetry(() => client.batchDownloads(batch.map((plan) => ({ path: plan.remote }))), {
         signal: options.signal,
         onRetry: progress.retrying('a batch of small files'),
@@ -359,6 +365,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
     await runPool(big, BIG_FILES_IN_FLIGHT, async (plan) => {
       const bar = progress.file(plan.remote, plan.size);
       try {
+        options.signal?.throwIfAborted();
         const link = await client.download(plan.remote);
         done.set(plan, await save(plan, link, { onBytes: (bytes: number) => bar.add(bytes), onRetry: progress.retrying(plan.remote) }, rangeLimit));
       } catch (error) {

@@ -5,6 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { ApiError } from '../client/api-client.ts';
+import { StoreOutage } from '../client/outage.ts';
 import { buildProgram } from './commands.ts';
 import { NotLoggedIn } from './profiles.ts';
 import { TransferFailures, UsageError } from './transfer.ts';
@@ -40,7 +41,13 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const failures = error instanceof TransferFailures ? error.failures : [error];
-    for (const failure of failures) process.stderr.write(`dfs: ${describe(failure)}\n`);
+    // The files a store outage stopped share one line: a line each would bury the others.
+    const stopped = failures.filter((failure) => failure instanceof Error && failure.cause instanceof StoreOutage);
+    for (const failure of failures) if (!stopped.includes(failure)) process.stderr.write(`dfs: ${describe(failure)}\n`);
+    if (stopped.length > 0) {
+      const outage = (stopped[0] as Error).cause as StoreOutage;
+      process.stderr.write(`dfs: stopped with ${stopped.length} ${stopped.length === 1 ? 'file' : 'files'} not transferred: ${outage.message}; run the same command again to continue\n`);
+    }
     return 1;
   }
 }

@@ -216,6 +216,7 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
         onProgress: (bytes) => progress.add(bytes),
         onRetry: (error, attempt, index) => progress.retrying(index === undefined ? 'a batch of small files' : nameOf(small[index]!))(error, attempt),
         signal: options.signal,
+        outage: options.outage,
       },
     );
     outcomes.forEach((outcome, i) => {
@@ -240,10 +241,10 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
           onParts: (counts) => (parts = counts),
           onRetry: progress.retrying(nameOf(plan)),
           signal: options.signal,
+          outage: options.outage,
         });
         done.set(plan, parts ? { ...file, parts } : file);
       } catch (error) {
-        if (options.signal?.aborted) throw error;
         failed.push(new FileError(nameOf(plan), error));
       } finally {
         bar.done();

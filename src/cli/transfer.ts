@@ -3,6 +3,8 @@
  * fails alone; the ones that failed are reported together at the end) and their errors.
  */
 
+import type { OutageWatch } from '../client/outage.ts';
+
 /**
  * Files over the batch size moving at once, their parts or ranges in flight limited together
  * by `--parts`: the store stays busy while one file is created, completed or verified. Measured
@@ -28,7 +30,10 @@ export interface TransferOptions {
   progress: boolean;
   /** Not even a line on stderr when a try fails and is tried again. */
   quiet: boolean;
+  /** Stops the run: files not done by then fail with its reason. */
   signal?: AbortSignal;
+  /** Told how each request to the store went; its signal is the run's (outage.ts). */
+  outage?: OutageWatch;
 }
 
 export class UsageError extends Error {}

@@ -6,6 +6,7 @@
  */
 import type { DfsClient } from './api-client.ts';
 import type { BatchUploadItem, FileEntry } from './api-types.ts';
+import type { OutageWatch } from './outage.ts';
 import { createLimiter, runPool } from './pool.ts';
 import { withRetry } from './retry.ts';
 import { putSingle, wholeOf, type UploadIo } from './upload.ts';
@@ -27,7 +28,10 @@ export interface BatchOptions {
   onProgress?: (bytes: number) => void;
   /** Told of each failed try that will be tried again; `index` (into the files) says whose, if it was one file's. */
   onRetry?: (error: unknown, attempt: number, index?: number) => void;
+  /** Stops the batches not yet begun (a file's outcome is then the signal's reason); those under way commit what they sent. */
   signal?: AbortSignal;
+  /** Told how each PUT went: a run stops when the store is down (outage.ts). */
+  outage?: OutageWatch;
 }
 
 export class BatchItemError extends Error {
@@ -51,6 +55,10 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
 
   // A few batches in flight keep the store busy while another batch is created or committed.
   await runPool(batches, 4, async (batch) => {
+    if (options.signal?.aborted) {
+      for (const index of batch) outcomes[index] = options.signal.reason as Error;
+      return;
+    }
     // A file that cannot be read (gone, or changed since it was listed) fails alone.
     const read = await Promise.all(
       batch.map((index) => limit(async () => {
@@ -83,7 +91,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
           try {
             if ('error' in answer) throw new BatchItemError(answer.error.code, answer.error.message);
             const upload = { current: answer };
-            await putSingle(client, part, input, upload, { signal: options.signal, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) });
+            await putSingle(client, part, input, upload, { signal: options.signal, outage: options.outage, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) });
             options.onProgress?.(input.size);
             sent.push({ index, id: upload.current.id });
           } catch (error) {

@@ -5,6 +5,7 @@
  * interrupted run are skipped.
  */
 import type { DownloadLink } from './api-types.ts';
+import type { OutageWatch } from './outage.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 
@@ -37,6 +38,8 @@ export interface DownloadOptions {
   /** Told of each failed try of a range that will be tried again. */
   onRetry?: RetryOptions['onRetry'];
   signal?: AbortSignal;
+  /** Told how each GET went: a run stops when the store is down (outage.ts). */
+  outage?: OutageWatch;
 }
 
 export async function downloadRanges(link: DownloadLink, io: DownloadIo, options: DownloadOptions = {}): Promise<void> {
@@ -77,7 +80,7 @@ export async function downloadRanges(link: DownloadLink, io: DownloadIo, options
           throw error;
         }
       },
-      { signal: options.signal, onRetry: options.onRetry, renew: options.refresh && (() => renewAfter(used)) },
+      { signal: options.signal, outage: options.outage, onRetry: options.onRetry, renew: options.refresh && (() => renewAfter(used)) },
     );
     options.onRange?.(start);
   }));

@@ -1,5 +1,6 @@
 /** Bounded retries with exponential backoff and jitter, for transient failures only. */
 import { ApiError } from './api-client.ts';
+import type { OutageWatch } from './outage.ts';
 
 /** Tries of one operation, the first included. */
 export const RETRY_ATTEMPTS = 5;
@@ -21,6 +22,8 @@ export interface RetryOptions {
    * URL expired (such a URL is never good again). Without it the next try uses the same URL.
    */
   renew?: () => Promise<void>;
+  /** Told how each try went, for an operation that is a request to the store. */
+  outage?: OutageWatch;
 }
 
 /** Network errors, 408, 429 and 5xx are worth another try; anything else is final. */
@@ -94,14 +97,32 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
   for (let attempt = 1; ; attempt++) {
     try {
       if (urlExpired) await options.renew?.();
-      return await operation();
+      const result = await operation();
+      options.outage?.record();
+      return result;
     } catch (error) {
+      options.outage?.record(error);
       urlExpired = error instanceof TransferError && error.needsNewUrl;
-      if (attempt >= RETRY_ATTEMPTS || !isTransient(error) || options.signal?.aborted) throw error;
+      // Stopped (a cancel, the store's outage): the reason is the failure, not what the try met.
+      options.signal?.throwIfAborted();
+      if (attempt >= RETRY_ATTEMPTS || !isTransient(error)) throw error;
       options.onRetry?.(error, attempt);
       const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
-      const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await pause(ceiling / 2 + (Math.random() * ceiling) / 2, options.signal);
+      options.signal?.throwIfAborted();
     }
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts meanwhile. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -6,6 +6,7 @@
  */
 import type { DfsClient } from './api-client.ts';
 import type { BatchUploadItem, CreatedUpload, FileEntry, SinglePutUpload, UploadState } from './api-types.ts';
+import type { OutageWatch } from './outage.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
 import { TransferError, withRetry, type RetryOptions } from './retry.ts';
 
@@ -100,6 +101,8 @@ export interface UploadOptions {
   /** Told of each failed try that will be tried again (a part, or a call to the API). */
   onRetry?: RetryOptions['onRetry'];
   signal?: AbortSignal;
+  /** Told how each request to the store went: a run of many files stops when the store is down (outage.ts). */
+  outage?: OutageWatch;
 }
 
 export const DEFAULT_MULTIPART_THRESHOLD = 16 * MiB;
@@ -113,6 +116,7 @@ export function choosePartSize(size: number, requested?: number): number {
 }
 
 export async function uploadFile(client: DfsClient, path: string, io: UploadIo, options: UploadOptions = {}): Promise<FileEntry> {
+  options.signal?.throwIfAborted();
   const retry = { signal: options.signal, onRetry: options.onRetry };
   if (io.size <= (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD)) return uploadSingle(client, path, io, options, retry);
 
@@ -152,7 +156,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
         await withRetry(async () => {
           const [signed] = await client.signParts(uploadId, [partNumber], part.md5 ? [part.md5] : undefined);
           await part.put(signed!.url, signed!.headers, options.signal);
-        }, retry);
+        }, { ...retry, outage: options.outage });
       } finally {
         part.release();
       }
@@ -219,7 +223,7 @@ async function uploadSingle(client: DfsClient, path: string, io: UploadIo, optio
     const input: BatchUploadItem = { path, size: io.size, contentType: options.contentType, md5: part.md5, sha256, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch };
     const upload = { current: singlePutOf(await withRetry(() => client.createUpload({ ...input, multipart: false }), retry)) };
     const file = await abandonIfAsked(client, () => upload.current.id, options, async () => {
-      await putSingle(client, part, input, upload, retry);
+      await putSingle(client, part, input, upload, { ...retry, outage: options.outage });
       return withRetry(() => client.complete(upload.current.id), retry);
     });
     options.onProgress?.(io.size);

@@ -87,8 +87,9 @@ function cutOff(bytes: Uint8Array<ArrayBuffer>, cutFrom: number, controller: Abo
     start < cutFrom
       ? put
       : async () => {
-          controller.abort();
-          throw new DOMException(message, 'AbortError');
+          const cancel = new DOMException(message, 'AbortError');
+          controller.abort(cancel);
+          throw cancel;
         },
   );
 }

@@ -1,0 +1,55 @@
+/**
+ * A transfer of many files stops once the store has failed every request for a while, instead
+ * of failing each file after its own retries: with the store down, 10,000 files would each
+ * spend their 7.5-15 s of tries (hours at 64 in flight), and with a store that accepts
+ * connections and never answers, five 60 s silences each.
+ */
+import { TransferError } from './retry.ts';
+
+/** How long the store may fail every request before a transfer stops (DFS_OUTAGE_LIMIT on the CLI). */
+export const DEFAULT_OUTAGE_LIMIT_MS = 60_000;
+
+/** Why a transfer stopped: the store failed every request for `limitMs`; `last` is the latest failure. */
+export class StoreOutage extends Error {
+  readonly last: Error;
+
+  constructor(limitMs: number, last: Error) {
+    super(`the store failed every request for ${Math.round(limitMs / 1000)} s (last: ${last.message})`);
+    this.name = 'StoreOutage';
+    this.last = last;
+  }
+}
+
+/** Watches one run's requests to the store; `signal` aborts with a StoreOutage once it is down for good. */
+export class OutageWatch {
+  private readonly controller = new AbortController();
+  /** When the first of the failures since the store last answered happened; null while it answers. */
+  private failingSince: number | null = null;
+  private readonly limitMs: number;
+  private readonly now: () => number;
+
+  constructor(limitMs = DEFAULT_OUTAGE_LIMIT_MS, now: () => number = Date.now) {
+    this.limitMs = limitMs;
+    this.now = now;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /**
+   * The outcome of one try of a request to the store: success, or the error it failed with. A
+   * refusal (403, 404, a bad digest) is an answer: the store is up. Errors that are not the
+   * store's (the API's, a local file's) say nothing of it.
+   */
+  record(error?: unknown): void {
+    if (error === undefined || (error instanceof TransferError && !error.transient)) {
+      this.failingSince = null;
+      return;
+    }
+    if (!(error instanceof TransferError) || this.controller.signal.aborted) return;
+    const now = this.now();
+    this.failingSince ??= now;
+    if (now - this.failingSince >= this.limitMs) this.controller.abort(new StoreOutage(this.limitMs, error));
+  }
+}
