@@ -4,7 +4,7 @@
  * with a single listing). 1000 small files cost a handful of API round trips instead of 2000.
  * Each file succeeds or fails alone.
  */
-import type { DfsClient } from './api-client.ts';
+import { ApiError, type DfsClient } from './api-client.ts';
 import type { BatchUploadItem, FileEntry } from './api-types.ts';
 import type { OutageWatch } from './outage.ts';
 import { createLimiter, runPool } from './pool.ts';
@@ -103,10 +103,22 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       ),
     );
     if (sent.length === 0) return;
-    const results = await withRetry(() => client.batchComplete(sent.map(({ id }) => ({ id }))), retry);
-    results.forEach((result, i) => {
-      const { index } = sent[i]!;
-      outcomes[index] = 'error' in result ? new BatchItemError(result.error.code, result.error.message) : result.file;
+    // A file the API could not check because the store failed is committed again, with the
+    // backoff of any other try; once the tries are spent (or an outage stopped the run) the
+    // files left fail with that reason, and the batches not begun find out for themselves.
+    let unchecked = sent;
+    await withRetry(async () => {
+      const results = await client.batchComplete(unchecked.map(({ id }) => ({ id })));
+      const again = unchecked.filter((_, i) => {
+        const result = results[i]!;
+        outcomes[unchecked[i]!.index] = 'error' in result ? new BatchItemError(result.error.code, result.error.message) : result.file;
+        return 'error' in result && result.error.code === 'storage_unavailable';
+      });
+      unchecked = again;
+      const reason = again.length > 0 ? (outcomes[again[0]!.index] as BatchItemError) : null;
+      if (reason) throw new ApiError(503, reason.code, reason.message);
+    }, retry).catch((error: unknown) => {
+      for (const { index } of unchecked) outcomes[index] = error as Error;
     });
   });
   return outcomes;

@@ -3,12 +3,13 @@
  * request for DFS_OUTAGE_LIMIT, instead of spending each file's own tries one after another
  * (300 files at 8 in flight would take 5-9 minutes to fail one by one). What it sent before is
  * committed, nothing half-done is, and the same command run once the store is back finishes.
+ * A store that fails only while a batch is committed costs a retry of the commit, not the files.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, downloadBytes, randomBytes, sameBytes } from '../support/api.ts';
-import { startCli, type CliHarness } from '../support/cli.ts';
+import { startApiProxy, startCli, type CliHarness } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -56,6 +57,62 @@ describe('the store down for a whole put -r', () => {
     expect(rerun.json()).toHaveLength(SMALL_FILES + 1);
     expect(await sameBytes(await downloadBytes(api, 'outage/up/big.bin'), big)).toBe('same');
     expect(Buffer.from(await downloadBytes(api, `outage/up/${smallName(SMALL_FILES - 1)}`)).toString()).toBe(`small file ${SMALL_FILES - 1}\n`);
+  });
+});
+
+describe('the store going down as a batch is committed', () => {
+  it('counts the batch sent but not committed among the files left, and the rerun commits them', async () => {
+    await mkdir(local('late'), { recursive: true });
+    for (let i = 0; i < SMALL_FILES; i++) await writeFile(local('late', smallName(i)), `late file ${i}\n`);
+    // The first commit finds the store gone: its PUTs were taken, its check of them cannot be made.
+    let cut = false;
+    const spy = await startApiProxy(proxied.url, async (path) => {
+      if (!cut && path.startsWith('/v1/batch/complete')) {
+        cut = true;
+        await proxied.storeProxy!.cut();
+      }
+    });
+    try {
+      const stopped = await cli.dfs(['put', '-r', 'late', 'outage-late/', '-j', '8', '--batch', '20'], { env: { ...env, DFS_ENDPOINT: spy.url } });
+      await proxied.storeProxy!.restore();
+      expect(cut).toBe(true);
+      expect(stopped.code, stopped.stderr).toBe(1);
+      expect(failureLines(stopped.stderr)).toHaveLength(1);
+      expect(stopped.stderr).toMatch(summary(SMALL_FILES));
+      expect((await api.get('/v1/files?prefix=outage-late/&recursive=true')).body.files).toEqual([]);
+    } finally {
+      await proxied.storeProxy!.restore();
+      await spy.close();
+    }
+    const rerun = await cli.dfs(['put', '-r', 'late', 'outage-late/', '--json'], { env });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.json()).toHaveLength(SMALL_FILES);
+  });
+});
+
+describe('a store blip as a batch is committed', () => {
+  it('commits the batch again once the store is back', async () => {
+    await mkdir(local('blip'), { recursive: true });
+    for (let i = 0; i < 40; i++) await writeFile(local('blip', smallName(i)), `blip file ${i}\n`);
+    let cut = false;
+    const spy = await startApiProxy(proxied.url, async (path) => {
+      if (!cut && path.startsWith('/v1/batch/complete')) {
+        cut = true;
+        await proxied.storeProxy!.cut();
+        setTimeout(() => void proxied.storeProxy!.restore(), 300);
+      }
+    });
+    try {
+      const result = await cli.dfs(['put', '-r', 'blip', 'outage-blip/', '--batch', '40', '--json'], { env: { ...env, DFS_ENDPOINT: spy.url, DFS_OUTAGE_LIMIT: '60' } });
+      expect(cut).toBe(true);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/^dfs: a batch of small files: the object store is unavailable \(ListObjects failed\); trying again \(2 of 5\)$/m);
+      expect(result.json()).toHaveLength(40);
+      expect((await api.get('/v1/files?prefix=outage-blip/&recursive=true')).body.files).toHaveLength(40);
+    } finally {
+      await proxied.storeProxy!.restore();
+      await spy.close();
+    }
   });
 });
 
