@@ -223,6 +223,8 @@ export async function getUploadState(ctx: DfsContext, principal: Principal, id: 
   // The uploader resumes with it, and a write-only (drop box) token uploads too.
   const upload = await loadUpload(ctx, principal, id, hasScope(principal, 'write') ? 'write' : 'read');
   const partCount = upload.partSize === null ? 1 : planOf(upload).partCount;
+  // Expired, it can no longer be completed: it reads as the aborted upload cleanup makes of it.
+  if (upload.state === 'pending' && upload.expiresAt <= ctx.clock().toISOString()) return { upload: { ...upload, state: 'aborted' }, partCount, parts: [] };
   if (upload.state !== 'pending') return { upload, partCount, parts: [] };
   if (upload.multipartId !== null) {
     return { upload, partCount, parts: (await ctx.store.listParts(upload.objectKey, upload.multipartId)) ?? [] };
@@ -290,6 +292,7 @@ export async function finishUpload(
 }
 
 async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: CompleteInput, find: ObjectFinder): Promise<FileRecord> {
+  checkClaimedParts(upload, input.parts);
   if (upload.multipartId === null) checkStoredSize(upload, await find(upload.objectKey));
   else await assembleMultipart(ctx, upload, input.parts);
 
@@ -386,6 +389,20 @@ async function assembleMultipart(
     return;
   }
   await verifySingleObject(ctx, upload);
+}
+
+/**
+ * A parts list vouches for each part once, as S3's own complete demands (InvalidPartOrder): a
+ * part named twice would leave another unchecked. A single PUT has no parts to vouch for.
+ */
+function checkClaimedParts(upload: UploadRecord, claimed: CompleteInput['parts']): void {
+  if (claimed === undefined) return;
+  if (upload.multipartId === null) throw invalidRequest('parts apply to multipart uploads only: this upload is a single PUT');
+  const named = new Set<number>();
+  for (const { partNumber } of claimed) {
+    if (named.has(partNumber)) throw invalidRequest(`parts names part ${partNumber} twice`);
+    named.add(partNumber);
+  }
 }
 
 const bareEtag = (etag: string) => etag.replace(/^W\//, '').replace(/"/g, '');

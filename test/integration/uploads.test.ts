@@ -245,6 +245,17 @@ describe('multipart uploads', () => {
       ],
     });
     expect(wrongEtags.status).toBe(422);
+    // A part named twice would leave another unchecked: S3 refuses such a list, and so does dfs.
+    const twice = await api.post(`/v1/uploads/${id}/complete`, {
+      parts: [
+        { partNumber: 1, etag: etag1 },
+        { partNumber: 1, etag: etag1 },
+        { partNumber: 3, etag: etag3 },
+      ],
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error).toMatchObject({ code: 'invalid_request', message: 'parts names part 1 twice' });
+    expect((await api.get('/v1/files/big/resume.bin')).status).toBe(404);
 
     const done = await api.post(`/v1/uploads/${id}/complete`, {
       parts: [
@@ -256,6 +267,17 @@ describe('multipart uploads', () => {
     expect(done.status).toBe(200);
     expect(await sameBytes(await downloadBytes(api, 'big/resume.bin'), bytes)).toBe('same');
     expect((await api.get(`/v1/uploads/${id}`)).body.state).toBe('completed');
+  });
+
+  it('refuses a parts list for a single PUT, which has no parts to vouch for', async () => {
+    const bytes = new TextEncoder().encode('one request');
+    const created = await api.post('/v1/uploads', { path: 'single/parts.txt', size: bytes.length });
+    expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytes })).ok).toBe(true);
+    const refused = await api.post(`/v1/uploads/${created.body.id}/complete`, { parts: [{ partNumber: 7, etag: 'bogus' }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'invalid_request', message: 'parts apply to multipart uploads only: this upload is a single PUT' });
+    expect((await api.get('/v1/files/single/parts.txt')).status).toBe(404);
+    expect((await api.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
   });
 
   it('signs more parts with Content-MD5 on request and validates the numbers', async () => {
@@ -327,6 +349,19 @@ describe('abandoned and aborted uploads', () => {
     const listing = await api.get('/v1/files?prefix=abandoned/');
     expect(listing.body.files).toEqual([]);
     expect((await api.get('/v1/files?delimiter=/')).body.folders).not.toContain('abandoned/');
+
+    // Expired, it can no longer be completed, and its state says so before cleanup has run.
+    const clock = server.ctx.clock;
+    server.ctx.clock = later(86400 + 60);
+    try {
+      const expired = await api.get(`/v1/uploads/${single.body.id}`);
+      expect(expired.status).toBe(200);
+      expect(expired.body).toMatchObject({ state: 'aborted', parts: [] });
+      expect((await api.post(`/v1/uploads/${single.body.id}/complete`, {})).status).toBe(404);
+    } finally {
+      server.ctx.clock = clock;
+    }
+    expect((await api.get(`/v1/uploads/${single.body.id}`)).body).toMatchObject({ state: 'pending', parts: [{ partNumber: 1, size: 100 }] });
 
     // Cleanup before expiry touches nothing; a day and a grace period later it removes both.
     const early = await runCleanup(server.ctx);

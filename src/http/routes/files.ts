@@ -1,5 +1,6 @@
 /** Routes over files: list, stat, content redirect, download links, delete, move, copy, versions, restore. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { invalidRequest } from '../../core/errors.ts';
 import { copyFile, createDownload, deletePath, listFiles, listVersions, movePath, restoreVersion, statFile } from '../../core/files.ts';
 import type { AppDeps, DfsApp } from '../env.ts';
 import {
@@ -24,7 +25,13 @@ const IfMatchHeader = z.object({
 });
 
 /** Accepts `v`, `"v"` and `W/"v"` alike: clients quote ETags, people often do not. */
-const unquote = (value: string | undefined) => (value === undefined ? null : value.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
+/** The one version an If-Match names (or *): a list of them is refused, not read as one strange version. */
+const unquote = (value: string | undefined) => {
+  if (value === undefined) return null;
+  const version = value.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  if (version.includes(',') || version.includes('"')) throw invalidRequest('If-Match takes one version (or *), not a list');
+  return version;
+};
 
 export function registerFileRoutes(app: DfsApp, { ctx }: AppDeps): void {
   app.openapi(
