@@ -68,7 +68,7 @@ export class Progress {
   retrying(what: string): (error: unknown, attempt: number) => void {
     return (error, attempt) => {
       if (this.#quiet) return;
-      const line = `dfs: ${what}: ${error instanceof Error ? error.message : String(error)}; trying again (${attempt + 1} of ${RETRY_ATTEMPTS})\n`;
+      const line = retryLine(what, error, attempt);
       if (this.#bars) this.#bars.log(line);
       else process.stderr.write(line);
     };
@@ -77,4 +77,17 @@ export class Progress {
   stop(): void {
     this.#bars?.stop();
   }
+}
+
+/** An onRetry for what comes before any bar (looking at the destination): the same lines, all but --quiet. */
+export function retryNotice(what: string, options: { quiet: boolean }): (error: unknown, attempt: number) => void {
+  return (error, attempt) => {
+    if (!options.quiet) process.stderr.write(retryLine(what, error, attempt));
+  };
+}
+
+function retryLine(what: string, error: unknown, attempt: number): string {
+  // Past the tries of its own, a file waits with every other for the store (outage.ts).
+  const turn = attempt < RETRY_ATTEMPTS ? `${attempt + 1} of ${RETRY_ATTEMPTS}` : `${attempt + 1}: the store fails every request`;
+  return `dfs: ${what}: ${error instanceof Error ? error.message : String(error)}; trying again (${turn})\n`;
 }

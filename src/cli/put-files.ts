@@ -17,7 +17,7 @@ import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { startHashWorkers } from './hash-pool.ts';
 import { hashedOnWorkers, localFile } from './local-file.ts';
-import { Progress } from './progress.ts';
+import { Progress, retryNotice } from './progress.ts';
 import { holdsAnything } from './remote-path.ts';
 import { resumeStore } from './resume-store.ts';
 import { BIG_FILES_IN_FLIGHT, FileError, sharedDestinations, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
@@ -130,15 +130,26 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
     } else {
       // One file and a remote not ending in "/" names the file itself, unless that is a folder
       // (as cp does).
-      const target = namesFile && !(await holdsAnything(client, `${remote}/`)) ? joinRemote(remote) : joinRemote(remote ?? '', basename(local));
+      const target = namesFile && !(await holdsAnything(client, `${remote}/`, { onRetry: retryNotice(remote, options) })) ? joinRemote(remote) : joinRemote(remote ?? '', basename(local));
       plans.push({ local, remote: target, size: info.size, mtimeMs: info.mtimeMs });
     }
   }
   return { plans: withoutCollisions(plans, missing), missing };
 }
 
-/** Local files bound for one remote path (two arguments with one name, or a name in both Unicode forms). */
-function withoutCollisions(plans: PlannedUpload[], missing: FileError[]): PlannedUpload[] {
+/**
+ * Local files bound for one remote path (two arguments with one name, or a name in both Unicode
+ * forms). One file named twice for one destination (`a.txt ./a.txt`, overlapping globs) is one
+ * plan, as cp copies it once.
+ */
+function withoutCollisions(planned: PlannedUpload[], missing: FileError[]): PlannedUpload[] {
+  const seen = new Set<string>();
+  const plans = planned.filter((plan) => {
+    const key = `${resolve(plan.local)}\n${plan.remote}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const shared = sharedDestinations(plans, (plan) => plan.remote);
   if (shared.size === 0) return plans;
   for (const [remote, same] of shared) {
@@ -171,7 +182,7 @@ export async function planPut(client: DfsClient, locals: string[], remote: strin
 
 /** The plans to send, and those whose content already is the current version at their path. */
 async function sortUploads(client: DfsClient, planned: PlannedUpload[], options: TransferOptions) {
-  const unchanged = options.force ? new Map<PlannedUpload, FileEntry>() : await findUnchanged(client, planned);
+  const unchanged = options.force ? new Map<PlannedUpload, FileEntry>() : await findUnchanged(client, planned, { onRetry: retryNotice('looking at the destination', options) });
   return { send: planned.filter((plan) => !unchanged.has(plan)), unchanged };
 }
 

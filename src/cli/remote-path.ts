@@ -1,5 +1,6 @@
 /** Remote paths as people write them, and whether anything lies under one. */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
+import { withRetry, type RetryOptions } from '../client/retry.ts';
 
 /**
  * Remote paths are relative to the bucket's top level, which users often write as a leading "/"
@@ -8,9 +9,9 @@ import { ApiError, type DfsClient } from '../client/api-client.ts';
 export const remotePath = (arg: string): string => arg.replace(/^\/+/, '');
 
 /** True when anything is stored under `folder` (ending in "/"); false when the token may not list, or the API takes it for no path. */
-export async function holdsAnything(client: DfsClient, folder: string): Promise<boolean> {
+export async function holdsAnything(client: DfsClient, folder: string, retry?: RetryOptions): Promise<boolean> {
   try {
-    const page = await client.list({ prefix: folder, limit: 1 });
+    const page = await withRetry(() => client.list({ prefix: folder, limit: 1 }), retry);
     return page.files.length > 0 || page.folders.length > 0;
   } catch (error) {
     if (cannotList(error) || notAPath(error)) return false;

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import type { DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { runPool } from '../client/pool.ts';
+import { withRetry, type RetryOptions } from '../client/retry.ts';
 import { sha256OfFile } from './hash-pool.ts';
 import { cannotList, holdsAnything, notAPath } from './remote-path.ts';
 
@@ -23,7 +24,7 @@ export interface LocalUpload {
  * a fresh place costs one request, any other one listing per remote folder, of the names there
  * starting as the planned ones all do: one file put into a folder of a million costs one page.
  */
-export async function findUnchanged<T extends LocalUpload>(client: DfsClient, plans: readonly T[]): Promise<Map<T, FileEntry>> {
+export async function findUnchanged<T extends LocalUpload>(client: DfsClient, plans: readonly T[], retry: RetryOptions): Promise<Map<T, FileEntry>> {
   const unchanged = new Map<T, FileEntry>();
   const byFolder = new Map<string, T[]>();
   for (const plan of plans) {
@@ -35,13 +36,13 @@ export async function findUnchanged<T extends LocalUpload>(client: DfsClient, pl
   // A tree put into a fresh place (the usual case) costs one request, whatever its folders; one
   // folder's files cost their one listing anyway.
   const common = commonFolder(plans.map((plan) => plan.remote));
-  if (byFolder.size > 1 && common !== '' && !(await holdsAnything(client, common))) return unchanged;
+  if (byFolder.size > 1 && common !== '' && !(await holdsAnything(client, common, retry))) return unchanged;
   const sameSize: [T, FileEntry][] = [];
   await runPool([...byFolder], 8, async ([folder, inFolder]) => {
     const stored = new Map<string, FileEntry>();
     const prefix = folder + sharedStart(inFolder.map((plan) => plan.remote.slice(folder.length)));
     try {
-      for await (const page of client.listAll({ prefix, delimiter: true })) for (const file of page.files) stored.set(file.path, file);
+      for await (const page of client.listAll({ prefix, delimiter: true }, (fetch) => withRetry(fetch, retry))) for (const file of page.files) stored.set(file.path, file);
     } catch (error) {
       if (cannotList(error) || notAPath(error)) return;
       throw error;

@@ -119,11 +119,11 @@ export class DfsClient {
     return this.#request<FileList>('GET', `/v1/files?${query}`);
   }
 
-  /** Every entry under `prefix`, page by page. */
-  async *listAll(options: { prefix?: string; delimiter?: boolean } = {}): AsyncGenerator<FileList> {
+  /** Every entry under `prefix`, page by page; `fetch` asks for each (a caller's retries go there). */
+  async *listAll(options: { prefix?: string; delimiter?: boolean } = {}, fetch: (page: () => Promise<FileList>) => Promise<FileList> = (page) => page()): AsyncGenerator<FileList> {
     let cursor: string | null = null;
     do {
-      const page: FileList = await this.list({ ...options, limit: 1000, cursor });
+      const page: FileList = await fetch(() => this.list({ ...options, limit: 1000, cursor }));
       yield page;
       cursor = page.nextCursor;
     } while (cursor !== null);

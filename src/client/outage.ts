@@ -2,19 +2,21 @@
  * A transfer of many files stops once the store has failed every request for a while, instead
  * of failing each file after its own retries: with the store down, 10,000 files would each
  * spend their 7.5-15 s of tries (hours at 64 in flight), and with a store that accepts
- * connections and never answers, five 60 s silences each.
+ * connections and never answers, five 60 s silences each. While the store fails everything, a
+ * file does not fail on its own either (withRetry keeps trying): the store comes back within
+ * the limit and every file goes on, or the run stops with one reason for all.
  */
 import { TransferError } from './retry.ts';
 
 /** How long the store may fail every request before a transfer stops (DFS_OUTAGE_LIMIT on the CLI). */
 export const DEFAULT_OUTAGE_LIMIT_MS = 60_000;
 
-/** Why a transfer stopped: the store failed every request for `limitMs`; `last` is the latest failure. */
+/** Why a transfer stopped: the store failed every request for `failingMs`; `last` is the latest failure. */
 export class StoreOutage extends Error {
   readonly last: Error;
 
-  constructor(limitMs: number, last: Error) {
-    super(`the store failed every request for ${Math.round(limitMs / 1000)} s (last: ${last.message})`);
+  constructor(failingMs: number, last: Error) {
+    super(`the store failed every request for ${Math.round(failingMs / 1000)} s (last: ${last.message})`);
     this.name = 'StoreOutage';
     this.last = last;
   }
@@ -23,33 +25,47 @@ export class StoreOutage extends Error {
 /** Watches one run's requests to the store; `signal` aborts with a StoreOutage once it is down for good. */
 export class OutageWatch {
   private readonly controller = new AbortController();
-  /** When the first of the failures since the store last answered happened; null while it answers. */
-  private failingSince: number | null = null;
   private readonly limitMs: number;
   private readonly now: () => number;
+  /** When the store last answered (or the watch began): no failing stretch starts before it. */
+  private lastAnswer: number;
+  /** When the stretch of failures since the store last answered began; null while it answers. */
+  private failingSince: number | null = null;
 
   constructor(limitMs = DEFAULT_OUTAGE_LIMIT_MS, now: () => number = Date.now) {
     this.limitMs = limitMs;
     this.now = now;
+    this.lastAnswer = now();
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
+  /** Whether the store has answered any request since `time` (a begin()). */
+  answeredSince(time: number): boolean {
+    return this.lastAnswer > time;
+  }
+
+  /** The time a try begins: a failure counts from it, so a silent store is found out by its first timeout. */
+  begin(): number {
+    return this.now();
+  }
+
   /**
-   * The outcome of one try of a request to the store: success, or the error it failed with. A
-   * refusal (403, 404, a bad digest) is an answer: the store is up. Errors that are not the
-   * store's (the API's, a local file's) say nothing of it.
+   * The outcome of one try of a request to the store, begun at `began`: success, or the error it
+   * failed with. A refusal (403, 404, a bad digest) is an answer: the store is up. Errors that
+   * are not the store's (the API's, a local file's) say nothing of it.
    */
-  record(error?: unknown): void {
+  record(began: number, error?: unknown): void {
     if (error === undefined || (error instanceof TransferError && !error.transient)) {
+      this.lastAnswer = Math.max(this.lastAnswer, this.now());
       this.failingSince = null;
       return;
     }
     if (!(error instanceof TransferError) || this.controller.signal.aborted) return;
     const now = this.now();
-    this.failingSince ??= now;
-    if (now - this.failingSince >= this.limitMs) this.controller.abort(new StoreOutage(this.limitMs, error));
+    this.failingSince ??= Math.max(began, this.lastAnswer);
+    if (now - this.failingSince >= this.limitMs) this.controller.abort(new StoreOutage(now - this.failingSince, error));
   }
 }

@@ -89,23 +89,28 @@ function s3Error(body: string): { code: string; message: string | null } | null 
 }
 
 /**
- * Runs `operation` until it succeeds, a failure is final, or RETRY_ATTEMPTS tries have failed.
- * A try that follows an expired presigned URL first has `options.renew` sign a new one.
+ * Runs `operation` until it succeeds, a failure is final, or RETRY_ATTEMPTS tries have failed
+ * (with an outage watch, more while the store fails every request: see outage.ts). A try that
+ * follows an expired presigned URL first has `options.renew` sign a new one.
  */
 export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   let urlExpired = false;
+  const firstBegan = options.outage?.begin() ?? 0;
   for (let attempt = 1; ; attempt++) {
+    const began = options.outage?.begin() ?? 0;
     try {
       if (urlExpired) await options.renew?.();
       const result = await operation();
-      options.outage?.record();
+      options.outage?.record(began);
       return result;
     } catch (error) {
-      options.outage?.record(error);
+      options.outage?.record(began, error);
       urlExpired = error instanceof TransferError && error.needsNewUrl;
       // Stopped (a cancel, the store's outage): the reason is the failure, not what the try met.
       options.signal?.throwIfAborted();
-      if (attempt >= RETRY_ATTEMPTS || !isTransient(error)) throw error;
+      // While the store has answered nothing since this began, the outage watch decides for every file at once.
+      const spent = attempt >= RETRY_ATTEMPTS && (!options.outage || options.outage.answeredSince(firstBegan));
+      if (spent || !isTransient(error)) throw error;
       options.onRetry?.(error, attempt);
       const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
       await pause(ceiling / 2 + (Math.random() * ceiling) / 2, options.signal);

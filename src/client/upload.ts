@@ -4,7 +4,7 @@
  * with backoff, fresh URLs when one expired, and resume from the parts the store already
  * holds. Bytes come from an UploadIo, so the engine never holds a file in memory.
  */
-import type { DfsClient } from './api-client.ts';
+import { ApiError, type DfsClient } from './api-client.ts';
 import type { BatchUploadItem, CreatedUpload, FileEntry, SinglePutUpload, UploadState } from './api-types.ts';
 import type { OutageWatch } from './outage.ts';
 import { runPool, unlimited, type Limiter } from './pool.ts';
@@ -125,7 +125,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   const rangeOf = (partNumber: number): PartRange => ({ start: (partNumber - 1) * partSize, end: Math.min(partNumber * partSize, io.size) });
   const lengthOf = (partNumber: number) => rangeOf(partNumber).end - rangeOf(partNumber).start;
   const everyPart = Array.from({ length: partCount }, (_, i) => i + 1);
-  const resumed = options.resume ? await resumable(client, options.resume, path, io.size, partSize) : null;
+  const resumed = options.resume ? await resumable(client, options.resume, path, io.size, partSize, retry) : null;
   let upload = resumed?.saved ?? null;
   const sized = (resumed?.state.parts ?? []).filter((part) => part.size === lengthOf(part.partNumber));
   const held = await sameAsLocal(io, sized, rangeOf, options.concurrency ?? 8);
@@ -149,7 +149,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   digest?.catch(() => undefined);
   const limit = options.partLimit ?? unlimited;
   const sha256 = await abandonIfAsked(client, () => uploadId, options, async () => {
-    await runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
+    await sendParts(async () => runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
       const { start, end } = rangeOf(partNumber);
       const part = await io.part(start, end);
       try {
@@ -161,7 +161,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
         part.release();
       }
       options.onProgress?.(end - start);
-    }));
+    })));
     options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });
     return digest ? await digest : undefined;
   });
@@ -174,7 +174,23 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   }
   const file = await abandonIfAsked(client, () => uploadId, options, () => withRetry(() => client.complete(uploadId, sha256 ? { sha256 } : {}), retry));
   await options.resume?.store.delete(options.resume.key);
+  // Completed by another run that resumed the same upload: its bytes must be these.
+  if (sha256 && file.sha256 && file.sha256 !== sha256) throw new Error(`another run completed this upload with other bytes (sha256 ${file.sha256}): run the command again`);
   return file;
+}
+
+/**
+ * Sends the parts; a second run of the same put (two terminals, a cron job overlapping itself)
+ * resumes the upload the first one saved, and whichever completes it first leaves the other's
+ * parts unsignable. The one left then takes the committed file from complete, which answers a
+ * completed upload with what it committed.
+ */
+async function sendParts(send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if (!(error instanceof ApiError && error.reason === 'upload_completed')) throw error;
+  }
 }
 
 /**
@@ -205,11 +221,17 @@ async function resumable(
   path: string,
   size: number,
   partSize: number,
+  retry: RetryOptions,
 ): Promise<{ saved: ResumeState; state: UploadState } | null> {
   const saved = await resume.store.get(resume.key);
   if (!saved) return null;
   if (saved.path === path && saved.size === size && saved.partSize === partSize) {
-    const state = await client.uploadState(saved.uploadId).catch(() => null);
+    // Only the API's word that the upload is gone forgets it: a blip is tried again, and a
+    // failure that outlasts the tries fails the file with the state kept for the next run.
+    const state = await withRetry(() => client.uploadState(saved.uploadId), retry).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    });
     if (state?.state === 'pending' && Date.parse(state.expiresAt) > Date.now() + 60_000) return { saved, state };
   }
   await resume.store.delete(resume.key);

@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, downloadBytes, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
-import { DFS_BIN, startApiProxy, startCli, type CliHarness, type RunOptions } from '../support/cli.ts';
+import { DFS_BIN, startApiProxy, startCli, type CliHarness, type ProxyAnswer, type RunOptions } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -179,7 +179,7 @@ describe('put and get', () => {
     for (const [path, content] of Object.entries(files)) expect(await readFile(local('restored', path), 'utf8')).toBe(content);
   });
 
-  it('sends neither of two local files bound for one remote path, and finds NFD names unchanged', async () => {
+  it('sends neither of two local files bound for one remote path, one file named twice once, and finds NFD names unchanged', async () => {
     await mkdir(local('twins', 'd1'), { recursive: true });
     await mkdir(local('twins', 'd2'), { recursive: true });
     await writeFile(local('twins', 'd1', 'same.txt'), 'A');
@@ -192,6 +192,12 @@ describe('put and get', () => {
     const api = new Api(server.url, server.adminToken);
     expect((await api.get('/v1/files/twins-up/same.txt')).status).toBe(404);
     expect(new TextDecoder().decode(await downloadBytes(api, 'twins-up/other.txt'))).toBe('other');
+
+    // One file named twice (overlapping globs) is sent once, as cp copies it once.
+    const once = await dfs(['--json', 'put', 'twins/d1/same.txt', './twins/d1/same.txt', 'twins/d1/../d1/same.txt', 'twins-once/']);
+    expect(once.code, once.stderr).toBe(0);
+    expect(once.json().map((f: { path: string }) => f.path)).toEqual(['twins-once/same.txt']);
+    expect((await api.get('/v1/versions/twins-once/same.txt')).body.versions).toHaveLength(1);
 
     // macOS may hand out names in NFD; the server keeps NFC, and a rerun must see them as stored.
     const nfd = 'cafe\u0301.txt';
@@ -399,6 +405,83 @@ describe('resume', () => {
     expect(sent).toBe(12 - resumed);
     expect((await api.get(`/v1/uploads/${uploadId}`)).body.state).toBe('completed');
     expect(rerun.json()[0].sha256).toBe(await sha256Hex(bytes));
+  });
+
+  /**
+   * A put of `name` (30 MiB, six 5 MiB parts) through an API proxy, killed once it has saved its
+   * upload for resume and before it sends a part; `onRerun` sees each request of the runs after.
+   */
+  async function putKilledBeforeParts(name: string, seed: number, onRerun: (path: string, uploadId: string) => Promise<ProxyAnswer | void> | ProxyAnswer | void) {
+    const bytes = randomBytes(30 * MiB, seed);
+    await writeFile(local(name), bytes);
+    const cacheEnv = { ...env, XDG_CACHE_HOME: join(work, `${name}-cache`) };
+    let uploadId = '';
+    const spy = await startApiProxy(server.url, (path) => {
+      // The first run dies here, holding its upload's URLs for none of its parts.
+      if (!uploadId) return /^\/v1\/uploads\/[^/]+\/parts/.test(path) ? new Promise<void>(() => undefined) : undefined;
+      return onRerun(path, uploadId);
+    });
+    const uploads = join(cacheEnv.XDG_CACHE_HOME, 'dfs', 'uploads');
+    const first = start(['put', name, `resume/${name}`, '--part-size', '5'], { env: { ...cacheEnv, DFS_ENDPOINT: spy.url } });
+    let saved: string[] = [];
+    for (let i = 0; i < 600 && saved.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      saved = (await readdir(uploads).catch(() => [])).filter((file) => file.endsWith('.json'));
+    }
+    first.child.kill('SIGKILL');
+    await first.done;
+    const id: string = JSON.parse(await readFile(join(uploads, saved[0]!), 'utf8')).uploadId;
+    const rerun = (args: string[] = []) => dfs(['--json', 'put', name, `resume/${name}`, '--part-size', '5', ...args], { env: { ...cacheEnv, DFS_ENDPOINT: spy.url } });
+    return { bytes, rerun, uploadId: () => (uploadId = id), close: () => spy.close() };
+  }
+
+  /** PUTs parts of an open upload as another client would, straight to the store. */
+  async function sendParts(api: Api, uploadId: string, bytes: Uint8Array<ArrayBuffer>, partNumbers: number[]) {
+    const signed = (await api.post(`/v1/uploads/${uploadId}/parts`, { partNumbers })).body.parts;
+    for (const part of signed) {
+      const slice = bytes.subarray((part.partNumber - 1) * 5 * MiB, part.partNumber * 5 * MiB);
+      expect((await fetch(part.url, { method: 'PUT', headers: part.headers, body: slice })).ok).toBe(true);
+    }
+  }
+
+  it('keeps the resume state through an API blip on the lookup, and sends only what is missing', async () => {
+    let blipped = false;
+    const killed = await putKilledBeforeParts('blip.bin', 21, (path, uploadId) => {
+      if (blipped || path !== `/v1/uploads/${uploadId}`) return;
+      blipped = true;
+      return { status: 503, body: { error: { code: 'storage_unavailable', message: 'the object store is unavailable' } } };
+    });
+    const api = new Api(server.url, server.adminToken);
+    const uploadId = killed.uploadId();
+    await sendParts(api, uploadId, killed.bytes, [1, 2]);
+    const rerun = await killed.rerun();
+    await killed.close();
+    expect(blipped).toBe(true);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toMatch(/: the object store is unavailable; trying again \(2 of 5\)$/m);
+    expect(rerun.json()[0].parts).toEqual({ sent: 4, resumed: 2, total: 6 });
+    expect((await api.get(`/v1/uploads/${uploadId}`)).body.state).toBe('completed');
+  });
+
+  it('lets a rerun finish when another run completed the upload it resumed under it', async () => {
+    const api = new Api(server.url, server.adminToken);
+    let completedByOther = false;
+    const killed = await putKilledBeforeParts('twice.bin', 22, async (path, uploadId) => {
+      // Two puts of one file at once (two terminals, a cron job overlapping itself): the other
+      // sends every part and completes the upload just as this one asks to sign its parts.
+      if (completedByOther || !/^\/v1\/uploads\/[^/]+\/parts/.test(path)) return;
+      completedByOther = true;
+      await sendParts(api, uploadId, killed.bytes, [1, 2, 3, 4, 5, 6]);
+      expect((await api.post(`/v1/uploads/${uploadId}/complete`, { sha256: await sha256Hex(killed.bytes) })).status).toBe(200);
+    });
+    killed.uploadId();
+    const rerun = await killed.rerun();
+    await killed.close();
+    expect(completedByOther).toBe(true);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.json()[0].sha256).toBe(await sha256Hex(killed.bytes));
+    expect((await api.get('/v1/versions/resume/twice.bin')).body.versions).toHaveLength(1);
+    expect(await sameBytes(await downloadBytes(api, 'resume/twice.bin'), killed.bytes)).toBe('same');
   });
 
   it('continues an interrupted get from its .dfs-part file', async () => {
@@ -830,6 +913,34 @@ describe('the menu', () => {
     const deleted = await dfs(['menu'], { input: ['4', 'menu-dash', 'y', '7', ''].join('\n') });
     expect(deleted.stdout).toContain('deleted menu-dash');
     expect((await api.get('/v1/files/menu-dash/-dash.txt')).status).toBe(404);
+  });
+});
+
+describe('an API blip while a put looks at its destination', () => {
+  it('is tried again with a line saying so, and the put goes on', async () => {
+    await mkdir(local('apiblip', 'sub'), { recursive: true });
+    await writeFile(local('apiblip', 'a.txt'), 'a');
+    await writeFile(local('apiblip', 'sub', 'b.txt'), 'b');
+    let blips = 0;
+    const spy = await startApiProxy(server.url, (path) => {
+      if (!path.startsWith('/v1/files?') || blips++ % 2 === 1) return;
+      return { status: 503, body: { error: { code: 'storage_unavailable', message: 'the index is restarting' } } };
+    });
+    const viaSpy = { env: { ...env, DFS_ENDPOINT: spy.url } };
+    try {
+      const tree = await dfs(['put', '-r', 'apiblip', 'apiblip-up/'], viaSpy);
+      expect(tree.code, tree.stderr).toBe(0);
+      expect(tree.stderr).toMatch(/^dfs: looking at the destination: the index is restarting; trying again \(2 of 5\)$/m);
+      // One file to a name that might be a folder: the look at it is tried again too.
+      const one = await dfs(['put', 'apiblip/a.txt', 'apiblip-up/one'], viaSpy);
+      expect(one.code, one.stderr).toBe(0);
+      expect(one.stderr).toMatch(/^dfs: apiblip-up\/one: the index is restarting; trying again \(2 of 5\)$/m);
+    } finally {
+      await spy.close();
+    }
+    const api = new Api(server.url, server.adminToken);
+    expect(new TextDecoder().decode(await downloadBytes(api, 'apiblip-up/apiblip/sub/b.txt'))).toBe('b');
+    expect(new TextDecoder().decode(await downloadBytes(api, 'apiblip-up/one'))).toBe('a');
   });
 });
 

@@ -85,18 +85,31 @@ export interface ApiProxy {
   close(): Promise<void>;
 }
 
+/** What `before` may answer in the API's place (an error the API did not give). */
+export interface ProxyAnswer {
+  status: number;
+  body: unknown;
+}
+
 /**
  * The API behind a forwarding proxy that is told of each request first, and may act before it
- * goes on: another client writing at that very moment, or a test learning how far the CLI got.
- * `rewrite` may change what a JSON answer says (a server that lies).
+ * goes on (another client writing at that very moment, or a test learning how far the CLI got),
+ * or answer it in the API's place. `rewrite` may change what a JSON answer says (a server that lies).
  */
+
 export async function startApiProxy(
   target: string,
-  before: (path: string) => Promise<void> | void,
+  before: (path: string) => Promise<ProxyAnswer | void> | ProxyAnswer | void,
   rewrite?: (path: string, answer: any) => unknown,
 ): Promise<ApiProxy> {
   const proxy = createServer(async (request, response) => {
-    await before(request.url ?? '');
+    const instead = await before(request.url ?? '');
+    if (instead) {
+      request.resume();
+      const body = JSON.stringify(instead.body);
+      response.writeHead(instead.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }).end(body);
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const answer = await fetch(`${target}${request.url}`, {

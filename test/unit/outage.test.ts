@@ -1,61 +1,71 @@
 /**
  * When a run of many files gives up on the store: only after it failed every request for the
- * limit, never while anything it is asked still succeeds or is refused (a refusal is an answer),
- * and never for the API's failures. Tries waiting their turn stop at once, with the outage as
- * their failure.
+ * limit, counted from when the first failing request began (a silent store is found out by its
+ * first timeout) and never from before the store last answered; a refusal is an answer, and the
+ * API's failures say nothing of the store. While the store fails everything, no file fails on
+ * its own: each goes on trying until the store answers or the run stops.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../src/client/api-client.ts';
 import { OutageWatch, StoreOutage } from '../../src/client/outage.ts';
-import { TransferError, withRetry } from '../../src/client/retry.ts';
+import { RETRY_ATTEMPTS, TransferError, withRetry } from '../../src/client/retry.ts';
 
 const refused = () => new TransferError('cannot reach the store: connect ECONNREFUSED 127.0.0.1:9', 0);
+const silent = () => new TransferError('the store did not answer for 60 s', 0);
 
 describe('OutageWatch', () => {
   let clock = 0;
-  const watch = () => new OutageWatch(60_000, () => clock);
-
-  it('stops the run once every request failed for the limit, naming the last failure', () => {
+  const watch = (limitMs = 60_000) => {
     clock = 0;
+    return new OutageWatch(limitMs, () => clock);
+  };
+
+  it('stops the run once every request failed for the limit, naming how long and the last failure', () => {
     const outage = watch();
-    outage.record(refused());
+    outage.record(0, refused());
     clock = 59_999;
-    outage.record(refused());
+    outage.record(59_000, refused());
     expect(outage.signal.aborted).toBe(false);
-    clock = 60_000;
-    outage.record(new TransferError('the store did not answer for 60 s', 0));
+    clock = 61_000;
+    outage.record(60_000, refused());
     expect(outage.signal.aborted).toBe(true);
     expect(outage.signal.reason).toBeInstanceOf(StoreOutage);
+    expect((outage.signal.reason as StoreOutage).message).toBe('the store failed every request for 61 s (last: cannot reach the store: connect ECONNREFUSED 127.0.0.1:9)');
+  });
+
+  it('finds out a silent store by its first timeout, whatever the limit below it', () => {
+    const outage = watch(4_000);
+    clock = 60_000;
+    outage.record(0, silent());
+    expect(outage.signal.aborted).toBe(true);
     expect((outage.signal.reason as StoreOutage).message).toBe('the store failed every request for 60 s (last: the store did not answer for 60 s)');
   });
 
-  it('counts from the first failure since the store last answered, a refusal included', () => {
-    clock = 0;
+  it('never counts from before the store last answered, a refusal included', () => {
     const outage = watch();
-    outage.record(refused());
     clock = 50_000;
-    outage.record();
-    clock = 70_000;
-    outage.record(refused());
+    outage.record(49_000);
+    // A slow try begun before that answer fails: the stretch starts at the answer.
     clock = 100_000;
-    outage.record(refused());
+    outage.record(0, refused());
     expect(outage.signal.aborted).toBe(false);
-    outage.record(TransferError.refused('upload', 400, '<Error><Code>BadDigest</Code></Error>', 'http://127.0.0.1:7480/b/k'));
+    outage.record(99_000, TransferError.refused('upload', 400, '<Error><Code>BadDigest</Code></Error>', 'http://127.0.0.1:7480/b/k'));
+    expect(outage.answeredSince(98_000)).toBe(true);
     clock = 170_000;
-    outage.record(refused());
+    outage.record(150_000, refused());
     expect(outage.signal.aborted).toBe(false);
-    clock = 230_000;
-    outage.record(refused());
+    clock = 211_000;
+    outage.record(210_000, refused());
     expect(outage.signal.aborted).toBe(true);
   });
 
   it('ignores what is not the store failing: the API, a local file', () => {
-    clock = 0;
     const outage = watch();
-    outage.record(refused());
+    outage.record(0, new ApiError(503, 'storage_unavailable', 'the store is unavailable'));
     clock = 120_000;
-    outage.record(new ApiError(503, 'store_unavailable', 'the store is unavailable'));
-    outage.record(new Error('EACCES: permission denied'));
+    outage.record(0, new Error('EACCES: permission denied'));
+    clock = 500_000;
+    outage.record(499_000, refused());
     expect(outage.signal.aborted).toBe(false);
   });
 });
@@ -66,27 +76,58 @@ describe('withRetry told of an outage', () => {
     vi.restoreAllMocks();
   });
 
-  it('records each try; one that trips the watch stops the others, waiting their turn, at once', async () => {
+  it('keeps a file trying past its own tries while the store fails everything, until the run stops', async () => {
+    vi.useFakeTimers();
+    const outage = new OutageWatch(60_000);
+    let tries = 0;
+    const failing = withRetry(async () => {
+      tries++;
+      throw refused();
+    }, { outage, signal: outage.signal }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(70_000);
+    const error = await failing;
+    expect(error).toBeInstanceOf(StoreOutage);
+    expect(tries).toBeGreaterThan(RETRY_ATTEMPTS);
+  });
+
+  it('fails a file after its own tries when the store answers other requests', async () => {
+    vi.useFakeTimers();
+    const outage = new OutageWatch(60_000);
+    let tries = 0;
+    const failing = withRetry(async () => {
+      tries++;
+      // Another file's request is answered between each of this one's tries.
+      outage.record(Date.now());
+      throw new TransferError('the store answered HTTP 500 InternalError', 500);
+    }, { outage, signal: outage.signal }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(await failing).toMatchObject({ status: 500 });
+    expect(tries).toBe(RETRY_ATTEMPTS);
+    expect(outage.signal.aborted).toBe(false);
+  });
+
+  it('stops the others, waiting their turn, at once when one trips the watch', async () => {
     vi.useFakeTimers();
     // The longest waits: tries at 0, 1 s, 3 s, 7 s.
     vi.spyOn(Math, 'random').mockReturnValue(0.999);
     const outage = new OutageWatch(2_000);
     const retry = { outage, signal: outage.signal };
-    const first: number[] = [];
+    let first = 0;
     const waiting = withRetry(async () => {
-      first.push(Date.now());
+      first++;
       throw refused();
     }, retry).catch((error: unknown) => error);
-    await vi.advanceTimersByTimeAsync(2_500);
+    await vi.advanceTimersByTimeAsync(1_500);
     expect(outage.signal.aborted).toBe(false);
     const tripping = withRetry(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
       throw refused();
     }, retry).catch((error: unknown) => error);
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(await tripping).toBeInstanceOf(StoreOutage);
     expect(await waiting).toBeInstanceOf(StoreOutage);
     // The first operation's third try, due at 3 s, never began.
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(first).toHaveLength(2);
+    expect(first).toBe(2);
   });
 });
