@@ -8,7 +8,7 @@ import { DEFAULT_OUTAGE_LIMIT_MS, OutageWatch } from '../client/outage.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
 import { fileLine, folderLine, print, shareLine, tokenLine, versionLine, type Output } from './output.ts';
-import { loadProfile, saveProfile } from './profiles.ts';
+import { endpointUrl, loadProfile, namedProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStream } from './put-files.ts';
 import { holdsAnything, remotePath } from './remote-path.ts';
 import { isStream, openStream, streamName } from './stream-input.ts';
@@ -161,7 +161,8 @@ is how long the store may fail every request before a put or get stops.`,
   program
     .command('login')
     .description('save an endpoint and token (in ~/.config/dfs/config.json, mode 0600)')
-    .requiredOption('--endpoint <url>', 'the dfs API, e.g. http://127.0.0.1:8787')
+    // A UsageError rather than commander's InvalidArgumentError: one line saying what to type, exit 2.
+    .requiredOption('--endpoint <url>', 'the dfs API, e.g. http://127.0.0.1:8787', endpointUrl)
     .requiredOption('--token <token>', 'an access token')
     .addHelpText('after', examples(['dfs login --endpoint https://files.example.com --token dfs_...', 'save as the default profile'], ['dfs login --endpoint https://files.example.com --token dfs_... --profile work', 'save as "work" (use it with -p work)']))
     .action(async (o: { endpoint: string; token: string }) => {
@@ -172,7 +173,7 @@ is how long the store may fail every request before a put or get stops.`,
           throw error;
         });
       // A login that names no profile is the one commands use when they name none.
-      const named = globals().profile ?? process.env.DFS_PROFILE;
+      const named = namedProfile(globals().profile);
       const profile = named ?? 'default';
       const path = await saveProfile(profile, { endpoint: o.endpoint, token: o.token }, named === undefined);
       print(out(), { profile, ...whoami }, () => `logged in as "${whoami.name}" [${whoami.scopes.join(',')}]; saved to ${path} as profile "${profile}"`);

@@ -32,6 +32,12 @@ const CHOICES: Choice[] = [
   { label: 'share', questions: ['remote file', 'expires (e.g. 7d; empty: default)'], argv: ([path, expires]) => ['share', ...(expires ? ['--expires', expires] : []), '--', path!] },
 ];
 
+/**
+ * Only a question that says what an empty answer means may be left empty: any other empty answer
+ * goes back to the menu, without asking the rest.
+ */
+const optional = (question: string) => question.includes('(empty:');
+
 export async function runMenu(globals: { profile?: string; json?: boolean; quiet?: boolean }): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
   const lines = rl[Symbol.asyncIterator]();
@@ -41,7 +47,7 @@ export async function runMenu(globals: { profile?: string; json?: boolean; quiet
     if (next.done) throw new EndOfInput();
     return next.value.trim();
   };
-  const prefix = [...(globals.profile ? ['--profile', globals.profile] : []), ...(globals.json ? ['--json'] : [])];
+  const prefix = [...(globals.profile ? ['--profile', globals.profile] : []), ...(globals.json ? ['--json'] : []), ...(globals.quiet ? ['--quiet'] : [])];
   try {
     for (;;) {
       process.stdout.write(`\n${CHOICES.map((c, i) => `${i + 1}) ${c.label}`).join('  ')}  ${CHOICES.length + 1}) quit\n`);
@@ -54,8 +60,12 @@ export async function runMenu(globals: { profile?: string; json?: boolean; quiet
         continue;
       }
       const answers: string[] = [];
-      for (const question of choice.questions) answers.push(await ask(question));
-      if (!answers[0]) {
+      for (const question of choice.questions) {
+        const answer = await ask(question);
+        if (!answer && !optional(question)) break;
+        answers.push(answer);
+      }
+      if (answers.length < choice.questions.length) {
         process.stdout.write('nothing to do\n');
         continue;
       }

@@ -2,9 +2,11 @@
  * Where the CLI finds its server and token: ~/.config/dfs/config.json (mode 0600), with named
  * profiles; DFS_ENDPOINT and DFS_TOKEN override whatever the file says.
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UsageError } from './transfer.ts';
 
 export interface Profile {
   endpoint: string;
@@ -16,8 +18,28 @@ interface ConfigFile {
   profiles: Record<string, Profile>;
 }
 
+/**
+ * A lock older than this was left by a killed process: a save holds it for milliseconds, so a
+ * live one never comes near.
+ */
+const STALE_LOCK_MS = 5_000;
+
 // An empty XDG_* variable counts as unset, as the XDG spec says (and bin/dfs.js and the resume state read it).
 export const configPath = () => join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'dfs', 'config.json');
+
+/** Empty counts as unset here too: `DFS_TOKEN= dfs whoami` means the saved token, not none. */
+const environment = (name: 'DFS_PROFILE' | 'DFS_ENDPOINT' | 'DFS_TOKEN') => process.env[name] || undefined;
+
+/** The profile a command names, by --profile or else DFS_PROFILE; undefined when neither does. */
+export const namedProfile = (option: string | undefined) => option ?? environment('DFS_PROFILE');
+
+/** The --endpoint of login: anything but an http(s) URL can never be reached, so it is a usage error. */
+export function endpointUrl(value: string): string {
+  if (!URL.canParse(value) || !['http:', 'https:'].includes(new URL(value).protocol)) {
+    throw new UsageError(`--endpoint must be an http:// or https:// URL, e.g. http://127.0.0.1:8787, not "${value}"`);
+  }
+  return value;
+}
 
 /** No file is no profile yet; a file that cannot be read is an error, or saving would drop its profiles. */
 async function readConfig(): Promise<ConfigFile> {
@@ -42,31 +64,73 @@ async function readConfig(): Promise<ConfigFile> {
   return { ...config, profiles: config.profiles ?? {} };
 }
 
+/**
+ * Runs `update` holding `<path>.lock`, so logins running at once each add their profile to what
+ * the one before saved instead of writing over it.
+ */
+async function whileLocked<T>(path: string, update: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const held = await stat(lock).catch(() => undefined);
+    if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) await rm(lock, { force: true });
+    // Jittered, so waiting logins do not retry in step.
+    else if (held) await sleep(10 + Math.random() * 20);
+  }
+  try {
+    return await update();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/**
+ * Writes the file aside and renames it into place: a reader (or a kill) meets the old profiles
+ * or the new, never a file cut short.
+ */
+async function writeConfig(path: string, config: ConfigFile): Promise<void> {
+  const aside = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(aside, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    await rename(aside, path);
+  } catch (error) {
+    await rm(aside, { force: true });
+    throw error;
+  }
+}
+
 /** Saves `profile` as `name`, the default from now on when `makeDefault`, else only when there is none yet. */
 export async function saveProfile(name: string, profile: Profile, makeDefault: boolean): Promise<string> {
-  const config = await readConfig();
-  config.profiles[name] = profile;
-  if (makeDefault) config.defaultProfile = name;
-  else config.defaultProfile ??= name;
   const path = configPath();
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  await chmod(path, 0o600);
+  await whileLocked(path, async () => {
+    const config = await readConfig();
+    config.profiles[name] = profile;
+    if (makeDefault) config.defaultProfile = name;
+    else config.defaultProfile ??= name;
+    await writeConfig(path, config);
+  });
   return path;
 }
 
 export class NotLoggedIn extends Error {}
 
 export async function loadProfile(name: string | undefined): Promise<Profile> {
+  const fromEnvironment = { endpoint: environment('DFS_ENDPOINT'), token: environment('DFS_TOKEN') };
   // The environment names both: the file is not needed, whatever state it is in.
-  if (process.env.DFS_ENDPOINT && process.env.DFS_TOKEN) return { endpoint: process.env.DFS_ENDPOINT, token: process.env.DFS_TOKEN };
+  if (fromEnvironment.endpoint && fromEnvironment.token) return { endpoint: fromEnvironment.endpoint, token: fromEnvironment.token };
   const config = await readConfig();
-  const chosen = name ?? process.env.DFS_PROFILE ?? config.defaultProfile ?? 'default';
-  const saved = config.profiles[chosen];
-  const endpoint = process.env.DFS_ENDPOINT ?? saved?.endpoint;
-  const token = process.env.DFS_TOKEN ?? saved?.token;
+  const named = namedProfile(name);
+  const saved = config.profiles[named ?? config.defaultProfile ?? 'default'];
+  const endpoint = fromEnvironment.endpoint ?? saved?.endpoint;
+  const token = fromEnvironment.token ?? saved?.token;
   if (!endpoint || !token) {
-    throw new NotLoggedIn(`not logged in${name ? ` with profile "${name}"` : ''}: run "dfs login" or set DFS_ENDPOINT and DFS_TOKEN`);
+    throw new NotLoggedIn(`not logged in${named === undefined ? '' : ` with profile "${named}"`}: run "dfs login" or set DFS_ENDPOINT and DFS_TOKEN`);
   }
   return { endpoint, token };
 }
