@@ -30,8 +30,8 @@ export const configPath = () => join(process.env.XDG_CONFIG_HOME || join(homedir
 /** Empty counts as unset here too: `DFS_TOKEN= dfs whoami` means the saved token, not none. */
 const environment = (name: 'DFS_PROFILE' | 'DFS_ENDPOINT' | 'DFS_TOKEN') => process.env[name] || undefined;
 
-/** The profile a command names, by --profile or else DFS_PROFILE; undefined when neither does. */
-export const namedProfile = (option: string | undefined) => option ?? environment('DFS_PROFILE');
+/** The profile a command names, by --profile or else DFS_PROFILE; undefined when neither does (an empty one names none). */
+export const namedProfile = (option: string | undefined) => option || environment('DFS_PROFILE');
 
 /** The --endpoint of login: anything but an http(s) URL can never be reached, so it is a usage error. */
 export function endpointUrl(value: string): string {

@@ -81,7 +81,7 @@ describe('saved profiles', () => {
     expect(await readdir(join(cli.work, 'locked', 'dfs'))).toEqual(['config.json']);
   });
 
-  it('reads an empty DFS_PROFILE, DFS_ENDPOINT or DFS_TOKEN as unset', async () => {
+  it('reads an empty DFS_PROFILE, DFS_ENDPOINT, DFS_TOKEN or --profile as unset', async () => {
     const env = withoutLogin('empty-env');
     const saved = await login({ ...env, DFS_PROFILE: '' }, '--json');
     expect(saved.code, saved.stderr).toBe(0);
@@ -93,6 +93,10 @@ describe('saved profiles', () => {
       expect(whoami.code, `${JSON.stringify(empty)}: ${whoami.stderr}`).toBe(0);
       expect(whoami.json().scopes).toEqual(['admin']);
     }
+    // So is an empty --profile: it names none, and the saved default is used.
+    const emptyOption = await cli.dfs(['--profile', '', '--json', 'whoami'], { env });
+    expect(emptyOption.code, emptyOption.stderr).toBe(0);
+    expect(emptyOption.json().scopes).toEqual(['admin']);
     // A variable that is set still overrides the saved profile next to an empty one.
     const reader = (await cli.dfs(['--json', 'token', 'create', 'empty-env-reader', '--scope', 'read'])).json();
     const overridden = await cli.dfs(['--json', 'whoami'], { env: { ...env, DFS_ENDPOINT: '', DFS_TOKEN: reader.token } });
