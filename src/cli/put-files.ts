@@ -69,23 +69,30 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
     return [];
   }
   const path = new Set(inside).add(real);
-  // In name order, so a tree goes up (and is reported) the same way on every run and system.
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // In the order of the paths, as ls and get list them ("sub-x" before "sub/z"), so a tree goes
+  // up (and is reported) the same way on every run and system.
+  const sortKey = (entry: Dirent) => (entry.isDirectory() ? `${entry.name}/` : entry.name);
+  entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   return entries.flatMap((entry): LocalFile[] => {
     const full = join(dir, entry.name);
     const inFolder = toPosix(relative(root, full));
     if (excluded(inFolder)) return [];
     if (entry.isDirectory()) return walk(root, excluded, missing, full, path);
-    if (!entry.isFile() && !entry.isSymbolicLink()) return [];
-    const info = statOrNull(full);
-    if (!info) {
+    const info = entry.isFile() || entry.isSymbolicLink() ? statOrNull(full) : null;
+    if (!info && (entry.isFile() || entry.isSymbolicLink())) {
       missing.push(new FileError(full, new Error(entry.isSymbolicLink() ? 'broken symbolic link' : 'gone before it could be read')));
       return [];
     }
-    if (info.isDirectory()) return walk(root, excluded, missing, full, path);
-    return info.isFile() ? [{ path: full, inFolder, size: info.size, mtimeMs: info.mtimeMs }] : [];
+    if (info?.isDirectory()) return walk(root, excluded, missing, full, path);
+    if (info?.isFile()) return [{ path: full, inFolder, size: info.size, mtimeMs: info.mtimeMs }];
+    // A pipe, socket or device in a folder fails alone, as one named among other files does.
+    missing.push(new FileError(full, new Error(NOT_A_FILE)));
+    return [];
   });
 }
+
+/** Why a pipe, socket or device among files is not sent: it has no size to declare up front. */
+const NOT_A_FILE = 'is a pipe or a device: send it alone, to a named remote file';
 
 /** "EACCES: permission denied, scandir 'a/b'" as "permission denied": the line names the folder already. */
 const withoutPath = (error: NodeJS.ErrnoException) => (error.errno === undefined ? error.message : getSystemErrorMessage(error.errno));
@@ -121,7 +128,7 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
       continue;
     }
     if (!info.isFile() && !info.isDirectory()) {
-      missing.push(new FileError(local, new Error('is a pipe or a device: send it alone, to a named remote file')));
+      missing.push(new FileError(local, new Error(NOT_A_FILE)));
     } else if (info.isDirectory()) {
       if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
       const base = basename(resolve(local));

@@ -96,6 +96,18 @@ describe('a pipe named like a file', () => {
     expect(intoFolder.stderr).toContain('dump.fifo is a pipe or a device, read as a stream: it goes alone, to a named remote file');
   });
 
+  it('fails alone inside a folder, said in a line, not left out in silence', async () => {
+    await mkdir(local('with-fifo', 'sub'), { recursive: true });
+    execFileSync('mkfifo', [local('with-fifo', 'sub', 'queue')]);
+    await writeFile(local('with-fifo', 'sub', 'data.txt'), 'data');
+    await writeFile(local('with-fifo', 'sub-x.txt'), 'x');
+    const put = await cli.dfs(['put', '-r', 'with-fifo', 'fifo-tree/']);
+    expect(put.code).toBe(1);
+    expect(put.stderr.trim()).toBe(`dfs: ${join('with-fifo', 'sub', 'queue')}: is a pipe or a device: send it alone, to a named remote file`);
+    // In the order ls and get list paths: "sub-x.txt" before "sub/...".
+    expect(put.stdout.trim().split('\n')).toEqual(['uploaded fifo-tree/with-fifo/sub-x.txt', 'uploaded fifo-tree/with-fifo/sub/data.txt']);
+  });
+
   it('names standard input, not the copy it is sent from, when it fails', async () => {
     const put = await cli.dfs(['put', '-', 'piped/bad\u0001name.txt'], { input: 'x' });
     expect(put.code).toBe(1);
