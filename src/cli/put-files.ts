@@ -14,6 +14,7 @@ import type { FileEntry } from '../client/api-types.ts';
 import { uploadMany } from '../client/batch-upload.ts';
 import { createLimiter, runPool } from '../client/pool.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
+import { normalizeNewPath } from '../core/paths.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { startHashWorkers } from './hash-pool.ts';
 import { hashedOnWorkers, localFile } from './local-file.ts';
@@ -182,7 +183,18 @@ export async function putFiles(client: DfsClient, locals: string[], remote: stri
 }
 
 export async function planPut(client: DfsClient, locals: string[], remote: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
-  const { plans, missing } = await planUploads(client, locals, remote, options);
+  const { plans: planned, missing } = await planUploads(client, locals, remote, options);
+  // A name the server would refuse (a control character, a segment too long) is said now, as
+  // the put would say it, rather than promised as an upload.
+  const plans = planned.filter((plan) => {
+    try {
+      normalizeNewPath(plan.remote);
+      return true;
+    } catch (error) {
+      missing.push(new FileError(nameOf(plan), error));
+      return false;
+    }
+  });
   const { unchanged } = await sortUploads(client, plans, options);
   return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: unchanged.has(plan) ? 'unchanged' : 'upload' })), failed: missing };
 }

@@ -89,6 +89,15 @@ describe('put and get', () => {
     });
     expect((await dfs(['put', '-r', '-n', 'same', 'once/'])).stdout).toContain(`would upload ${join('same', 'b.txt')} -> once/same/b.txt`);
     expect(await versionCount('once/same/b.txt')).toBe(2);
+    // A name the server refuses is said by the dry run as the put says it, not promised.
+    await writeFile(local('tab\tname.txt'), 'tab');
+    const refusedDry = await dfs(['put', '-n', 'tab\tname.txt', 'same/b.txt', 'dry-names/']);
+    const refusedPut = await dfs(['put', 'tab\tname.txt', 'dry-names/']);
+    expect(refusedDry.code).toBe(1);
+    expect(refusedDry.stdout.trim()).toBe(`would upload ${join('same', 'b.txt')} -> dry-names/b.txt`);
+    expect(refusedPut.code).toBe(1);
+    expect(refusedDry.stderr).toBe(refusedPut.stderr);
+    expect(refusedDry.stderr).toMatch(/^dfs: tab\tname\.txt: .*control character/);
 
     const forced = await dfs(['--json', 'put', '-r', '--force', 'same', 'once/']);
     expect(forced.json().filter((f: { unchanged?: true }) => f.unchanged)).toEqual([]);
