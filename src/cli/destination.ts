@@ -10,6 +10,7 @@ import { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
+import { UsageError } from './transfer.ts';
 
 /** How often a FIFO no one reads yet is tried again. */
 const READER_WAIT_MS = 50;
@@ -26,6 +27,8 @@ export type Destination = { file: string } | NodeDestination;
 /**
  * Whether each folder of these destinations is there before anything is made: only in one that
  * is can something already be at a destination. One look per folder, none under one not there.
+ * A file where a folder must come takes nothing in, and each file bound inside would fail alone
+ * on it: that is one usage error, before anything is written.
  */
 export function foldersThere(plans: readonly { local: string }[]): ReadonlyMap<string, boolean> {
   const there = new Map<string, boolean>();
@@ -42,12 +45,15 @@ export function foldersThere(plans: readonly { local: string }[]): ReadonlyMap<s
 }
 
 function somethingAt(path: string): boolean {
+  let found;
   try {
-    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+    found = statSync(path, { throwIfNoEntry: false });
   } catch {
     // Not to be known (no permission to look): each destination is looked at, and fails alone.
     return true;
   }
+  if (found && !found.isDirectory()) throw new UsageError(`${path} is ${found.isFile() ? 'a file, not' : 'not'} a folder: move it away, or download into another folder`);
+  return found !== undefined;
 }
 
 /** Where the bytes for `dest` go, by what is there now. */

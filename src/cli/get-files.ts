@@ -18,8 +18,8 @@ import { withRetry, type RetryOptions } from '../client/retry.ts';
 import { destinationAt, foldersThere, openNode, type Destination, type NodeDestination } from './destination.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
-import { PartFile, partPath } from './part-file.ts';
-import { Progress } from './progress.ts';
+import { PartFile, sideFileClashes, smallSidePath } from './part-file.ts';
+import { Progress, retryNotice } from './progress.ts';
 import { replaceFile } from './replace-file.ts';
 import { BIG_FILES_IN_FLIGHT, FileError, sharedDestinations, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 import { findDownloaded } from './unchanged.ts';
@@ -71,17 +71,25 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   const missing: FileError[] = [];
   const planOne = async (remote: string): Promise<PlannedDownload[]> => {
     const folder = remote === '' ? '' : `${remote}/`;
+    const onRetry = retryNotice(remote || '/', options);
+    // A listing is not needed once the remote is found to be a file: its tries stop there, and
+    // no "trying again" line or wait outlives the need for it.
+    const unneeded = new AbortController();
+    const listing = { signal: options.signal ? AbortSignal.any([options.signal, unneeded.signal]) : unneeded.signal, onRetry };
+    const listPage = (cursor: string | null) => withRetry(() => client.list({ prefix: folder, limit: LIST_PAGE, cursor }), listing);
     // With -r the folder's first page is asked for together with the file: one round trip, not two.
-    const firstPage = options.recursive ? client.list({ prefix: folder, limit: LIST_PAGE }) : null;
+    const firstPage = options.recursive ? listPage(null) : null;
     firstPage?.catch(() => undefined);
     const file =
       remote === ''
         ? null
-        : await client.stat(remote).catch((error: unknown) => {
-            if (error instanceof ApiError && error.status === 404) return null;
+        : await withRetry(() => client.stat(remote), { signal: options.signal, onRetry }).catch((error: unknown) => {
+            // A token for a folder may list it but not stat its bare name: with -r, the listing decides.
+            if (error instanceof ApiError && (error.status === 404 || (options.recursive && error.status === 403))) return null;
             throw error;
           });
     if (file) {
+      unneeded.abort();
       return [{ remote, local: namesFile ? target : join(target, basename(remote)), size: file.size, sha256: file.sha256 }];
     }
     if (!firstPage) throw new FileError(remote || '/', new Error(remote ? 'no such file (use -r for a folder)' : 'is the top level, a folder (use -r to download everything)'));
@@ -89,7 +97,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
     const base = remote === '' ? target : join(target, basename(remote));
     const plans: PlannedDownload[] = [];
     let found = false;
-    for (let page = await firstPage; ; page = await client.list({ prefix: folder, limit: LIST_PAGE, cursor: page.nextCursor })) {
+    for (let page = await firstPage; ; page = await listPage(page.nextCursor)) {
       for (const entry of page.files) {
         found = true;
         const inFolder = entry.path.slice(folder.length);
@@ -117,7 +125,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   // What is not written to the destination itself goes inside it: a file there takes nothing in,
   // and each of a folder's files would fail alone on it.
   if (found && !targetIsDir && plans.some((plan) => plan.local !== target)) throw new UsageError(`${target} is not a folder: name a folder, or a new name, to download into`);
-  return { plans: withoutShared(plans, missing), missing };
+  return { plans: withoutSideFileClashes(withoutShared(plans, missing), missing), missing };
 }
 
 /** Names below a folder, "/"-separated, that stay below it on this system: no empty, "." or ".." segment, no NUL, no other separator. */
@@ -157,6 +165,30 @@ function withoutShared(plans: PlannedDownload[], failed: FileError[]): PlannedDo
 }
 
 /**
+ * The plans without those of which one would be written over or into a side file of another's
+ * download (a remote "f.dfs-part" beside "f"): neither goes, whatever their sizes, each failing
+ * with a line naming the other. One line a file: one in two such pairs names the first.
+ */
+function withoutSideFileClashes(plans: PlannedDownload[], failed: FileError[]): PlannedDownload[] {
+  const clashes = sideFileClashes(plans.map((plan) => plan.local));
+  if (clashes.size === 0) return plans;
+  const byLocal = new Map(plans.map((plan) => [plan.local, plan]));
+  const out = new Set<PlannedDownload>();
+  const fail = (plan: PlannedDownload, reason: string) => {
+    if (out.has(plan)) return;
+    out.add(plan);
+    failed.push(new FileError(plan.remote, new Error(`${reason}: neither is downloaded; get the two into different folders`)));
+  };
+  for (const [local, { owner, side }] of clashes) {
+    const plan = byLocal.get(local)!;
+    const ownerPlan = byLocal.get(owner)!;
+    fail(plan, `${side === local ? local : `${local} is in ${side}, which`} is a side file the download of ${ownerPlan.remote} keeps beside ${owner}`);
+    fail(ownerPlan, `its download keeps a side file at ${side}, where ${plan.remote} would be written`);
+  }
+  return plans.filter((plan) => !out.has(plan));
+}
+
+/**
  * Written beside its destination, then renamed: a failed download never leaves a half file under
  * the real name. A link that expired before its turn is asked for again.
  */
@@ -167,8 +199,7 @@ async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, 
   };
   const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, outage, onRetry, renew });
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
-  // Its own side file: a ranged download of this same file by another run holds partPath(dest).
-  replaceFile(dest, bytes, `${partPath(dest)}.${process.pid}`);
+  replaceFile(dest, bytes, smallSidePath(dest));
 }
 
 function checkDigest(link: DownloadLink, actual: string): void {
@@ -230,7 +261,7 @@ async function saveRanges(
 /** One remote file to standard output: see streamFile. */
 export async function getToStandardOutput(client: DfsClient, remote: string, out: NodeJS.WritableStream, options: TransferOptions): Promise<void> {
   try {
-    const link = await client.download(remote);
+    const link = await withRetry(() => client.download(remote), { signal: options.signal, onRetry: retryNotice(remote, options) });
     const progress = new Progress(link.size, options);
     const bar = progress.file(remote, link.size);
     try {
@@ -366,7 +397,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
       const bar = progress.file(plan.remote, plan.size);
       try {
         options.signal?.throwIfAborted();
-        const link = await client.download(plan.remote);
+        const link = await withRetry(() => client.download(plan.remote), { signal: options.signal, onRetry: progress.retrying(plan.remote) });
         done.set(plan, await save(plan, link, { onBytes: (bytes: number) => bar.add(bytes), onRetry: progress.retrying(plan.remote) }, rangeLimit));
       } catch (error) {
         settle(plan, error);

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { link, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
@@ -28,6 +28,15 @@ const NAME_MAX = 255;
 /** The most a side file adds to its destination's name: the state's temporary copy (replace-file.ts) with a pid of up to 7 digits (Linux's limit is 4194304). */
 const LONGEST_SUFFIX = '.dfs-part.json.4194304.tmp'.length;
 
+const PART_SUFFIX = '.dfs-part';
+/**
+ * What a download keeps beside its destination, after its partPath: the part file itself, its
+ * state and the state's temporary copy (replace-file.ts), the lock, the lock's copy made to link
+ * it and its aside while taken over, and a small download's copy (smallSidePath). A pid stands
+ * for any: which pid a run gets must not decide whether two names clash.
+ */
+const SIDE_SUFFIX = /^(?:|\.json|\.json\.\d+\.tmp|\.lock|\.lock\.\d+|\.l\d+|\.\d+)$/;
+
 /**
  * Where a download to `dest` is written before its rename: `<dest>.dfs-part`, or for a name too
  * long to take the side files' suffixes, a fixed-length name from its SHA-256 in the same folder.
@@ -35,8 +44,44 @@ const LONGEST_SUFFIX = '.dfs-part.json.4194304.tmp'.length;
  */
 export function partPath(dest: string): string {
   const name = basename(dest);
-  if (Buffer.byteLength(name) + LONGEST_SUFFIX <= NAME_MAX) return `${dest}.dfs-part`;
-  return join(dirname(dest), `${createHash('sha256').update(name).digest('hex').slice(0, 32)}.dfs-part`);
+  if (Buffer.byteLength(name) + LONGEST_SUFFIX <= NAME_MAX) return `${dest}${PART_SUFFIX}`;
+  return join(dirname(dest), `${createHash('sha256').update(name).digest('hex').slice(0, 32)}${PART_SUFFIX}`);
+}
+
+/** Where a small download to `dest` is written before its rename: not partPath(dest), which a ranged download of the same file by another run may hold. */
+export const smallSidePath = (dest: string) => `${partPath(dest)}.${process.pid}`;
+
+export interface SideFileClash {
+  /** The destination whose download keeps a side file there. */
+  owner: string;
+  /** That side file: the destination itself, or a folder it would be written in. */
+  side: string;
+}
+
+/**
+ * The destinations among these that a download to another of them would write over, or into,
+ * with its side files: fetched together, one of the two is lost whichever comes first.
+ */
+export function sideFileClashes(dests: readonly string[]): Map<string, SideFileClash> {
+  const owners = new Map(dests.map((dest) => [partPath(dest), dest]));
+  const clashes = new Map<string, SideFileClash>();
+  for (const dest of dests) {
+    const clash = clashOf(dest, owners);
+    if (clash) clashes.set(dest, clash);
+  }
+  return clashes;
+}
+
+/** The side file that `dest` is or lies in, of a destination `owners` holds by its partPath. */
+function clashOf(dest: string, owners: ReadonlyMap<string, string>): SideFileClash | null {
+  for (let at = dest.indexOf(PART_SUFFIX); at >= 0; at = dest.indexOf(PART_SUFFIX, at + 1)) {
+    const part = dest.slice(0, at + PART_SUFFIX.length);
+    const owner = owners.get(part);
+    const rest = dest.slice(part.length);
+    const suffix = rest.includes(sep) ? rest.slice(0, rest.indexOf(sep)) : rest;
+    if (owner !== undefined && SIDE_SUFFIX.test(suffix)) return { owner, side: part + suffix };
+  }
+  return null;
 }
 
 export class PartFile implements DownloadIo {

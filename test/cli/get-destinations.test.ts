@@ -1,10 +1,13 @@
 /**
  * What `dfs get` does with what is at, or in the name of, its local destination: a link is
  * followed and a FIFO written into, a name of any length comes down, a trailing "/" makes a
- * folder, two remotes never share a local file, an excluded folder keeps out everything under
- * it, a lost .dfs-part starts over, and a failure nothing can resume leaves no side files.
+ * folder, two remotes never share a local file (nor one another's side file), an excluded
+ * folder keeps out everything under it, a lost .dfs-part starts over, and a failure nothing can
+ * resume leaves no side files. And what it asks the API: a folder a token is limited to comes
+ * down, and a failing request is tried again.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +177,26 @@ describe('the destination named', () => {
     expect(await readFile(local('into-file-in', 'taken'), 'utf8')).toBe('a');
   });
 
+  it('refuses in one line a file where a folder of the download must come, and leaves it be', async () => {
+    await putTree('t1', { 'a.txt': 'a', 'b.txt': 'b', 'deep/c.txt': 'c' }, 'in-way-r/');
+    await mkdir(local('in-way', 'up', 't1'), { recursive: true });
+    await writeFile(local('in-way', 't1'), 'mine');
+    await writeFile(local('in-way', 'up', 't1', 'deep'), 'mine too');
+    const cases: [string[], string][] = [
+      [['-r', 'in-way-r/t1', '.'], 't1'],
+      [['-r', 'in-way-r/t1', 'up'], join('up', 't1', 'deep')],
+      [['in-way-r/t1/a.txt', join('t1', 'a.txt')], 't1'],
+    ];
+    for (const [args, file] of cases) {
+      const get = await dfs(['get', ...args], 'in-way');
+      expect(get.code, args.join(' ')).toBe(2);
+      expect(get.stderr).toBe(`dfs: ${file} is a file, not a folder: move it away, or download into another folder\n`);
+    }
+    expect(await readFile(local('in-way', 't1'), 'utf8')).toBe('mine');
+    expect(await readFile(local('in-way', 'up', 't1', 'deep'), 'utf8')).toBe('mine too');
+    expect((await readdir(local('in-way'), { recursive: true })).sort()).toEqual(['t1', 'up', join('up', 't1'), join('up', 't1', 'deep')].sort());
+  });
+
   it('writes nothing outside the destination whatever names a server lists, and still fetches the plain ones', async () => {
     await putTree('lying', { 'ok.txt': 'fine', 'deep/ok2.txt': 'fine too' }, 'lying-r/');
     const lies = ['lying-r/lying/../../../escaped.txt', 'elsewhere/outside.txt', 'lying-r/lying//abs.txt', 'lying-r/lying/./dot.txt'];
@@ -237,6 +260,52 @@ describe('the destination named', () => {
 });
 
 describe('side files', () => {
+  it("fails both files of a clash with another's side file, writing neither; the others still come", async () => {
+    // A ranged download of "f" keeps f.dfs-part (and the names after it) beside it, and one of a
+    // name too long for that suffix a hashed name: each remote named so would be lost, or lose it.
+    const long = `${'é'.repeat(100)}${'d'.repeat(46)}.bin`;
+    const hashed = `${createHash('sha256').update(long).digest('hex').slice(0, 32)}.dfs-part`;
+    const tree = {
+      f: randomBytes(300 * 1024, 20),
+      'f.dfs-part': 'notes\n',
+      g: randomBytes(300 * 1024, 21),
+      'g.dfs-part.lock': 'not a lock',
+      h: 'small',
+      'h.dfs-part.4242': 'not a copy',
+      k: 'k',
+      'k.dfs-part.json/inside.txt': 'not a state',
+      [long]: randomBytes(300 * 1024, 22),
+      [hashed]: 'not a part file',
+      'f.dfs-partial': 'kept',
+      'other.txt': 'kept too',
+    };
+    await putTree('dp1', tree, 'dpt/');
+    const get = await dfs(['--json', 'get', '-r', 'dpt/dp1', 'dp-out']);
+    expect(get.code).toBe(1);
+    expect(get.json().map((f: { remote: string }) => f.remote).sort()).toEqual(['dpt/dp1/f.dfs-partial', 'dpt/dp1/other.txt']);
+    const lines = get.stderr.trim().split('\n');
+    const pairs = [['f', 'f.dfs-part'], ['g', 'g.dfs-part.lock'], ['h', 'h.dfs-part.4242'], ['k', 'k.dfs-part.json/inside.txt'], [long, hashed]];
+    expect(lines).toHaveLength(pairs.length * 2);
+    for (const pair of pairs) {
+      for (const [i, name] of pair.entries()) {
+        const line = lines.find((l) => l.startsWith(`dfs: dpt/dp1/${name}: `));
+        expect(line, name).toBeDefined();
+        expect(line).toContain(`dpt/dp1/${pair[1 - i]}`);
+        expect(line).toMatch(/get the two into different folders$/);
+      }
+    }
+    expect((await readdir(local('dp-out', 'dp1'))).sort()).toEqual(['f.dfs-partial', 'other.txt']);
+
+    // Two remotes named together clash the same way.
+    const two = await dfs(['get', 'dpt/dp1/f', 'dpt/dp1/f.dfs-part', 'dp-two/']);
+    expect(two.code).toBe(1);
+    expect(two.stderr.trim().split('\n')).toEqual([
+      `dfs: dpt/dp1/f.dfs-part: ${join('dp-two', 'f.dfs-part')} is a side file the download of dpt/dp1/f keeps beside ${join('dp-two', 'f')}: neither is downloaded; get the two into different folders`,
+      `dfs: dpt/dp1/f: its download keeps a side file at ${join('dp-two', 'f.dfs-part')}, where dpt/dp1/f.dfs-part would be written: neither is downloaded; get the two into different folders`,
+    ]);
+    expect(await readdir(work)).not.toContain('dp-two');
+  });
+
   it('starts over when the .dfs-part file is gone or cut short while its state remains', async () => {
     const bytes = randomBytes(17 * MiB + 1, 12);
     await putTree('lost', { 'file.bin': bytes }, 'lost-r/');
@@ -298,6 +367,73 @@ describe('side files', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^dfs: blocked-r\/blocked\/mid\.bin: .*5 of 307200 bytes\n$/);
     expect(await readdir(local('wrong-size'))).toEqual([]);
+  });
+});
+
+describe('what get asks the API', () => {
+  it('downloads a folder with a token limited to it, named with or without a trailing "/"', async () => {
+    await putTree('up1', { 't1/a.txt': 'a', 'b.txt': 'b' }, 'tok-r/');
+    const token = (await dfs(['--json', 'token', 'create', 'ci', '--scope', 'read', 'write', '--prefix', 'tok-r/up1'])).json().token;
+    const asToken = { ...cli.env, DFS_TOKEN: token };
+    for (const [i, remote] of ['tok-r/up1', 'tok-r/up1/'].entries()) {
+      const get = await cli.dfs(['get', '-r', remote, `tok-out${i}`], { env: asToken });
+      expect(get.code, get.stderr).toBe(0);
+      expect(await readFile(local(`tok-out${i}`, 'up1', 't1', 'a.txt'), 'utf8')).toBe('a');
+      expect(await readFile(local(`tok-out${i}`, 'up1', 'b.txt'), 'utf8')).toBe('b');
+    }
+    // What the token may not list is refused by the listing itself, and nothing is written.
+    const refused = await cli.dfs(['get', '-r', 'elsewhere', 'tok-refused'], { env: asToken });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('dfs: this token may only list paths under "tok-r/up1/"\n');
+    expect(await readdir(work)).not.toContain('tok-refused');
+  });
+
+  it('tries again a request the API answers with a 503, and finishes', async () => {
+    const big = randomBytes(17 * MiB + 1, 23);
+    await putTree('flaky', { 'big.bin': big, 'small.txt': 'small' }, 'flaky-r/');
+    // The first of each request planning and a big file's link make: the file, the listing, the link.
+    const failing = ['/v1/files/', '/v1/files?', '/v1/downloads'];
+    let listings = 0;
+    let refuseListings = false;
+    const unavailable = { status: 503, body: { error: { code: 'unavailable', message: 'the API is restarting' } } };
+    const proxy = await startApiProxy(server.url, (path) => {
+      if (path.startsWith('/v1/files?')) {
+        listings++;
+        if (refuseListings) return unavailable;
+      }
+      const kind = failing.findIndex((start) => path.startsWith(start));
+      if (kind < 0) return;
+      failing.splice(kind, 1);
+      return unavailable;
+    });
+    const env = { ...cli.env, DFS_ENDPOINT: proxy.url };
+    try {
+      const get = await cli.dfs(['get', '-r', 'flaky-r/flaky', 'flaky-out'], { env });
+      expect(get.code, get.stderr).toBe(0);
+      expect(failing).toEqual([]);
+      expect(get.stderr.match(/^dfs: flaky-r\/flaky: the API is restarting; trying again \(2 of 5\)$/gm)).toHaveLength(2);
+      expect(get.stderr).toMatch(/^dfs: flaky-r\/flaky\/big\.bin: the API is restarting; trying again \(2 of 5\)$/m);
+      expect(await sameBytes(new Uint8Array(await readFile(local('flaky-out', 'flaky', 'big.bin'))), big)).toBe('same');
+      expect(await readFile(local('flaky-out', 'flaky', 'small.txt'), 'utf8')).toBe('small');
+
+      // To standard output, the link is tried again too.
+      failing.push('/v1/downloads');
+      const out = await cli.dfs(['get', 'flaky-r/flaky/big.bin', '-'], { env });
+      expect(out.code, out.stderr).toBe(0);
+      expect(failing).toEqual([]);
+      expect(out.stderr).toMatch(/^dfs: flaky-r\/flaky\/big\.bin: the API is restarting; trying again \(2 of 5\)$/m);
+      expect(await sameBytes(out.bytes, big)).toBe('same');
+
+      // A file named with -r is found by its stat: the listing asked for with it is not tried again.
+      refuseListings = true;
+      listings = 0;
+      const file = await cli.dfs(['get', '-r', 'flaky-r/flaky/small.txt', 'flaky-one.txt'], { env });
+      expect(file.code, file.stderr).toBe(0);
+      expect(listings).toBe(1);
+      expect(await readFile(local('flaky-one.txt'), 'utf8')).toBe('small');
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
