@@ -149,7 +149,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   digest?.catch(() => undefined);
   const limit = options.partLimit ?? unlimited;
   const sha256 = await abandonIfAsked(client, () => uploadId, options, async () => {
-    await sendParts(async () => runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
+    await sendParts(() => runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
       const { start, end } = rangeOf(partNumber);
       const part = await io.part(start, end);
       try {
