@@ -53,6 +53,8 @@ function somethingAt(path: string): boolean {
     return true;
   }
   if (found && !found.isDirectory()) throw new UsageError(`${path} is ${found.isFile() ? 'a file, not' : 'not'} a folder: move it away, or download into another folder`);
+  // A link to nothing stands where the folder must be made: no file bound inside could be written.
+  if (!found && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UsageError(`${path} is a broken symbolic link, not a folder: move it away, or download into another folder`);
   return found !== undefined;
 }
 

@@ -195,6 +195,14 @@ describe('the destination named', () => {
     expect(await readFile(local('in-way', 't1'), 'utf8')).toBe('mine');
     expect(await readFile(local('in-way', 'up', 't1', 'deep'), 'utf8')).toBe('mine too');
     expect((await readdir(local('in-way'), { recursive: true })).sort()).toEqual(['t1', 'up', join('up', 't1'), join('up', 't1', 'deep')].sort());
+
+    // A link to nothing where the folder must be made is said the same way, once.
+    await mkdir(local('in-way-link'));
+    await symlink('nowhere', local('in-way-link', 't1'));
+    const linked = await dfs(['get', '-r', 'in-way-r/t1', '.'], 'in-way-link');
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toBe('dfs: t1 is a broken symbolic link, not a folder: move it away, or download into another folder\n');
+    expect(await readdir(local('in-way-link'))).toEqual(['t1']);
   });
 
   it('writes nothing outside the destination whatever names a server lists, and still fetches the plain ones', async () => {
