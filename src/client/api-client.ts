@@ -120,13 +120,8 @@ export class DfsClient {
   }
 
   /** Every entry under `prefix`, page by page; `fetch` asks for each (a caller's retries go there). */
-  async *listAll(options: { prefix?: string; delimiter?: boolean } = {}, fetch: (page: () => Promise<FileList>) => Promise<FileList> = (page) => page()): AsyncGenerator<FileList> {
-    let cursor: string | null = null;
-    do {
-      const page: FileList = await fetch(() => this.list({ ...options, limit: 1000, cursor }));
-      yield page;
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+  listAll(options: { prefix?: string; delimiter?: boolean } = {}, fetch: (page: () => Promise<FileList>) => Promise<FileList> = (page) => page()): AsyncGenerator<FileList> {
+    return pages((cursor) => fetch(() => this.list({ ...options, limit: 1000, cursor })));
   }
 
   stat = async (path: string) => this.#request<FileEntry>('GET', `/v1/files/${encodePath(path)}`);
@@ -141,13 +136,9 @@ export class DfsClient {
   /** Every link still valid under `prefix`, page by page. */
   async listShares(prefix = ''): Promise<ShareEntry[]> {
     const shares: ShareEntry[] = [];
-    let cursor: string | null = null;
-    do {
-      const query = new URLSearchParams({ limit: '1000', ...(prefix ? { prefix } : {}), ...(cursor ? { cursor } : {}) });
-      const page: { shares: ShareEntry[]; nextCursor: string | null } = await this.#request('GET', `/v1/shares?${query}`);
-      shares.push(...page.shares);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+    const page = (cursor: string | null) =>
+      this.#request<{ shares: ShareEntry[]; nextCursor: string | null }>('GET', `/v1/shares?${new URLSearchParams({ limit: '1000', ...(prefix ? { prefix } : {}), ...(cursor ? { cursor } : {}) })}`);
+    for await (const { shares: more } of pages(page)) shares.push(...more);
     return shares;
   }
   revokeShare = (id: string) => this.#request<void>('DELETE', `/v1/shares/${encodeURIComponent(id)}`);
@@ -174,4 +165,14 @@ export class DfsClient {
     this.#request<Token & { token: string }>('POST', '/v1/tokens', input);
   listTokens = () => this.#request<{ tokens: Token[] }>('GET', '/v1/tokens').then((r) => r.tokens);
   revokeToken = (id: string) => this.#request<void>('DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
+}
+
+/** Every page of a paged listing, from the first until one has no next cursor. */
+async function* pages<T extends { nextCursor: string | null }>(page: (cursor: string | null) => Promise<T>): AsyncGenerator<T> {
+  let cursor: string | null = null;
+  do {
+    const next: T = await page(cursor);
+    yield next;
+    cursor = next.nextCursor;
+  } while (cursor !== null);
 }
