@@ -68,6 +68,8 @@ export interface GarbageItem {
 
 export interface FileIndex {
   getFile(path: string): Promise<FileRecord | null>;
+  /** The files at any of `paths`, in one query (a path's folders: D1 counts each query). */
+  filesAt(paths: string[]): Promise<FileRecord[]>;
   listFiles(range: PathRange): Promise<FileRecord[]>;
   /** True when at least one file lies under `folder` (which ends with `/`). */
   hasFilesUnder(folder: string): Promise<boolean>;

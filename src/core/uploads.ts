@@ -69,19 +69,29 @@ export function checkCreate(ctx: DfsContext, principal: Principal, input: Create
   return { path, multipart };
 }
 
-/** A file by path from the index. */
-type FileLookup = (path: string) => Promise<FileRecord | null>;
+/** A file at any of these paths (a new file's folders), or null. */
+type FileLookup = (paths: string[]) => Promise<FileRecord | null>;
+
+/** One query for all of a path's folders, however deep (D1 counts every query). */
+const lookupOnce =
+  (ctx: DfsContext): FileLookup =>
+  async (paths) =>
+    (await ctx.index.filesAt(paths))[0] ?? null;
 
 /**
  * A lookup that asks the index once per path: the files of a batch mostly share their folders,
- * whose ancestors would otherwise cost one query per file each (D1 counts every query).
+ * which would otherwise cost a query per file. The folders not asked about yet go in one query.
  */
 export function rememberingLookup(ctx: DfsContext): FileLookup {
   const seen = new Map<string, Promise<FileRecord | null>>();
-  return (path) => {
-    let found = seen.get(path);
-    if (!found) seen.set(path, (found = ctx.index.getFile(path)));
-    return found;
+  return async (paths) => {
+    const unknown = paths.filter((path) => !seen.has(path));
+    if (unknown.length > 0) {
+      const found = ctx.index.filesAt(unknown).then((files) => new Map(files.map((file) => [file.path, file])));
+      for (const path of unknown) seen.set(path, found.then((files) => files.get(path) ?? null));
+    }
+    const files = await Promise.all(paths.map((path) => seen.get(path)!));
+    return files.find((file) => file !== null) ?? null;
   };
 }
 
@@ -93,7 +103,7 @@ export async function newUpload(
   path: string,
   objectKey: string,
   now: Date,
-  lookup: FileLookup = (folder) => ctx.index.getFile(folder),
+  lookup: FileLookup = lookupOnce(ctx),
 ): Promise<UploadRecord> {
   await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*', lookup);
   return {
@@ -128,17 +138,16 @@ export function presignSingle(ctx: DfsContext, upload: UploadRecord, md5: string
 
 /** Fails fast on what would fail at commit anyway; complete checks again atomically. */
 async function checkCommitWouldHold(ctx: DfsContext, path: string, ifMatch: string | null, ifNoneMatch: boolean, lookup: FileLookup) {
-  const [current, underIt, ancestors] = await Promise.all([
+  const [current, underIt, fileAbove] = await Promise.all([
     ctx.index.getFile(path),
     ctx.index.hasFilesUnder(folderOf(path)),
-    Promise.all(ancestorsOf(path).map(lookup)),
+    lookup(ancestorsOf(path)),
   ]);
   if (ifNoneMatch && current) throw preconditionFailed(`"${path}" already exists`);
   if (ifMatch === '*' && !current) throw preconditionFailed(`"${path}" does not exist`);
   if (ifMatch !== null && ifMatch !== '*' && current?.version !== ifMatch) throw preconditionFailed(`"${path}" is not at version "${ifMatch}"`);
   if (underIt) throw conflict('name_clash', `"${path}" is a folder`);
-  const file = ancestors.find((a) => a !== null);
-  if (file) throw conflict('name_clash', `"${file.path}" is a file, so it cannot hold "${path}"`);
+  if (fileAbove) throw conflict('name_clash', `"${fileAbove.path}" is a file, so it cannot hold "${path}"`);
 }
 
 /** URLs never outlive the upload they belong to. */

@@ -194,6 +194,12 @@ export class SqlFileIndex implements FileIndex {
     return rows[0] ? toFile(rows[0]) : null;
   }
 
+  async filesAt(paths: string[]): Promise<FileRecord[]> {
+    if (paths.length === 0) return [];
+    const rows = await this.#db.all(`SELECT ${FILE_COLUMNS} FROM files WHERE path IN (SELECT value FROM json_each(?))`, [JSON.stringify(paths)]);
+    return rows.map(toFile);
+  }
+
   async listFiles(range: PathRange): Promise<FileRecord[]> {
     const from = range.startInclusive ? 'path >= ?' : 'path > ?';
     const below = range.end === null ? '' : ' AND path < ?';

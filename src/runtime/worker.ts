@@ -35,7 +35,11 @@ let wired: { env: WorkerEnv; wiring: Promise<Wiring> } | null = null;
 function wire(env: WorkerEnv): Promise<Wiring> {
   if (wired?.env === env) return wired.wiring;
   const wiring = (async () => {
-    const vars: ConfigEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    // wrangler.toml's [vars] may hold TOML numbers and booleans (DFS_KEEP_VERSIONS = 2): read as
+    // the strings they would be on Node, not dropped for the defaults.
+    const vars: ConfigEnv = Object.fromEntries(
+      Object.entries(env).flatMap(([name, value]) => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? [[name, String(value)]] : [])),
+    );
     const config = parseConfig(vars);
     if (!config.s3) throw new Error('the Worker needs an object store: set S3_BUCKET and the S3_* credentials');
     const index = createD1Index(env.DB);
@@ -69,7 +73,8 @@ export default {
     } catch (error) {
       console.error(JSON.stringify({ event: 'configuration_error', error: (error as Error).message }));
       const body = { error: { code: 'internal', message: 'the service is misconfigured; see the Worker logs' } };
-      return Response.json(body, { status: 500 });
+      // Every answer carries a request id (api.md), this one made outside the app too.
+      return Response.json(body, { status: 500, headers: { 'x-request-id': crypto.randomUUID() } });
     }
   },
 

@@ -142,7 +142,9 @@ describe('batch uploads, complete and downloads', () => {
   it('looks up the folders shared by a batch once, not once per file', async () => {
     // Counts the calls on the real index; every call still goes through to it.
     const lookups = vi.spyOn(server.ctx.index, 'getFile');
+    const folderLookups = vi.spyOn(server.ctx.index, 'filesAt');
     let asked: string[];
+    let folders: string[][];
     try {
       const files = Array.from({ length: 20 }, (_, i) => ({ path: `shared/deep/folder/${i}.txt`, size: 1 }));
       const created = await api.post('/v1/batch/uploads', { files });
@@ -151,11 +153,14 @@ describe('batch uploads, complete and downloads', () => {
     } finally {
       // Restoring forgets the calls: read them first.
       asked = lookups.mock.calls.map(([path]) => path);
+      folders = folderLookups.mock.calls.map(([paths]) => paths);
       lookups.mockRestore();
+      folderLookups.mockRestore();
     }
-    // Each file is asked for itself; each of its three ancestor folders once for the batch.
+    // Each file is asked for itself; its three ancestor folders once for the batch, in one query.
     expect(asked.filter((path) => /^shared\/deep\/folder\/\d+\.txt$/.test(path))).toHaveLength(20);
-    expect(asked.filter((path) => !path.endsWith('.txt')).sort()).toEqual(['shared', 'shared/deep', 'shared/deep/folder']);
+    expect(asked.filter((path) => !path.endsWith('.txt'))).toEqual([]);
+    expect(folders).toEqual([['shared', 'shared/deep', 'shared/deep/folder']]);
   });
 
   it('fails bad items alone, with the codes the single routes give, and commits nothing for them', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCleanup } from '../../src/core/cleanup.ts';
 import { completeUpload } from '../../src/core/uploads.ts';
 import { SigV4Presigner } from '../../src/store/sigv4-presigner.ts';
@@ -267,6 +267,23 @@ describe('multipart uploads', () => {
     expect(done.status).toBe(200);
     expect(await sameBytes(await downloadBytes(api, 'big/resume.bin'), bytes)).toBe('same');
     expect((await api.get(`/v1/uploads/${id}`)).body.state).toBe('completed');
+  });
+
+  it('looks up all the folders of a deep path in one query (D1 counts each), and still finds a file among them', async () => {
+    const folders = Array.from({ length: 60 }, (_, i) => `d${i}`);
+    const deep = `${folders.join('/')}/file.txt`;
+    const reads = { getFile: vi.spyOn(server.ctx.index, 'getFile'), filesAt: vi.spyOn(server.ctx.index, 'filesAt'), hasFilesUnder: vi.spyOn(server.ctx.index, 'hasFilesUnder') };
+    try {
+      expect((await api.post('/v1/uploads', { path: deep, size: 1 })).status).toBe(201);
+      expect([reads.getFile.mock.calls.length, reads.filesAt.mock.calls.length, reads.hasFilesUnder.mock.calls.length]).toEqual([1, 1, 1]);
+      expect(reads.filesAt.mock.calls[0]![0]).toHaveLength(60);
+    } finally {
+      for (const spy of Object.values(reads)) spy.mockRestore();
+    }
+    expect((await uploadBytes(api, 'd0/d1/d2', new TextEncoder().encode('a file'))).status).toBe(200);
+    const clash = await api.post('/v1/uploads', { path: deep, size: 1 });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error).toMatchObject({ reason: 'name_clash', message: `"d0/d1/d2" is a file, so it cannot hold "${deep}"` });
   });
 
   it('refuses a parts list for a single PUT, which has no parts to vouch for', async () => {

@@ -219,6 +219,31 @@ describe('dfs on Workers', () => {
     expect((await api(`/v1/uploads/${created.body.id}/complete`, { body: {} })).status).toBe(404);
   });
 
+  it('takes settings wrangler.toml writes as TOML numbers and booleans, as Node takes the same strings', async () => {
+    await upload('w/typed.bin', bytesOf(10, 7));
+    // DFS_URL_EXPIRES = 120 and S3_FORCE_PATH_STYLE = true, unquoted in [vars].
+    const typed = { ...env, DFS_URL_EXPIRES: 120, S3_FORCE_PATH_STYLE: true };
+    const response = await worker.fetch(
+      new Request(`${BASE}/v1/downloads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${env.DFS_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ path: 'w/typed.bin' }),
+      }),
+      typed as never,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(200);
+    const link = new URL(((await response.json()) as { url: string }).url);
+    expect(link.searchParams.get('X-Amz-Expires')).toBe('120');
+    expect(link.pathname.startsWith('/dfs-workers/')).toBe(true);
+  });
+
+  it('answers a bad configuration with a request id, as every answer has one', async () => {
+    const response = await worker.fetch(new Request(`${BASE}/healthz`), { ...env, DFS_URL_EXPIRES: 'soon' } as never, createExecutionContext());
+    expect(response.status).toBe(500);
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('makes share links on the origin of the request, whatever ran first (the cron included)', async () => {
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }), env as never, ctx);
