@@ -58,9 +58,9 @@ export class TransferError extends Error {
    */
   static refused(what: 'upload' | 'download', status: number, body: string, url: string): TransferError {
     const error = s3Error(body);
-    const said = error ? `${error.code}${error.message ? ` (${error.message})` : ''}` : body.slice(0, 200);
+    const said = error ? ` ${error.code}${error.message ? ` (${error.message})` : ''}` : foreignAnswer(body);
     const expired = /expired/i.test(body) || presignedUrlLapsed(url);
-    return new TransferError(`the store refused the ${what}: HTTP ${status} ${said}`, status, { storeCode: error?.code, expired });
+    return new TransferError(`the store refused the ${what}: HTTP ${status}${said}`, status, { storeCode: error?.code, expired });
   }
 }
 
@@ -80,6 +80,18 @@ export function presignedUrlLapsed(url: string, now = Date.now()): boolean {
   if (!signed || !Number.isFinite(lifetime)) return false;
   const [year, month, day, hour, minute, second] = signed.slice(1).map(Number) as [number, number, number, number, number, number];
   return now >= Date.UTC(year, month - 1, day, hour, minute, second) + lifetime * 1000 - CLOCK_SLACK_MS;
+}
+
+/**
+ * An answer that is no S3 error document (a proxy's or a firewall's page, a gateway's JSON):
+ * its title or one short line of plain text, never the markup or a stack trace it carries.
+ */
+function foreignAnswer(body: string): string {
+  if (body.trim() === '') return '';
+  const title = /<title>\s*([^<]{1,120}?)\s*<\/title>/i.exec(body)?.[1];
+  const line = body.trim().split('\n', 1)[0]!.trim();
+  const shown = title ?? (line.length <= 120 && !/[<>{}[\]]/.test(line) ? line : null);
+  return `${shown ? ` "${shown}"` : ''} (an answer that is not the store's own: a proxy or firewall in between?)`;
 }
 
 /** The Code and Message of an S3 error document, which is all a person needs of it. */

@@ -37,6 +37,17 @@ describe('a store refusal', () => {
     expect(lapsed).toMatchObject({ needsNewUrl: true, transient: true, storeCode: 'AccessDenied' });
   });
 
+  it('shows of an answer that is not S3\'s its title or a short line, never its markup or a stack trace', () => {
+    const at = url(Date.now(), 3600);
+    const page = TransferError.refused('upload', 403, '<html><head><title>403 Forbidden</title></head><body><h1>nope</h1></body></html>', at);
+    expect(page.message).toBe('the store refused the upload: HTTP 403 "403 Forbidden" (an answer that is not the store\'s own: a proxy or firewall in between?)');
+    const json = TransferError.refused('upload', 400, '{"error":"x","stack":"at foo"}', at);
+    expect(json.message).toBe("the store refused the upload: HTTP 400 (an answer that is not the store's own: a proxy or firewall in between?)");
+    const text = TransferError.refused('download', 502, 'Bad Gateway\n', at);
+    expect(text.message).toBe('the store refused the download: HTTP 502 "Bad Gateway" (an answer that is not the store\'s own: a proxy or firewall in between?)');
+    expect(TransferError.refused('download', 503, '', at).message).toBe('the store refused the download: HTTP 503');
+  });
+
   it('is final for a 403 within the URL lifetime, and for anything but a 403', () => {
     const denied = TransferError.refused('download', 403, BARE_ACCESS_DENIED, url(Date.now(), 3600));
     expect(denied).toMatchObject({ needsNewUrl: false, transient: false });
