@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DfsApp } from '../http/env.ts';
+import { PAGE_HEADERS } from '../http/page-headers.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,7 +23,7 @@ export function uiAssets(directory: string): (app: DfsApp) => void {
     app.get('/', (c) => {
       const page = files.get('/');
       if (!page) return c.text('The web UI is not built: run "npm run build:ui" (npm ci does it).', 503);
-      return c.body(new Uint8Array(page.body), 200, { 'Content-Type': page.type, 'Cache-Control': 'no-cache' });
+      return c.body(new Uint8Array(page.body), 200, { 'Content-Type': page.type, 'Cache-Control': 'no-cache', ...PAGE_HEADERS });
     });
     app.get('/ui/:file', (c) => {
       const asset = files.get(c.req.path);

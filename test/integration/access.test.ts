@@ -300,7 +300,18 @@ describe('share links', () => {
     await uploadBytes(admin, 'a/temp.txt', text('t'));
     const share = await admin.post('/v1/shares', { path: 'a/temp.txt' });
     await admin.delete('/v1/files/a/temp.txt');
-    expect((await fetch(share.body.url, { redirect: 'manual' })).status).toBe(404);
+    const gone = await fetch(share.body.url, { redirect: 'manual' });
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toEqual({ error: { code: 'not_found', message: 'the shared file no longer exists' } });
+    // A browser gets a page saying why, which no other site may frame.
+    const page = await fetch(share.body.url, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const html = await page.text();
+    expect(html).toContain('<h1>This link does not work any more</h1>');
+    expect(html).toContain('<p>The shared file no longer exists.</p>');
     expect((await admin.post('/v1/shares', { path: 'a/x.txt', expiresIn: 400 * 86400 })).status).toBe(400);
   });
 

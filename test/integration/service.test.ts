@@ -1,4 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildUi } from '../../scripts/build-ui.ts';
 import { Api } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -56,5 +60,21 @@ describe('service routes', () => {
   it('gives every response a request id', async () => {
     const response = await api.get('/healthz');
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves the web UI in a page no other site may frame: on Node by its headers, on Workers by the _headers the build writes', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    const built = await mkdtemp(join(tmpdir(), 'dfs-ui-'));
+    try {
+      await buildUi(built);
+      expect(await readFile(join(built, '_headers'), 'utf8')).toBe(
+        "/\n  X-Frame-Options: DENY\n  Content-Security-Policy: frame-ancestors 'none'\n/index.html\n  X-Frame-Options: DENY\n  Content-Security-Policy: frame-ancestors 'none'\n",
+      );
+    } finally {
+      await rm(built, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { createShare, listShares, openShare, revokeShare, shareUrl } from '../../core/shares.ts';
 import { createToken, listTokens, revokeToken } from '../../core/tokens.ts';
 import type { AppDeps, DfsApp } from '../env.ts';
+import { mapError } from '../errors.ts';
+import { PAGE_HEADERS } from '../page-headers.ts';
 import {
   CreatedTokenSchema,
   CreateShareBody,
@@ -134,10 +136,24 @@ export function registerAccessRoutes(app: DfsApp, { ctx }: AppDeps): void {
       responses: { 302: { description: 'Location is a short-lived presigned GET' }, ...errors({ 404: 'not_found' }) },
     }),
     async (c) => {
-      const signed = await openShare(ctx, c.req.valid('param').id);
       c.header('Cache-Control', 'no-store');
       c.header('Referrer-Policy', 'no-referrer');
-      return c.redirect(signed.url, 302);
+      try {
+        const signed = await openShare(ctx, c.req.valid('param').id);
+        return c.redirect(signed.url, 302);
+      } catch (error) {
+        // A link is mostly opened in a browser: a person gets a page saying why, a script the JSON error.
+        if (!c.req.header('accept')?.includes('text/html')) throw error;
+        const { status, message } = mapError(error);
+        return c.html(linkPage(message), status, PAGE_HEADERS);
+      }
     },
   );
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** What a person who opens a link that no longer works sees: why, in a sentence. */
+function linkPage(message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Link not available</title></head><body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem"><h1>This link does not work any more</h1><p>${escapeHtml(message.charAt(0).toUpperCase() + message.slice(1))}.</p><p>Ask whoever sent it for a new one.</p></body></html>`;
 }
