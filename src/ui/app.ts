@@ -5,7 +5,7 @@
 import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry, FileList, Scope, Whoami } from '../client/api-types.ts';
 import { $, button, cell, named } from './elements.ts';
-import { keepFocus, type FocusMark } from './focus.ts';
+import { firstShown, focusIfLost, keepFocus, type FocusMark } from './focus.ts';
 import { explainError, explainUnanswered, formatBytes, formatTime } from './format.ts';
 import { baseName, parentOf } from './names.ts';
 import { notify } from './notices.ts';
@@ -118,12 +118,22 @@ async function signIn(token: string): Promise<void> {
   home = me.prefix ?? '';
   prefix = opening = home;
   permit();
-  if (!may('read')) return;
-  // The folder the address names (a reload, a link; not one an earlier sign-in left in the history), else the
-  // token's own, which also stands for any above it; one it may not list gives way to that.
-  const start = within(ownAddress() ?? home);
-  address(start, 'same');
-  if ((await load(start)) === 'failed' && start !== home) await load(home);
+  if (may('read')) {
+    // The folder the address names (a reload, a link; not one an earlier sign-in left in the history), else the
+    // token's own, which also stands for any above it; one it may not list gives way to that.
+    const start = within(ownAddress() ?? home);
+    address(start, 'same');
+    if ((await load(start)) === 'failed' && start !== home) await load(home);
+  }
+  arrive();
+}
+
+/**
+ * The sign-in form the focus was on is gone: the focus goes to where the person now is (the folder
+ * open, else the upload, else what the token is for), unless they have moved it on meanwhile.
+ */
+function arrive(): void {
+  focusIfLost(firstShown($('crumbs').querySelector('[aria-current]'), $('drop'), $('listing'), $('token-note')));
 }
 
 /** The session mark of a sign-in: kept through a reload (the same token, still saved), else a new one. */
@@ -178,6 +188,8 @@ function signOut(): void {
   $('sign-out').hidden = true;
   $('sign-in').hidden = false;
   $('who').textContent = '';
+  // The page the focus was on is gone; the next thing to do is to sign in again.
+  $('token').focus();
 }
 
 function forgetToken(): void {
@@ -196,6 +208,7 @@ function clearSession(): void {
   $('rows').replaceChildren();
   $('empty').hidden = true;
   $('more').hidden = true;
+  $('sort-note').replaceChildren();
   forgetUploads();
   closePanels();
   $('status').replaceChildren();
@@ -433,7 +446,7 @@ function drawListing(): void {
     const actions = document.createElement('td');
     actions.className = 'actions-cell';
     actions.append(
-      ...only(['write'], () => button('Rename', () => void rename(folder.slice(0, -1)), `Rename folder ${baseName(folder)}`)),
+      ...only(['write'], () => button('Rename', () => void rename(folder.slice(0, -1), true), `Rename folder ${baseName(folder)}`)),
       ...only(['delete'], () => button('Delete', () => void remove(folder.slice(0, -1), true), `Delete folder ${baseName(folder)}`)),
     );
     tr.append(name, cell('—'), cell('folder', 'wide'), cell('', 'wide'), actions);
@@ -449,7 +462,7 @@ function drawListing(): void {
     const n = baseName(file.path);
     actions.append(
       button('Download', () => void download(file.path), `Download ${n}`),
-      ...only(['write'], () => button('Rename', () => void rename(file.path), `Rename ${n}`)),
+      ...only(['write'], () => button('Rename', () => void rename(file.path, false), `Rename ${n}`)),
       button('Versions', () => void versions.open(file.path), `Versions of ${n}`),
       ...only(['read', 'write'], () => button('Share', () => void links.share(file.path), `Share ${n}`)),
       ...only(['delete'], () => button('Delete', () => void remove(file.path, false), `Delete ${n}`)),
@@ -459,6 +472,18 @@ function drawListing(): void {
   }
   $('empty').hidden = files.length + folders.length > 0;
   $('more').hidden = cursor === null;
+  sortNote();
+}
+
+/**
+ * Any order but the server's (by name, ascending) is that of the rows loaded only, which says so
+ * while there are more pages. Loading them all before sorting could take a big folder thousands of
+ * requests, for an order the person may need only among the rows in sight; "Load more" adds the
+ * rest, sorted in, on request. The note is emptied rather than hidden, so it is announced when said.
+ */
+function sortNote(): void {
+  const partial = cursor !== null && !(sort.key === 'name' && sort.dir === 1);
+  $('sort-note').textContent = partial ? `Sorted among the ${files.length + folders.length} entries loaded; load the rest to sort them all.` : '';
 }
 
 async function download(path: string): Promise<void> {
@@ -475,18 +500,30 @@ async function download(path: string): Promise<void> {
   }
 }
 
-async function rename(path: string): Promise<void> {
+async function rename(path: string, folder: boolean): Promise<void> {
   const asked = prompt(`Rename or move "${path}" to:`, path);
-  const to = asked?.replace(/^\/+|\/+$/g, '');
+  // Spaces around a name pasted in are almost never meant, and would make a folder named "  r".
+  const to = asked?.trim().replace(/^\/+|\/+$/g, '');
   if (!to || to === path) return;
+  const via = client!;
   try {
-    await client!.move(path, to);
+    if (folder && !(await mayMerge(via, path, to))) return;
+    await via.move(path, to);
     notify(`Moved ${path} to ${to}`);
     await load();
     await versions.after(path, (file) => `${to}${file.slice(path.length)}`);
   } catch (error) {
     actionFailed(error);
   }
+}
+
+/**
+ * Whether the folder `from` may go to `to`: the API merges two folders whose file names do not
+ * clash, without a word, so one there already is merged into only when the person says so.
+ */
+async function mayMerge(via: DfsClient, from: string, to: string): Promise<boolean> {
+  const there = await via.list({ prefix: `${to}/`, limit: 1 });
+  return there.files.length === 0 || confirm(`The folder "${to}" already exists: move the files of "${from}" into it?`);
 }
 
 async function remove(path: string, folder: boolean): Promise<void> {
@@ -513,6 +550,7 @@ function wire(): void {
   $('show-links').addEventListener('click', () => void links.open());
   $('more').addEventListener('click', askMore);
   $('clear-uploads').addEventListener('click', clearUploads);
+  $('cancel-uploads').addEventListener('click', () => sending.cancelAll());
   window.addEventListener('popstate', followAddress);
   window.addEventListener('hashchange', followAddress);
   // Leaving the page ends the uploads under way: the browser asks first.
@@ -542,6 +580,8 @@ function wire(): void {
     const destination = prefix;
     void droppedFiles(entries).then((found) => sending.uploadAll(via, destination, found), fail);
   });
+  // A screen reader in browse mode activates a button by clicking it, not by a key.
+  drop.addEventListener('click', () => $('pick-files').click());
   drop.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' && event.key !== ' ') return;
     // Space would scroll the page too.

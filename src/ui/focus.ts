@@ -48,6 +48,11 @@ export function keepFocus(change: () => void, fallback: (mark: FocusMark) => HTM
   else fallback(mark)?.focus();
 }
 
+/** Gives the focus to `target`, unless the person has it on a control on screen. */
+export function focusIfLost(target: HTMLElement | null): void {
+  if (!focusHeld()) target?.focus();
+}
+
 /** The first of `elements` on screen. */
 export const firstShown = (...elements: (HTMLElement | null)[]) => elements.find(shown) ?? null;
 

@@ -6,8 +6,24 @@ export { formatBytes } from '../client/format.ts';
 
 export const formatTime = (iso: string) => new Date(iso).toLocaleString();
 
+/** An API error as the page reads it. */
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * What an answer's HTTP status alone tells a person: all there is to go on when the answer holds
+ * no dfs error (a proxy's or gateway's page), whose text from the client is for developers.
+ */
+function explainStatus(status: number): string {
+  if (status >= 500) return `The server is unavailable or busy right now (HTTP ${status}). Try again in a moment.`;
+  return `The server gave an answer this page does not understand (HTTP ${status}). Try again in a moment; if it keeps happening, tell whoever runs it.`;
+}
+
 /** What each API error means to a person using the page. */
-function explain(code: string, message: string): string {
+function explain({ status, code, message }: Refusal): string {
   switch (code) {
     case 'unauthorized':
       return 'Your token is not valid any more. Sign in again.';
@@ -25,16 +41,18 @@ function explain(code: string, message: string): string {
       return `Not found: ${message}`;
     case 'network':
       return 'The server cannot be reached. Check your connection.';
+    case 'http_error':
+      return explainStatus(status);
     default:
       return message;
   }
 }
 
 /** Why signing in got no verdict on the token: the server gave no answer, or could not give one now. */
-export function explainUnanswered(error: { status: number; code: string; message: string }): string {
+export function explainUnanswered(error: Refusal): string {
   if (error.status === 0) return 'The server cannot be reached. Check your connection, then try again.';
-  if (error.status >= 500) return `The server is unavailable or busy right now (HTTP ${error.status}). Try again in a moment.`;
-  return explain(error.code, error.message);
+  if (error.status >= 500) return explainStatus(error.status);
+  return explain(error);
 }
 
 /** What a failed transfer between the page and the store means to a person using the page. */
@@ -48,7 +66,7 @@ function explainTransfer(error: TransferError): string {
 
 /** What any failure means to a person using the page. */
 export function explainError(error: unknown): string {
-  if (error instanceof ApiError) return explain(error.code, error.message);
+  if (error instanceof ApiError) return explain(error);
   if (error instanceof TransferError) return explainTransfer(error);
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,7 @@
 /**
  * The list of uploads: a row each with its progress and a Cancel button, and a summary of how
- * many were done and failed. Finished rows leave after a while; failed ones stay, saying why.
+ * many were done and failed, with "Cancel all" while any is queued or under way. Finished rows
+ * leave after a while; failed ones stay, saying why.
  */
 import { $, button } from './elements.ts';
 import { firstShown, keepFocus } from './focus.ts';
@@ -19,6 +20,8 @@ export interface UploadRow {
 
 /** Uploads done since the list was last cleared. */
 let uploaded = 0;
+/** The rows of uploads queued or under way. */
+const pending = new Set<HTMLLIElement>();
 
 /** Where the focus goes when the control it was on among the uploads goes: another upload's Cancel, Clear, the drop zone. */
 const nearUploads = () => firstShown($('uploads').querySelector('button'), $('clear-uploads'), $('drop'), $('listing'));
@@ -38,6 +41,9 @@ export function uploadRow(target: string, size: number, cancel: () => void): Upl
   bar.setAttribute('aria-label', `Upload progress of ${target}`);
   li.append(label, rate, stop, bar);
   $('uploads').append(li);
+  pending.add(li);
+  // Only the first changes the summary ("Cancel all" comes): a pick of thousands must not count each time.
+  if (pending.size === 1) summarize();
   let started = 0;
   const end = (state: 'done' | 'cancelled' | 'failed', text: string) => {
     if (li.dataset.state) return;
@@ -45,6 +51,7 @@ export function uploadRow(target: string, size: number, cancel: () => void): Upl
     rate.textContent = text;
     keepFocus(() => {
       stop.remove();
+      pending.delete(li);
       summarize();
     }, nearUploads);
     if (state !== 'failed') setTimeout(() => li.remove(), FINISHED_ROW_MS);
@@ -78,7 +85,9 @@ export function uploadRow(target: string, size: number, cancel: () => void): Upl
 function summarize(): void {
   const failed = $('uploads').querySelectorAll('li[data-state="failed"]').length;
   $('upload-count').textContent = describeUploads(uploaded, failed);
-  $('upload-summary').hidden = uploaded + failed === 0;
+  $('clear-uploads').hidden = uploaded + failed === 0;
+  $('cancel-uploads').hidden = pending.size === 0;
+  $('upload-summary').hidden = uploaded + failed === 0 && pending.size === 0;
 }
 
 /** Empties the list of the uploads finished, failed ones included, and the count of those done. */
@@ -93,6 +102,7 @@ export function clearUploads(): void {
 /** Empties the list, rows under way too, and the count: whoever signs in next must not see them. */
 export function forgetUploads(): void {
   uploaded = 0;
+  pending.clear();
   $('uploads').replaceChildren();
   summarize();
 }

@@ -23,14 +23,15 @@ export interface Uploads {
   uploadAll(via: DfsClient, destination: string, found: { file: File; path: string }[]): void;
   /** Whether any upload is queued or under way. */
   readonly busy: boolean;
-  /** Cancels every upload queued or under way (each is aborted on the server too). */
+  /** Cancels every upload queued or under way, each as its own Cancel does (so aborted on the server too). */
   cancelAll(): void;
 }
 
 /** `uploaded` is told the full path of each file uploaded. */
 export function uploads(page: Page, uploaded: (target: string) => void): Uploads {
   const fileTurns = createLimiter(FILES_AT_ONCE);
-  const underWay = new Set<AbortController>();
+  /** The Cancel of each upload queued or under way. */
+  const underWay = new Set<() => void>();
 
   /**
    * Queues `file` for `target`, its full path (the folder fixed when it was picked or dropped), in
@@ -41,11 +42,12 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
     const ifNoneMatch = page.may('read') ? undefined : '*';
     const controller = new AbortController();
     let queued = true;
-    const row = uploadRow(target, file.size, () => {
+    const cancel = () => {
       controller.abort();
       if (queued) row.cancelled();
-    });
-    underWay.add(controller);
+    };
+    const row = uploadRow(target, file.size, cancel);
+    underWay.add(cancel);
     let sent = 0;
     void fileTurns(() => {
       controller.signal.throwIfAborted();
@@ -72,7 +74,7 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
           report(target, error, reason);
         },
       )
-      .finally(() => underWay.delete(controller));
+      .finally(() => underWay.delete(cancel));
   }
 
   /**
@@ -100,7 +102,7 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
       return underWay.size > 0;
     },
     cancelAll() {
-      for (const controller of underWay) controller.abort();
+      for (const cancel of underWay) cancel();
     },
   };
 }

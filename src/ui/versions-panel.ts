@@ -55,12 +55,14 @@ export function versionsPanel(page: Page): VersionsPanel {
     keepFocus(
       () => {
         panel.replaceChildren(heading(`Versions of ${shownAs}`));
-        for (const v of list) {
+        list.forEach((v, i) => {
           const row = document.createElement('div');
           row.textContent = `${formatTime(v.createdAt)} · ${formatBytes(v.size)}${v.current ? ' · current' : ''} `;
-          if (!v.current && page.may('write')) row.append(button('Restore', () => void restore(path, v.version), `Restore version from ${formatTime(v.createdAt)}`));
+          // Versions made within a second show the same time, and may be as big: each Restore is told apart by its place, counted from the oldest.
+          const label = `Restore version ${list.length - i} of ${list.length}, ${formatBytes(v.size)}, from ${formatTime(v.createdAt)}`;
+          if (!v.current && page.may('write')) row.append(button('Restore', () => void restore(path, v.version), label));
           panel.append(row);
-        }
+        });
         panel.append(button('Close', close, 'Close versions'));
         panel.hidden = false;
       },

@@ -9,9 +9,11 @@
  * next person at the same page, a server briefly away at reload, a clipboard that is not there,
  * a very long name, a folder that fails to open, Back and links to a folder, leaving with uploads
  * under way, changes made elsewhere, failed uploads piling up, tokens that may only read, only
- * upload, neither, or only in a folder of their own, a link naming a file, a long listing, and a
- * keyboard's focus through every re-render. With DFS_UPDATE_SCREENSHOT=1 it retakes docs/ui.png,
- * the screenshot of the main view the README shows.
+ * upload, neither, or only in a folder of their own, a link naming a file, a long listing, a
+ * keyboard's focus through every re-render and through signing in and out, a proxy answering for
+ * the server, a folder renamed onto another, spaces in names, a sort of some pages of a folder,
+ * versions alike, and a pick cancelled all at once. With DFS_UPDATE_SCREENSHOT=1 it retakes
+ * docs/ui.png, the screenshot of the main view the README shows.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -1026,5 +1028,178 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.locator('#pick-folder').setInputFiles(join(work, 'slashes'));
     const stored = async () => (await api.get('/v1/files?prefix=slashes/&limit=1000')).body.files.map((f: { path: string }) => f.path);
     await expect.poll(stored).toEqual(['slashes/back\\slash.txt', 'slashes/plain.txt']);
+  });
+
+  it('says in plain words what an answer from a proxy without a dfs error means, whatever the action', async () => {
+    await uploadBytes(api, 'gw/a.txt', text('a'));
+    const p = await signedIn(shared.adminToken, undefined, '#/gw/');
+    await p.getByRole('button', { name: 'Versions of a.txt' }).waitFor();
+    const said = () => p.locator('#status').textContent();
+    // A gateway's own page, as nginx answers when the server behind it is down or slow.
+    const gateway = (status: number) => (route: Route) => route.fulfill({ status, contentType: 'text/html', body: `<html><body><h1>${status}</h1></body></html>` });
+    await p.route((url) => url.pathname === '/v1/files', gateway(502));
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(said).toContain('The server is unavailable or busy right now (HTTP 502). Try again in a moment.');
+    await p.route((url) => url.pathname.startsWith('/v1/versions/'), gateway(504));
+    await p.getByRole('button', { name: 'Versions of a.txt' }).click();
+    await expect.poll(said).toContain('The server is unavailable or busy right now (HTTP 504).');
+    await p.route((url) => url.pathname === '/v1/shares', gateway(403));
+    await p.getByRole('button', { name: 'Share a.txt' }).click();
+    await expect.poll(said).toContain('The server gave an answer this page does not understand (HTTP 403).');
+    expect(await said()).not.toMatch(/dfs error|dfs API|127\.0\.0\.1/);
+    // Still signed in, on the folder as it was.
+    expect(await rowNames(p)).toEqual(['a.txt']);
+    expect(await p.locator('#browser').isVisible()).toBe(true);
+  });
+
+  it('asks before moving a folder into one that exists, moves nothing when told no, and asks nothing of a new name', async () => {
+    for (const path of ['mg/from/one.txt', 'mg/into/two.txt', 'mg/fresh/three.txt']) await uploadBytes(api, path, text(path));
+    const p = await signedIn(shared.adminToken, undefined, '#/mg/');
+    const answers = ['mg/into', 'mg/into', 'mg/new'];
+    const asked: string[] = [];
+    let agree = false;
+    p.on('dialog', (dialog) => {
+      if (dialog.type() === 'prompt') return void dialog.accept(answers.shift());
+      asked.push(dialog.message());
+      void (agree ? dialog.accept() : dialog.dismiss());
+    });
+    const moves: string[] = [];
+    p.on('request', (r) => void (new URL(r.url()).pathname === '/v1/move' && moves.push(r.postData()!)));
+    await p.getByRole('button', { name: 'Rename folder from' }).click();
+    await expect.poll(() => asked).toEqual(['The folder "mg/into" already exists: move the files of "mg/from" into it?']);
+    await p.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(moves).toEqual([]);
+    expect((await api.get('/v1/files/mg/from/one.txt')).status).toBe(200);
+    expect(await rowNames(p)).toEqual(['📁 fresh/', '📁 from/', '📁 into/']);
+
+    agree = true;
+    await p.getByRole('button', { name: 'Rename folder from' }).click();
+    await expect.poll(() => rowNames(p)).toEqual(['📁 fresh/', '📁 into/']);
+    expect((await api.get('/v1/files?prefix=mg/into/')).body.files.map((f: { path: string }) => f.path)).toEqual(['mg/into/one.txt', 'mg/into/two.txt']);
+
+    await p.getByRole('button', { name: 'Rename folder fresh' }).click();
+    await expect.poll(() => rowNames(p)).toEqual(['📁 into/', '📁 new/']);
+    expect(asked).toHaveLength(2);
+  });
+
+  it('trims the spaces around a name given to a rename, and shows the spaces in a name as they are', async () => {
+    for (const path of ['sp/one.txt', 'sp/  two  spaced.txt']) await uploadBytes(api, path, text(path));
+    const p = await signedIn(shared.adminToken, undefined, '#/sp/');
+    p.on('dialog', (dialog) => void dialog.accept('  sp/r/one spaced.txt  '));
+    await p.getByRole('button', { name: 'Rename one.txt' }).click();
+    await expect.poll(() => rowNames(p)).toEqual(['📁 r/', '  two  spaced.txt']);
+    expect((await api.get('/v1/files?prefix=sp/')).body.files.map((f: { path: string }) => f.path)).toEqual(['sp/  two  spaced.txt', 'sp/r/one spaced.txt']);
+    expect((await api.get(`/v1/files?prefix=${encodeURIComponent('  sp')}`)).body.files).toEqual([]);
+    // As rendered (innerText follows the CSS): the spaces at the start and the two in the middle show.
+    expect(await p.locator('#rows td.name button', { hasText: 'spaced' }).evaluate((name) => (name as HTMLElement).innerText)).toBe('  two  spaced.txt');
+  });
+
+  it('says a sort other than by name covers only the rows loaded while the folder has more pages', async () => {
+    for (let i = 0; i < 5; i++) await uploadBytes(api, `so/s${i}.txt`, text('x'.repeat(i + 1)));
+    const p = await signedIn();
+    await inPagesOfTwo(p);
+    await p.getByRole('button', { name: 'Open folder so' }).click();
+    await expect.poll(() => rowNames(p)).toEqual(['s0.txt', 's1.txt']);
+    const note = p.locator('#sort-note');
+    // By name the rows loaded are the first ones of the whole folder: nothing to say.
+    expect(await note.isVisible()).toBe(false);
+    const size = p.getByRole('button', { name: 'Size', exact: true });
+    await size.click();
+    await size.click();
+    expect(await rowNames(p)).toEqual(['s1.txt', 's0.txt']);
+    expect(await note.textContent()).toBe('Sorted among the 2 entries loaded; load the rest to sort them all.');
+    expect(await note.isVisible()).toBe(true);
+    expect(await p.getByRole('table', { name: 'Files and folders' }).getAttribute('aria-describedby')).toBe('sort-note');
+    await p.locator('#more').click();
+    await expect.poll(() => rowNames(p)).toEqual(['s3.txt', 's2.txt', 's1.txt', 's0.txt']);
+    expect(await note.textContent()).toBe('Sorted among the 4 entries loaded; load the rest to sort them all.');
+    await p.locator('#more').click();
+    await expect.poll(() => rowNames(p)).toEqual(['s4.txt', 's3.txt', 's2.txt', 's1.txt', 's0.txt']);
+    expect(await note.isVisible()).toBe(false);
+  });
+
+  it('puts the keyboard focus on the folder after signing in, and on the token field after a sign out, forced or not', async () => {
+    const atCrumb = (p: Page) => p.evaluate(() => document.activeElement === document.querySelector('#crumbs [aria-current]'));
+    const focusedId = (p: Page) => p.evaluate(() => document.activeElement?.id);
+    const p = await signedIn();
+    await expect.poll(() => atCrumb(p)).toBe(true);
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('All files');
+    await p.getByRole('button', { name: 'Sign out' }).press('Enter');
+    expect(await focusedId(p)).toBe('token');
+
+    // Signed in from the keyboard, with a token that the server then stops taking.
+    const brief = await api.post('/v1/tokens', { name: 'brief', scopes: ['read'] });
+    await p.keyboard.type(brief.body.token);
+    await p.keyboard.press('Enter');
+    await expect.poll(() => atCrumb(p)).toBe(true);
+    await api.delete(`/v1/tokens/${brief.body.id}`);
+    await p.getByRole('button', { name: 'Refresh' }).press('Enter');
+    await expect.poll(() => p.locator('#status').textContent()).toContain('not valid any more');
+    expect(await p.locator('#sign-in').isVisible()).toBe(true);
+    expect(await focusedId(p)).toBe('token');
+
+    // A token that may only upload lands on the drop zone.
+    const box = await api.post('/v1/tokens', { name: 'focus-box', scopes: ['write'], prefix: 'focus-box/' });
+    await p.keyboard.type(box.body.token);
+    await p.keyboard.press('Enter');
+    await expect.poll(() => focusedId(p)).toBe('drop');
+  });
+
+  it('offers the drop zone as a button, named for what it does, that opens the file picker', async () => {
+    const p = await signedIn(shared.adminToken, undefined, '#/zone/');
+    const zone = p.getByRole('button', { name: 'Drop files or folders here to upload them into this folder, or click here to choose files', exact: true });
+    expect(await zone.getAttribute('id')).toBe('drop');
+    const [chooser] = await Promise.all([p.waitForEvent('filechooser'), zone.click()]);
+    expect(chooser.isMultiple()).toBe(true);
+    await writeFile(join(work, 'via-zone.txt'), 'zone');
+    await chooser.setFiles(join(work, 'via-zone.txt'));
+    await expect.poll(async () => (await api.get('/v1/files/zone/via-zone.txt')).status).toBe(200);
+  });
+
+  it('names every Restore button apart, for versions alike in time and size', async () => {
+    for (let i = 0; i < 3; i++) await uploadBytes(api, 'rv/r.txt', text('same'));
+    const p = await signedIn(shared.adminToken, undefined, '#/rv/');
+    await p.getByRole('button', { name: 'Versions of r.txt' }).click();
+    const restores = p.locator('#versions').getByRole('button', { name: /^Restore/ });
+    await expect.poll(() => restores.count()).toBe(2);
+    const labels = await restores.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')));
+    expect(labels).toEqual([expect.stringMatching(/^Restore version 2 of 3, 4 B, from /), expect.stringMatching(/^Restore version 1 of 3, 4 B, from /)]);
+    await p.getByRole('button', { name: /^Restore version 1 of 3,/ }).click();
+    await expect.poll(async () => (await api.get('/v1/versions/rv/r.txt')).body.versions.length).toBe(4);
+  });
+
+  it('cancels every upload of a pick at once with "Cancel all", queued ones too, each aborted on the server', async () => {
+    await localTree(work, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`all/c${i}.txt`, `cancel ${i}`])));
+    const p = await signedIn();
+    // Their bytes never reach the store: the uploads stay under way until cancelled.
+    await p.route(
+      (url) => !url.href.startsWith(shared.url),
+      () => undefined,
+    );
+    const created: string[] = [];
+    const aborts: Promise<number | undefined>[] = [];
+    let puts = 0;
+    p.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (r.method() === 'PUT') puts++;
+      if (r.method() === 'DELETE' && path.startsWith('/v1/uploads/')) aborts.push(r.response().then((response) => response?.status()));
+    });
+    p.on('response', (r) => void (r.request().method() === 'POST' && new URL(r.url()).pathname === '/v1/uploads' && void r.json().then((body) => created.push(body.id))));
+    const cancelAll = p.getByRole('button', { name: 'Cancel all uploads' });
+    expect(await cancelAll.isVisible()).toBe(false);
+    await p.locator('#pick-folder').setInputFiles(join(work, 'all'));
+    await expect.poll(() => puts).toBe(4);
+    expect(await p.locator('#uploads li', { hasText: 'queued' }).count()).toBe(2);
+    expect(await cancelAll.isVisible()).toBe(true);
+    await cancelAll.press('Enter');
+    await expect.poll(() => p.locator('#uploads li[data-state="cancelled"]').count()).toBe(6);
+    expect(await cancelAll.isVisible()).toBe(false);
+    // Gone with the last upload, it leaves the focus on the drop zone.
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('drop');
+    await expect.poll(() => aborts.length).toBe(4);
+    expect(await Promise.all(aborts)).toEqual([204, 204, 204, 204]);
+    expect(created).toHaveLength(4);
+    for (const id of created) expect((await api.get(`/v1/uploads/${id}`)).body.state).toBe('aborted');
+    expect((await api.get('/v1/files?prefix=all/')).body.files).toEqual([]);
   });
 });
