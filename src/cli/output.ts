@@ -32,4 +32,4 @@ export const versionLine = (v: Version) =>
 export const tokenLine = (t: Token) =>
   `${t.id}  ${t.name}  [${t.scopes.join(',')}]${t.prefix ? `  prefix ${t.prefix}` : ''}${t.expiresAt ? `  expires ${t.expiresAt}` : ''}`;
 
-export const shareLine = (s: ShareEntry) => `${s.url}  ${s.path}  expires ${s.expiresAt.slice(0, 19).replace('T', ' ')}`;
+export const shareLine = (s: ShareEntry) => `${s.url}  ${s.path}  expires ${s.expiresAt.slice(0, 19).replace('T', ' ')}${s.fileExists ? '' : '  (no file there now)'}`;

@@ -122,6 +122,8 @@ export interface ShareEntry extends Share {
   disposition: 'attachment' | 'inline';
   createdAt: string;
   createdBy: string | null;
+  /** Whether a file is at the path now: the link opens nothing until one is. */
+  fileExists: boolean;
 }
 
 export interface Whoami {

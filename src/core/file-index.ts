@@ -4,7 +4,7 @@
  * (precondition_failed, conflict, not_found); they never lock across calls, because several
  * API instances may share one index.
  */
-import type { FileRecord, ShareRecord, TokenRecord, UploadRecord, VersionRecord } from './model.ts';
+import type { FileRecord, ListedShare, ShareRecord, TokenRecord, UploadRecord, VersionRecord } from './model.ts';
 
 /** A page of the share links still valid at `validAt` whose paths lie in a half-open range, in (path, id) order. */
 export interface ShareRange {
@@ -133,7 +133,7 @@ export interface FileIndex {
   /** False when no such share exists. */
   deleteShare(id: string): Promise<boolean>;
   /** Shares still valid at `validAt` whose path lies in [start, end), in (path, id) order, after `after`. */
-  listShares(range: ShareRange): Promise<ShareRecord[]>;
+  listShares(range: ShareRange): Promise<ListedShare[]>;
   /** Forgets shares that expired before `cutoff`; returns how many. */
   purgeShares(cutoff: string, limit: number): Promise<number>;
 

@@ -77,3 +77,8 @@ export interface ShareRecord {
   /** Never later than the expiry of the token that made it. */
   expiresAt: string;
 }
+
+/** A link as listed: whether a file is at its path now (a link follows its path: one there again opens again). */
+export interface ListedShare extends ShareRecord {
+  fileExists: boolean;
+}

@@ -5,7 +5,7 @@ import { isoAfter, type DfsContext } from './context.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { invalidRequest, notFound } from './errors.ts';
 import { newShareId } from './ids.ts';
-import type { ShareRecord } from './model.ts';
+import type { ListedShare, ShareRecord } from './model.ts';
 import type { PresignedRequest } from './object-store.ts';
 import { baseName, normalizePath, normalizePrefix, prefixEnd } from './paths.ts';
 import { earlierExpiry } from './tokens.ts';
@@ -61,7 +61,7 @@ export interface ShareListInput {
 }
 
 export interface SharePage {
-  shares: ShareRecord[];
+  shares: ListedShare[];
   nextCursor: string | null;
 }
 

@@ -279,7 +279,13 @@ export const ShareListQuery = ListQuery.pick({ prefix: true, limit: true, cursor
 export const ShareListResponse = z
   .object({
     shares: z.array(
-      ShareResponse.extend({ path: z.string(), disposition: Disposition, createdAt: z.string(), createdBy: z.string().nullable() }).openapi('ShareEntry'),
+      ShareResponse.extend({
+        path: z.string(),
+        disposition: Disposition,
+        createdAt: z.string(),
+        createdBy: z.string().nullable(),
+        fileExists: z.boolean().openapi({ description: 'whether a file is at the path now: the link opens nothing until one is' }),
+      }).openapi('ShareEntry'),
     ),
     nextCursor: z.string().nullable(),
   })

@@ -1,5 +1,5 @@
 /** Index records to the API's JSON shapes. */
-import type { FileRecord, ShareRecord, TokenRecord, UploadRecord, VersionRecord } from '../core/model.ts';
+import type { FileRecord, ListedShare, TokenRecord, UploadRecord, VersionRecord } from '../core/model.ts';
 import type { PresignedRequest } from '../core/object-store.ts';
 
 export const fileEntry = (file: FileRecord) => ({
@@ -40,7 +40,7 @@ export const tokenEntry = (token: TokenRecord) => ({
   expiresAt: token.expiresAt,
 });
 
-export const shareEntry = (share: ShareRecord, url: string) => ({
+export const shareEntry = (share: ListedShare, url: string) => ({
   id: share.id,
   url,
   path: share.path,
@@ -48,4 +48,5 @@ export const shareEntry = (share: ShareRecord, url: string) => ({
   createdAt: share.createdAt,
   createdBy: share.createdBy,
   expiresAt: share.expiresAt,
+  fileExists: share.fileExists,
 });

@@ -6,7 +6,7 @@
  */
 import { conflict, invalidPath, notFound, preconditionFailed, unauthorized, type DfsError } from '../core/errors.ts';
 import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange, ShareRange } from '../core/file-index.ts';
-import type { FileRecord, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
+import type { FileRecord, ListedShare, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
 import { ancestorsOf, byteLength, MAX_PATH_BYTES, prefixEnd } from '../core/paths.ts';
 import { sql, type SqlDriver, type SqlStatement, type SqlValue } from './sql-driver.ts';
 
@@ -552,7 +552,7 @@ export class SqlFileIndex implements FileIndex {
     return results[0]!.changes > 0;
   }
 
-  async listShares(range: ShareRange): Promise<ShareRecord[]> {
+  async listShares(range: ShareRange): Promise<ListedShare[]> {
     const params: SqlValue[] = [range.validAt, range.start];
     let where = 'expires_at > ? AND path >= ?';
     if (range.end !== null) {
@@ -565,10 +565,10 @@ export class SqlFileIndex implements FileIndex {
     }
     params.push(range.limit);
     const rows = await this.#db.all(
-      `SELECT ${SHARE_COLUMNS} FROM shares WHERE ${where} ORDER BY path, id LIMIT ?`,
+      `SELECT ${SHARE_COLUMNS}, EXISTS (SELECT 1 FROM files WHERE files.path = shares.path) AS file_exists FROM shares WHERE ${where} ORDER BY path, id LIMIT ?`,
       params,
     );
-    return rows.map(toShare);
+    return rows.map((row) => ({ ...toShare(row), fileExists: Number(row.file_exists) === 1 }));
   }
 
   async purgeShares(cutoff: string, limit: number): Promise<number> {

@@ -684,6 +684,9 @@ describe('file commands in --json', () => {
     expect(human.stdout).toMatch(new RegExp(`^${c.url}  shares/in/c.txt  expires \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\n$`));
     expect((await dfs(['unshare', ab.id])).code).toBe(0);
     expect(await of('shares')).toEqual([a.id, c.id]);
+    // A link to a path with no file now is listed, saying it opens nothing.
+    expect((await dfs(['rm', 'shares/in/c.txt'])).code).toBe(0);
+    expect((await dfs(['shares', 'shares/in'])).stdout).toMatch(new RegExp(`^${c.url}  shares/in/c.txt  expires [0-9: -]{19}  \\(no file there now\\)\\n$`));
   });
 
   it('ls lists a folder named without "/", or the names starting with a prefix', async () => {

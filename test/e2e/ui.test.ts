@@ -523,6 +523,12 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.getByRole('button', { name: 'End link to deep/b.txt' }).click();
     await expect.poll(() => p.locator('#status').textContent()).toContain('That link to deep/b.txt had already ended');
     await expect.poll(() => panel.locator('input').count()).toBe(1);
+    // A link whose file is gone is listed saying it opens nothing, until a file is there again.
+    expect(await panel.locator('.link').textContent()).not.toContain('no file there now');
+    await api.delete('/v1/files/lk/a.txt');
+    await p.locator('#show-links').click();
+    await expect.poll(() => panel.locator('.link').textContent()).toContain('a.txt · expires');
+    await expect.poll(() => panel.locator('.link').textContent()).toContain('no file there now: the link opens nothing until one is');
     await p.getByRole('button', { name: 'All files' }).click();
     await panel.waitFor({ state: 'hidden' });
   });

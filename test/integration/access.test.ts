@@ -257,7 +257,7 @@ describe('share links', () => {
     expect(listed.map((s) => [s.path, s.id])).toEqual(expected.map((s) => [s.path, s.id]));
     for (const entry of listed) {
       const mine = made.find((s) => s.id === entry.id)!;
-      expect(entry).toEqual({ id: mine.id, url: mine.url, path: mine.path, disposition: 'inline', expiresAt: mine.expiresAt, createdAt: expect.any(String), createdBy: null });
+      expect(entry).toEqual({ id: mine.id, url: mine.url, path: mine.path, disposition: 'inline', expiresAt: mine.expiresAt, createdAt: expect.any(String), createdBy: null, fileExists: true });
     }
 
     const sub = await token({ name: 'shares-sub', scopes: ['read', 'write'], prefix: 'sl/sub/' });
@@ -299,7 +299,11 @@ describe('share links', () => {
     expect((await admin.post('/v1/shares', { path: 'a/none' })).status).toBe(404);
     await uploadBytes(admin, 'a/temp.txt', text('t'));
     const share = await admin.post('/v1/shares', { path: 'a/temp.txt' });
+    const listed = async () => (await admin.get('/v1/shares?prefix=a/temp.txt')).body.shares.map((s: { id: string; fileExists: boolean }) => [s.id, s.fileExists]);
+    expect(await listed()).toEqual([[share.body.id, true]]);
     await admin.delete('/v1/files/a/temp.txt');
+    // Listed still (a link follows its path: a file put there again opens again), saying it opens nothing now.
+    expect(await listed()).toEqual([[share.body.id, false]]);
     const gone = await fetch(share.body.url, { redirect: 'manual' });
     expect(gone.status).toBe(404);
     expect(await gone.json()).toEqual({ error: { code: 'not_found', message: 'the shared file no longer exists' } });
