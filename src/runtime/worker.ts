@@ -71,10 +71,11 @@ export default {
       const { app } = await wire(env);
       return await app.fetch(request, env, context);
     } catch (error) {
-      console.error(JSON.stringify({ event: 'configuration_error', error: (error as Error).message }));
+      // Every answer carries a request id (api.md), this one made outside the app too: the log line names it.
+      const requestId = crypto.randomUUID();
+      console.error(JSON.stringify({ event: 'configuration_error', requestId, error: (error as Error).message }));
       const body = { error: { code: 'internal', message: 'the service is misconfigured; see the Worker logs' } };
-      // Every answer carries a request id (api.md), this one made outside the app too.
-      return Response.json(body, { status: 500, headers: { 'x-request-id': crypto.randomUUID() } });
+      return Response.json(body, { status: 500, headers: { 'x-request-id': requestId } });
     }
   },
 

@@ -483,7 +483,9 @@ function drawListing(): void {
  */
 function sortNote(): void {
   const partial = cursor !== null && !(sort.key === 'name' && sort.dir === 1);
-  $('sort-note').textContent = partial ? `Sorted among the ${files.length + folders.length} entries loaded; load the rest to sort them all.` : '';
+  const said = partial ? `Sorted among the ${files.length + folders.length} entries loaded; load the rest to sort them all.` : '';
+  // A live region reads out every write: the same words again on each refresh would be noise.
+  if ($('sort-note').textContent !== said) $('sort-note').textContent = said;
 }
 
 async function download(path: string): Promise<void> {
@@ -502,8 +504,10 @@ async function download(path: string): Promise<void> {
 
 async function rename(path: string, folder: boolean): Promise<void> {
   const asked = prompt(`Rename or move "${path}" to:`, path);
+  // OK on the name as offered changes nothing, even one that ends in a space.
+  if (asked === null || asked === path) return;
   // Spaces around a name pasted in are almost never meant, and would make a folder named "  r".
-  const to = asked?.trim().replace(/^\/+|\/+$/g, '');
+  const to = asked.trim().replace(/^\/+|\/+$/g, '');
   if (!to || to === path) return;
   const via = client!;
   try {

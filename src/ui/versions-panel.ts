@@ -58,8 +58,9 @@ export function versionsPanel(page: Page): VersionsPanel {
         list.forEach((v, i) => {
           const row = document.createElement('div');
           row.textContent = `${formatTime(v.createdAt)} · ${formatBytes(v.size)}${v.current ? ' · current' : ''} `;
-          // Versions made within a second show the same time, and may be as big: each Restore is told apart by its place, counted from the oldest.
-          const label = `Restore version ${list.length - i} of ${list.length}, ${formatBytes(v.size)}, from ${formatTime(v.createdAt)}`;
+          // Versions made within a second show the same time, and may be as big: each Restore is told apart by its place,
+          // counted from the oldest so that a restore (a version more) leaves the labels, and the focus found by them, as they were.
+          const label = `Restore version ${list.length - i}, ${formatBytes(v.size)}, from ${formatTime(v.createdAt)}`;
           if (!v.current && page.may('write')) row.append(button('Restore', () => void restore(path, v.version), label));
           panel.append(row);
         });

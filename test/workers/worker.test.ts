@@ -221,8 +221,10 @@ describe('dfs on Workers', () => {
 
   it('takes settings wrangler.toml writes as TOML numbers and booleans, as Node takes the same strings', async () => {
     await upload('w/typed.bin', bytesOf(10, 7));
-    // DFS_URL_EXPIRES = 120 and S3_FORCE_PATH_STYLE = true, unquoted in [vars].
-    const typed = { ...env, DFS_URL_EXPIRES: 120, S3_FORCE_PATH_STYLE: true };
+    // DFS_URL_EXPIRES = 120 and S3_FORCE_PATH_STYLE = false, unquoted in [vars] (with an
+    // endpoint set, path style is the default: false must be read to be seen; a bucket in the
+    // host name needs a host name, not an address).
+    const typed = { ...env, DFS_URL_EXPIRES: 120, S3_FORCE_PATH_STYLE: false, S3_ENDPOINT: String(env.S3_ENDPOINT).replace('127.0.0.1', 'localhost') };
     const response = await worker.fetch(
       new Request(`${BASE}/v1/downloads`, {
         method: 'POST',
@@ -235,7 +237,7 @@ describe('dfs on Workers', () => {
     expect(response.status).toBe(200);
     const link = new URL(((await response.json()) as { url: string }).url);
     expect(link.searchParams.get('X-Amz-Expires')).toBe('120');
-    expect(link.pathname.startsWith('/dfs-workers/')).toBe(true);
+    expect(link.hostname.startsWith('dfs-workers.')).toBe(true);
   });
 
   it('answers a bad configuration with a request id, as every answer has one', async () => {

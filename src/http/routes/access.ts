@@ -1,9 +1,10 @@
 /** Routes over tokens, the caller's identity and share links (the public redirect included). */
 import { createRoute } from '@hono/zod-openapi';
+import { hasCode } from '../../core/errors.ts';
 import { createShare, listShares, openShare, revokeShare, shareUrl } from '../../core/shares.ts';
 import { createToken, listTokens, revokeToken } from '../../core/tokens.ts';
 import type { AppDeps, DfsApp } from '../env.ts';
-import { mapError } from '../errors.ts';
+import { linkPage } from '../link-page.ts';
 import { PAGE_HEADERS } from '../page-headers.ts';
 import {
   CreatedTokenSchema,
@@ -142,18 +143,12 @@ export function registerAccessRoutes(app: DfsApp, { ctx }: AppDeps): void {
         const signed = await openShare(ctx, c.req.valid('param').id);
         return c.redirect(signed.url, 302);
       } catch (error) {
-        // A link is mostly opened in a browser: a person gets a page saying why, a script the JSON error.
-        if (!c.req.header('accept')?.includes('text/html')) throw error;
-        const { status, message } = mapError(error);
-        return c.html(linkPage(message), status, PAGE_HEADERS);
+        // A link is mostly opened in a browser: a person gets a page saying it ended, a script the
+        // JSON error. Any other failure (the store or the index down, a bug) is the app's error
+        // answer, logged with its cause: the link itself may be fine.
+        if (!hasCode(error, 'not_found') || !c.req.header('accept')?.includes('text/html')) throw error;
+        return c.html(linkPage(error.message), 404, PAGE_HEADERS);
       }
     },
   );
-}
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** What a person who opens a link that no longer works sees: why, in a sentence. */
-function linkPage(message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Link not available</title></head><body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem"><h1>This link does not work any more</h1><p>${escapeHtml(message.charAt(0).toUpperCase() + message.slice(1))}.</p><p>Ask whoever sent it for a new one.</p></body></html>`;
 }

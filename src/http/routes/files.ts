@@ -24,12 +24,14 @@ const IfMatchHeader = z.object({
   'if-match': z.string().max(200).optional().openapi({ param: { name: 'if-match', in: 'header' }, description: 'If-Match: a version id (quotes optional), or * for whichever version is current' }),
 });
 
-/** Accepts `v`, `"v"` and `W/"v"` alike: clients quote ETags, people often do not. */
-/** The one version an If-Match names (or *): a list of them is refused, not read as one strange version. */
+/**
+ * The one version an If-Match names (or *), as `v`, `"v"` or `W/"v"` alike: clients quote ETags,
+ * people often do not. A list of them is refused, not read as one strange version.
+ */
 const unquote = (value: string | undefined) => {
   if (value === undefined) return null;
   const version = value.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-  if (version.includes(',') || version.includes('"')) throw invalidRequest('If-Match takes one version (or *), not a list');
+  if (version.includes(',') || version.includes('"')) throw invalidRequest('If-Match takes one version (or *), unquoted or in quotes, not a list');
   return version;
 };
 
