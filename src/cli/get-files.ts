@@ -80,18 +80,21 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
     // With -r the folder's first page is asked for together with the file: one round trip, not two.
     const firstPage = options.recursive ? listPage(null) : null;
     firstPage?.catch(() => undefined);
-    const file =
-      remote === ''
-        ? null
-        : await withRetry(() => client.stat(remote), { signal: options.signal, onRetry }).catch((error: unknown) => {
-            // A token for a folder may list it but not stat its bare name: with -r, the listing decides.
-            if (error instanceof ApiError && (error.status === 404 || (options.recursive && error.status === 403))) return null;
-            throw error;
-          });
-    if (file) {
-      unneeded.abort();
-      return [{ remote, local: namesFile ? target : join(target, basename(remote)), size: file.size, sha256: file.sha256 }];
+    let file;
+    try {
+      file =
+        remote === ''
+          ? null
+          : await withRetry(() => client.stat(remote), { signal: options.signal, onRetry }).catch((error: unknown) => {
+              // A token for a folder may list it but not stat its bare name: with -r, the listing decides.
+              if (error instanceof ApiError && (error.status === 404 || (options.recursive && error.status === 403))) return null;
+              throw error;
+            });
+    } finally {
+      // A file, or a stat that failed for good: the listing is not needed.
+      if (file !== null) unneeded.abort();
     }
+    if (file) return [{ remote, local: namesFile ? target : join(target, basename(remote)), size: file.size, sha256: file.sha256 }];
     if (!firstPage) throw new FileError(remote || '/', new Error(remote ? 'no such file (use -r for a folder)' : 'is the top level, a folder (use -r to download everything)'));
     // The top level ("/") lands in the target itself, a folder in a folder of its name there.
     const base = remote === '' ? target : join(target, basename(remote));
@@ -373,10 +376,19 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
         for (const plan of batch) settle(plan, options.signal.reason);
         return;
       }
-      const links = await withRetry(() => client.batchDownloads(batch.map((plan) => ({ path: plan.remote }))), {
-        signal: options.signal,
-        onRetry: progress.retrying('a batch of small files'),
-      });
+      let links: Awaited<ReturnType<DfsClient['batchDownloads']>>;
+      try {
+        links = await withRetry(() => client.batchDownloads(batch.map((plan) => ({ path: plan.remote }))), {
+          signal: options.signal,
+          onRetry: progress.retrying('a batch of small files'),
+        });
+      } catch (error) {
+        // Stopped (an outage) while the links were asked for: as for the batches not begun. Any
+        // other failure (the API down) ends the run.
+        if (!options.signal?.aborted) throw error;
+        for (const plan of batch) settle(plan, error);
+        return;
+      }
       await Promise.all(
         batch.map((plan, i) =>
           limit(async () => {

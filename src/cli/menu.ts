@@ -6,9 +6,16 @@ import { CommanderError } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { buildProgram } from './commands.ts';
 
+/** What a choice asks; one with `empty` may be left empty, which means that. */
+interface Question {
+  text: string;
+  empty?: string;
+}
+
 interface Choice {
   label: string;
-  questions: string[];
+  /** An empty answer to a question without `empty` goes back to the menu, without asking the rest. */
+  questions: Question[];
   /** Asked last, for what cannot be undone: anything but y or yes cancels. */
   confirm?: (answers: string[]) => string;
   /**
@@ -19,24 +26,30 @@ interface Choice {
 }
 
 const CHOICES: Choice[] = [
-  { label: 'upload', questions: ['local file or folder', 'remote folder or path (empty: top level)'], argv: ([local, remote]) => ['put', '-r', '--', local!, ...(remote ? [remote] : [])] },
-  { label: 'download', questions: ['remote file or folder', 'local destination (empty: here)'], argv: ([remote, local]) => ['get', '-r', '--', remote!, ...(local ? [local] : [])] },
-  { label: 'list', questions: ['folder (empty: top level)'], argv: ([prefix]) => ['ls', '-l', '--', ...(prefix ? [prefix] : [])] },
+  {
+    label: 'upload',
+    questions: [{ text: 'local file or folder' }, { text: 'remote folder or path', empty: 'top level' }],
+    argv: ([local, remote]) => ['put', '-r', '--', local!, ...(remote ? [remote] : [])],
+  },
+  {
+    label: 'download',
+    questions: [{ text: 'remote file or folder' }, { text: 'local destination', empty: 'here' }],
+    argv: ([remote, local]) => ['get', '-r', '--', remote!, ...(local ? [local] : [])],
+  },
+  { label: 'list', questions: [{ text: 'folder', empty: 'top level' }], argv: ([prefix]) => ['ls', '-l', '--', ...(prefix ? [prefix] : [])] },
   {
     label: 'delete',
-    questions: ['remote file or folder'],
+    questions: [{ text: 'remote file or folder' }],
     confirm: ([path]) => `delete ${path}, and everything in it if it is a folder? (y/N)`,
     argv: ([path]) => ['rm', '-r', '--', path!],
   },
-  { label: 'rename', questions: ['from', 'to'], argv: ([from, to]) => ['mv', '--', from!, to!] },
-  { label: 'share', questions: ['remote file', 'expires (e.g. 7d; empty: default)'], argv: ([path, expires]) => ['share', ...(expires ? ['--expires', expires] : []), '--', path!] },
+  { label: 'rename', questions: [{ text: 'from' }, { text: 'to' }], argv: ([from, to]) => ['mv', '--', from!, to!] },
+  {
+    label: 'share',
+    questions: [{ text: 'remote file' }, { text: 'expires (e.g. 7d)', empty: 'default' }],
+    argv: ([path, expires]) => ['share', ...(expires ? ['--expires', expires] : []), '--', path!],
+  },
 ];
-
-/**
- * Only a question that says what an empty answer means may be left empty: any other empty answer
- * goes back to the menu, without asking the rest.
- */
-const optional = (question: string) => question.includes('(empty:');
 
 export async function runMenu(globals: { profile?: string; json?: boolean; quiet?: boolean }): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
@@ -61,8 +74,8 @@ export async function runMenu(globals: { profile?: string; json?: boolean; quiet
       }
       const answers: string[] = [];
       for (const question of choice.questions) {
-        const answer = await ask(question);
-        if (!answer && !optional(question)) break;
+        const answer = await ask(question.empty === undefined ? question.text : `${question.text} (empty: ${question.empty})`);
+        if (!answer && question.empty === undefined) break;
         answers.push(answer);
       }
       if (answers.length < choice.questions.length) {

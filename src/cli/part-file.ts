@@ -30,10 +30,11 @@ const LONGEST_SUFFIX = '.dfs-part.json.4194304.tmp'.length;
 
 const PART_SUFFIX = '.dfs-part';
 /**
- * What a download keeps beside its destination, after its partPath: the part file itself, its
- * state and the state's temporary copy (replace-file.ts), the lock, the lock's copy made to link
- * it and its aside while taken over, and a small download's copy (smallSidePath). A pid stands
- * for any: which pid a run gets must not decide whether two names clash.
+ * What a download keeps beside its destination, after its partPath: the part file itself (""),
+ * its state (.json) and the state's temporary copy (.json.<pid>.tmp, replace-file.ts), the lock
+ * (.lock), the lock moved aside while taken over (.lock.<pid>), the file linked to make the lock
+ * (.l<pid>), and a small download's copy (.<pid>, smallSidePath). A pid stands for any: which pid
+ * a run gets must not decide whether two names clash.
  */
 const SIDE_SUFFIX = /^(?:|\.json|\.json\.\d+\.tmp|\.lock|\.lock\.\d+|\.l\d+|\.\d+)$/;
 

@@ -75,14 +75,17 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     );
     const prepared = read.filter((entry) => entry !== null);
     if (prepared.length === 0) return;
-    const created = await withRetry(
-      () =>
-        client.batchUploads(prepared.map(({ input }) => input)),
-      retry,
-    ).catch((error: unknown) => {
+    let created: Awaited<ReturnType<DfsClient['batchUploads']>>;
+    try {
+      created = await withRetry(() => client.batchUploads(prepared.map(({ input }) => input)), retry);
+    } catch (error) {
       for (const { part } of prepared) part.release();
-      throw error;
-    });
+      // Stopped (an outage) while the batch was being created: its files fail with the reason,
+      // as those of the batches not begun do. Any other failure (the API down) ends the run.
+      if (!options.signal?.aborted) throw error;
+      for (const { index } of prepared) outcomes[index] = error as Error;
+      return;
+    }
     const sent: { index: number; id: string }[] = [];
     await Promise.all(
       prepared.map(({ index, part, input }, i) =>

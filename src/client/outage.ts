@@ -32,7 +32,8 @@ export class OutageWatch {
   /** When the stretch of failures since the store last answered began; null while it answers. */
   private failingSince: number | null = null;
 
-  constructor(limitMs = DEFAULT_OUTAGE_LIMIT_MS, now: () => number = Date.now) {
+  // A monotonic clock: a laptop asleep for an hour is not an hour of the store failing.
+  constructor(limitMs = DEFAULT_OUTAGE_LIMIT_MS, now: () => number = () => performance.now()) {
     this.limitMs = limitMs;
     this.now = now;
     this.lastAnswer = now();
@@ -42,22 +43,25 @@ export class OutageWatch {
     return this.controller.signal;
   }
 
-  /** Whether the store has answered any request since `time` (a begin()). */
+  /** Now, on the watch's clock: for answeredSince. */
+  mark(): number {
+    return this.now();
+  }
+
+  /** Whether the store has answered any request since `time` (a mark()). */
   answeredSince(time: number): boolean {
     return this.lastAnswer > time;
   }
 
-  /** The time a try begins: a failure counts from it, so a silent store is found out by its first timeout. */
-  begin(): number {
-    return this.now();
-  }
-
   /**
-   * The outcome of one try of a request to the store, begun at `began`: success, or the error it
-   * failed with. A refusal (403, 404, a bad digest) is an answer: the store is up. Errors that
-   * are not the store's (the API's, a local file's) say nothing of it.
+   * The outcome of one try of a request to the store: success, or the error it failed with. A
+   * refusal (403, 404, a bad digest) is an answer: the store is up. Errors that are not the
+   * store's (the API's, a local file's) say nothing of it. A failure counts from when it came,
+   * but a silence from when it began: a store that takes connections and never answers is found
+   * out by its first timeout, while a long transfer that fails at its end is not taken for a
+   * store that failed all along.
    */
-  record(began: number, error?: unknown): void {
+  record(error?: unknown): void {
     if (error === undefined || (error instanceof TransferError && !error.transient)) {
       this.lastAnswer = Math.max(this.lastAnswer, this.now());
       this.failingSince = null;
@@ -65,7 +69,7 @@ export class OutageWatch {
     }
     if (!(error instanceof TransferError) || this.controller.signal.aborted) return;
     const now = this.now();
-    this.failingSince ??= Math.max(began, this.lastAnswer);
+    this.failingSince ??= Math.max(now - error.silentForMs, this.lastAnswer);
     if (now - this.failingSince >= this.limitMs) this.controller.abort(new StoreOutage(now - this.failingSince, error));
   }
 }

@@ -41,12 +41,15 @@ export class TransferError extends Error {
   readonly needsNewUrl: boolean;
   /** The S3 error code the store answered with (BadDigest, AccessDenied, ...), if it gave one. */
   readonly storeCode: string | null;
+  /** How long the store had been silent when the request gave up on it (0 for any other failure). */
+  readonly silentForMs: number;
 
-  constructor(message: string, status: number, refusal: { storeCode?: string | null; expired?: boolean } = {}) {
+  constructor(message: string, status: number, refusal: { storeCode?: string | null; expired?: boolean; silentForMs?: number } = {}) {
     super(message);
     this.name = 'TransferError';
     this.status = status;
     this.storeCode = refusal.storeCode ?? null;
+    this.silentForMs = refusal.silentForMs ?? 0;
     this.needsNewUrl = status === 403 && refusal.expired === true;
     this.transient = status === 0 || status === 408 || status === 429 || status >= 500 || this.needsNewUrl;
   }
@@ -107,26 +110,29 @@ function s3Error(body: string): { code: string; message: string | null } | null 
  */
 export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   let urlExpired = false;
-  const firstBegan = options.outage?.begin() ?? 0;
+  const { outage } = options;
+  // A watch stops what it watches, whether or not the caller passed its signal too.
+  const stop = outage && options.signal !== outage.signal ? (options.signal ? AbortSignal.any([options.signal, outage.signal]) : outage.signal) : options.signal;
+  const began = outage?.mark() ?? 0;
   for (let attempt = 1; ; attempt++) {
-    const began = options.outage?.begin() ?? 0;
     try {
       if (urlExpired) await options.renew?.();
       const result = await operation();
-      options.outage?.record(began);
+      outage?.record();
       return result;
     } catch (error) {
-      options.outage?.record(began, error);
+      outage?.record(error);
       urlExpired = error instanceof TransferError && error.needsNewUrl;
       // Stopped (a cancel, the store's outage): the reason is the failure, not what the try met.
-      options.signal?.throwIfAborted();
-      // While the store has answered nothing since this began, the outage watch decides for every file at once.
-      const spent = attempt >= RETRY_ATTEMPTS && (!options.outage || options.outage.answeredSince(firstBegan));
-      if (spent || !isTransient(error)) throw error;
+      stop?.throwIfAborted();
+      // While the store has failed this and answered nothing else since it began, the outage
+      // watch decides for every file at once; any other failure (the API's) ends with the tries.
+      const storeDown = outage !== undefined && error instanceof TransferError && !outage.answeredSince(began);
+      if ((attempt >= RETRY_ATTEMPTS && !storeDown) || !isTransient(error)) throw error;
       options.onRetry?.(error, attempt);
       const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
-      await pause(ceiling / 2 + (Math.random() * ceiling) / 2, options.signal);
-      options.signal?.throwIfAborted();
+      await pause(ceiling / 2 + (Math.random() * ceiling) / 2, stop);
+      stop?.throwIfAborted();
     }
   }
 }

@@ -148,6 +148,8 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   const digest = io.sha256?.();
   digest?.catch(() => undefined);
   const limit = options.partLimit ?? unlimited;
+  // Counted as they go: another run may complete the upload before all of them are (sendParts).
+  let sent = 0;
   const sha256 = await abandonIfAsked(client, () => uploadId, options, async () => {
     await sendParts(() => runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
       const { start, end } = rangeOf(partNumber);
@@ -160,9 +162,10 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
       } finally {
         part.release();
       }
+      sent++;
       options.onProgress?.(end - start);
     })));
-    options.onParts?.({ sent: missing.length, resumed: held.size, total: partCount });
+    options.onParts?.({ sent, resumed: held.size, total: partCount });
     return digest ? await digest : undefined;
   });
   try {

@@ -127,6 +127,17 @@ describe('the menu', () => {
     expect(run.stdout).toMatch(/ menu-top\.txt$/m);
   });
 
+  it('shares with the default expiry when that answer is left empty', async () => {
+    await writeFile(join(cli.work, 'menu-share.txt'), 'share');
+    expect((await cli.dfs(['put', 'menu-share.txt'])).code).toBe(0);
+    const run = await menu(['6', 'menu-share.txt', ''], ['--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('expires (e.g. 7d) (empty: default): ');
+    expect(run.stdout).not.toContain('nothing to do');
+    const shares = (await new Api(cli.server.url, cli.server.adminToken).get('/v1/shares?prefix=menu-share.txt')).body.shares;
+    expect(shares).toHaveLength(1);
+  });
+
   it('goes back to the menu on an empty answer a command needs, without asking the rest', async () => {
     const run = await menu(['1', '', '5', 'menu-from', '', '7']);
     expect(run.code, run.stderr).toBe(0);

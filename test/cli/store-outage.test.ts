@@ -142,6 +142,24 @@ describe('the store down for a whole get -r', () => {
   });
 });
 
+describe('the API failing while a big file\'s parts are signed', () => {
+  it('ends with the file\'s own tries: the store is not what fails, and no outage is declared', async () => {
+    await writeFile(local('api-down.bin'), randomBytes(20 * MiB, 43));
+    const spy = await startApiProxy(proxied.url, (path) =>
+      /^\/v1\/uploads\/[^/]+\/parts/.test(path) ? { status: 503, body: { error: { code: 'storage_unavailable', message: 'the index is restarting' } } } : undefined,
+    );
+    try {
+      const result = await cli.dfs(['put', 'api-down.bin', 'outage-api/', '--part-size', '5'], { env: { ...env, DFS_ENDPOINT: spy.url, DFS_OUTAGE_LIMIT: '60' } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^dfs: api-down\.bin: the index is restarting; trying again \(5 of 5\)$/m);
+      expect(failureLines(result.stderr)).toEqual(['dfs: api-down.bin: the index is restarting']);
+      expect(result.stderr).not.toContain('the store fails every request');
+    } finally {
+      await spy.close();
+    }
+  });
+});
+
 describe('DFS_OUTAGE_LIMIT', () => {
   it('is a usage error when it is not a duration, before anything is sent', async () => {
     await writeFile(local('limit.txt'), 'not sent');

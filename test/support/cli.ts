@@ -96,7 +96,6 @@ export interface ProxyAnswer {
  * goes on (another client writing at that very moment, or a test learning how far the CLI got),
  * or answer it in the API's place. `rewrite` may change what a JSON answer says (a server that lies).
  */
-
 export async function startApiProxy(
   target: string,
   before: (path: string) => Promise<ProxyAnswer | void> | ProxyAnswer | void,
