@@ -79,6 +79,14 @@ describe('saved profiles', () => {
     expect(takenOver.code, takenOver.stderr).toBe(0);
     expect(Object.keys(JSON.parse(await readFile(saved, 'utf8')).profiles).sort()).toEqual(['after-kill', 'waited']);
     expect(await readdir(join(cli.work, 'locked', 'dfs'))).toEqual(['config.json']);
+
+    // Logins that all find one stale lock: one takes it over, none writes over another's profile.
+    await writeFile(lock, '1\n');
+    await utimes(lock, aMinuteAgo, aMinuteAgo);
+    const racing = await Promise.all(Array.from({ length: 6 }, (_, i) => login(env, '--profile', `race${i}`)));
+    for (const run of racing) expect(run.code, run.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(await readFile(saved, 'utf8')).profiles).sort()).toEqual(['after-kill', 'race0', 'race1', 'race2', 'race3', 'race4', 'race5', 'waited']);
+    expect(await readdir(join(cli.work, 'locked', 'dfs'))).toEqual(['config.json']);
   });
 
   it('reads an empty DFS_PROFILE, DFS_ENDPOINT, DFS_TOKEN or --profile as unset', async () => {
