@@ -14,11 +14,13 @@ export const DEFAULT_OUTAGE_LIMIT_MS = 60_000;
 /** Why a transfer stopped: the store failed every request for `failingMs`; `last` is the latest failure. */
 export class StoreOutage extends Error {
   readonly last: Error;
+  readonly failingMs: number;
 
   constructor(failingMs: number, last: Error) {
     super(`the store failed every request for ${Math.round(failingMs / 1000)} s (last: ${last.message})`);
     this.name = 'StoreOutage';
     this.last = last;
+    this.failingMs = failingMs;
   }
 }
 

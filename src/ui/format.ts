@@ -1,5 +1,6 @@
 /** Display helpers for the file browser. */
 import { ApiError } from '../client/api-client.ts';
+import { StoreOutage } from '../client/outage.ts';
 import { TransferError } from '../client/retry.ts';
 
 export { formatBytes } from '../client/format.ts';
@@ -68,6 +69,9 @@ function explainTransfer(error: TransferError): string {
 export function explainError(error: unknown): string {
   if (error instanceof ApiError) return explain(error);
   if (error instanceof TransferError) return explainTransfer(error);
+  if (error instanceof StoreOutage) {
+    return `The file storage failed every request for ${Math.round(error.failingMs / 1000)} s, so the uploads still to go were stopped: ${explainError(error.last)}`;
+  }
   return error instanceof Error ? error.message : String(error);
 }
 

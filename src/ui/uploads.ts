@@ -5,6 +5,7 @@
  */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import { blobUpload } from '../client/blob-upload.ts';
+import { OutageWatch } from '../client/outage.ts';
 import { createLimiter } from '../client/pool.ts';
 import { uploadFile } from '../client/upload.ts';
 import { describeFailures, explainUpload } from './format.ts';
@@ -14,6 +15,11 @@ import { uploadRow } from './upload-list.ts';
 
 /** Files sent at once: each holds hashers (Wasm memory) and connections; the rest wait their turn. */
 const FILES_AT_ONCE = 4;
+/**
+ * How long the store may fail every request before the rest of a pick or drop stops: a person
+ * is watching, so about as long as one file's own tries take (7.5-15 s), not the CLI's minute.
+ */
+const OUTAGE_LIMIT_MS = 15_000;
 
 /** Told of an upload that failed: where it was going, the error, and what it means to the person. */
 type FailureReport = (target: string, error: unknown, reason: string) => void;
@@ -37,7 +43,7 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
    * Queues `file` for `target`, its full path (the folder fixed when it was picked or dropped), in
    * the session `via`; a failure goes to `report`.
    */
-  function start(via: DfsClient, file: File, target: string, report: FailureReport): void {
+  function start(via: DfsClient, file: File, target: string, report: FailureReport, outage: OutageWatch): void {
     // A drop box cannot see what is there: it must never replace a file, only be told the name is taken.
     const ifNoneMatch = page.may('read') ? undefined : '*';
     const controller = new AbortController();
@@ -51,6 +57,7 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
     let sent = 0;
     void fileTurns(() => {
       controller.signal.throwIfAborted();
+      outage.signal.throwIfAborted();
       queued = false;
       row.sending();
       return uploadFile(via, target, blobUpload(file), {
@@ -59,7 +66,8 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
         abortOnFailure: true,
         ifNoneMatch,
         onProgress: (bytes) => row.progress((sent += bytes)),
-        signal: controller.signal,
+        signal: AbortSignal.any([controller.signal, outage.signal]),
+        outage,
       });
     })
       .then(
@@ -96,7 +104,10 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
     uploadAll(via, destination, found) {
       if (page.client !== via) return;
       const report = failureReport(found.length);
-      for (const { file, path } of found) start(via, file, `${destination}${path}`, report);
+      // A store that fails every request stops what is left of this pick or drop at once, rather
+      // than each file after its own tries (thousands of files would take hours): outage.ts.
+      const outage = new OutageWatch(OUTAGE_LIMIT_MS);
+      for (const { file, path } of found) start(via, file, `${destination}${path}`, report, outage);
     },
     get busy() {
       return underWay.size > 0;

@@ -57,6 +57,14 @@ const row = (name: string) => page.locator('#rows tr', { has: page.getByRole('bu
 /** The summary above the list of uploads: "2 uploaded, 1 failed". */
 const uploadCount = (p: Page) => p.locator('#upload-count').textContent();
 
+/** Local files under `root` by their paths there, folders made as needed. */
+async function localTree(root: string, files: Record<string, string>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(root, path, '..'), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+}
+
 describe('the web UI', () => {
   it('refuses a bad token and signs in with a good one', async () => {
     await page.goto(server.url);
@@ -224,6 +232,28 @@ describe('the web UI when something goes wrong', () => {
     expect(await (await fetch(link.body.url)).text()).toBe('kept');
   });
 
+  it('stops what is left of a folder at once when the store fails every request, in one notice', async () => {
+    const failedBefore = await failedUploads();
+    await localTree(work, Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`dead/f${i}.txt`, `file ${i}`])));
+    const store = failing.storeProxy!.url;
+    let tries = 0;
+    const count = (request: { url(): string; method(): string }) => void (request.url().startsWith(store) && request.method() === 'PUT' && tries++);
+    errorsPage.on('request', count);
+    await failing.storeProxy!.cut();
+    try {
+      await errorsPage.locator('#pick-folder').setInputFiles(join(work, 'dead'));
+      await expect.poll(failedUploads, { timeout: 45_000 }).toBe(failedBefore + 12);
+      await expect.poll(status).toMatch(/^12 of 12 files not uploaded\. dead\/f\d+\.txt: The file storage failed every request for \d+ s, so the uploads still to go were stopped: The file storage cannot be reached from this browser/);
+    } finally {
+      errorsPage.off('request', count);
+      await failing.storeProxy!.restore();
+    }
+    // The four under way tried on until the watch gave up; the eight queued never tried (each
+    // file on its own would have made five tries: sixty).
+    expect(tries).toBeLessThan(40);
+    expect((await new Api(failing.url, failing.adminToken).get('/v1/files?prefix=dead/')).body.files).toEqual([]);
+  });
+
   it('says a file changed on its way when the store finds its checksum wrong, and stores nothing', async () => {
     const failedBefore = await failedUploads();
     const store = failing.storeProxy!.url;
@@ -328,12 +358,6 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await cdp.detach();
   }
 
-  async function localTree(root: string, files: Record<string, string>): Promise<void> {
-    for (const [path, content] of Object.entries(files)) {
-      await mkdir(join(root, path, '..'), { recursive: true });
-      await writeFile(join(root, path), content);
-    }
-  }
 
   it('uploads 100 files picked at once, a few at a time with the rest queued, and stores them all', async () => {
     const folder = join(work, 'hundred');
