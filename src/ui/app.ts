@@ -550,7 +550,8 @@ function wire(): void {
   });
   $('retry').addEventListener('click', () => void signIn(retryToken));
   $('sign-out').addEventListener('click', signOut);
-  $('refresh').addEventListener('click', () => void load());
+  // What another tab or client changed shows in the open panels too, not in the listing alone.
+  $('refresh').addEventListener('click', () => void load().then(() => Promise.all([links.refresh(), versions.refresh()])));
   $('show-links').addEventListener('click', () => void links.open());
   $('more').addEventListener('click', askMore);
   $('clear-uploads').addEventListener('click', clearUploads);

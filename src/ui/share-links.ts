@@ -15,6 +15,8 @@ export interface ShareLinks {
   share(path: string): Promise<void>;
   /** Opens the panel of links, in view. */
   open(): Promise<void>;
+  /** Lists the links again, if the panel is open (the page's Refresh). */
+  refresh(): Promise<void>;
   close(): void;
 }
 
@@ -129,5 +131,12 @@ export function shareLinks(page: Page): ShareLinks {
     await refresh();
   }
 
-  return { share, open, close };
+  return {
+    share,
+    open,
+    close,
+    refresh: async () => {
+      if (!panel.hidden) await refresh();
+    },
+  };
 }

@@ -18,6 +18,8 @@ export interface VersionsPanel {
    * panel open on it, or on a file in it, shows the versions as they are now.
    */
   after(path: string, now?: (file: string) => string): Promise<void>;
+  /** Shows the versions again, if the panel is open (the page's Refresh): gone elsewhere, it closes. */
+  refresh(): Promise<void>;
   close(): void;
 }
 
@@ -112,5 +114,12 @@ export function versionsPanel(page: Page): VersionsPanel {
     }
   }
 
-  return { open, after, close };
+  return {
+    open,
+    after,
+    close,
+    refresh: async () => {
+      if (versionsOf !== null) await review(page.client!, versionsOf);
+    },
+  };
 }

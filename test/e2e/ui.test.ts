@@ -550,7 +550,8 @@ describe('the web UI with many files, overlapping loads and one person after ano
     // A link whose file is gone is listed saying it opens nothing, until a file is there again.
     expect(await panel.locator('.link').textContent()).not.toContain('no file there now');
     await api.delete('/v1/files/lk/a.txt');
-    await p.locator('#show-links').click();
+    // Refresh shows what another client did in the open panel too.
+    await p.getByRole('button', { name: 'Refresh' }).click();
     await expect.poll(() => panel.locator('.link').textContent()).toContain('a.txt · expires');
     await expect.poll(() => panel.locator('.link').textContent()).toContain('no file there now: the link opens nothing until one is');
     await p.getByRole('button', { name: 'All files' }).click();
@@ -892,13 +893,18 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.getByRole('button', { name: 'Versions of v.txt' }).click();
     const panel = p.locator('#versions');
     await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of v.txt');
+    // A version another client made shows on Refresh.
+    expect(await panel.getByRole('button', { name: /^Restore version/ }).count()).toBe(1);
+    await uploadBytes(api, 'vp/v.txt', text('three'));
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => panel.getByRole('button', { name: /^Restore version/ }).count()).toBe(2);
     await p.getByRole('button', { name: 'Rename v.txt' }).click();
     await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of w.txt');
     expect(await panel.textContent()).toContain('current');
     await p.getByRole('button', { name: 'Delete w.txt' }).click();
     // Deleted, the file keeps its versions for a while: none is current, each can be restored.
     await expect.poll(() => panel.textContent()).not.toContain('current');
-    expect(await panel.getByRole('button', { name: /^Restore version/ }).count()).toBe(2);
+    expect(await panel.getByRole('button', { name: /^Restore version/ }).count()).toBe(3);
 
     // Renamed into another folder, the file is named in full: its Restore acts there.
     await panel.getByRole('button', { name: /^Restore version/ }).first().click();
