@@ -12,6 +12,7 @@ import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
 import { replaceFile } from './replace-file.ts';
+import { removeStaleLock } from './stale-lock.ts';
 
 interface PartFileState {
   version: string;
@@ -221,25 +222,11 @@ async function lock(path: string, dest: string): Promise<void> {
   }
 }
 
-/**
- * Removes a lock whose process is gone. Moved aside first, which only one of two takers can do:
- * one that finds it moved a newer lock than the one it judged stale puts it back and yields.
- */
+/** Removes a lock whose process is gone; one a newer download took meanwhile is left, and named. */
 async function takeOver(lockPath: string, stale: number, dest: string): Promise<void> {
-  const aside = `${lockPath}.${process.pid}`;
-  try {
-    await rename(lockPath, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  const moved = await ownerOf(aside);
-  if (moved !== null && moved !== stale) {
-    await link(aside, lockPath).catch(() => undefined);
-    await rm(aside, { force: true });
-    throw new Error(`another dfs (pid ${moved}) is downloading to ${dest}: wait for it, or stop it`);
-  }
-  await rm(aside, { force: true });
+  let moved: number | null = null;
+  if (await removeStaleLock(lockPath, async (aside) => ((moved = await ownerOf(aside)) === null || moved === stale))) return;
+  throw new Error(`another dfs (pid ${moved}) is downloading to ${dest}: wait for it, or stop it`);
 }
 
 /** The pid a lock names; null when it is gone. */

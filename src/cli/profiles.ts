@@ -2,10 +2,11 @@
  * Where the CLI finds its server and token: ~/.config/dfs/config.json (mode 0600), with named
  * profiles; DFS_ENDPOINT and DFS_TOKEN override whatever the file says.
  */
-import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { removeStaleLock } from './stale-lock.ts';
 import { UsageError } from './transfer.ts';
 
 export interface Profile {
@@ -78,7 +79,8 @@ async function whileLocked<T>(path: string, update: () => Promise<T>): Promise<T
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const held = await stat(lock).catch(() => undefined);
-    if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) await takeOver(lock, held.mtimeMs);
+    // Left by a killed login: removed, unless another login took the lock since it was judged.
+    if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) await removeStaleLock(lock, async (moved) => (await stat(moved).catch(() => undefined))?.mtimeMs === held.mtimeMs);
     // Jittered, so waiting logins do not retry in step.
     else if (held) await sleep(10 + Math.random() * 20);
   }
@@ -89,23 +91,6 @@ async function whileLocked<T>(path: string, update: () => Promise<T>): Promise<T
   }
 }
 
-/**
- * Removes a lock a killed login left. Moved aside first, which only one of two logins that found
- * it stale can do; one that finds it moved a lock taken since (not the one it judged stale) puts
- * it back, as the download lock does (part-file.ts).
- */
-async function takeOver(lock: string, staleMtimeMs: number): Promise<void> {
-  const aside = `${lock}.${process.pid}`;
-  try {
-    await rename(lock, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  const moved = await stat(aside).catch(() => undefined);
-  if (moved && moved.mtimeMs !== staleMtimeMs) await link(aside, lock).catch(() => undefined);
-  await rm(aside, { force: true });
-}
 
 /**
  * Writes the file aside and renames it into place: a reader (or a kill) meets the old profiles
