@@ -202,7 +202,7 @@ async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, 
   };
   const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, outage, onRetry, renew });
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
-  replaceFile(dest, bytes, smallSidePath(dest));
+  replaceFile(dest, bytes, { aside: smallSidePath(dest) });
 }
 
 function checkDigest(link: DownloadLink, actual: string): void {

@@ -22,7 +22,7 @@ export interface FileRange {
 }
 
 function open(method: 'PUT' | 'GET', url: string, headers: Record<string, string>, signal?: AbortSignal, idleTimeoutMs = IDLE_TIMEOUT_MS): ClientRequest {
-  return request(url, { method, headers, signal }, idleTimeoutMs, () => new TransferError(`the store did not answer for ${idleTimeoutMs / 1000} s`, 0, { silentForMs: idleTimeoutMs }));
+  return request(url, { method, headers, signal }, idleTimeoutMs, () => TransferError.silent(idleTimeoutMs));
 }
 
 /** Writing downloaded bytes failed here (a full disk, a closed pipe): another try of the store cannot help. */

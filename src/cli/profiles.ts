@@ -2,10 +2,11 @@
  * Where the CLI finds its server and token: ~/.config/dfs/config.json (mode 0600), with named
  * profiles; DFS_ENDPOINT and DFS_TOKEN override whatever the file says.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { replaceFile } from './replace-file.ts';
 import { removeStaleLock } from './stale-lock.ts';
 import { UsageError } from './transfer.ts';
 
@@ -91,22 +92,6 @@ async function whileLocked<T>(path: string, update: () => Promise<T>): Promise<T
   }
 }
 
-
-/**
- * Writes the file aside and renames it into place: a reader (or a kill) meets the old profiles
- * or the new, never a file cut short.
- */
-async function writeConfig(path: string, config: ConfigFile): Promise<void> {
-  const aside = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(aside, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    await rename(aside, path);
-  } catch (error) {
-    await rm(aside, { force: true });
-    throw error;
-  }
-}
-
 /** Saves `profile` as `name`, the default from now on when `makeDefault`, else only when there is none yet. */
 export async function saveProfile(name: string, profile: Profile, makeDefault: boolean): Promise<string> {
   const path = configPath();
@@ -116,7 +101,8 @@ export async function saveProfile(name: string, profile: Profile, makeDefault: b
     config.profiles[name] = profile;
     if (makeDefault) config.defaultProfile = name;
     else config.defaultProfile ??= name;
-    await writeConfig(path, config);
+    // Aside, then renamed: a reader (or a kill) meets the old profiles or the new, never a file cut short.
+    replaceFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   });
   return path;
 }

@@ -72,9 +72,9 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
   const path = new Set(inside).add(real);
   // In the order of the paths, as ls and get list them ("sub-x" before "sub/z"), so a tree goes
   // up (and is reported) the same way on every run and system.
-  const sortKey = (entry: Dirent) => (entry.isDirectory() ? `${entry.name}/` : entry.name);
-  entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
-  return entries.flatMap((entry): LocalFile[] => {
+  const keyed = entries.map((entry) => ({ entry, key: entry.isDirectory() ? `${entry.name}/` : entry.name }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.flatMap(({ entry }): LocalFile[] => {
     const full = join(dir, entry.name);
     const inFolder = toPosix(relative(root, full));
     if (excluded(inFolder)) return [];

@@ -6,9 +6,9 @@ import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
  * caller writes little (a small download, up to 256 KiB; a resume state), for which the page
  * cache is cheaper than two thread-pool hops per call.
  */
-export function replaceFile(path: string, data: string | Uint8Array, aside = `${path}.${process.pid}.tmp`): void {
+export function replaceFile(path: string, data: string | Uint8Array, { aside = `${path}.${process.pid}.tmp`, mode }: { aside?: string; mode?: number } = {}): void {
   try {
-    writeFileSync(aside, data);
+    writeFileSync(aside, data, { mode });
     renameSync(aside, path);
   } catch (error) {
     // Nothing continues from a copy that was not renamed (the caller holds the data): it goes,

@@ -260,7 +260,7 @@ function exchange(pooled: PooledSocket, request: SocketRequest, requestBytes: Bu
         }
       },
       onIdle() {
-        finish(new TransferError(`the store did not answer for ${request.idleTimeoutMs / 1000} s`, 0, { silentForMs: request.idleTimeoutMs }));
+        finish(TransferError.silent(request.idleTimeoutMs));
       },
       onClose(error) {
         if (head && head.status !== expected) finish(TransferError.refused(what, head.status, errorText, url.href));

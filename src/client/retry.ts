@@ -54,6 +54,11 @@ export class TransferError extends Error {
     this.transient = status === 0 || status === 408 || status === 429 || status >= 500 || this.needsNewUrl;
   }
 
+  /** The store stayed silent for `ms` (its connection open, no answer): the outage watch counts from when the silence began. */
+  static silent(ms: number): TransferError {
+    return new TransferError(`the store did not answer for ${ms / 1000} s`, 0, { silentForMs: ms });
+  }
+
   /**
    * The store answered the upload or download of `url` with an error status; `body` is its
    * answer. A 403 means the URL expired when the store says so (S3, MinIO) or when the URL's own
@@ -111,8 +116,10 @@ function s3Error(body: string): { code: string; message: string | null } | null 
 export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   let urlExpired = false;
   const { outage } = options;
-  // A watch stops what it watches, whether or not the caller passed its signal too.
-  const stop = outage && options.signal !== outage.signal ? (options.signal ? AbortSignal.any([options.signal, outage.signal]) : outage.signal) : options.signal;
+  // A watch stops what it watches; a caller passing a signal too passes one that follows the
+  // watch's (the CLI its very signal, the web UI one combined with its Cancel), made once a run,
+  // not once a request.
+  const stop = options.signal ?? outage?.signal;
   const began = outage?.mark() ?? 0;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -195,9 +195,12 @@ async function loadOpenUpload(ctx: DfsContext, principal: Principal, id: string,
   const upload = await loadUpload(ctx, principal, id, 'write');
   if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
   if (upload.state === 'completed') throw conflict('upload_completed', `upload "${id}" is already completed`);
-  if (upload.expiresAt <= now.toISOString()) throw notFound(`upload "${id}" expired`);
+  if (expired(upload, now)) throw notFound(`upload "${id}" expired`);
   return upload;
 }
+
+/** Past its expiresAt an upload can no longer be completed, whatever cleanup has made of it yet. */
+const expired = (upload: UploadRecord, now: Date) => upload.expiresAt <= now.toISOString();
 
 export const MAX_PARTS_PER_REQUEST = 1000;
 
@@ -233,7 +236,7 @@ export async function getUploadState(ctx: DfsContext, principal: Principal, id: 
   const upload = await loadUpload(ctx, principal, id, hasScope(principal, 'write') ? 'write' : 'read');
   const partCount = upload.partSize === null ? 1 : planOf(upload).partCount;
   // Expired, it can no longer be completed: it reads as the aborted upload cleanup makes of it.
-  if (upload.state === 'pending' && upload.expiresAt <= ctx.clock().toISOString()) return { upload: { ...upload, state: 'aborted' }, partCount, parts: [] };
+  if (upload.state === 'pending' && expired(upload, ctx.clock())) return { upload: { ...upload, state: 'aborted' }, partCount, parts: [] };
   if (upload.state !== 'pending') return { upload, partCount, parts: [] };
   if (upload.multipartId !== null) {
     return { upload, partCount, parts: (await ctx.store.listParts(upload.objectKey, upload.multipartId)) ?? [] };
@@ -266,7 +269,7 @@ export async function uploadToComplete(
   const upload = await loadUpload(ctx, principal, id, 'write');
   if (upload.state === 'completed') return { committed: await committedFile(ctx, upload, principal) };
   if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
-  if (upload.expiresAt <= now.toISOString()) throw notFound(`upload "${id}" expired`);
+  if (expired(upload, now)) throw notFound(`upload "${id}" expired`);
   if (sha256 !== undefined && upload.sha256 !== null && sha256 !== upload.sha256) {
     throw uploadIncomplete(`sha256 ${sha256} differs from the ${upload.sha256} declared at create`);
   }

@@ -59,7 +59,7 @@ export function shareLinks(page: Page): ShareLinks {
       const copied = await copy(link.url);
       if (page.client !== via) return;
       showLink(link.url, copied ? `Share link for ${baseName(path)}, copied:` : `Share link for ${baseName(path)} (not copied; select it to copy it):`);
-      if (!panel.hidden) await refresh();
+      await refreshIfOpen();
     } catch (error) {
       page.actionFailed(error);
     }
@@ -131,12 +131,9 @@ export function shareLinks(page: Page): ShareLinks {
     await refresh();
   }
 
-  return {
-    share,
-    open,
-    close,
-    refresh: async () => {
-      if (!panel.hidden) await refresh();
-    },
-  };
+  async function refreshIfOpen(): Promise<void> {
+    if (!panel.hidden) await refresh();
+  }
+
+  return { share, open, close, refresh: refreshIfOpen };
 }

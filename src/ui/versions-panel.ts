@@ -114,12 +114,17 @@ export function versionsPanel(page: Page): VersionsPanel {
     }
   }
 
-  return {
-    open,
-    after,
-    close,
-    refresh: async () => {
-      if (versionsOf !== null) await review(page.client!, versionsOf);
-    },
-  };
+  /** Shows the versions again; one gone elsewhere closes the panel, any other failure is said and leaves it. */
+  async function refresh(): Promise<void> {
+    const path = versionsOf;
+    if (path === null) return;
+    try {
+      await fill(page.client!, path);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'not_found') close();
+      else page.actionFailed(error);
+    }
+  }
+
+  return { open, after, close, refresh };
 }
