@@ -6,20 +6,23 @@
 import { requireScope, type Principal } from './access.ts';
 import type { DfsContext } from './context.ts';
 import { DfsError, invalidRequest } from './errors.ts';
+import type { CommitVersionInput, FileIndex } from './file-index.ts';
 import { createDownload, type Download } from './files.ts';
 import { batchPrefixOf, newBatchKeyPrefix, newBatchObjectKey } from './ids.ts';
 import type { FileRecord, UploadRecord } from './model.ts';
 import type { ObjectHead, ObjectStore, PresignedRequest } from './object-store.ts';
 import { normalizePath } from './paths.ts';
 import {
+  batchLookup,
   checkCreate,
   finishUpload,
   newUpload,
   presignSingle,
-  rememberingLookup,
   uploadToComplete,
+  type CompletionRoute,
   type CreateUploadInput,
   type ObjectFinder,
+  type UploadSource,
 } from './uploads.ts';
 
 export const MAX_BATCH_ITEMS = 1000;
@@ -52,29 +55,23 @@ export async function createBatchUploads(
   requireScope(principal, 'write');
   const now = ctx.clock();
   const keys = batchKeys(items.length);
-  const lookup = rememberingLookup(ctx);
+  // Every item is a single PUT, as `multipart: false` asks of POST /v1/uploads: the single-PUT
+  // threshold only picks a default, and the client picked.
+  const paths = await Promise.all(items.map((item) => settle(async () => checkCreate(ctx, principal, { ...item, multipart: false }).path)));
+  // The index is asked a fixed number of queries per batch, not per item (D1 counts each).
+  const lookup = batchLookup(ctx, paths.flatMap((path) => (path.ok ? [path.value] : [])));
   const prepared = await Promise.all(
-    items.map((item, i) =>
-      settle(async () => {
-        // Every item is a single PUT, as `multipart: false` asks of POST /v1/uploads: the
-        // single-PUT threshold only picks a default, and the client picked.
-        const { path } = checkCreate(ctx, principal, { ...item, multipart: false });
-        const upload = await newUpload(ctx, principal, item, path, keys[i]!, now, lookup);
+    items.map((item, i) => {
+      const path = paths[i]!;
+      if (!path.ok) return path;
+      return settle(async () => {
+        const upload = await newUpload(ctx, principal, item, path.value, keys[i]!, now, lookup);
         return { upload, request: await presignSingle(ctx, upload, item.md5, now) };
-      }),
-    ),
+      });
+    }),
   );
-  // Issued in one turn of the event loop, the inserts share one transaction on SQLite.
-  return Promise.all(
-    prepared.map((result) =>
-      result.ok
-        ? settle(async () => {
-            await ctx.index.createUpload(result.value.upload);
-            return result.value;
-          })
-        : result,
-    ),
-  );
+  await ctx.index.createUploads(prepared.flatMap((result) => (result.ok ? [result.value.upload] : [])));
+  return prepared;
 }
 
 /** Distinct fresh keys under one new batch prefix. */
@@ -94,17 +91,42 @@ export async function completeBatch(ctx: DfsContext, principal: Principal, items
   requireScope(principal, 'write');
   if (new Set(items.map((item) => item.id)).size !== items.length) throw invalidRequest('uploads must not name an upload twice');
   const now = ctx.clock();
-  const targets = await Promise.all(items.map((item) => settle(() => uploadToComplete(ctx, principal, item.id, item.sha256, now))));
+  const stored = ctx.index.getUploads(items.map((item) => item.id)).then((uploads) => new Map(uploads.map((upload) => [upload.id, upload])));
+  const source: UploadSource = async (id) => (await stored).get(id) ?? null;
+  const targets = await Promise.all(items.map((item) => settle(() => uploadToComplete(ctx, principal, item.id, item.sha256, now, source))));
   const singlePuts = targets.flatMap((t) => (t.ok && 'upload' in t.value && t.value.upload.multipartId === null ? [t.value.upload.objectKey] : []));
-  const find = listingFinder(ctx.store, singlePuts);
+  const route = { find: listingFinder(ctx.store, singlePuts), commit: gatheredCommits(ctx.index) };
   return Promise.all(
     targets.map((target, i) => {
       if (!target.ok) return target;
       const { value } = target;
       if ('committed' in value) return { ok: true as const, value: value.committed };
-      return settle(() => finishUpload(ctx, principal, value.upload, { sha256: items[i]!.sha256 }, find));
+      return settle(() => finishUpload(ctx, principal, value.upload, { sha256: items[i]!.sha256 }, route));
     }),
   );
+}
+
+/**
+ * Commits asked for in one turn of the event loop (those the same listing verified) go to the
+ * index together, each still atomic and failing alone: one call instead of one per file.
+ */
+function gatheredCommits(index: FileIndex): CompletionRoute['commit'] {
+  let gathered: { input: CommitVersionInput; resolve: (file: FileRecord) => void; reject: (reason: unknown) => void }[] = [];
+  const commitGathered = async () => {
+    const taken = gathered;
+    gathered = [];
+    try {
+      const results = await index.commitVersions(taken.map(({ input }) => input));
+      results.forEach((result, i) => (result.status === 'fulfilled' ? taken[i]!.resolve(result.value) : taken[i]!.reject(result.reason)));
+    } catch (error) {
+      for (const { reject } of taken) reject(error);
+    }
+  };
+  return (input) =>
+    new Promise((resolve, reject) => {
+      if (gathered.length === 0) setTimeout(() => void commitGathered(), 0);
+      gathered.push({ input, resolve, reject });
+    });
 }
 
 /**
@@ -139,9 +161,16 @@ export async function createBatchDownloads(
   input: BatchDownloadInput,
 ): Promise<ItemResult<Download & { path: string }>[]> {
   requireScope(principal, 'read');
+  const paths = await Promise.all(input.files.map((file) => settle(async () => normalizePath(file.path))));
+  // The current files are read in one query for the batch, not one per item (D1 counts each).
+  const named = paths.flatMap((path, i) => (path.ok && input.files[i]!.version === undefined ? [path.value] : []));
+  let current: Promise<Map<string, FileRecord>> | undefined;
+  const fileAt = async (path: string) => (await (current ??= ctx.index.filesAt([...new Set(named)]).then((files) => new Map(files.map((file) => [file.path, file]))))).get(path) ?? null;
   return Promise.all(
-    input.files.map((file) =>
-      settle(async () => ({ path: normalizePath(file.path), ...(await createDownload(ctx, principal, { ...file, disposition: input.disposition })) })),
-    ),
+    input.files.map((file, i) => {
+      const path = paths[i]!;
+      if (!path.ok) return path;
+      return settle(async () => ({ path: path.value, ...(await createDownload(ctx, principal, { ...file, disposition: input.disposition }, fileAt)) }));
+    }),
   );
 }

@@ -73,6 +73,8 @@ export interface FileIndex {
   listFiles(range: PathRange): Promise<FileRecord[]>;
   /** True when at least one file lies under `folder` (which ends with `/`). */
   hasFilesUnder(folder: string): Promise<boolean>;
+  /** Those of `folders` (each ending with `/`) that hold at least one file, in one query. */
+  foldersWithFiles(folders: string[]): Promise<string[]>;
 
   /**
    * Makes a new version current, atomically: checks the upload or source version, the
@@ -80,6 +82,11 @@ export interface FileIndex {
    * prunes versions beyond `keepVersions` and queues their objects as garbage.
    */
   commitVersion(input: CommitVersionInput): Promise<FileRecord>;
+  /**
+   * Commits each as commitVersion does, each succeeding or failing alone, in one round trip
+   * to the index when none is refused (a batch's: D1 counts each call).
+   */
+  commitVersions(inputs: CommitVersionInput[]): Promise<PromiseSettledResult<FileRecord>[]>;
 
   /** Removes the file (not_found / precondition_failed); its versions are kept as history. */
   deleteFile(path: string, ifMatch: string | null, now: string): Promise<void>;
@@ -100,8 +107,11 @@ export interface FileIndex {
   listVersions(path: string): Promise<VersionRecord[]>;
   getVersion(id: string): Promise<VersionRecord | null>;
 
-  createUpload(upload: UploadRecord): Promise<void>;
+  /** Records new uploads, in one statement however many (a batch's: D1 counts each query). */
+  createUploads(uploads: UploadRecord[]): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | null>;
+  /** The uploads among `ids` that exist, in one query. */
+  getUploads(ids: string[]): Promise<UploadRecord[]>;
   /** Pending -> aborted, queuing its bytes as garbage; false if it was not pending. */
   abortUpload(id: string, garbageDueAt: string): Promise<boolean>;
   /** Aborts up to `limit` pending uploads that expired before `cutoff`; returns how many. */

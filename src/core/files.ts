@@ -49,10 +49,16 @@ export interface Download {
   version: string;
 }
 
-export async function createDownload(ctx: DfsContext, principal: Principal, input: DownloadInput): Promise<Download> {
+/** `fileAt` reads the file at a path: the index, or what a batch read of it at once. */
+export async function createDownload(
+  ctx: DfsContext,
+  principal: Principal,
+  input: DownloadInput,
+  fileAt: (path: string) => Promise<FileRecord | null> = (path) => ctx.index.getFile(path),
+): Promise<Download> {
   const path = normalizePath(input.path);
   requireAccess(principal, 'read', path);
-  const target = input.version === undefined ? await ctx.index.getFile(path) : await versionAt(ctx, path, input.version);
+  const target = input.version === undefined ? await fileAt(path) : await versionAt(ctx, path, input.version);
   if (!target) throw notFound(`no file at "${path}"`);
   const signed = await ctx.store.presignGet(target.objectKey, {
     expiresInSeconds: ctx.settings.urlExpiresSeconds,

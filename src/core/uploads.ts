@@ -5,6 +5,7 @@
 import { hasScope, mayReach, requireAccess, type Principal } from './access.ts';
 import { garbageDueAt, isoAfter, uncommittedGarbageDueAt, type DfsContext } from './context.ts';
 import { guessContentType } from './content-type.ts';
+import type { CommitVersionInput } from './file-index.ts';
 import { conflict, hasCode, invalidRequest, notFound, preconditionFailed, tooLarge, uploadIncomplete } from './errors.ts';
 import { newId, newObjectKey } from './ids.ts';
 import type { FileRecord, UploadRecord, VersionRecord } from './model.ts';
@@ -42,14 +43,14 @@ export async function createUpload(ctx: DfsContext, principal: Principal, input:
 
   if (!multipart) {
     const request = await presignSingle(ctx, upload, input.md5, now);
-    await ctx.index.createUpload(upload);
+    await ctx.index.createUploads([upload]);
     return { kind: 'single', upload, request };
   }
 
   const plan = planParts(input.size, input.partSize, ctx.settings.defaultPartSizeBytes);
   upload.partSize = plan.partSize;
   upload.multipartId = await ctx.store.createMultipart(upload.objectKey, upload.contentType);
-  await ctx.index.createUpload(upload);
+  await ctx.index.createUploads([upload]);
   const first = Array.from({ length: Math.min(plan.partCount, ctx.settings.initialPartUrls) }, (_, i) => i + 1);
   const parts = await signParts(ctx, upload, plan, first, undefined, now);
   return { kind: 'multipart', upload, plan, parts };
@@ -69,29 +70,44 @@ export function checkCreate(ctx: DfsContext, principal: Principal, input: Create
   return { path, multipart };
 }
 
-/** A file at any of these paths (a new file's folders), or null. */
-type FileLookup = (paths: string[]) => Promise<FileRecord | null>;
+/**
+ * What a new file's name depends on in the index. Create reads it to fail fast; complete checks
+ * again, atomically.
+ */
+export interface NameLookup {
+  /** The file at `path`, or null. */
+  fileAt(path: string): Promise<FileRecord | null>;
+  /** Whether files lie under `path`, as a folder. */
+  isFolder(path: string): Promise<boolean>;
+  /** A file where one of `path`'s folders must be, or null. */
+  fileAbove(path: string): Promise<FileRecord | null>;
+}
 
-/** One query for all of a path's folders, however deep (D1 counts every query). */
-const lookupOnce =
-  (ctx: DfsContext): FileLookup =>
-  async (paths) =>
-    (await ctx.index.filesAt(paths))[0] ?? null;
+/** One file's: three queries however deep its path (D1 counts every query). */
+const singleLookup = (ctx: DfsContext): NameLookup => ({
+  fileAt: (path) => ctx.index.getFile(path),
+  isFolder: (path) => ctx.index.hasFilesUnder(folderOf(path)),
+  fileAbove: async (path) => (await ctx.index.filesAt(ancestorsOf(path)))[0] ?? null,
+});
 
 /**
- * A lookup that asks the index once per path: the files of a batch mostly share their folders,
- * which would otherwise cost a query per file. The folders not asked about yet go in one query.
+ * A batch's, in two queries however many files it holds: the files at every path named and at
+ * every folder above one, and which of the paths are folders.
  */
-export function rememberingLookup(ctx: DfsContext): FileLookup {
-  const seen = new Map<string, Promise<FileRecord | null>>();
-  return async (paths) => {
-    const unknown = paths.filter((path) => !seen.has(path));
-    if (unknown.length > 0) {
-      const found = ctx.index.filesAt(unknown).then((files) => new Map(files.map((file) => [file.path, file])));
-      for (const path of unknown) seen.set(path, found.then((files) => files.get(path) ?? null));
-    }
-    const files = await Promise.all(paths.map((path) => seen.get(path)!));
-    return files.find((file) => file !== null) ?? null;
+export function batchLookup(ctx: DfsContext, paths: string[]): NameLookup {
+  const named = [...new Set(paths)];
+  // Asked when first needed, so a query no item awaits never fails unheard.
+  let files: Promise<Map<string, FileRecord>> | undefined;
+  let folders: Promise<Set<string>> | undefined;
+  const filesByPath = () =>
+    (files ??= ctx.index.filesAt([...new Set(named.flatMap((path) => [path, ...ancestorsOf(path)]))]).then((found) => new Map(found.map((file) => [file.path, file]))));
+  return {
+    fileAt: async (path) => (await filesByPath()).get(path) ?? null,
+    isFolder: async (path) => (await (folders ??= ctx.index.foldersWithFiles(named.map(folderOf)).then((found) => new Set(found)))).has(folderOf(path)),
+    fileAbove: async (path) => {
+      const found = await filesByPath();
+      return ancestorsOf(path).map((folder) => found.get(folder)).find((file) => file !== undefined) ?? null;
+    },
   };
 }
 
@@ -103,9 +119,9 @@ export async function newUpload(
   path: string,
   objectKey: string,
   now: Date,
-  lookup: FileLookup = lookupOnce(ctx),
+  lookup: NameLookup = singleLookup(ctx),
 ): Promise<UploadRecord> {
-  await checkCommitWouldHold(ctx, path, input.ifMatch ?? null, input.ifNoneMatch === '*', lookup);
+  await checkCommitWouldHold(path, input.ifMatch ?? null, input.ifNoneMatch === '*', lookup);
   return {
     id: newId(now),
     path,
@@ -137,12 +153,8 @@ export function presignSingle(ctx: DfsContext, upload: UploadRecord, md5: string
 }
 
 /** Fails fast on what would fail at commit anyway; complete checks again atomically. */
-async function checkCommitWouldHold(ctx: DfsContext, path: string, ifMatch: string | null, ifNoneMatch: boolean, lookup: FileLookup) {
-  const [current, underIt, fileAbove] = await Promise.all([
-    ctx.index.getFile(path),
-    ctx.index.hasFilesUnder(folderOf(path)),
-    lookup(ancestorsOf(path)),
-  ]);
+async function checkCommitWouldHold(path: string, ifMatch: string | null, ifNoneMatch: boolean, lookup: NameLookup) {
+  const [current, underIt, fileAbove] = await Promise.all([lookup.fileAt(path), lookup.isFolder(path), lookup.fileAbove(path)]);
   if (ifNoneMatch && current) throw preconditionFailed(`"${path}" already exists`);
   if (ifMatch === '*' && !current) throw preconditionFailed(`"${path}" does not exist`);
   if (ifMatch !== null && ifMatch !== '*' && current?.version !== ifMatch) throw preconditionFailed(`"${path}" is not at version "${ifMatch}"`);
@@ -183,8 +195,17 @@ function signParts(
 }
 
 /** The upload, if it exists and the principal may act on its path with `scope`. */
-async function loadUpload(ctx: DfsContext, principal: Principal, id: string, scope: 'read' | 'write'): Promise<UploadRecord> {
-  const upload = await ctx.index.getUpload(id);
+/** Where an upload's record is read: the index, or what a batch read of it at once. */
+export type UploadSource = (id: string) => Promise<UploadRecord | null>;
+
+async function loadUpload(
+  ctx: DfsContext,
+  principal: Principal,
+  id: string,
+  scope: 'read' | 'write',
+  source: UploadSource = (wanted) => ctx.index.getUpload(wanted),
+): Promise<UploadRecord> {
+  const upload = await source(id);
   if (!upload) throw notFound(`no upload "${id}"`);
   requireAccess(principal, scope, upload.path);
   return upload;
@@ -265,8 +286,9 @@ export async function uploadToComplete(
   id: string,
   sha256: string | undefined,
   now: Date,
+  source?: UploadSource,
 ): Promise<CompletionTarget> {
-  const upload = await loadUpload(ctx, principal, id, 'write');
+  const upload = await loadUpload(ctx, principal, id, 'write', source);
   if (upload.state === 'completed') return { committed: await committedFile(ctx, upload, principal) };
   if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
   if (expired(upload, now)) throw notFound(`upload "${id}" expired`);
@@ -279,6 +301,14 @@ export async function uploadToComplete(
 /** Where a single PUT's object is looked up: a HEAD, unless the caller listed it already. */
 export type ObjectFinder = (key: string) => Promise<ObjectHead | null>;
 
+/** How a complete reaches the store and the index: one by one, unless a batch gathers them. */
+export interface CompletionRoute {
+  find: ObjectFinder;
+  commit: (input: CommitVersionInput) => Promise<FileRecord>;
+}
+
+const alone = (ctx: DfsContext): CompletionRoute => ({ find: (key) => ctx.store.head(key), commit: (input) => ctx.index.commitVersion(input) });
+
 /**
  * Verifies an open upload's bytes with the store (assembling multipart ones), then commits it.
  * A complete or an abort racing this one may settle the upload first: the answer is then what
@@ -290,10 +320,10 @@ export async function finishUpload(
   principal: Principal,
   upload: UploadRecord,
   input: CompleteInput,
-  find: ObjectFinder = (key) => ctx.store.head(key),
+  route: CompletionRoute = alone(ctx),
 ): Promise<FileRecord> {
   try {
-    return await verifyAndCommit(ctx, upload, input, find);
+    return await verifyAndCommit(ctx, upload, input, route);
   } catch (error) {
     if (!hasCode(error, 'not_found') && !hasCode(error, 'upload_incomplete')) throw error;
     const settled = await ctx.index.getUpload(upload.id);
@@ -303,9 +333,9 @@ export async function finishUpload(
   }
 }
 
-async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: CompleteInput, find: ObjectFinder): Promise<FileRecord> {
+async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: CompleteInput, route: CompletionRoute): Promise<FileRecord> {
   checkClaimedParts(upload, input.parts);
-  if (upload.multipartId === null) checkStoredSize(upload, await find(upload.objectKey));
+  if (upload.multipartId === null) checkStoredSize(upload, await route.find(upload.objectKey));
   else await assembleMultipart(ctx, upload, input.parts);
 
   const committedAt = ctx.clock();
@@ -321,7 +351,7 @@ async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: Com
     supersededAt: null,
   };
   try {
-    return await ctx.index.commitVersion({
+    return await route.commit({
       version,
       uploadId: upload.id,
       ifMatch: upload.ifMatch,

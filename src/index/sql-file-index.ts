@@ -106,6 +106,75 @@ async function guarded<T>(run: () => Promise<T>, messages: GuardMessages): Promi
   }
 }
 
+/** The statements of one commit, and what each guard failing means. */
+function commitPlan(input: CommitVersionInput): { statements: SqlStatement[]; refusals: GuardMessages } {
+  const v = input.version;
+  const statements: SqlStatement[] = [];
+  if (input.uploadId !== undefined) {
+    statements.push(guard('upload_gone', `NOT EXISTS (SELECT 1 FROM uploads WHERE id = ? AND state = 'pending')`, input.uploadId));
+  }
+  if (input.sourceVersionId !== undefined) {
+    statements.push(guard('source_gone', 'NOT EXISTS (SELECT 1 FROM versions WHERE id = ?)', input.sourceVersionId));
+  }
+  if (input.ifMatch === '*') {
+    statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ?)', v.path));
+  } else if (input.ifMatch) {
+    statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', v.path, input.ifMatch));
+  }
+  if (input.ifNoneMatch) {
+    const name = input.ifNoneMatch === 'conflict' ? 'target_exists' : 'precondition_failed';
+    statements.push(guard(name, 'EXISTS (SELECT 1 FROM files WHERE path = ?)', v.path));
+  }
+  statements.push(nameClashGuard(v.path));
+  statements.push(
+    supersede(v.createdAt, 'path = ?', v.path),
+    sql(
+      `INSERT INTO versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+      v.id,
+      v.path,
+      v.objectKey,
+      v.size,
+      v.contentType,
+      v.sha256,
+      v.createdAt,
+    ),
+    sql(
+      `INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET version = excluded.version, object_key = excluded.object_key, size = excluded.size,
+         content_type = excluded.content_type, sha256 = excluded.sha256, updated_at = excluded.updated_at`,
+      v.path,
+      v.id,
+      v.objectKey,
+      v.size,
+      v.contentType,
+      v.sha256,
+      v.createdAt,
+      v.createdAt,
+    ),
+  );
+  if (input.uploadId !== undefined) {
+    statements.push(sql(`UPDATE uploads SET state = 'completed', version = ? WHERE id = ?`, v.id, input.uploadId));
+  }
+  statements.push(...dropVersions(BEYOND_RETENTION, [v.path, replacedToKeep(input.keepVersions)], input.garbageDueAt));
+  statements.push(sql(`SELECT ${FILE_COLUMNS} FROM files WHERE path = ?`, v.path));
+
+  return {
+    statements,
+    refusals: {
+      upload_gone: () => notFound(`upload "${input.uploadId}" is not open any more (aborted or expired)`),
+      source_gone: () => notFound('the version to copy from no longer exists'),
+      precondition_failed: () =>
+        input.ifMatch === '*'
+          ? preconditionFailed(`"${v.path}" no longer exists`)
+          : input.ifMatch
+            ? preconditionFailed(`"${v.path}" changed: it is no longer at version "${input.ifMatch}"`)
+            : preconditionFailed(`"${v.path}" already exists`),
+      target_exists: () => conflict('target_exists', `"${v.path}" already exists`),
+      name_clash: clashMessage(v.path),
+    },
+  };
+}
+
 /**
  * A file may not sit where a folder is, nor under a file. `movingFrom` is ignored: a file being
  * renamed may leave the very spot that would clash (a/b -> a).
@@ -232,70 +301,34 @@ export class SqlFileIndex implements FileIndex {
     return rows.length > 0;
   }
 
-  async commitVersion(input: CommitVersionInput): Promise<FileRecord> {
-    const v = input.version;
-    const statements: SqlStatement[] = [];
-    if (input.uploadId !== undefined) {
-      statements.push(guard('upload_gone', `NOT EXISTS (SELECT 1 FROM uploads WHERE id = ? AND state = 'pending')`, input.uploadId));
-    }
-    if (input.sourceVersionId !== undefined) {
-      statements.push(guard('source_gone', 'NOT EXISTS (SELECT 1 FROM versions WHERE id = ?)', input.sourceVersionId));
-    }
-    if (input.ifMatch === '*') {
-      statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ?)', v.path));
-    } else if (input.ifMatch) {
-      statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', v.path, input.ifMatch));
-    }
-    if (input.ifNoneMatch) {
-      const name = input.ifNoneMatch === 'conflict' ? 'target_exists' : 'precondition_failed';
-      statements.push(guard(name, 'EXISTS (SELECT 1 FROM files WHERE path = ?)', v.path));
-    }
-    statements.push(nameClashGuard(v.path));
-    statements.push(
-      supersede(v.createdAt, 'path = ?', v.path),
-      sql(
-        `INSERT INTO versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
-        v.id,
-        v.path,
-        v.objectKey,
-        v.size,
-        v.contentType,
-        v.sha256,
-        v.createdAt,
-      ),
-      sql(
-        `INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (path) DO UPDATE SET version = excluded.version, object_key = excluded.object_key, size = excluded.size,
-           content_type = excluded.content_type, sha256 = excluded.sha256, updated_at = excluded.updated_at`,
-        v.path,
-        v.id,
-        v.objectKey,
-        v.size,
-        v.contentType,
-        v.sha256,
-        v.createdAt,
-        v.createdAt,
-      ),
+  async foldersWithFiles(folders: string[]): Promise<string[]> {
+    if (folders.length === 0) return [];
+    const ranges = JSON.stringify(folders.map((folder) => [folder, prefixEnd(folder)]));
+    const rows = await this.#db.all<{ folder: string }>(
+      `SELECT json_extract(value, '$[0]') AS folder FROM json_each(?)
+       WHERE EXISTS (SELECT 1 FROM files WHERE path >= json_extract(value, '$[0]') AND path < json_extract(value, '$[1]'))`,
+      [ranges],
     );
-    if (input.uploadId !== undefined) {
-      statements.push(sql(`UPDATE uploads SET state = 'completed', version = ? WHERE id = ?`, v.id, input.uploadId));
-    }
-    statements.push(...dropVersions(BEYOND_RETENTION, [v.path, replacedToKeep(input.keepVersions)], input.garbageDueAt));
-    statements.push(sql(`SELECT ${FILE_COLUMNS} FROM files WHERE path = ?`, v.path));
+    return rows.map((row) => row.folder);
+  }
 
-    const results = await guarded(() => this.#db.batch(statements), {
-      upload_gone: () => notFound(`upload "${input.uploadId}" is not open any more (aborted or expired)`),
-      source_gone: () => notFound('the version to copy from no longer exists'),
-      precondition_failed: () =>
-        input.ifMatch === '*'
-          ? preconditionFailed(`"${v.path}" no longer exists`)
-          : input.ifMatch
-            ? preconditionFailed(`"${v.path}" changed: it is no longer at version "${input.ifMatch}"`)
-            : preconditionFailed(`"${v.path}" already exists`),
-      target_exists: () => conflict('target_exists', `"${v.path}" already exists`),
-      name_clash: clashMessage(v.path),
-    });
+  async commitVersion(input: CommitVersionInput): Promise<FileRecord> {
+    const { statements, refusals } = commitPlan(input);
+    const results = await guarded(() => this.#db.batch(statements), refusals);
     return toFile(results.at(-1)!.rows[0]!);
+  }
+
+  async commitVersions(inputs: CommitVersionInput[]): Promise<PromiseSettledResult<FileRecord>[]> {
+    const plans = inputs.map(commitPlan);
+    try {
+      const results = await this.#db.batch(plans.flatMap((plan) => plan.statements));
+      let end = 0;
+      return plans.map((plan) => ({ status: 'fulfilled', value: toFile(results[(end += plan.statements.length) - 1]!.rows[0]!) }));
+    } catch {
+      // One commit refused rolls them all back (a batch is one transaction): each is made again
+      // alone, to succeed or fail alone.
+      return Promise.allSettled(inputs.map((input) => this.commitVersion(input)));
+    }
   }
 
   async deleteFile(path: string, ifMatch: string | null, now: string): Promise<void> {
@@ -433,32 +466,39 @@ export class SqlFileIndex implements FileIndex {
     return rows[0] ? toVersion(rows[0]) : null;
   }
 
-  async createUpload(u: UploadRecord): Promise<void> {
-    await this.#db.batch([
-      sql(
-        `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        u.id,
-        u.path,
-        u.objectKey,
-        u.multipartId,
-        u.size,
-        u.partSize,
-        u.contentType,
-        u.sha256,
-        u.ifMatch,
-        u.ifNoneMatch ? 1 : 0,
-        u.state,
-        u.version,
-        u.createdBy,
-        u.createdAt,
-        u.expiresAt,
-      ),
+  async createUploads(uploads: UploadRecord[]): Promise<void> {
+    if (uploads.length === 0) return;
+    // One parameter however many rows: D1 binds at most 100 per query.
+    const rows = uploads.map((u) => [
+      u.id,
+      u.path,
+      u.objectKey,
+      u.multipartId,
+      u.size,
+      u.partSize,
+      u.contentType,
+      u.sha256,
+      u.ifMatch,
+      u.ifNoneMatch ? 1 : 0,
+      u.state,
+      u.version,
+      u.createdBy,
+      u.createdAt,
+      u.expiresAt,
     ]);
+    const columns = UPLOAD_COLUMNS.split(', ').map((_, i) => `json_extract(value, '$[${i}]')`);
+    await this.#db.batch([sql(`INSERT INTO uploads (${UPLOAD_COLUMNS}) SELECT ${columns.join(', ')} FROM json_each(?)`, JSON.stringify(rows))]);
   }
 
   async getUpload(id: string): Promise<UploadRecord | null> {
     const rows = await this.#db.all(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`, [id]);
     return rows[0] ? toUpload(rows[0]) : null;
+  }
+
+  async getUploads(ids: string[]): Promise<UploadRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#db.all(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids)]);
+    return rows.map(toUpload);
   }
 
   async abortUpload(id: string, garbageDueAt: string): Promise<boolean> {

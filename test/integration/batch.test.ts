@@ -139,28 +139,43 @@ describe('batch uploads, complete and downloads', () => {
     expect(page.body.nextCursor).toBeNull();
   });
 
-  it('looks up the folders shared by a batch once, not once per file', async () => {
+  it('asks the index a fixed number of queries per batch however many files it holds, one commit per file aside', async () => {
     // Counts the calls on the real index; every call still goes through to it.
-    const lookups = vi.spyOn(server.ctx.index, 'getFile');
-    const folderLookups = vi.spyOn(server.ctx.index, 'filesAt');
-    let asked: string[];
-    let folders: string[][];
-    try {
-      const files = Array.from({ length: 20 }, (_, i) => ({ path: `shared/deep/folder/${i}.txt`, size: 1 }));
-      const created = await api.post('/v1/batch/uploads', { files });
-      expect(created.status).toBe(200);
-      expect(created.body.uploads.filter((u: { id?: string }) => u.id)).toHaveLength(20);
-    } finally {
-      // Restoring forgets the calls: read them first.
-      asked = lookups.mock.calls.map(([path]) => path);
-      folders = folderLookups.mock.calls.map(([paths]) => paths);
-      lookups.mockRestore();
-      folderLookups.mockRestore();
+    const index = server.ctx.index as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const names = Object.getOwnPropertyNames(Object.getPrototypeOf(index)).filter((name) => name !== 'constructor');
+    async function counting<T>(run: () => Promise<T>): Promise<{ result: T; calls: Record<string, number> }> {
+      const spies = names.map((name) => [name, vi.spyOn(index, name)] as const);
+      try {
+        const result = await run();
+        return { result, calls: Object.fromEntries(spies.flatMap(([name, spy]) => (spy.mock.calls.length > 0 ? [[name, spy.mock.calls.length]] : []))) };
+      } finally {
+        for (const [, spy] of spies) spy.mockRestore();
+      }
     }
-    // Each file is asked for itself; its three ancestor folders once for the batch, in one query.
-    expect(asked.filter((path) => /^shared\/deep\/folder\/\d+\.txt$/.test(path))).toHaveLength(20);
-    expect(asked.filter((path) => !path.endsWith('.txt'))).toEqual([]);
-    expect(folders).toEqual([['shared', 'shared/deep', 'shared/deep/folder']]);
+    expect((await uploadBytes(api, 'shared/taken/file.txt', text('here'))).status).toBe(200);
+    for (const count of [20, 60]) {
+      const files = Array.from({ length: count }, (_, i) => ({ path: `shared/deep/${count}/folder${i % 7}/${i}.txt`, size: 1 }));
+      // A path that is a folder and one under a file fail as alone, found by the same two queries.
+      const clashes = [{ path: 'shared/taken', size: 1 }, { path: 'shared/taken/file.txt/under', size: 1 }];
+      const created = await counting(() => api.post('/v1/batch/uploads', { files: [...files, ...clashes] }));
+      expect(created.result.status).toBe(200);
+      const uploads = created.result.body.uploads;
+      expect(uploads.slice(count).map((u: any) => [u.error?.code, u.error?.reason])).toEqual([
+        ['conflict', 'name_clash'],
+        ['conflict', 'name_clash'],
+      ]);
+      expect(created.calls).toEqual({ filesAt: 1, foldersWithFiles: 1, createUploads: 1 });
+
+      await putAll(uploads.slice(0, count), files.map(() => text('x')));
+      const done = await counting(() => api.post('/v1/batch/complete', { uploads: uploads.slice(0, count).map((u: any) => ({ id: u.id })) }));
+      expect(done.result.body.results.filter((r: any) => r.error)).toEqual([]);
+      expect(done.calls).toEqual({ getUploads: 1, commitVersions: 1 });
+
+      const links = await counting(() => api.post('/v1/batch/downloads', { files: [...files.map(({ path }) => ({ path })), { path: 'shared/nothing-here' }] }));
+      expect(links.result.body.downloads.slice(0, count).map((d: any) => d.path)).toEqual(files.map(({ path }) => path));
+      expect(links.result.body.downloads[count].error.code).toBe('not_found');
+      expect(links.calls).toEqual({ filesAt: 1 });
+    }
   });
 
   it('fails bad items alone, with the codes the single routes give, and commits nothing for them', async () => {

@@ -194,13 +194,14 @@ describe('versions superseded in the same millisecond', () => {
     const contentOf = new Map<string, string>(created.body.uploads.map((u: { id: string }, i: number) => [u.id, `item-${String(i).padStart(2, '0')}`]));
     const committed: string[] = [];
     const index = server.ctx.index;
+    // (The commits the same listing verified go to the index together, in their order.)
     server.ctx.index = new Proxy(index, {
       get: (target, name) =>
-        name === 'commitVersion'
-          ? async (input: Parameters<typeof index.commitVersion>[0]) => {
-              const record = await target.commitVersion(input);
-              committed.push(contentOf.get(input.uploadId!)!);
-              return record;
+        name === 'commitVersions'
+          ? async (inputs: Parameters<typeof index.commitVersions>[0]) => {
+              const records = await target.commitVersions(inputs);
+              committed.push(...inputs.map((input) => contentOf.get(input.uploadId!)!));
+              return records;
             }
           : Reflect.get(target, name, target).bind(target),
     });
