@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../src/runtime/config.ts';
-import { corsRules, isUnnamedDfsCorsRule, lifecycleRules, withOwnRules } from '../src/store/bucket-policy.ts';
+import { corsRules, isEarlierLifecycleRule, isUnnamedDfsCorsRule, isUnprefixedDfsCorsRule, lifecycleRules, withOwnRules } from '../src/store/bucket-policy.ts';
 import { s3ErrorName } from '../src/store/s3-object-store.ts';
 
 /** The rules a bucket holds, none when it has no such configuration yet. */
@@ -51,7 +51,8 @@ S3_FORCE_PATH_STYLE, and:
   DFS_ABORT_MULTIPART_DAYS   abort unfinished multipart uploads after this many days (default 2)
   S3_KEY_PREFIX              the lifecycle rule covers only keys under it
 --create creates the bucket first if it does not exist. Rules of other applications on the
-bucket are kept; dfs's own are replaced.`);
+bucket are kept; dfs's own are replaced. Rules are named after S3_KEY_PREFIX, so dfs setups
+sharing a bucket under different prefixes keep each other's.`);
   process.exit(0);
 }
 
@@ -82,16 +83,20 @@ try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     console.log(`created bucket ${bucket}`);
   }
-  await unlessNotImplemented(async () => {
-    const existing = await rulesOf(async () => (await client.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules, 'NoSuchCORSConfiguration');
-    const rules = withOwnRules(existing, corsRules(origins), isUnnamedDfsCorsRule);
-    await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: rules } }));
-    console.log(`CORS on ${bucket}: origins ${origins.join(', ')}; methods GET, PUT, HEAD; ETag exposed (${rules.length - 1} other rule(s) kept)`);
-  }, `this store does not take CORS rules through the S3 API: allow ${origins.join(', ')} on its server (MinIO: MINIO_API_CORS_ALLOW_ORIGIN)`);
+  // Two dfs setups may share a bucket under different S3_KEY_PREFIX: each has rules of its own.
   const prefix = config.s3.keyPrefix ?? '';
   await unlessNotImplemented(async () => {
+    const existing = await rulesOf(async () => (await client.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules, 'NoSuchCORSConfiguration');
+    const rules = withOwnRules(existing, corsRules(origins, prefix), isUnnamedDfsCorsRule);
+    await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: rules } }));
+    console.log(`CORS on ${bucket}: origins ${origins.join(', ')}; methods GET, PUT, HEAD; ETag exposed (${rules.length - 1} other rule(s) kept)`);
+    if (prefix !== '' && rules.some(isUnprefixedDfsCorsRule)) {
+      console.log(`  kept the rule "dfs" (origins ${rules.find(isUnprefixedDfsCorsRule)!.AllowedOrigins?.join(', ')}): a dfs without S3_KEY_PREFIX, or an earlier setup of this one; remove it if it is the latter`);
+    }
+  }, `this store does not take CORS rules through the S3 API: allow ${origins.join(', ')} on its server (MinIO: MINIO_API_CORS_ALLOW_ORIGIN)`);
+  await unlessNotImplemented(async () => {
     const existing = await rulesOf(async () => (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules, 'NoSuchLifecycleConfiguration');
-    const rules = withOwnRules(existing, lifecycleRules(days, prefix));
+    const rules = withOwnRules(existing, lifecycleRules(days, prefix), isEarlierLifecycleRule(prefix));
     await client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }));
     console.log(`lifecycle on ${bucket}: abort incomplete multipart uploads${prefix ? ` under ${prefix}` : ''} after ${days} days (${rules.length - 1} other rule(s) kept)`);
   }, `this store does not take lifecycle rules through the S3 API: have it drop unfinished multipart uploads after ${days} days on its server (MinIO: MINIO_API_STALE_UPLOADS_EXPIRY=${days * 24}h)`);

@@ -32,7 +32,7 @@ afterAll(async () => {
   await target.close();
 });
 
-const setUp = () =>
+const setUp = (keyPrefix = 'dfs/', origins = 'https://files.example') =>
   run(process.execPath, ['scripts/setup-bucket.ts'], {
     env: {
       ...process.env,
@@ -42,8 +42,8 @@ const setUp = () =>
       S3_ACCESS_KEY_ID: target.accessKeyId,
       S3_SECRET_ACCESS_KEY: target.secretAccessKey,
       S3_FORCE_PATH_STYLE: 'true',
-      S3_KEY_PREFIX: 'dfs/',
-      DFS_CORS_ORIGINS: 'https://files.example',
+      S3_KEY_PREFIX: keyPrefix,
+      DFS_CORS_ORIGINS: origins,
       DFS_ABORT_MULTIPART_DAYS: '3',
     },
   });
@@ -65,7 +65,13 @@ describe('npm run setup:bucket', () => {
     await client.send(
       new PutBucketLifecycleConfigurationCommand({
         Bucket: target.bucket,
-        LifecycleConfiguration: { Rules: [{ ID: 'other-expiry', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } }] },
+        LifecycleConfiguration: {
+          Rules: [
+            { ID: 'other-expiry', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } },
+            // The rule an earlier version wrote for this prefix, before IDs named it.
+            { ID: 'dfs-abort-incomplete-multipart', Status: 'Enabled', Filter: { Prefix: 'dfs/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 9 } },
+          ],
+        },
       }),
     );
 
@@ -74,18 +80,33 @@ describe('npm run setup:bucket', () => {
 
     const cors = (await client.send(new GetBucketCorsCommand({ Bucket: target.bucket }))).CORSRules ?? [];
     expect(cors.map((rule) => [rule.ID, rule.AllowedOrigins])).toEqual([
-      ['dfs', ['https://files.example']],
+      ['dfs:dfs/', ['https://files.example']],
       ['other-app', ['https://other.example']],
     ]);
     expect(cors[0]!.AllowedMethods!.toSorted()).toEqual(['GET', 'HEAD', 'PUT']);
     const rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: target.bucket }))).Rules ?? [];
     // Ceph answers the rules in an order of its own.
     expect(rules.map((rule) => [rule.ID, rule.Filter?.Prefix]).toSorted()).toEqual([
-      ['dfs-abort-incomplete-multipart', 'dfs/'],
+      ['dfs-abort-incomplete-multipart:dfs/', 'dfs/'],
       ['other-expiry', 'logs/'],
     ]);
-    expect(rules.find((rule) => rule.ID === 'dfs-abort-incomplete-multipart')!.AbortIncompleteMultipartUpload?.DaysAfterInitiation).toBe(3);
+    expect(rules.find((rule) => rule.ID === 'dfs-abort-incomplete-multipart:dfs/')!.AbortIncompleteMultipartUpload?.DaysAfterInitiation).toBe(3);
     expect(second.stdout).toContain('ETag exposed (1 other rule(s) kept)');
     expect(second.stdout).toContain('abort incomplete multipart uploads under dfs/ after 3 days (1 other rule(s) kept)');
+
+    // A second dfs on the same bucket under another prefix adds its rules beside the first's.
+    await setUp('staging/', 'https://staging.example');
+    const both = (await client.send(new GetBucketCorsCommand({ Bucket: target.bucket }))).CORSRules ?? [];
+    expect(both.map((rule) => [rule.ID, rule.AllowedOrigins])).toEqual([
+      ['dfs:staging/', ['https://staging.example']],
+      ['dfs:dfs/', ['https://files.example']],
+      ['other-app', ['https://other.example']],
+    ]);
+    const lifecycles = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: target.bucket }))).Rules ?? [];
+    expect(lifecycles.map((rule) => [rule.ID, rule.Filter?.Prefix]).toSorted()).toEqual([
+      ['dfs-abort-incomplete-multipart:dfs/', 'dfs/'],
+      ['dfs-abort-incomplete-multipart:staging/', 'staging/'],
+      ['other-expiry', 'logs/'],
+    ]);
   });
 });
