@@ -5,6 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_BATCH_ITEMS } from '../core/batch.ts';
 import { CONFLICT_REASONS } from '../core/errors.ts';
+import { DEFAULT_SETTINGS, S3_MAX_PART, S3_MIN_PART } from '../core/settings.ts';
 
 const MAX_SIZE = 5 * 1024 ** 4;
 
@@ -129,7 +130,12 @@ const UploadFields = {
 };
 
 export const CreateUploadBody = z
-  .object({ ...UploadFields, partSize: z.number().int().positive().optional(), multipart: z.boolean().optional() })
+  .object({
+    ...UploadFields,
+    // The bounds are checked in core (part-plan.ts), with a message that names them; stated here for the document.
+    partSize: z.number().int().positive().openapi({ minimum: S3_MIN_PART, maximum: S3_MAX_PART }).optional(),
+    multipart: z.boolean().optional(),
+  })
   .strict()
   .openapi('CreateUploadRequest');
 
@@ -268,7 +274,12 @@ export const WhoamiResponse = z
   .openapi('Whoami');
 
 export const CreateShareBody = z
-  .object({ path: z.string(), expiresIn: z.number().int().positive().optional(), disposition: Disposition.optional() })
+  .object({
+    path: z.string(),
+    // Checked in core (shares.ts), as above.
+    expiresIn: z.number().int().positive().openapi({ maximum: DEFAULT_SETTINGS.shareMaxSeconds }).optional(),
+    disposition: Disposition.optional(),
+  })
   .strict()
   .openapi('CreateShareRequest');
 

@@ -25,6 +25,7 @@ export const authErrors = {
   400: errorResponse('invalid_request or invalid_path'),
   401: errorResponse('unauthorized'),
   403: errorResponse('forbidden'),
+  413: errorResponse('too_large: a request body over 1 MiB'),
   503: errorResponse('storage_unavailable'),
 } satisfies RouteConfig['responses'];
 
