@@ -6,7 +6,8 @@
 import { requireScope, type Principal } from './access.ts';
 import type { DfsContext } from './context.ts';
 import { DfsError, invalidRequest } from './errors.ts';
-import type { CommitVersionInput, FileIndex } from './file-index.ts';
+import type { CommitVersionInput, FileIndex, IndexReads } from './file-index.ts';
+import { gathered } from './gathered.ts';
 import { createDownload, type Download } from './files.ts';
 import { batchPrefixOf, newBatchKeyPrefix, newBatchObjectKey } from './ids.ts';
 import type { FileRecord, UploadRecord } from './model.ts';
@@ -22,7 +23,6 @@ import {
   type CompletionRoute,
   type CreateUploadInput,
   type ObjectFinder,
-  type UploadSource,
 } from './uploads.ts';
 
 export const MAX_BATCH_ITEMS = 1000;
@@ -91,11 +91,10 @@ export async function completeBatch(ctx: DfsContext, principal: Principal, items
   requireScope(principal, 'write');
   if (new Set(items.map((item) => item.id)).size !== items.length) throw invalidRequest('uploads must not name an upload twice');
   const now = ctx.clock();
-  const stored = ctx.index.getUploads(items.map((item) => item.id)).then((uploads) => new Map(uploads.map((upload) => [upload.id, upload])));
-  const source: UploadSource = async (id) => (await stored).get(id) ?? null;
-  const targets = await Promise.all(items.map((item) => settle(() => uploadToComplete(ctx, principal, item.id, item.sha256, now, source))));
+  const read = gatheredReads(ctx.index);
+  const targets = await Promise.all(items.map((item) => settle(() => uploadToComplete(ctx, principal, item.id, item.sha256, now, read))));
   const singlePuts = targets.flatMap((t) => (t.ok && 'upload' in t.value && t.value.upload.multipartId === null ? [t.value.upload.objectKey] : []));
-  const route = { find: listingFinder(ctx.store, singlePuts), commit: gatheredCommits(ctx.index) };
+  const route = { find: listingFinder(ctx.store, singlePuts), commit: gatheredCommits(ctx.index), read };
   return Promise.all(
     targets.map((target, i) => {
       if (!target.ok) return target;
@@ -107,26 +106,28 @@ export async function completeBatch(ctx: DfsContext, principal: Principal, items
 }
 
 /**
- * Commits asked for in one turn of the event loop (those the same listing verified) go to the
- * index together, each still atomic and failing alone: one call instead of one per file.
+ * Commits asked for in one turn (those the same listing verified) go to the index together,
+ * each still atomic and failing alone: one call instead of one per file.
  */
 function gatheredCommits(index: FileIndex): CompletionRoute['commit'] {
-  let gathered: { input: CommitVersionInput; resolve: (file: FileRecord) => void; reject: (reason: unknown) => void }[] = [];
-  const commitGathered = async () => {
-    const taken = gathered;
-    gathered = [];
-    try {
-      const results = await index.commitVersions(taken.map(({ input }) => input));
-      results.forEach((result, i) => (result.status === 'fulfilled' ? taken[i]!.resolve(result.value) : taken[i]!.reject(result.reason)));
-    } catch (error) {
-      for (const { reject } of taken) reject(error);
-    }
+  const commit = gathered(async (inputs: CommitVersionInput[]) => {
+    const results = await index.commitVersions(inputs);
+    return new Map(inputs.map((input, i) => [input, results[i]!]));
+  });
+  return async (input) => {
+    const result = (await commit(input))!;
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
   };
-  return (input) =>
-    new Promise((resolve, reject) => {
-      if (gathered.length === 0) setTimeout(() => void commitGathered(), 0);
-      gathered.push({ input, resolve, reject });
-    });
+}
+
+/** Reads of one record each, made by a batch's items, gathered into a query per turn. */
+function gatheredReads(index: FileIndex): IndexReads {
+  return {
+    upload: gathered(async (ids: string[]) => new Map((await index.getUploads(ids)).map((upload) => [upload.id, upload]))),
+    version: gathered(async (ids: string[]) => new Map((await index.getVersions(ids)).map((version) => [version.id, version]))),
+    file: gathered(async (paths: string[]) => new Map((await index.filesAt(paths)).map((file) => [file.path, file]))),
+  };
 }
 
 /**
@@ -161,16 +162,8 @@ export async function createBatchDownloads(
   input: BatchDownloadInput,
 ): Promise<ItemResult<Download & { path: string }>[]> {
   requireScope(principal, 'read');
-  const paths = await Promise.all(input.files.map((file) => settle(async () => normalizePath(file.path))));
-  // The current files are read in one query for the batch, not one per item (D1 counts each).
-  const named = paths.flatMap((path, i) => (path.ok && input.files[i]!.version === undefined ? [path.value] : []));
-  let current: Promise<Map<string, FileRecord>> | undefined;
-  const fileAt = async (path: string) => (await (current ??= ctx.index.filesAt([...new Set(named)]).then((files) => new Map(files.map((file) => [file.path, file]))))).get(path) ?? null;
+  const read = gatheredReads(ctx.index);
   return Promise.all(
-    input.files.map((file, i) => {
-      const path = paths[i]!;
-      if (!path.ok) return path;
-      return settle(async () => ({ path: path.value, ...(await createDownload(ctx, principal, { ...file, disposition: input.disposition }, fileAt)) }));
-    }),
+    input.files.map((file) => settle(async () => ({ path: normalizePath(file.path), ...(await createDownload(ctx, principal, { ...file, disposition: input.disposition }, read)) }))),
   );
 }

@@ -106,6 +106,8 @@ export interface FileIndex {
    */
   listVersions(path: string): Promise<VersionRecord[]>;
   getVersion(id: string): Promise<VersionRecord | null>;
+  /** The versions among `ids` that exist, in one query. */
+  getVersions(ids: string[]): Promise<VersionRecord[]>;
 
   /** Records new uploads, in one statement however many (a batch's: D1 counts each query). */
   createUploads(uploads: UploadRecord[]): Promise<void>;
@@ -150,3 +152,16 @@ export interface FileIndex {
   /** Throws unless the index answers a trivial query. */
   ping(): Promise<void>;
 }
+
+/** The index's reads of one record: a query each, unless a batch gathers them (gathered.ts). */
+export interface IndexReads {
+  upload(id: string): Promise<UploadRecord | null>;
+  version(id: string): Promise<VersionRecord | null>;
+  file(path: string): Promise<FileRecord | null>;
+}
+
+export const directReads = (index: FileIndex): IndexReads => ({
+  upload: (id) => index.getUpload(id),
+  version: (id) => index.getVersion(id),
+  file: (path) => index.getFile(path),
+});

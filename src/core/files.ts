@@ -3,6 +3,7 @@ import { mayReach, requireAccess, requireFolderAccess, visibleScanPrefix, type P
 import { servedDisposition } from './content-type.ts';
 import { garbageDueAt, type DfsContext } from './context.ts';
 import { conflict, hasCode, invalidRequest, notFound } from './errors.ts';
+import { directReads, type IndexReads } from './file-index.ts';
 import { newId } from './ids.ts';
 import { listPage, type ListPage } from './listing.ts';
 import type { FileRecord, VersionRecord } from './model.ts';
@@ -49,16 +50,10 @@ export interface Download {
   version: string;
 }
 
-/** `fileAt` reads the file at a path: the index, or what a batch read of it at once. */
-export async function createDownload(
-  ctx: DfsContext,
-  principal: Principal,
-  input: DownloadInput,
-  fileAt: (path: string) => Promise<FileRecord | null> = (path) => ctx.index.getFile(path),
-): Promise<Download> {
+export async function createDownload(ctx: DfsContext, principal: Principal, input: DownloadInput, read: IndexReads = directReads(ctx.index)): Promise<Download> {
   const path = normalizePath(input.path);
   requireAccess(principal, 'read', path);
-  const target = input.version === undefined ? await fileAt(path) : await versionAt(ctx, path, input.version);
+  const target = input.version === undefined ? await read.file(path) : await versionAt(read, path, input.version);
   if (!target) throw notFound(`no file at "${path}"`);
   const signed = await ctx.store.presignGet(target.objectKey, {
     expiresInSeconds: ctx.settings.urlExpiresSeconds,
@@ -76,8 +71,8 @@ export async function createDownload(
   };
 }
 
-async function versionAt(ctx: DfsContext, path: string, id: string): Promise<VersionRecord> {
-  const version = await ctx.index.getVersion(id);
+async function versionAt(read: IndexReads, path: string, id: string): Promise<VersionRecord> {
+  const version = await read.version(id);
   if (!version || version.path !== path) throw notFound(`"${path}" has no version "${id}"`);
   return version;
 }
@@ -181,7 +176,7 @@ export async function restoreVersion(
 ): Promise<FileRecord> {
   const path = normalizePath(input.path);
   requireAccess(principal, 'write', path);
-  const version = await versionAt(ctx, path, input.version);
+  const version = await versionAt(directReads(ctx.index), path, input.version);
   return commitExistingBytes(ctx, path, version.id, version, null);
 }
 

@@ -5,7 +5,7 @@
 import { hasScope, mayReach, requireAccess, type Principal } from './access.ts';
 import { garbageDueAt, isoAfter, uncommittedGarbageDueAt, type DfsContext } from './context.ts';
 import { guessContentType } from './content-type.ts';
-import type { CommitVersionInput } from './file-index.ts';
+import { directReads, type CommitVersionInput, type IndexReads } from './file-index.ts';
 import { conflict, hasCode, invalidRequest, notFound, preconditionFailed, tooLarge, uploadIncomplete } from './errors.ts';
 import { newId, newObjectKey } from './ids.ts';
 import type { FileRecord, UploadRecord, VersionRecord } from './model.ts';
@@ -195,17 +195,14 @@ function signParts(
 }
 
 /** The upload, if it exists and the principal may act on its path with `scope`. */
-/** Where an upload's record is read: the index, or what a batch read of it at once. */
-export type UploadSource = (id: string) => Promise<UploadRecord | null>;
-
 async function loadUpload(
   ctx: DfsContext,
   principal: Principal,
   id: string,
   scope: 'read' | 'write',
-  source: UploadSource = (wanted) => ctx.index.getUpload(wanted),
+  read: IndexReads = directReads(ctx.index),
 ): Promise<UploadRecord> {
-  const upload = await source(id);
+  const upload = await read.upload(id);
   if (!upload) throw notFound(`no upload "${id}"`);
   requireAccess(principal, scope, upload.path);
   return upload;
@@ -286,10 +283,10 @@ export async function uploadToComplete(
   id: string,
   sha256: string | undefined,
   now: Date,
-  source?: UploadSource,
+  read: IndexReads = directReads(ctx.index),
 ): Promise<CompletionTarget> {
-  const upload = await loadUpload(ctx, principal, id, 'write', source);
-  if (upload.state === 'completed') return { committed: await committedFile(ctx, upload, principal) };
+  const upload = await loadUpload(ctx, principal, id, 'write', read);
+  if (upload.state === 'completed') return { committed: await committedFile(read, upload, principal) };
   if (upload.state === 'aborted') throw notFound(`upload "${id}" was aborted`);
   if (expired(upload, now)) throw notFound(`upload "${id}" expired`);
   if (sha256 !== undefined && upload.sha256 !== null && sha256 !== upload.sha256) {
@@ -301,13 +298,18 @@ export async function uploadToComplete(
 /** Where a single PUT's object is looked up: a HEAD, unless the caller listed it already. */
 export type ObjectFinder = (key: string) => Promise<ObjectHead | null>;
 
-/** How a complete reaches the store and the index: one by one, unless a batch gathers them. */
+/** How a complete reaches the store and the index: a call each, unless a batch gathers them. */
 export interface CompletionRoute {
   find: ObjectFinder;
   commit: (input: CommitVersionInput) => Promise<FileRecord>;
+  read: IndexReads;
 }
 
-const alone = (ctx: DfsContext): CompletionRoute => ({ find: (key) => ctx.store.head(key), commit: (input) => ctx.index.commitVersion(input) });
+const alone = (ctx: DfsContext): CompletionRoute => ({
+  find: (key) => ctx.store.head(key),
+  commit: (input) => ctx.index.commitVersion(input),
+  read: directReads(ctx.index),
+});
 
 /**
  * Verifies an open upload's bytes with the store (assembling multipart ones), then commits it.
@@ -326,8 +328,8 @@ export async function finishUpload(
     return await verifyAndCommit(ctx, upload, input, route);
   } catch (error) {
     if (!hasCode(error, 'not_found') && !hasCode(error, 'upload_incomplete')) throw error;
-    const settled = await ctx.index.getUpload(upload.id);
-    if (settled?.state === 'completed') return committedFile(ctx, settled, principal);
+    const settled = await route.read.upload(upload.id);
+    if (settled?.state === 'completed') return committedFile(route.read, settled, principal);
     if (settled?.state === 'aborted') throw notFound(`upload "${upload.id}" is not open any more (aborted or expired)`);
     throw error;
   }
@@ -373,11 +375,11 @@ async function verifyAndCommit(ctx: DfsContext, upload: UploadRecord, input: Com
  * A retried complete answers with what the first one committed. Where the file went since is
  * told only to a token that may reach it there: to another, the version as it was committed.
  */
-async function committedFile(ctx: DfsContext, upload: UploadRecord, principal: Principal): Promise<FileRecord> {
-  const version = upload.version === null ? null : await ctx.index.getVersion(upload.version);
+async function committedFile(read: IndexReads, upload: UploadRecord, principal: Principal): Promise<FileRecord> {
+  const version = upload.version === null ? null : await read.version(upload.version);
   if (!version) throw notFound(`upload "${upload.id}" was completed, but its version no longer exists`);
   const visible = mayReach(principal, version.path);
-  const current = visible ? await ctx.index.getFile(version.path) : null;
+  const current = visible ? await read.file(version.path) : null;
   if (current?.version === version.id) return current;
   return {
     path: visible ? version.path : upload.path,

@@ -21,6 +21,29 @@ const text = (value: unknown) => value as string;
 const textOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
 const num = (value: unknown) => Number(value);
 
+/**
+ * `values` as JSON arrays for json_each, one per query: one for any usual batch, more only when
+ * they would pass D1's 2 MB per value (1000 paths of 1 KiB, each with every folder above it).
+ * Counted in UTF-16 units, at most 3 bytes each in UTF-8, so 500,000 stays under 1.5 MB.
+ */
+function jsonChunks(values: readonly unknown[], maxUnits = 500_000): string[] {
+  const chunks: string[] = [];
+  let chunk: string[] = [];
+  let units = 2;
+  for (const value of values) {
+    const json = JSON.stringify(value);
+    if (chunk.length > 0 && units + json.length + 1 > maxUnits) {
+      chunks.push(`[${chunk.join(',')}]`);
+      chunk = [];
+      units = 2;
+    }
+    chunk.push(json);
+    units += json.length + 1;
+  }
+  if (chunk.length > 0) chunks.push(`[${chunk.join(',')}]`);
+  return chunks;
+}
+
 const toFile = (r: Row): FileRecord => ({
   path: text(r.path),
   version: text(r.version),
@@ -264,9 +287,13 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async filesAt(paths: string[]): Promise<FileRecord[]> {
-    if (paths.length === 0) return [];
-    const rows = await this.#db.all(`SELECT ${FILE_COLUMNS} FROM files WHERE path IN (SELECT value FROM json_each(?))`, [JSON.stringify(paths)]);
-    return rows.map(toFile);
+    return this.#rowsIn(`SELECT ${FILE_COLUMNS} FROM files WHERE path IN (SELECT value FROM json_each(?))`, paths, toFile);
+  }
+
+  /** The rows `query` finds for `values` (its one parameter, a JSON array), in as few queries as D1 allows. */
+  async #rowsIn<T>(query: string, values: readonly unknown[], toRecord: (row: Row) => T): Promise<T[]> {
+    const pages = await Promise.all(jsonChunks(values).map((json) => this.#db.all(query, [json])));
+    return pages.flat().map(toRecord);
   }
 
   async listFiles(range: PathRange): Promise<FileRecord[]> {
@@ -302,15 +329,15 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async foldersWithFiles(folders: string[]): Promise<string[]> {
-    if (folders.length === 0) return [];
-    const ranges = JSON.stringify(folders.map((folder) => [folder, prefixEnd(folder)]));
-    const rows = await this.#db.all<{ folder: string }>(
-      `SELECT json_extract(value, '$[0]') AS folder FROM json_each(?)
-       WHERE EXISTS (SELECT 1 FROM files WHERE path >= json_extract(value, '$[0]') AND path < json_extract(value, '$[1]'))`,
-      [ranges],
+    // A folder ends with "/", so the first path past everything under it ends with "0" instead.
+    return this.#rowsIn(
+      `SELECT value AS folder FROM json_each(?)
+       WHERE EXISTS (SELECT 1 FROM files WHERE path >= value AND path < substr(value, 1, length(value) - 1) || '0')`,
+      folders,
+      (row) => text(row.folder),
     );
-    return rows.map((row) => row.folder);
   }
+
 
   async commitVersion(input: CommitVersionInput): Promise<FileRecord> {
     const { statements, refusals } = commitPlan(input);
@@ -319,6 +346,7 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async commitVersions(inputs: CommitVersionInput[]): Promise<PromiseSettledResult<FileRecord>[]> {
+    if (inputs.length === 1) return Promise.allSettled([this.commitVersion(inputs[0]!)]);
     const plans = inputs.map(commitPlan);
     try {
       const results = await this.#db.batch(plans.flatMap((plan) => plan.statements));
@@ -466,6 +494,10 @@ export class SqlFileIndex implements FileIndex {
     return rows[0] ? toVersion(rows[0]) : null;
   }
 
+  async getVersions(ids: string[]): Promise<VersionRecord[]> {
+    return this.#rowsIn(`SELECT ${VERSION_COLUMNS} FROM versions WHERE id IN (SELECT value FROM json_each(?))`, ids, toVersion);
+  }
+
   async createUploads(uploads: UploadRecord[]): Promise<void> {
     if (uploads.length === 0) return;
     // One parameter however many rows: D1 binds at most 100 per query.
@@ -487,7 +519,8 @@ export class SqlFileIndex implements FileIndex {
       u.expiresAt,
     ]);
     const columns = UPLOAD_COLUMNS.split(', ').map((_, i) => `json_extract(value, '$[${i}]')`);
-    await this.#db.batch([sql(`INSERT INTO uploads (${UPLOAD_COLUMNS}) SELECT ${columns.join(', ')} FROM json_each(?)`, JSON.stringify(rows))]);
+    const insert = `INSERT INTO uploads (${UPLOAD_COLUMNS}) SELECT ${columns.join(', ')} FROM json_each(?)`;
+    await this.#db.batch(jsonChunks(rows).map((json) => sql(insert, json)));
   }
 
   async getUpload(id: string): Promise<UploadRecord | null> {
@@ -496,9 +529,7 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async getUploads(ids: string[]): Promise<UploadRecord[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.#db.all(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids)]);
-    return rows.map(toUpload);
+    return this.#rowsIn(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id IN (SELECT value FROM json_each(?))`, ids, toUpload);
   }
 
   async abortUpload(id: string, garbageDueAt: string): Promise<boolean> {

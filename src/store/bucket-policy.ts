@@ -11,12 +11,13 @@ const LIFECYCLE_ID = 'dfs-abort-incomplete-multipart';
 
 /**
  * A rule's ID for the dfs whose keys lie under `keyPrefix`: two dfs setups sharing a bucket
- * through S3_KEY_PREFIX each keep their own rules. S3 takes IDs of up to 255 characters.
+ * through S3_KEY_PREFIX each keep their own rules. IDs hold at most 255 bytes (MinIO and Ceph
+ * count bytes, not characters).
  */
 function ruleId(base: string, keyPrefix: string): string {
   if (keyPrefix === '') return base;
   const id = `${base}:${keyPrefix}`;
-  return id.length <= 255 ? id : `${base}:sha256:${createHash('sha256').update(keyPrefix).digest('hex')}`;
+  return Buffer.byteLength(id) <= 255 ? id : `${base}:sha256:${createHash('sha256').update(keyPrefix).digest('hex')}`;
 }
 
 /** `keyPrefix`: the S3_KEY_PREFIX of the dfs whose rule this is, which names it. */

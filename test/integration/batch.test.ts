@@ -171,10 +171,17 @@ describe('batch uploads, complete and downloads', () => {
       expect(done.result.body.results.filter((r: any) => r.error)).toEqual([]);
       expect(done.calls).toEqual({ getUploads: 1, commitVersions: 1 });
 
-      const links = await counting(() => api.post('/v1/batch/downloads', { files: [...files.map(({ path }) => ({ path })), { path: 'shared/nothing-here' }] }));
-      expect(links.result.body.downloads.slice(0, count).map((d: any) => d.path)).toEqual(files.map(({ path }) => path));
+      // Sent again whole (its answer lost, say): each file's entry again, read for all at once.
+      const again = await counting(() => api.post('/v1/batch/complete', { uploads: uploads.slice(0, count).map((u: any) => ({ id: u.id })) }));
+      expect(again.result.body.results).toEqual(done.result.body.results);
+      expect(again.calls).toEqual({ getUploads: 1, getVersions: 1, filesAt: 1 });
+
+      const versions = done.result.body.results.map((r: any) => r.file.version);
+      const wanted = [...files.map(({ path }, i) => ({ path, ...(i % 2 === 0 ? { version: versions[i] } : {}) })), { path: 'shared/nothing-here' }];
+      const links = await counting(() => api.post('/v1/batch/downloads', { files: wanted }));
+      expect(links.result.body.downloads.slice(0, count).map((d: any) => [d.path, d.version])).toEqual(files.map(({ path }, i) => [path, versions[i]]));
       expect(links.result.body.downloads[count].error.code).toBe('not_found');
-      expect(links.calls).toEqual({ filesAt: 1 });
+      expect(links.calls).toEqual({ filesAt: 1, getVersions: 1 });
     }
   });
 

@@ -29,7 +29,8 @@ describe('withOwnRules', () => {
     expect(staging[0]!.ID).toBe('dfs:staging/');
     expect(withOwnRules(staging, production, isUnnamedDfsCorsRule)).toEqual([...production, ...staging]);
     expect(lifecycleRules(2, 'staging/')[0]!.ID).toBe('dfs-abort-incomplete-multipart:staging/');
-    // An ID is at most 255 characters: a longer one is named by the prefix's hash.
+    // An ID is at most 255 bytes: a longer one is named by the prefix's hash.
+    expect(lifecycleRules(2, `${'データ'.repeat(25)}/`)[0]!.ID).toMatch(/^dfs-abort-incomplete-multipart:sha256:[0-9a-f]{64}$/);
     const id = corsRules(['*'], `${'p'.repeat(300)}/`)[0]!.ID!;
     expect(id).toMatch(/^dfs:sha256:[0-9a-f]{64}$/);
     expect(corsRules(['*'], `${'p'.repeat(300)}/`)[0]!.ID).toBe(id);

@@ -194,6 +194,24 @@ describe('dfs on Workers', () => {
     }
   });
 
+  it('takes a batch of paths as deep as paths go on D1, whose folders together pass the 2 MB a value may hold', async () => {
+    // 16 paths of 1,000 bytes, 500 folders each: every folder above them is ~4 MB of JSON.
+    const paths = Array.from({ length: 16 }, (_, i) => `w/deep${String(i).padStart(2, '0')}/${'a/'.repeat(493)}f`);
+    expect(paths.every((path) => path.length <= 1024)).toBe(true);
+    const created = await countingD1Post('/v1/batch/uploads', { files: paths.map((path) => ({ path, size: 0 })) });
+    const uploads = created.body.uploads as { id: string; url: string; headers: Record<string, string> }[];
+    expect(uploads.every((u) => u.id)).toBe(true);
+    // More than the usual three calls: the folders are asked for a few megabytes at a time.
+    expect(created.d1Calls).toBeGreaterThan(3);
+    for (const u of uploads) await (await fetch(u.url, { method: 'PUT', headers: u.headers })).arrayBuffer();
+    const done = await countingD1Post('/v1/batch/complete', { uploads: uploads.map((u) => ({ id: u.id })) });
+    expect(done.body.results.map((r: { file?: { path: string } }) => r.file?.path)).toEqual(paths);
+    // Sent again whole: every entry again, read for all files at once.
+    const again = await countingD1Post('/v1/batch/complete', { uploads: uploads.map((u) => ({ id: u.id })) });
+    expect(again.body.results).toEqual(done.body.results);
+    expect(again.d1Calls).toBe(3);
+  });
+
   it('commits the rest of a batch on D1 when one commit is refused (the batch of commits is tried again one by one)', async () => {
     const paths = ['w/refused/a.txt', 'w/refused/taken.txt', 'w/refused/b.txt'];
     const created = await api('/v1/batch/uploads', { body: { files: paths.map((path) => ({ path, size: 1, ifNoneMatch: '*' })) } });
