@@ -8,7 +8,7 @@ import { ApiError, type DfsClient } from './api-client.ts';
 import type { BatchUploadItem, FileEntry } from './api-types.ts';
 import type { OutageWatch } from './outage.ts';
 import { createLimiter, runPool } from './pool.ts';
-import { withRetry } from './retry.ts';
+import { withRetry, type RetryOptions } from './retry.ts';
 import { putSingle, wholeOf, type UploadIo } from './upload.ts';
 
 /** What the server accepts per batch request. */
@@ -18,6 +18,10 @@ export interface BatchFile {
   path: string;
   io: UploadIo;
   contentType?: string;
+  /** Create only, never replace (a drop box's files: its token cannot see what is there). */
+  ifNoneMatch?: '*';
+  /** Cancels this file alone: one cancelled before its batch is created never reaches the server. */
+  signal?: AbortSignal;
 }
 
 export interface BatchOptions {
@@ -32,6 +36,15 @@ export interface BatchOptions {
   signal?: AbortSignal;
   /** Told how each PUT went: a run stops when the store is down (outage.ts). */
   outage?: OutageWatch;
+  /** Told when a file's batch takes it up: from then on it may reach the server. */
+  onStart?: (index: number) => void;
+  /** Told of each file's outcome once it is final, as its batch commits or as it fails. */
+  onSettled?: (index: number, outcome: FileEntry | Error) => void;
+  /**
+   * Abort on the server the upload of a file that fails or is cancelled, as uploadFile's option
+   * does: for a caller that never sends it again (the web UI). Without it the upload expires.
+   */
+  abortOnFailure?: boolean;
 }
 
 export class BatchItemError extends Error {
@@ -44,7 +57,23 @@ export class BatchItemError extends Error {
   }
 }
 
-/** Uploads every file; the result holds, in input order, each file's entry or its error. */
+/** A file whose bytes the store took: its index among the files, and its upload. */
+interface Sent {
+  index: number;
+  id: string;
+}
+
+/** How files of a run end. */
+interface Outcome {
+  settle(index: number, entry: FileEntry | Error): void;
+  /** A file whose upload the server holds fails: the upload is aborted first, if asked. */
+  giveUp(index: number, id: string, error: unknown): Promise<void>;
+}
+
+/**
+ * Uploads every file; the result holds, in input order, each file's entry or its error. A batch
+ * the API fails to create (the API down, the token refused) ends the run with that error.
+ */
 export async function uploadMany(client: DfsClient, files: readonly BatchFile[], options: BatchOptions = {}): Promise<(FileEntry | Error)[]> {
   const outcomes: (FileEntry | Error)[] = new Array(files.length);
   const limit = createLimiter(options.concurrency ?? 64);
@@ -52,23 +81,46 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
   const batches: number[][] = [];
   for (let i = 0; i < files.length; i += size) batches.push(Array.from({ length: Math.min(size, files.length - i) }, (_, j) => i + j));
   const retry = { signal: options.signal, onRetry: options.onRetry };
+  const outcome: Outcome = {
+    settle(index, entry) {
+      outcomes[index] = entry;
+      options.onSettled?.(index, entry);
+    },
+    async giveUp(index, id, error) {
+      if (options.abortOnFailure) await client.abort(id).catch(() => undefined);
+      outcome.settle(index, error as Error);
+    },
+  };
+  const stopOf = (index: number) => {
+    const own = files[index]!.signal;
+    return own && options.signal ? AbortSignal.any([own, options.signal]) : (own ?? options.signal);
+  };
 
   // A few batches in flight keep the store busy while another batch is created or committed.
   await runPool(batches, 4, async (batch) => {
-    if (options.signal?.aborted) {
-      for (const index of batch) outcomes[index] = options.signal.reason as Error;
-      return;
-    }
+    // Stopped, or cancelled before its batch began: a file fails with the reason, and asks the
+    // API for nothing.
+    const taken = batch.filter((index) => {
+      const stop = options.signal?.aborted ? options.signal : files[index]!.signal;
+      if (stop?.aborted) outcome.settle(index, stop.reason as Error);
+      return !stop?.aborted;
+    });
+    for (const index of taken) options.onStart?.(index);
     // A file that cannot be read (gone, or changed since it was listed) fails alone.
     const read = await Promise.all(
-      batch.map((index) => limit(async () => {
+      taken.map((index) => limit(async () => {
         const file = files[index]!;
         try {
           const { part, sha256 } = await wholeOf(file.io);
-          const input: BatchUploadItem = { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256 };
+          if (file.signal?.aborted) {
+            // Cancelled while it was read: it never reaches the server.
+            part.release();
+            throw file.signal.reason;
+          }
+          const input: BatchUploadItem = { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256, ifNoneMatch: file.ifNoneMatch };
           return { index, part, input };
         } catch (error) {
-          outcomes[index] = error as Error;
+          outcome.settle(index, error as Error);
           return null;
         }
       })),
@@ -83,46 +135,66 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       // Stopped (an outage) while the batch was being created: its files fail with the reason,
       // as those of the batches not begun do. Any other failure (the API down) ends the run.
       if (!options.signal?.aborted) throw error;
-      for (const { index } of prepared) outcomes[index] = error as Error;
+      for (const { index } of prepared) outcome.settle(index, error as Error);
       return;
     }
-    const sent: { index: number; id: string }[] = [];
+    const sent: Sent[] = [];
     await Promise.all(
-      prepared.map(({ index, part, input }, i) =>
-        limit(async () => {
-          const answer = created[i]!;
-          try {
-            if ('error' in answer) throw new BatchItemError(answer.error.code, answer.error.message);
-            const upload = { current: answer };
-            await putSingle(client, part, input, upload, { signal: options.signal, outage: options.outage, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) });
-            options.onProgress?.(input.size);
-            sent.push({ index, id: upload.current.id });
-          } catch (error) {
-            outcomes[index] = error as Error;
-          } finally {
-            part.release();
-          }
-        }),
-      ),
+      prepared.map(async ({ index, part, input }, i) => {
+        const answer = created[i]!;
+        if ('error' in answer) {
+          part.release();
+          return outcome.settle(index, new BatchItemError(answer.error.code, answer.error.message));
+        }
+        const upload = { current: answer };
+        try {
+          await limit(() => putSingle(client, part, input, upload, { signal: stopOf(index), outage: options.outage, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) }));
+          options.onProgress?.(input.size);
+          sent.push({ index, id: upload.current.id });
+        } catch (error) {
+          await outcome.giveUp(index, upload.current.id, error);
+        } finally {
+          part.release();
+        }
+      }),
     );
-    if (sent.length === 0) return;
-    // A file the API could not check because the store failed is committed again, with the
-    // backoff of any other try; once the tries are spent (or an outage stopped the run) the
-    // files left fail with that reason, and the batches not begun find out for themselves.
-    let unchecked = sent;
-    await withRetry(async () => {
-      const results = await client.batchComplete(unchecked.map(({ id }) => ({ id })));
-      const again = unchecked.filter((_, i) => {
-        const result = results[i]!;
-        outcomes[unchecked[i]!.index] = 'error' in result ? new BatchItemError(result.error.code, result.error.message) : result.file;
-        return 'error' in result && result.error.code === 'storage_unavailable';
-      });
-      unchecked = again;
-      const reason = again.length > 0 ? (outcomes[again[0]!.index] as BatchItemError) : null;
-      if (reason) throw new ApiError(503, reason.code, reason.message);
-    }, retry).catch((error: unknown) => {
-      for (const { index } of unchecked) outcomes[index] = error as Error;
-    });
+    // A file cancelled since its bytes went is not committed.
+    const withdrawn = sent.filter(({ index }) => files[index]!.signal?.aborted);
+    await Promise.all([
+      ...withdrawn.map(({ index, id }) => outcome.giveUp(index, id, files[index]!.signal!.reason)),
+      commit(client, sent.filter((entry) => !withdrawn.includes(entry)), retry, outcome),
+    ]);
   });
   return outcomes;
+}
+
+/**
+ * Commits the uploads `sent` in one call, each file settled as the API answers. One the API could
+ * not check because the store failed is committed again, with the backoff of any other try; once
+ * the tries are spent (or an outage stopped the run) those left fail with that reason, and the
+ * batches not begun find out for themselves.
+ */
+async function commit(client: DfsClient, sent: Sent[], retry: RetryOptions, outcome: Outcome): Promise<void> {
+  if (sent.length === 0) return;
+  const failures: Promise<void>[] = [];
+  let unchecked = sent;
+  await withRetry(async () => {
+    const results = await client.batchComplete(unchecked.map(({ id }) => ({ id })));
+    const again: Sent[] = [];
+    let unavailable: { code: string; message: string } | null = null;
+    for (const [i, entry] of unchecked.entries()) {
+      const result = results[i]!;
+      if (!('error' in result)) outcome.settle(entry.index, result.file);
+      else if (result.error.code !== 'storage_unavailable') failures.push(outcome.giveUp(entry.index, entry.id, new BatchItemError(result.error.code, result.error.message)));
+      else {
+        again.push(entry);
+        unavailable ??= result.error;
+      }
+    }
+    unchecked = again;
+    if (unavailable) throw new ApiError(503, unavailable.code, unavailable.message);
+  }, retry).catch((error: unknown) => {
+    for (const { index, id } of unchecked) failures.push(outcome.giveUp(index, id, error));
+  });
+  await Promise.all(failures);
 }

@@ -12,7 +12,7 @@ import { notify } from './notices.ts';
 import type { Page } from './page.ts';
 import { droppedFiles, pickedPath } from './picked-files.ts';
 import { shareLinks } from './share-links.ts';
-import { clearUploads, forgetUploads } from './upload-list.ts';
+import { cancelUploads, clearUploads, forgetUploads, uploadsUnderWay } from './upload-list.ts';
 import { uploads } from './uploads.ts';
 import { versionsPanel } from './versions-panel.ts';
 
@@ -175,7 +175,7 @@ function refused(token: string, error: unknown): void {
 
 function signOut(): void {
   // Cancelled while the token is still here: cancelling aborts each upload on the server.
-  sending.cancelAll();
+  cancelUploads();
   forgetToken();
   retryToken = '';
   client = null;
@@ -555,12 +555,12 @@ function wire(): void {
   $('show-links').addEventListener('click', () => void links.open());
   $('more').addEventListener('click', askMore);
   $('clear-uploads').addEventListener('click', clearUploads);
-  $('cancel-uploads').addEventListener('click', () => sending.cancelAll());
+  $('cancel-uploads').addEventListener('click', cancelUploads);
   window.addEventListener('popstate', followAddress);
   window.addEventListener('hashchange', followAddress);
   // Leaving the page ends the uploads under way: the browser asks first.
   window.addEventListener('beforeunload', (event) => {
-    if (sending.busy) event.preventDefault();
+    if (uploadsUnderWay()) event.preventDefault();
   });
   for (const id of ['pick-files', 'pick-folder']) {
     const input = $<HTMLInputElement>(id);

@@ -1,5 +1,6 @@
 /** Display helpers for the file browser. */
 import { ApiError } from '../client/api-client.ts';
+import { BatchItemError } from '../client/batch-upload.ts';
 import { StoreOutage } from '../client/outage.ts';
 import { TransferError } from '../client/retry.ts';
 
@@ -7,12 +8,11 @@ export { formatBytes } from '../client/format.ts';
 
 export const formatTime = (iso: string) => new Date(iso).toLocaleString();
 
-/** An API error as the page reads it. */
-interface Refusal {
-  status: number;
-  code: string;
-  message: string;
-}
+/**
+ * An API error as the page reads it: a route's answer, or one item's of a batch route, which
+ * carries the code and message its single-file route would answer but no status of its own.
+ */
+type Refusal = ApiError | BatchItemError;
 
 /**
  * What an answer's HTTP status alone tells a person: all there is to go on when the answer holds
@@ -24,7 +24,8 @@ function explainStatus(status: number): string {
 }
 
 /** What each API error means to a person using the page. */
-function explain({ status, code, message }: Refusal): string {
+function explain(refusal: Refusal): string {
+  const { code, message } = refusal;
   switch (code) {
     case 'unauthorized':
       return 'Your token is not valid any more. Sign in again.';
@@ -42,15 +43,16 @@ function explain({ status, code, message }: Refusal): string {
       return `Not found: ${message}`;
     case 'network':
       return 'The server cannot be reached. Check your connection.';
+    // Made by the client of an answer that held no dfs error: a route's, never a batch item's.
     case 'http_error':
-      return explainStatus(status);
+      return refusal instanceof ApiError ? explainStatus(refusal.status) : message;
     default:
       return message;
   }
 }
 
 /** Why signing in got no verdict on the token: the server gave no answer, or could not give one now. */
-export function explainUnanswered(error: Refusal): string {
+export function explainUnanswered(error: ApiError): string {
   if (error.status === 0) return 'The server cannot be reached. Check your connection, then try again.';
   if (error.status >= 500) return explainStatus(error.status);
   return explain(error);
@@ -67,7 +69,7 @@ function explainTransfer(error: TransferError): string {
 
 /** What any failure means to a person using the page. */
 export function explainError(error: unknown): string {
-  if (error instanceof ApiError) return explain(error);
+  if (error instanceof ApiError || error instanceof BatchItemError) return explain(error);
   if (error instanceof TransferError) return explainTransfer(error);
   if (error instanceof StoreOutage) {
     return `The file storage failed every request for ${Math.round(error.failingMs / 1000)} s, so the uploads still to go were stopped: ${explainError(error.last)}`;
@@ -80,7 +82,7 @@ export function explainError(error: unknown): string {
  * which cannot see what is there) found it taken: the person has to pick another name.
  */
 export function explainUpload(target: string, error: unknown, nameMustBeFree: boolean): string {
-  if (nameMustBeFree && error instanceof ApiError && error.code === 'precondition_failed') return `A file named ${target} is there already; rename yours and upload it again.`;
+  if (nameMustBeFree && (error instanceof ApiError || error instanceof BatchItemError) && error.code === 'precondition_failed') return `A file named ${target} is there already; rename yours and upload it again.`;
   return explainError(error);
 }
 

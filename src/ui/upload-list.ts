@@ -20,8 +20,8 @@ export interface UploadRow {
 
 /** Uploads done since the list was last cleared. */
 let uploaded = 0;
-/** The rows of uploads queued or under way. */
-const pending = new Set<HTMLLIElement>();
+/** The uploads queued or under way, each row with its Cancel: the one list of them the page keeps. */
+const pending = new Map<HTMLLIElement, () => void>();
 
 /** Where the focus goes when the control it was on among the uploads goes: another upload's Cancel, Clear, the drop zone. */
 const nearUploads = () => firstShown($('uploads').querySelector('button'), $('clear-uploads'), $('drop'), $('listing'));
@@ -41,7 +41,7 @@ export function uploadRow(target: string, size: number, cancel: () => void): Upl
   bar.setAttribute('aria-label', `Upload progress of ${target}`);
   li.append(label, rate, stop, bar);
   $('uploads').append(li);
-  pending.add(li);
+  pending.set(li, cancel);
   // Only the first changes the summary ("Cancel all" comes): a pick of thousands must not count each time.
   if (pending.size === 1) summarize();
   let started = 0;
@@ -49,11 +49,15 @@ export function uploadRow(target: string, size: number, cancel: () => void): Upl
     if (li.dataset.state) return;
     li.dataset.state = state;
     rate.textContent = text;
-    keepFocus(() => {
+    const change = () => {
       stop.remove();
       pending.delete(li);
       summarize();
-    }, nearUploads);
+    };
+    // Only a focus on this row or the summary's buttons can be lost: anywhere else it is left
+    // alone, sparing the page a layout per row when a batch of a hundred ends at once.
+    if (li.contains(document.activeElement) || $('upload-summary').contains(document.activeElement)) keepFocus(change, nearUploads);
+    else change();
     if (state !== 'failed') setTimeout(() => li.remove(), FINISHED_ROW_MS);
   };
   return {
@@ -88,6 +92,15 @@ function summarize(): void {
   $('clear-uploads').hidden = uploaded + failed === 0;
   $('cancel-uploads').hidden = pending.size === 0;
   $('upload-summary').hidden = uploaded + failed === 0 && pending.size === 0;
+}
+
+/** Whether any upload is queued or under way. */
+export const uploadsUnderWay = () => pending.size > 0;
+
+/** Cancels every upload queued or under way, each as its own Cancel does (so aborted on the server too). */
+export function cancelUploads(): void {
+  // A queued one leaves the list as it is cancelled.
+  for (const cancel of [...pending.values()]) cancel();
 }
 
 /** Empties the list of the uploads finished, failed ones included, and the count of those done. */

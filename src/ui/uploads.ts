@@ -1,20 +1,43 @@
 /**
- * Uploads from the page: files picked or dropped go a few at a time, each straight to the store
- * through the shared transfer engine, with a row in the list of uploads. A failure is told once
- * per pick or drop, not once per file.
+ * Uploads from the page: files picked or dropped go straight to the store through the shared
+ * transfer engine, each with a row in the list of uploads. Small files go in batches (one API
+ * call creates a hundred uploads, one commits them), bigger ones a few at a time on their own,
+ * in parallel parts over 16 MiB. A failure is told once per pick or drop, not once per file.
  */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
+import { uploadMany } from '../client/batch-upload.ts';
 import { blobUpload } from '../client/blob-upload.ts';
 import { OutageWatch } from '../client/outage.ts';
 import { createLimiter } from '../client/pool.ts';
-import { uploadFile } from '../client/upload.ts';
+import { uploadFile, wholeOf, type UploadIo } from '../client/upload.ts';
 import { describeFailures, explainUpload } from './format.ts';
 import { notify } from './notices.ts';
 import type { Page } from './page.ts';
 import { uploadRow } from './upload-list.ts';
 
-/** Files sent at once: each holds hashers (Wasm memory) and connections; the rest wait their turn. */
-const FILES_AT_ONCE = 4;
+/**
+ * Files up to this size go in batches, bigger ones one by one. For a small file the two API
+ * calls of its own cost more than its bytes: 600 files of 4 KiB took 14-24 s one by one, 4-6.5 s
+ * in batches (docs/benchmarks.md). But a batch hashes all its files before it sends any, and the
+ * page hashes on its one thread (~150-200 MB/s): 400 files of 4 MiB sent their first byte after
+ * 11 s. Up to 1 MiB that wait stays within ~3 s, however many files; bigger files gain little
+ * from a batch on a link slower than the hashing, and one by one each is done as it commits.
+ */
+const BATCHED_UP_TO = 1024 * 1024;
+/**
+ * PUTs of batched files in flight. Chromium opens six connections to an HTTP/1.1 host: 8 keeps a
+ * freed one busy, and 16 or 32 were no faster. Fewer in flight also try a failing store fewer
+ * times while its outage is being found out.
+ */
+const PUTS_AT_ONCE = 8;
+/**
+ * Batched files hashed at once, and files sent one by one at once: each holds two Wasm hashers,
+ * so at most eight of each kind are in use, the number blob-upload.ts keeps for reuse, and none is
+ * made and dropped per file (made afresh, they once ran a page out of Wasm memory). The hashing
+ * itself takes turns on the page's one thread whatever the number.
+ */
+const HASHED_AT_ONCE = 4;
+const ALONE_AT_ONCE = 4;
 /**
  * How long the store may fail every request before the rest of a pick or drop stops: a person
  * is watching, so about as long as one file's own tries take (7.5-15 s), not the CLI's minute.
@@ -24,65 +47,113 @@ const OUTAGE_LIMIT_MS = 15_000;
 /** Told of an upload that failed: where it was going, the error, and what it means to the person. */
 type FailureReport = (target: string, error: unknown, reason: string) => void;
 
+/** One file of a pick or drop, from its row's point of view. */
+interface Upload {
+  file: File;
+  target: string;
+  /** Its Cancel. */
+  signal: AbortSignal;
+  /** Its turn came: from now on it may reach the server, and a Cancel waits for it to stop there. */
+  begin(): void;
+  /** Bytes the store has taken so far. */
+  progress(sent: number): void;
+  /** Committed. Only the first outcome counts. */
+  done(): void;
+  /** Not uploaded, cancelled or not. Only the first outcome counts. */
+  failed(error: unknown): void;
+}
+
 export interface Uploads {
   /** Queues files for `destination`, if the session they were picked or dropped in is still signed in. */
   uploadAll(via: DfsClient, destination: string, found: { file: File; path: string }[]): void;
-  /** Whether any upload is queued or under way. */
-  readonly busy: boolean;
-  /** Cancels every upload queued or under way, each as its own Cancel does (so aborted on the server too). */
-  cancelAll(): void;
 }
 
 /** `uploaded` is told the full path of each file uploaded. */
 export function uploads(page: Page, uploaded: (target: string) => void): Uploads {
-  const fileTurns = createLimiter(FILES_AT_ONCE);
-  /** The Cancel of each upload queued or under way. */
-  const underWay = new Set<() => void>();
+  const aloneTurns = createLimiter(ALONE_AT_ONCE);
+  const hashTurns = createLimiter(HASHED_AT_ONCE);
+  /** A batched file's bytes, hashed in its turn. */
+  const hashedInTurn = (file: File): UploadIo => {
+    const io = blobUpload(file);
+    return { ...io, whole: () => hashTurns(() => wholeOf(io)) };
+  };
 
   /**
-   * Queues `file` for `target`, its full path (the folder fixed when it was picked or dropped), in
-   * the session `via`; a failure goes to `report`.
+   * A row for `file` going to `target`, its full path (the folder fixed when it was picked or
+   * dropped); a failure goes to `report`. `nameMustBeFree`: a drop box's upload.
    */
-  function start(via: DfsClient, file: File, target: string, report: FailureReport, outage: OutageWatch): void {
-    // A drop box cannot see what is there: it must never replace a file, only be told the name is taken.
-    const ifNoneMatch = page.may('read') ? undefined : '*';
+  function queue(file: File, target: string, report: FailureReport, nameMustBeFree: boolean): Upload {
     const controller = new AbortController();
     let queued = true;
-    const cancel = () => {
+    let settled = false;
+    const row = uploadRow(target, file.size, () => {
       controller.abort();
+      // Nothing of it has begun: there is nothing to wait for.
       if (queued) row.cancelled();
+    });
+    return {
+      file,
+      target,
+      signal: controller.signal,
+      begin() {
+        queued = false;
+        row.sending();
+      },
+      progress: (sent) => row.progress(sent),
+      done() {
+        if (settled) return;
+        settled = true;
+        row.done();
+        uploaded(target);
+      },
+      failed(error) {
+        if (settled) return;
+        settled = true;
+        if (controller.signal.aborted) return row.cancelled();
+        const reason = explainUpload(target, error, nameMustBeFree);
+        row.failed(reason);
+        report(target, error, reason);
+      },
     };
-    const row = uploadRow(target, file.size, cancel);
-    underWay.add(cancel);
+  }
+
+  /** Small files, in batches. */
+  function sendBatched(via: DfsClient, batched: Upload[], outage: OutageWatch, ifNoneMatch: '*' | undefined): void {
+    const files = batched.map(({ file, target, signal }) => ({ path: target, io: hashedInTurn(file), contentType: file.type || undefined, ifNoneMatch, signal }));
+    void uploadMany(via, files, {
+      concurrency: PUTS_AT_ONCE,
+      signal: outage.signal,
+      outage,
+      // The page never resumes an upload: one that fails or is cancelled is not left on the server.
+      abortOnFailure: true,
+      onStart: (index) => batched[index]!.begin(),
+      onSettled: (index, outcome) => (outcome instanceof Error ? batched[index]!.failed(outcome) : batched[index]!.done()),
+    }).catch((error: unknown) => {
+      // The API failed a batch (or refused the token): what it left fails with that.
+      for (const upload of batched) upload.failed(error);
+    });
+  }
+
+  /** A bigger file, on its own once its turn comes: in parallel parts over 16 MiB. */
+  function sendAlone(via: DfsClient, upload: Upload, outage: OutageWatch, ifNoneMatch: '*' | undefined): void {
     let sent = 0;
-    void fileTurns(() => {
-      controller.signal.throwIfAborted();
+    const { file, target, signal } = upload;
+    void aloneTurns(() => {
+      signal.throwIfAborted();
       outage.signal.throwIfAborted();
-      queued = false;
-      row.sending();
+      upload.begin();
       return uploadFile(via, target, blobUpload(file), {
         contentType: file.type || undefined,
-        // The page never resumes an upload: one that fails or is cancelled is not left on the server.
         abortOnFailure: true,
         ifNoneMatch,
-        onProgress: (bytes) => row.progress((sent += bytes)),
-        signal: AbortSignal.any([controller.signal, outage.signal]),
+        onProgress: (bytes) => upload.progress((sent += bytes)),
+        signal: AbortSignal.any([signal, outage.signal]),
         outage,
       });
-    })
-      .then(
-        () => {
-          row.done();
-          uploaded(target);
-        },
-        (error: unknown) => {
-          if (controller.signal.aborted) return row.cancelled();
-          const reason = explainUpload(target, error, ifNoneMatch !== undefined);
-          row.failed(reason);
-          report(target, error, reason);
-        },
-      )
-      .finally(() => underWay.delete(cancel));
+    }).then(
+      () => upload.done(),
+      (error: unknown) => upload.failed(error),
+    );
   }
 
   /**
@@ -104,16 +175,14 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
     uploadAll(via, destination, found) {
       if (page.client !== via) return;
       const report = failureReport(found.length);
+      // A drop box cannot see what is there: it must never replace a file, only be told the name is taken.
+      const ifNoneMatch = page.may('read') ? undefined : '*';
+      const picked = found.map(({ file, path }) => queue(file, `${destination}${path}`, report, ifNoneMatch !== undefined));
       // A store that fails every request stops what is left of this pick or drop at once, rather
       // than each file after its own tries (thousands of files would take hours): outage.ts.
       const outage = new OutageWatch(OUTAGE_LIMIT_MS);
-      for (const { file, path } of found) start(via, file, `${destination}${path}`, report, outage);
-    },
-    get busy() {
-      return underWay.size > 0;
-    },
-    cancelAll() {
-      for (const cancel of underWay) cancel();
+      sendBatched(via, picked.filter(({ file }) => file.size <= BATCHED_UP_TO), outage, ifNoneMatch);
+      for (const upload of picked.filter(({ file }) => file.size > BATCHED_UP_TO)) sendAlone(via, upload, outage, ifNoneMatch);
     },
   };
 }

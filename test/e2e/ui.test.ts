@@ -4,9 +4,10 @@
  * rename, download and compare bytes, restore a version, open a share link in a fresh context,
  * delete a folder; and what it tells a person when a file is too large (413), the browser cannot
  * reach the store, the store finds a file's checksum wrong, or the server cannot reach the store
- * (503), with nothing lost. And what goes wrong at scale or over time: many files at once, listings
- * loading over each other, several items dropped at once, sign out with uploads under way, the
- * next person at the same page, a server briefly away at reload, a clipboard that is not there,
+ * (503), with nothing lost. And what goes wrong at scale or over time: many files at once (small
+ * ones in a few batch calls), listings loading over each other, several items dropped at once,
+ * sign out with uploads under way, the next person at the same page, a server briefly away at
+ * reload, a clipboard that is not there,
  * a very long name, a folder that fails to open, Back and links to a folder, leaving with uploads
  * under way, changes made elsewhere, failed uploads piling up, tokens that may only read, only
  * upload, neither, or only in a folder of their own, a link naming a file, a long listing, a
@@ -81,11 +82,24 @@ describe('the web UI', () => {
     await writeFile(join(work, 'notes.txt'), 'first draft');
     await writeFile(join(work, 'big.bin'), big);
     const md5sSent: string[] = [];
-    const recordMd5 = (request: Request) => void (request.method() === 'PUT' && md5sSent.push(request.headers()['content-md5'] ?? 'none'));
-    page.on('request', recordMd5);
+    const created: unknown[] = [];
+    const record = (request: Request) => {
+      if (request.method() === 'PUT') md5sSent.push(request.headers()['content-md5'] ?? 'none');
+      const path = new URL(request.url()).pathname;
+      if (request.method() === 'POST' && (path === '/v1/uploads' || path === '/v1/batch/uploads')) created.push({ path, body: request.postDataJSON() });
+    };
+    page.on('request', record);
     await page.locator('#pick-files').setInputFiles([join(work, 'notes.txt'), join(work, 'big.bin')]);
     await expect.poll(() => uploadCount(page), { timeout: 60_000 }).toBe('2 uploaded');
-    page.off('request', recordMd5);
+    page.off('request', record);
+    // The small file went in a batch, the big one on its own, in parts.
+    expect(created).toHaveLength(2);
+    expect(created).toEqual(
+      expect.arrayContaining([
+        { path: '/v1/batch/uploads', body: { files: [expect.objectContaining({ path: 'notes.txt', size: 11 })] } },
+        { path: '/v1/uploads', body: expect.objectContaining({ path: 'big.bin', size: big.length, multipart: true }) },
+      ]),
+    );
     await row('notes.txt').waitFor();
     await row('big.bin').waitFor();
     const api = new Api(server.url, server.adminToken);
@@ -234,23 +248,29 @@ describe('the web UI when something goes wrong', () => {
 
   it('stops what is left of a folder at once when the store fails every request, in one notice', async () => {
     const failedBefore = await failedUploads();
-    await localTree(work, Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`dead/f${i}.txt`, `file ${i}`])));
+    await localTree(work, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`dead/f${i}.txt`, `file ${i}`])));
     const store = failing.storeProxy!.url;
     let tries = 0;
-    const count = (request: { url(): string; method(): string }) => void (request.url().startsWith(store) && request.method() === 'PUT' && tries++);
+    const tried = new Set<string>();
+    const count = (request: { url(): string; method(): string }) => {
+      if (!request.url().startsWith(store) || request.method() !== 'PUT') return;
+      tries++;
+      tried.add(new URL(request.url()).pathname);
+    };
     errorsPage.on('request', count);
     await failing.storeProxy!.cut();
     try {
       await errorsPage.locator('#pick-folder').setInputFiles(join(work, 'dead'));
-      await expect.poll(failedUploads, { timeout: 45_000 }).toBe(failedBefore + 12);
-      await expect.poll(status).toMatch(/^12 of 12 files not uploaded\. dead\/f\d+\.txt: The file storage failed every request for \d+ s, so the uploads still to go were stopped: The file storage cannot be reached from this browser/);
+      await expect.poll(failedUploads, { timeout: 45_000 }).toBe(failedBefore + 20);
+      await expect.poll(status).toMatch(/^20 of 20 files not uploaded\. dead\/f\d+\.txt: The file storage failed every request for \d+ s, so the uploads still to go were stopped: The file storage cannot be reached from this browser/);
     } finally {
       errorsPage.off('request', count);
       await failing.storeProxy!.restore();
     }
-    // The four under way tried on until the watch gave up; the eight queued never tried (each
-    // file on its own would have made five tries: sixty).
-    expect(tries).toBeLessThan(40);
+    // The eight PUTs in flight tried on until the watch gave up; the files waiting for their
+    // turn never tried (each file on its own would have made five tries: a hundred).
+    expect(tried.size).toBeLessThanOrEqual(8);
+    expect(tries).toBeLessThan(8 * 7);
     expect((await new Api(failing.url, failing.adminToken).get('/v1/files?prefix=dead/')).body.files).toEqual([]);
   });
 
@@ -359,7 +379,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
   }
 
 
-  it('uploads 100 files picked at once, a few at a time with the rest queued, and stores them all', async () => {
+  it('uploads 100 files picked at once, at most eight PUTs at a time, and stores them all', async () => {
     const folder = join(work, 'hundred');
     await localTree(work, Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`hundred/f${i}.txt`, `file ${i}`])));
     const p = await signedIn();
@@ -376,16 +396,48 @@ describe('the web UI with many files, overlapping loads and one person after ano
     p.on('requestfailed', settle);
     const started = Date.now();
     await p.locator('#pick-folder').setInputFiles(folder);
-    expect(await p.locator('#uploads li', { hasText: 'queued' }).count()).toBeGreaterThan(0);
     await expect.poll(() => uploadCount(p), { timeout: 30_000 }).toBe('100 uploaded');
     expect((await api.get('/v1/files?prefix=hundred/&limit=1000')).body.files).toHaveLength(100);
-    expect(mostSending).toBeLessThanOrEqual(4);
+    // The rest wait their turn: the browser has but a few connections to the store anyway.
+    expect(mostSending).toBeLessThanOrEqual(8);
     // The listing is refreshed after uploads finishing close together once, not once for each
     // file: at most once per 250 ms window the uploads took (one a file before).
     expect(listings).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 250) + 2);
     // However slow the run: a refresh a file would list 100 times.
     expect(listings).toBeLessThan(50);
     await expect.poll(() => rowNames(p)).toEqual(await apiRows(''));
+  });
+
+  it('sends a folder of hundreds of small files in a few batch calls, each with its bytes and type, and a bigger file on its own', async () => {
+    const kinds = [
+      { ext: 'txt', type: /^text\/plain/ },
+      { ext: 'html', type: /^text\/html/ },
+      { ext: 'json', type: /^application\/json/ },
+    ];
+    // Sizes from 0 bytes up, in folders of their own.
+    const files: Record<string, string> = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`many/d${i % 7}/f${i}.${kinds[i % 3]!.ext}`, `file ${i};`.repeat(i)]));
+    files['many/bigger.txt'] = 'b'.repeat(MiB + 1);
+    await localTree(work, files);
+    // A frozen clock keeps each finished row in the list, to be counted.
+    const p = await signedIn(shared.adminToken, (context) => context.clock.install());
+    const posts: { path: string; file?: string }[] = [];
+    p.on('request', (r) => void (r.method() === 'POST' && posts.push({ path: new URL(r.url()).pathname, file: r.postDataJSON()?.path })));
+    await p.locator('#pick-folder').setInputFiles(join(work, 'many'));
+    await expect.poll(() => uploadCount(p), { timeout: 60_000 }).toBe('301 uploaded');
+    expect(await p.locator('#uploads li[data-state="done"]').count()).toBe(301);
+    // Three batches of a hundred, two calls each; only the bigger file was created and completed alone.
+    const calls = (path: string) => posts.filter((post) => post.path === path).length;
+    expect(calls('/v1/batch/uploads')).toBe(3);
+    expect(calls('/v1/batch/complete')).toBe(3);
+    expect(posts.filter((post) => post.path === '/v1/uploads')).toEqual([{ path: '/v1/uploads', file: 'many/bigger.txt' }]);
+    expect(posts.filter((post) => /^\/v1\/uploads\/.+\/complete$/.test(post.path))).toHaveLength(1);
+
+    const paths = Object.keys(files);
+    const { body } = await api.post('/v1/batch/downloads', { files: paths.map((path) => ({ path })) });
+    for (const [i, link] of body.downloads.entries()) {
+      expect(await (await fetch(link.url)).text()).toBe(files[paths[i]!]);
+      if (i < 300) expect(link.contentType).toMatch(kinds[i % 3]!.type);
+    }
   });
 
   it('shows each row once when refreshes overlap, and only the folder opened last', async () => {
@@ -847,9 +899,12 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(await p.locator('#status p.error').count()).toBe(0);
     expect(await p.locator('#token-note').textContent()).toContain('goes into the folder inbox/');
     for (const hidden of ['#listing', '#crumbs', '#refresh']) expect(await p.locator(hidden).isVisible()).toBe(false);
-    // It cannot see what is there, so it never replaces a file: a name taken fails, saying so.
+    // It cannot see what is there, so it never replaces a file: a name taken fails, saying so
+    // (the batch's answer for the file says it as the single route would).
     await writeFile(join(work, 'dropped-off.txt'), 'not yours');
+    const asked = p.waitForRequest((r) => new URL(r.url()).pathname === '/v1/batch/uploads');
     await p.locator('#pick-files').setInputFiles(join(work, 'dropped-off.txt'));
+    expect((await asked).postDataJSON().files).toEqual([expect.objectContaining({ path: 'inbox/dropped-off.txt', ifNoneMatch: '*' })]);
     await p.locator('#uploads li[data-state="failed"]').waitFor();
     expect(await p.locator('#uploads .reason').textContent()).toBe('A file named inbox/dropped-off.txt is there already; rename yours and upload it again.');
     expect(new TextDecoder().decode(await downloadBytes(api, 'inbox/dropped-off.txt'))).toBe('for you');
@@ -1212,7 +1267,11 @@ describe('the web UI with many files, overlapping loads and one person after ano
   });
 
   it('cancels every upload of a pick at once with "Cancel all", queued ones too, each aborted on the server', async () => {
-    await localTree(work, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`all/c${i}.txt`, `cancel ${i}`])));
+    // The small files go in a batch; those over 1 MiB on their own, four at a time: two wait their turn.
+    await localTree(work, {
+      ...Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`all/c${i}.txt`, `cancel ${i}`])),
+      ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`all/m${i}.txt`, 'm'.repeat(MiB + 1 + i)])),
+    });
     const p = await signedIn();
     // Their bytes never reach the store: the uploads stay under way until cancelled.
     await p.route(
@@ -1227,21 +1286,27 @@ describe('the web UI with many files, overlapping loads and one person after ano
       if (r.method() === 'PUT') puts++;
       if (r.method() === 'DELETE' && path.startsWith('/v1/uploads/')) aborts.push(r.response().then((response) => response?.status()));
     });
-    p.on('response', (r) => void (r.request().method() === 'POST' && new URL(r.url()).pathname === '/v1/uploads' && void r.json().then((body) => created.push(body.id))));
+    // The uploads created: the batch's, from its answer, and those created one by one.
+    p.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (r.request().method() !== 'POST') return;
+      if (path === '/v1/batch/uploads') void r.json().then((body) => created.push(...body.uploads.map((upload: { id: string }) => upload.id)));
+      if (path === '/v1/uploads') void r.json().then((body) => created.push(body.id));
+    });
     const cancelAll = p.getByRole('button', { name: 'Cancel all uploads' });
     expect(await cancelAll.isVisible()).toBe(false);
     await p.locator('#pick-folder').setInputFiles(join(work, 'all'));
-    await expect.poll(() => puts).toBe(4);
+    await expect.poll(() => puts).toBe(3 + 4);
     expect(await p.locator('#uploads li', { hasText: 'queued' }).count()).toBe(2);
     expect(await cancelAll.isVisible()).toBe(true);
     await cancelAll.press('Enter');
-    await expect.poll(() => p.locator('#uploads li[data-state="cancelled"]').count()).toBe(6);
+    await expect.poll(() => p.locator('#uploads li[data-state="cancelled"]').count()).toBe(9);
     expect(await cancelAll.isVisible()).toBe(false);
     // Gone with the last upload, it leaves the focus on the drop zone.
     expect(await p.evaluate(() => document.activeElement?.id)).toBe('drop');
-    await expect.poll(() => aborts.length).toBe(4);
-    expect(await Promise.all(aborts)).toEqual([204, 204, 204, 204]);
-    expect(created).toHaveLength(4);
+    await expect.poll(() => aborts.length).toBe(7);
+    expect(await Promise.all(aborts)).toEqual(Array(7).fill(204));
+    expect(created).toHaveLength(7);
     for (const id of created) expect((await api.get(`/v1/uploads/${id}`)).body.state).toBe('aborted');
     expect((await api.get('/v1/files?prefix=all/')).body.files).toEqual([]);
   });
