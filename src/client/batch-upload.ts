@@ -29,6 +29,8 @@ export interface BatchOptions {
   concurrency?: number;
   /** Files per API request (default 100: small enough that PUTs start early). */
   batchSize?: number;
+  /** Batches under way at once (default 4): how many uploads may be created ahead of their PUTs. */
+  batchesAtOnce?: number;
   onProgress?: (bytes: number) => void;
   /** Told of each failed try that will be tried again; `index` (into the files) says whose, if it was one file's. */
   onRetry?: (error: unknown, attempt: number, index?: number) => void;
@@ -63,11 +65,17 @@ interface Sent {
   id: string;
 }
 
-/** How files of a run end. */
+/**
+ * How files of a run end. A file's first outcome is final: a Cancel may end a file while work for
+ * it is still queued, and that work then finds it ended.
+ */
 interface Outcome {
   settle(index: number, entry: FileEntry | Error): void;
-  /** A file whose upload the server holds fails: the upload is aborted first, if asked. */
+  settled(index: number): boolean;
+  /** A file whose upload the server holds fails: the upload is aborted there too, if asked. */
   giveUp(index: number, id: string, error: unknown): Promise<void>;
+  /** Files whose requests under way a Cancel must not cut short (a PUT stops itself; a commit cannot be recalled). */
+  readonly busy: Set<number>;
 }
 
 /**
@@ -83,13 +91,17 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
   const retry = { signal: options.signal, onRetry: options.onRetry };
   const outcome: Outcome = {
     settle(index, entry) {
+      if (outcome.settled(index)) return;
       outcomes[index] = entry;
       options.onSettled?.(index, entry);
     },
+    settled: (index) => outcomes[index] !== undefined,
     async giveUp(index, id, error) {
-      if (options.abortOnFailure) await client.abort(id).catch(() => undefined);
+      if (outcome.settled(index)) return;
       outcome.settle(index, error as Error);
+      if (options.abortOnFailure) await client.abort(id).catch(() => undefined);
     },
+    busy: new Set(),
   };
   const stopOf = (index: number) => {
     const own = files[index]!.signal;
@@ -97,7 +109,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
   };
 
   // A few batches in flight keep the store busy while another batch is created or committed.
-  await runPool(batches, 4, async (batch) => {
+  await runPool(batches, options.batchesAtOnce ?? 4, async (batch) => {
     // Stopped, or cancelled before its batch began: a file fails with the reason, and asks the
     // API for nothing.
     const taken = batch.filter((index) => {
@@ -125,7 +137,15 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
         }
       })),
     );
-    const prepared = read.filter((entry) => entry !== null);
+    // Cancelled while the others were read: it never reaches the server either.
+    const prepared = read.filter((entry): entry is NonNullable<typeof entry> => {
+      if (entry === null) return false;
+      const own = files[entry.index]!.signal;
+      if (!own?.aborted) return true;
+      entry.part.release();
+      outcome.settle(entry.index, own.reason as Error);
+      return false;
+    });
     if (prepared.length === 0) return;
     let created: Awaited<ReturnType<DfsClient['batchUploads']>>;
     try {
@@ -139,6 +159,8 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       return;
     }
     const sent: Sent[] = [];
+    const cancelled: Promise<void>[] = [];
+    const listening: { own: AbortSignal; cancel: () => void }[] = [];
     await Promise.all(
       prepared.map(async ({ index, part, input }, i) => {
         const answer = created[i]!;
@@ -147,10 +169,28 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
           return outcome.settle(index, new BatchItemError(answer.error.code, answer.error.message));
         }
         const upload = { current: answer };
+        // A Cancel while the file waits for its PUT or its commit ends it at once, not when its
+        // turn comes (behind a hundred others, or a store that holds its connections open).
+        const own = files[index]!.signal;
+        const cancel = () => {
+          if (!outcome.busy.has(index)) cancelled.push(outcome.giveUp(index, upload.current.id, own!.reason));
+        };
+        own?.addEventListener('abort', cancel, { once: true });
+        if (own) listening.push({ own, cancel });
         try {
-          await limit(() => putSingle(client, part, input, upload, { signal: stopOf(index), outage: options.outage, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) }));
-          options.onProgress?.(input.size);
-          sent.push({ index, id: upload.current.id });
+          await limit(async () => {
+            if (outcome.settled(index)) return;
+            outcome.busy.add(index);
+            try {
+              await putSingle(client, part, input, upload, { signal: stopOf(index), outage: options.outage, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) });
+            } finally {
+              outcome.busy.delete(index);
+            }
+            options.onProgress?.(input.size);
+            // Cancelled while its bytes went: it is not committed.
+            if (own?.aborted) throw own.reason;
+            sent.push({ index, id: upload.current.id });
+          });
         } catch (error) {
           await outcome.giveUp(index, upload.current.id, error);
         } finally {
@@ -158,12 +198,9 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
         }
       }),
     );
-    // A file cancelled since its bytes went is not committed.
-    const withdrawn = sent.filter(({ index }) => files[index]!.signal?.aborted);
-    await Promise.all([
-      ...withdrawn.map(({ index, id }) => outcome.giveUp(index, id, files[index]!.signal!.reason)),
-      commit(client, sent.filter((entry) => !withdrawn.includes(entry)), retry, outcome),
-    ]);
+    await commit(client, sent, retry, outcome);
+    for (const { own, cancel } of listening) own.removeEventListener('abort', cancel);
+    await Promise.all(cancelled);
   });
   return outcomes;
 }
@@ -179,7 +216,13 @@ async function commit(client: DfsClient, sent: Sent[], retry: RetryOptions, outc
   const failures: Promise<void>[] = [];
   let unchecked = sent;
   await withRetry(async () => {
-    const results = await client.batchComplete(unchecked.map(({ id }) => ({ id })));
+    // A file a Cancel ended while it waited (for this commit, or for its next try) is left out.
+    unchecked = unchecked.filter(({ index }) => !outcome.settled(index));
+    if (unchecked.length === 0) return;
+    for (const { index } of unchecked) outcome.busy.add(index);
+    const results = await client.batchComplete(unchecked.map(({ id }) => ({ id }))).finally(() => {
+      for (const { index } of unchecked) outcome.busy.delete(index);
+    });
     const again: Sent[] = [];
     let unavailable: { code: string; message: string } | null = null;
     for (const [i, entry] of unchecked.entries()) {

@@ -1,7 +1,7 @@
 /**
  * Uploads from the page: files picked or dropped go straight to the store through the shared
  * transfer engine, each with a row in the list of uploads. Small files go in batches (one API
- * call creates a hundred uploads, one commits them), bigger ones a few at a time on their own,
+ * call creates 25 uploads, one commits them), bigger ones a few at a time on their own,
  * in parallel parts over 16 MiB. A failure is told once per pick or drop, not once per file.
  */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
@@ -30,6 +30,13 @@ const BATCHED_UP_TO = 1024 * 1024;
  * times while its outage is being found out.
  */
 const PUTS_AT_ONCE = 8;
+/**
+ * Files per batch, and batches under way at once: how many uploads exist on the server ahead of
+ * their PUTs. Each one left when the page stops (an outage, Cancel all, a sign-out) costs a
+ * DELETE of its own, and one left by a closed tab waits for the cleanup job.
+ */
+const BATCH_SIZE = 25;
+const BATCHES_AT_ONCE = 2;
 /**
  * Batched files hashed at once, and files sent one by one at once: each holds two Wasm hashers,
  * so at most eight of each kind are in use, the number blob-upload.ts keeps for reuse, and none is
@@ -122,6 +129,8 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
     const files = batched.map(({ file, target, signal }) => ({ path: target, io: hashedInTurn(file), contentType: file.type || undefined, ifNoneMatch, signal }));
     void uploadMany(via, files, {
       concurrency: PUTS_AT_ONCE,
+      batchSize: BATCH_SIZE,
+      batchesAtOnce: BATCHES_AT_ONCE,
       signal: outage.signal,
       outage,
       // The page never resumes an upload: one that fails or is cancelled is not left on the server.

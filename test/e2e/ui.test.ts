@@ -425,10 +425,10 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.locator('#pick-folder').setInputFiles(join(work, 'many'));
     await expect.poll(() => uploadCount(p), { timeout: 60_000 }).toBe('301 uploaded');
     expect(await p.locator('#uploads li[data-state="done"]').count()).toBe(301);
-    // Three batches of a hundred, two calls each; only the bigger file was created and completed alone.
+    // Twelve batches of 25, two calls each; only the bigger file was created and completed alone.
     const calls = (path: string) => posts.filter((post) => post.path === path).length;
-    expect(calls('/v1/batch/uploads')).toBe(3);
-    expect(calls('/v1/batch/complete')).toBe(3);
+    expect(calls('/v1/batch/uploads')).toBe(12);
+    expect(calls('/v1/batch/complete')).toBe(12);
     expect(posts.filter((post) => post.path === '/v1/uploads')).toEqual([{ path: '/v1/uploads', file: 'many/bigger.txt' }]);
     expect(posts.filter((post) => /^\/v1\/uploads\/.+\/complete$/.test(post.path))).toHaveLength(1);
 
@@ -1264,6 +1264,41 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(labels).toEqual([expect.stringMatching(/^Restore version 2, 4 B, from /), expect.stringMatching(/^Restore version 1, 4 B, from /)]);
     await p.getByRole('button', { name: /^Restore version 1,/ }).click();
     await expect.poll(async () => (await api.get('/v1/versions/rv/r.txt')).body.versions.length).toBe(4);
+  });
+
+  it('cancels a batched file at once while it waits for its PUT or for its batch to commit, and aborts it on the server', async () => {
+    // Twelve small files, eight PUTs at a time: the last ones wait for a slot behind PUTs held.
+    await localTree(work, Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`wait/w${String(i).padStart(2, '0')}.txt`, `w${i}`])));
+    const p = await signedIn();
+    const held: Route[] = [];
+    let holding = true;
+    // w00's bytes go through; every other PUT is held until released.
+    await p.route(
+      (url) => !url.href.startsWith(shared.url),
+      (route) => (!holding || route.request().postData() === 'w0' ? route.continue() : void held.push(route)),
+    );
+    const created = new Map<string, string>();
+    p.on('response', (r) => {
+      if (r.request().method() === 'POST' && new URL(r.url()).pathname === '/v1/batch/uploads') {
+        void r.json().then((body) => body.uploads.forEach((upload: { id: string; path: string }) => created.set(upload.path, upload.id)));
+      }
+    });
+    const state = (name: string) => p.locator('#uploads li', { hasText: `wait/${name}` }).getAttribute('data-state');
+    await p.locator('#pick-folder').setInputFiles(join(work, 'wait'));
+    // w00 went through and freed its slot: eight held, three waiting for a slot.
+    await expect.poll(() => held.length).toBe(8);
+    // w11 waits for a PUT slot; w00 was sent and waits for the rest of its batch to commit.
+    await p.getByRole('button', { name: 'Cancel upload of wait/w11.txt' }).press('Enter');
+    await p.getByRole('button', { name: 'Cancel upload of wait/w00.txt' }).press('Enter');
+    await expect.poll(() => state('w11.txt')).toBe('cancelled');
+    await expect.poll(() => state('w00.txt')).toBe('cancelled');
+    for (const name of ['w00.txt', 'w11.txt']) await expect.poll(async () => (await api.get(`/v1/uploads/${created.get(`wait/${name}`)}`)).body.state).toBe('aborted');
+    // The PUTs held go on: the rest is committed, and neither file cancelled ever is.
+    holding = false;
+    for (const route of held) await route.continue();
+    await expect.poll(() => uploadCount(p), { timeout: 15_000 }).toBe('10 uploaded');
+    const stored = (await api.get('/v1/files?prefix=wait/')).body.files.map((file: { path: string }) => file.path);
+    expect(stored).toEqual(Array.from({ length: 10 }, (_, i) => `wait/w${String(i + 1).padStart(2, '0')}.txt`));
   });
 
   it('cancels every upload of a pick at once with "Cancel all", queued ones too, each aborted on the server', async () => {
