@@ -20,7 +20,10 @@ export interface BatchFile {
   contentType?: string;
   /** Create only, never replace (a drop box's files: its token cannot see what is there). */
   ifNoneMatch?: '*';
-  /** Cancels this file alone: one cancelled before its batch is created never reaches the server. */
+  /**
+   * Cancels this file alone, at once wherever it waits (a request of its own under way finishes
+   * first); one cancelled before its batch is created never reaches the server.
+   */
   signal?: AbortSignal;
 }
 
@@ -72,7 +75,9 @@ interface Sent {
 interface Outcome {
   settle(index: number, entry: FileEntry | Error): void;
   settled(index: number): boolean;
-  /** A file whose upload the server holds fails: the upload is aborted there too, if asked. */
+  /** Aborts an upload on the server, if asked to (a caller that never sends a file again). */
+  abandon(id: string): Promise<void>;
+  /** A file whose upload the server holds fails, and the upload is abandoned. */
   giveUp(index: number, id: string, error: unknown): Promise<void>;
   /** Files whose requests under way a Cancel must not cut short (a PUT stops itself; a commit cannot be recalled). */
   readonly busy: Set<number>;
@@ -96,10 +101,13 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       options.onSettled?.(index, entry);
     },
     settled: (index) => outcomes[index] !== undefined,
+    async abandon(id) {
+      if (options.abortOnFailure) await client.abort(id).catch(() => undefined);
+    },
     async giveUp(index, id, error) {
       if (outcome.settled(index)) return;
       outcome.settle(index, error as Error);
-      if (options.abortOnFailure) await client.abort(id).catch(() => undefined);
+      await outcome.abandon(id);
     },
     busy: new Set(),
   };
@@ -117,90 +125,110 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       if (stop?.aborted) outcome.settle(index, stop.reason as Error);
       return !stop?.aborted;
     });
-    for (const index of taken) options.onStart?.(index);
-    // A file that cannot be read (gone, or changed since it was listed) fails alone.
-    const read = await Promise.all(
-      taken.map((index) => limit(async () => {
-        const file = files[index]!;
-        try {
-          const { part, sha256 } = await wholeOf(file.io);
-          if (file.signal?.aborted) {
-            // Cancelled while it was read: it never reaches the server.
-            part.release();
-            throw file.signal.reason;
-          }
-          const input: BatchUploadItem = { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256, ifNoneMatch: file.ifNoneMatch };
-          return { index, part, input };
-        } catch (error) {
-          outcome.settle(index, error as Error);
-          return null;
-        }
-      })),
-    );
-    // Cancelled while the others were read: it never reaches the server either.
-    const prepared = read.filter((entry): entry is NonNullable<typeof entry> => {
-      if (entry === null) return false;
-      const own = files[entry.index]!.signal;
-      if (!own?.aborted) return true;
-      entry.part.release();
-      outcome.settle(entry.index, own.reason as Error);
-      return false;
+    // A Cancel ends a file at once wherever it waits (its turn to be read, the create, a PUT
+    // slot, the commit), not when its turn comes: only a request of its own under way finishes
+    // first. Its upload, once created, is abandoned.
+    const created = new Map<number, string>();
+    const abandoned: Promise<void>[] = [];
+    const listening = taken.flatMap((index) => {
+      const own = files[index]!.signal;
+      if (!own) return [];
+      const cancel = () => {
+        if (outcome.busy.has(index) || outcome.settled(index)) return;
+        outcome.settle(index, own.reason as Error);
+        const id = created.get(index);
+        if (id !== undefined) abandoned.push(outcome.abandon(id));
+      };
+      own.addEventListener('abort', cancel, { once: true });
+      return [{ own, cancel }];
     });
-    if (prepared.length === 0) return;
-    let created: Awaited<ReturnType<DfsClient['batchUploads']>>;
     try {
-      created = await withRetry(() => client.batchUploads(prepared.map(({ input }) => input)), retry);
-    } catch (error) {
-      for (const { part } of prepared) part.release();
-      // Stopped (an outage) while the batch was being created: its files fail with the reason,
-      // as those of the batches not begun do. Any other failure (the API down) ends the run.
-      if (!options.signal?.aborted) throw error;
-      for (const { index } of prepared) outcome.settle(index, error as Error);
-      return;
+      for (const index of taken) options.onStart?.(index);
+      const sent = await sendBatch();
+      await commit(client, sent, retry, outcome);
+    } finally {
+      for (const { own, cancel } of listening) own.removeEventListener('abort', cancel);
+      await Promise.all(abandoned);
     }
-    const sent: Sent[] = [];
-    const cancelled: Promise<void>[] = [];
-    const listening: { own: AbortSignal; cancel: () => void }[] = [];
-    await Promise.all(
-      prepared.map(async ({ index, part, input }, i) => {
-        const answer = created[i]!;
-        if ('error' in answer) {
-          part.release();
-          return outcome.settle(index, new BatchItemError(answer.error.code, answer.error.message));
-        }
-        const upload = { current: answer };
-        // A Cancel while the file waits for its PUT or its commit ends it at once, not when its
-        // turn comes (behind a hundred others, or a store that holds its connections open).
-        const own = files[index]!.signal;
-        const cancel = () => {
-          if (!outcome.busy.has(index)) cancelled.push(outcome.giveUp(index, upload.current.id, own!.reason));
-        };
-        own?.addEventListener('abort', cancel, { once: true });
-        if (own) listening.push({ own, cancel });
-        try {
-          await limit(async () => {
-            if (outcome.settled(index)) return;
-            outcome.busy.add(index);
+
+    /** Reads, creates and PUTs the files of one batch; those whose bytes the store took. */
+    async function sendBatch(): Promise<Sent[]> {
+      // A file that cannot be read (gone, or changed since it was listed) fails alone.
+      const read = await Promise.all(
+        taken.map((index) =>
+          limit(async () => {
+            if (outcome.settled(index)) return null;
+            const file = files[index]!;
             try {
-              await putSingle(client, part, input, upload, { signal: stopOf(index), outage: options.outage, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) });
-            } finally {
-              outcome.busy.delete(index);
+              const { part, sha256 } = await wholeOf(file.io);
+              const input: BatchUploadItem = { path: file.path, size: file.io.size, contentType: file.contentType, md5: part.md5, sha256, ifNoneMatch: file.ifNoneMatch };
+              return { index, part, input };
+            } catch (error) {
+              outcome.settle(index, error as Error);
+              return null;
             }
-            options.onProgress?.(input.size);
-            // Cancelled while its bytes went: it is not committed.
-            if (own?.aborted) throw own.reason;
-            sent.push({ index, id: upload.current.id });
-          });
-        } catch (error) {
-          await outcome.giveUp(index, upload.current.id, error);
-        } finally {
-          part.release();
-        }
-      }),
-    );
-    await commit(client, sent, retry, outcome);
-    for (const { own, cancel } of listening) own.removeEventListener('abort', cancel);
-    await Promise.all(cancelled);
+          }),
+        ),
+      );
+      // Cancelled while the batch was read: it never reaches the server.
+      const prepared = read.filter((entry): entry is NonNullable<typeof entry> => {
+        if (entry === null) return false;
+        if (!outcome.settled(entry.index)) return true;
+        entry.part.release();
+        return false;
+      });
+      if (prepared.length === 0) return [];
+      let answers: Awaited<ReturnType<DfsClient['batchUploads']>>;
+      try {
+        answers = await withRetry(() => client.batchUploads(prepared.map(({ input }) => input)), retry);
+      } catch (error) {
+        for (const { part } of prepared) part.release();
+        // Stopped (an outage) while the batch was being created: its files fail with the reason,
+        // as those of the batches not begun do. Any other failure (the API down) ends the run.
+        if (!options.signal?.aborted) throw error;
+        for (const { index } of prepared) outcome.settle(index, error as Error);
+        return [];
+      }
+      const sent: Sent[] = [];
+      await Promise.all(
+        prepared.map(async ({ index, part, input }, i) => {
+          const answer = answers[i]!;
+          if ('error' in answer) {
+            part.release();
+            return outcome.settle(index, new BatchItemError(answer.error.code, answer.error.message));
+          }
+          created.set(index, answer.id);
+          if (outcome.settled(index)) {
+            // Cancelled while the batch was created.
+            part.release();
+            return outcome.abandon(answer.id);
+          }
+          const upload = { current: answer };
+          try {
+            await limit(async () => {
+              // Cancelled while it waited for a PUT slot (and abandoned then).
+              if (outcome.settled(index)) return;
+              outcome.busy.add(index);
+              try {
+                await putSingle(client, part, input, upload, { signal: stopOf(index), outage: options.outage, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) });
+              } finally {
+                outcome.busy.delete(index);
+              }
+              options.onProgress?.(input.size);
+              // Cancelled while its bytes went: it is not committed.
+              const own = files[index]!.signal;
+              if (own?.aborted) throw own.reason;
+              sent.push({ index, id: upload.current.id });
+            });
+          } catch (error) {
+            await outcome.giveUp(index, upload.current.id, error);
+          } finally {
+            part.release();
+          }
+        }),
+      );
+      return sent;
+    }
   });
   return outcomes;
 }

@@ -139,7 +139,7 @@ describe('batch uploads, complete and downloads', () => {
     expect(page.body.nextCursor).toBeNull();
   });
 
-  it('asks the index a fixed number of queries per batch however many files it holds, one commit per file aside', async () => {
+  it('asks the index a fixed number of queries per batch however many files it holds, the commits gathered into one call', async () => {
     // Counts the calls on the real index; every call still goes through to it.
     const index = server.ctx.index as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const names = Object.getOwnPropertyNames(Object.getPrototypeOf(index)).filter((name) => name !== 'constructor');
@@ -183,6 +183,20 @@ describe('batch uploads, complete and downloads', () => {
       expect(links.result.body.downloads[count].error.code).toBe('not_found');
       expect(links.calls).toEqual({ filesAt: 1, getVersions: 1 });
     }
+  });
+
+  it('refuses, as a whole, a batch whose paths are so deep that their folders add up to more than it checks at once', async () => {
+    // 40 paths of ~1,000 characters, 490 folders deep: some 10 million characters of folders.
+    const files = Array.from({ length: 40 }, (_, i) => ({ path: `deep/d${String(i).padStart(2, '0')}/${'a/'.repeat(490)}f`, size: 1 }));
+    const refused = await api.post('/v1/batch/uploads', { files });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('invalid_request');
+    expect(refused.body.error.message).toMatch(/send fewer files per batch/);
+    expect((await api.get('/v1/files?prefix=deep/')).body.files).toEqual([]);
+    // A few of them at a time go through.
+    const fewer = await api.post('/v1/batch/uploads', { files: files.slice(0, 8) });
+    expect(fewer.status).toBe(200);
+    expect(fewer.body.uploads.every((u: { id?: string }) => u.id)).toBe(true);
   });
 
   it('fails bad items alone, with the codes the single routes give, and commits nothing for them', async () => {

@@ -234,6 +234,65 @@ describe('the shared upload engine', () => {
     expect((await api.get('/v1/files/engine/batch/gone.bin')).status).toBe(404);
   });
 
+  it('ends a batch file at once when cancelled wherever it waits (its read, the create, a PUT slot), aborting what was created', async () => {
+    /** A gate: a promise and what opens it. */
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { opened, open };
+    };
+    const reading = gate();
+    const creating = gate();
+    const putting = gate();
+    // One slot for reads and PUTs alike, two files a batch, both batches at once.
+    const names = ['f0', 'f1', 'f2', 'f3'];
+    const bytes = names.map((_, i) => randomBytes(100 + i, 60 + i));
+    const controllers = names.map(() => new AbortController());
+    const f0 = blobOf(bytes[0]!);
+    // f0 is read slowly (the others wait for the slot), and its PUT is held until let go.
+    const slowF0: UploadIo = aroundPuts({ ...f0, whole: async () => (await reading.opened, f0.whole!()) }, (put) => async (...args) => (await putting.opened, put(...args)));
+    const ids = new Map<string, string>();
+    let creates = 0;
+    const held = new DfsClient({
+      endpoint: server.url,
+      token: server.adminToken,
+      fetch: async (input, init) => {
+        // The second batch's create is answered only when let go.
+        if (String(input).endsWith('/v1/batch/uploads') && ++creates === 2) await creating.opened;
+        const response = await fetch(input, init);
+        if (String(input).endsWith('/v1/batch/uploads')) for (const u of (await response.clone().json()).uploads) ids.set(u.path, u.id);
+        return response;
+      },
+    });
+    const settledAt: string[] = [];
+    const run = uploadMany(
+      held,
+      names.map((name, i) => ({ path: `engine/cancel/${name}.bin`, io: i === 0 ? slowF0 : blobOf(bytes[i]!), signal: controllers[i]!.signal })),
+      { concurrency: 1, batchSize: 2, batchesAtOnce: 2, abortOnFailure: true, onSettled: (index) => settledAt.push(names[index]!) },
+    );
+    const stateOf = async (name: string) => (await api.get(`/v1/uploads/${ids.get(`engine/cancel/${name}.bin`)}`)).body.state;
+    // f3 waits for its turn to be read, behind f0's.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controllers[3]!.abort(new Error('cancelled f3'));
+    expect(settledAt).toEqual(['f3']);
+    reading.open();
+    // f1 waits for a PUT slot behind f0's PUT; f2's batch is being created.
+    await expect.poll(() => ids.has('engine/cancel/f1.bin') && creates === 2).toBe(true);
+    controllers[1]!.abort(new Error('cancelled f1'));
+    controllers[2]!.abort(new Error('cancelled f2'));
+    expect(settledAt).toEqual(['f3', 'f1', 'f2']);
+    await expect.poll(() => stateOf('f1')).toBe('aborted');
+    creating.open();
+    await expect.poll(() => ids.has('engine/cancel/f2.bin')).toBe(true);
+    await expect.poll(() => stateOf('f2')).toBe('aborted');
+    putting.open();
+    const outcomes = await run;
+    expect(outcomes.map((o) => (o instanceof Error ? o.message : o.path))).toEqual(['engine/cancel/f0.bin', 'cancelled f1', 'cancelled f2', 'cancelled f3']);
+    // f3 never reached the server, and only f0 was committed.
+    expect(ids.has('engine/cancel/f3.bin')).toBe(false);
+    expect((await api.get('/v1/files?prefix=engine/cancel/')).body.files.map((f: { path: string }) => f.path)).toEqual(['engine/cancel/f0.bin']);
+  });
+
   it('gives a batch file whose URL expired before it was sent an upload of its own, and aborts the stale one', async () => {
     const short = await startTestServer({ env: { DFS_URL_EXPIRES: '2' } });
     try {
