@@ -14,9 +14,9 @@ import type { FileRecord, UploadRecord } from './model.ts';
 import type { ObjectHead, ObjectStore, PresignedRequest } from './object-store.ts';
 import { normalizePath } from './paths.ts';
 import {
-  batchLookup,
   checkCreate,
   finishUpload,
+  nameLookup,
   newUpload,
   presignSingle,
   uploadToComplete,
@@ -26,12 +26,6 @@ import {
 } from './uploads.ts';
 
 export const MAX_BATCH_ITEMS = 1000;
-/**
- * A batch's paths are checked against every folder above them, held in memory and sent to the
- * index at once. Usual paths come nowhere near this; 1000 paths of 1 KiB, 500 folders deep, would
- * add up to some 250 million characters, past a Worker's 128 MB.
- */
-export const MAX_BATCH_FOLDER_CHARS = 4 * 1024 * 1024;
 
 /** One item's outcome: a batch answers every item, in input order, with a value or an error. */
 export type ItemResult<T> = { ok: true; value: T } | { ok: false; error: DfsError };
@@ -64,13 +58,8 @@ export async function createBatchUploads(
   // Every item is a single PUT, as `multipart: false` asks of POST /v1/uploads: the single-PUT
   // threshold only picks a default, and the client picked.
   const paths = await Promise.all(items.map((item) => settle(async () => checkCreate(ctx, principal, { ...item, multipart: false }).path)));
-  const named = paths.flatMap((path) => (path.ok ? [path.value] : []));
-  const folderChars = [...new Set(named)].reduce((total, path) => total + charsOfFoldersAbove(path), 0);
-  if (folderChars > MAX_BATCH_FOLDER_CHARS) {
-    throw invalidRequest(`the folders above these paths add up to ${folderChars} characters, more than one batch checks at once (${MAX_BATCH_FOLDER_CHARS}): send fewer files per batch`);
-  }
   // The index is asked a fixed number of queries per batch, not per item (D1 counts each).
-  const lookup = batchLookup(ctx, named);
+  const lookup = nameLookup(ctx, paths.flatMap((path) => (path.ok ? [path.value] : [])));
   const prepared = await Promise.all(
     items.map((item, i) => {
       const path = paths[i]!;
@@ -177,11 +166,4 @@ export async function createBatchDownloads(
   return Promise.all(
     input.files.map((file) => settle(async () => ({ path: normalizePath(file.path), ...(await createDownload(ctx, principal, { ...file, disposition: input.disposition }, read)) }))),
   );
-}
-
-/** The characters of every folder above `path` (a/b/c: "a" and "a/b"), counted without making them. */
-function charsOfFoldersAbove(path: string): number {
-  let total = 0;
-  for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) total += slash;
-  return total;
 }

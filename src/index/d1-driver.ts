@@ -38,6 +38,24 @@ export class D1Driver implements SqlDriver {
     const results = await this.#db.batch(statements.map((s) => this.#bind(s)));
     return results.map((r) => ({ rows: r.results ?? [], changes: r.meta.changes ?? 0 }));
   }
+
+  /**
+   * One D1 call for all the lists (D1 counts calls per request, and each crosses the network). A
+   * D1 batch is one transaction with no savepoints: when one list is refused, all roll back,
+   * and each list runs again alone.
+   */
+  async batchEach(lists: SqlStatement[][], refusedAlone: (error: unknown) => boolean): Promise<PromiseSettledResult<SqlResult[]>[]> {
+    if (lists.length > 1) {
+      try {
+        const results = await this.batch(lists.flat());
+        let end = 0;
+        return lists.map((list) => ({ status: 'fulfilled', value: results.slice(end, (end += list.length)) }));
+      } catch (error) {
+        if (!refusedAlone(error)) return lists.map(() => ({ status: 'rejected', reason: error }));
+      }
+    }
+    return Promise.allSettled(lists.map((list) => this.batch(list)));
+  }
 }
 
 export const createD1Index = (db: D1DatabaseLike) => new SqlFileIndex(new D1Driver(db));

@@ -118,14 +118,20 @@ const GUARD_FAILED = /CHECK constraint failed: (\w+)/;
 /** The human messages each guard stands for, in terms of the operation that tripped it. */
 type GuardMessages = Partial<Record<GuardName, () => DfsError>>;
 
+const guardOf = (error: unknown) => GUARD_FAILED.exec(error instanceof Error ? error.message : String(error))?.[1] as GuardName | undefined;
+
+/** The typed error a guard's failure stands for; any other error as it is. */
+function refusal(error: unknown, messages: GuardMessages): unknown {
+  const name = guardOf(error);
+  const toError = name ? messages[name] : undefined;
+  return toError ? toError() : error;
+}
+
 async function guarded<T>(run: () => Promise<T>, messages: GuardMessages): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    const name = GUARD_FAILED.exec(error instanceof Error ? error.message : String(error))?.[1] as GuardName | undefined;
-    const toError = name ? messages[name] : undefined;
-    if (toError) throw toError();
-    throw error;
+    throw refusal(error, messages);
   }
 }
 
@@ -346,17 +352,14 @@ export class SqlFileIndex implements FileIndex {
   }
 
   async commitVersions(inputs: CommitVersionInput[]): Promise<PromiseSettledResult<FileRecord>[]> {
-    if (inputs.length === 1) return Promise.allSettled([this.commitVersion(inputs[0]!)]);
     const plans = inputs.map(commitPlan);
-    try {
-      const results = await this.#db.batch(plans.flatMap((plan) => plan.statements));
-      let end = 0;
-      return plans.map((plan) => ({ status: 'fulfilled', value: toFile(results[(end += plan.statements.length) - 1]!.rows[0]!) }));
-    } catch {
-      // One commit refused rolls them all back (a batch is one transaction): each is made again
-      // alone, to succeed or fail alone.
-      return Promise.allSettled(inputs.map((input) => this.commitVersion(input)));
-    }
+    const results = await this.#db.batchEach(
+      plans.map((plan) => plan.statements),
+      (error) => guardOf(error) !== undefined,
+    );
+    return results.map((result, i) =>
+      result.status === 'fulfilled' ? { status: 'fulfilled', value: toFile(result.value.at(-1)!.rows[0]!) } : { status: 'rejected', reason: refusal(result.reason, plans[i]!.refusals) },
+    );
   }
 
   async deleteFile(path: string, ifMatch: string | null, now: string): Promise<void> {

@@ -53,6 +53,11 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
+  /** The group commit below already gives each list a savepoint of its own in one transaction. */
+  batchEach(lists: SqlStatement[][]): Promise<PromiseSettledResult<SqlResult[]>[]> {
+    return Promise.allSettled(lists.map((statements) => this.batch(statements)));
+  }
+
   /**
    * Group commit: write batches issued during one turn of the event loop share one transaction
    * (a commit costs far more than a few statements). Each batch runs in its own savepoint, so
