@@ -9,7 +9,7 @@ import type { BatchUploadItem, FileEntry } from './api-types.ts';
 import type { OutageWatch } from './outage.ts';
 import { createLimiter, runPool } from './pool.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
-import { putSingle, wholeOf, type UploadIo } from './upload.ts';
+import { abandon, putSingle, wholeOf, type UploadIo } from './upload.ts';
 
 /** What the server accepts per batch request. */
 export const MAX_BATCH = 1000;
@@ -75,12 +75,19 @@ interface Sent {
 interface Outcome {
   settle(index: number, entry: FileEntry | Error): void;
   settled(index: number): boolean;
-  /** Aborts an upload on the server, if asked to (a caller that never sends a file again). */
-  abandon(id: string): Promise<void>;
+  /** The upload the server holds for a file, as its PUT renews it (a URL that expired). */
+  track(index: number, upload: { current: { id: string } }): void;
   /** A file whose upload the server holds fails, and the upload is abandoned. */
   giveUp(index: number, id: string, error: unknown): Promise<void>;
-  /** Files whose requests under way a Cancel must not cut short (a PUT stops itself; a commit cannot be recalled). */
+  /**
+   * Ends a file whose Cancel came, unless a request of its own is under way (`busy`): a PUT
+   * stops itself, a commit cannot be recalled. Its upload, once created, is abandoned. True when
+   * the file is ended.
+   */
+  cancelled(index: number): boolean;
   readonly busy: Set<number>;
+  /** Abandons under way, for the run to wait for. */
+  readonly abandoned: Promise<void>[];
 }
 
 /**
@@ -93,7 +100,11 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
   const size = Math.min(options.batchSize ?? 100, MAX_BATCH);
   const batches: number[][] = [];
   for (let i = 0; i < files.length; i += size) batches.push(Array.from({ length: Math.min(size, files.length - i) }, (_, j) => i + j));
-  const retry = { signal: options.signal, onRetry: options.onRetry };
+  // A run stops with its store's outage even when the caller gave no signal of its own.
+  const runSignal = options.signal ?? options.outage?.signal;
+  const retry = { signal: runSignal, onRetry: options.onRetry };
+  const uploads = new Map<number, { current: { id: string } }>();
+  const abandonIfAsked = (id: string) => (options.abortOnFailure ? abandon(client, id, {}) : Promise.resolve());
   const outcome: Outcome = {
     settle(index, entry) {
       if (outcome.settled(index)) return;
@@ -101,19 +112,30 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       options.onSettled?.(index, entry);
     },
     settled: (index) => outcomes[index] !== undefined,
-    async abandon(id) {
-      if (options.abortOnFailure) await client.abort(id).catch(() => undefined);
+    track(index, upload) {
+      uploads.set(index, upload);
+      // Cancelled while its batch was created: the upload it got is abandoned at once.
+      if (outcome.settled(index)) outcome.abandoned.push(abandonIfAsked(upload.current.id));
     },
     async giveUp(index, id, error) {
       if (outcome.settled(index)) return;
       outcome.settle(index, error as Error);
-      await outcome.abandon(id);
+      await abandonIfAsked(id);
+    },
+    cancelled(index) {
+      const own = files[index]!.signal;
+      if (outcome.settled(index) || !own?.aborted || outcome.busy.has(index)) return outcome.settled(index);
+      outcome.settle(index, own.reason as Error);
+      const upload = uploads.get(index);
+      if (upload) outcome.abandoned.push(abandonIfAsked(upload.current.id));
+      return true;
     },
     busy: new Set(),
+    abandoned: [],
   };
   const stopOf = (index: number) => {
     const own = files[index]!.signal;
-    return own && options.signal ? AbortSignal.any([own, options.signal]) : (own ?? options.signal);
+    return own && runSignal ? AbortSignal.any([own, runSignal]) : (own ?? runSignal);
   };
 
   // A few batches in flight keep the store busy while another batch is created or committed.
@@ -121,24 +143,17 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     // Stopped, or cancelled before its batch began: a file fails with the reason, and asks the
     // API for nothing.
     const taken = batch.filter((index) => {
-      const stop = options.signal?.aborted ? options.signal : files[index]!.signal;
+      const stop = runSignal?.aborted ? runSignal : files[index]!.signal;
       if (stop?.aborted) outcome.settle(index, stop.reason as Error);
       return !stop?.aborted;
     });
     // A Cancel ends a file at once wherever it waits (its turn to be read, the create, a PUT
     // slot, the commit), not when its turn comes: only a request of its own under way finishes
-    // first. Its upload, once created, is abandoned.
-    const created = new Map<number, string>();
-    const abandoned: Promise<void>[] = [];
+    // first, and the file's next step looks again.
     const listening = taken.flatMap((index) => {
       const own = files[index]!.signal;
       if (!own) return [];
-      const cancel = () => {
-        if (outcome.busy.has(index) || outcome.settled(index)) return;
-        outcome.settle(index, own.reason as Error);
-        const id = created.get(index);
-        if (id !== undefined) abandoned.push(outcome.abandon(id));
-      };
+      const cancel = () => void outcome.cancelled(index);
       own.addEventListener('abort', cancel, { once: true });
       return [{ own, cancel }];
     });
@@ -148,7 +163,6 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       await commit(client, sent, retry, outcome);
     } finally {
       for (const { own, cancel } of listening) own.removeEventListener('abort', cancel);
-      await Promise.all(abandoned);
     }
 
     /** Reads, creates and PUTs the files of one batch; those whose bytes the store took. */
@@ -185,7 +199,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
         for (const { part } of prepared) part.release();
         // Stopped (an outage) while the batch was being created: its files fail with the reason,
         // as those of the batches not begun do. Any other failure (the API down) ends the run.
-        if (!options.signal?.aborted) throw error;
+        if (!runSignal?.aborted) throw error;
         for (const { index } of prepared) outcome.settle(index, error as Error);
         return [];
       }
@@ -197,17 +211,13 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
             part.release();
             return outcome.settle(index, new BatchItemError(answer.error.code, answer.error.message));
           }
-          created.set(index, answer.id);
-          if (outcome.settled(index)) {
-            // Cancelled while the batch was created.
-            part.release();
-            return outcome.abandon(answer.id);
-          }
           const upload = { current: answer };
+          outcome.track(index, upload);
+          if (outcome.settled(index)) return part.release();
           try {
             await limit(async () => {
-              // Cancelled while it waited for a PUT slot (and abandoned then).
-              if (outcome.settled(index)) return;
+              // Cancelled while it waited for a PUT slot.
+              if (outcome.cancelled(index)) return;
               outcome.busy.add(index);
               try {
                 await putSingle(client, part, input, upload, { signal: stopOf(index), outage: options.outage, onRetry: (error, attempt) => options.onRetry?.(error, attempt, index) });
@@ -216,9 +226,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
               }
               options.onProgress?.(input.size);
               // Cancelled while its bytes went: it is not committed.
-              const own = files[index]!.signal;
-              if (own?.aborted) throw own.reason;
-              sent.push({ index, id: upload.current.id });
+              if (!outcome.cancelled(index)) sent.push({ index, id: upload.current.id });
             });
           } catch (error) {
             await outcome.giveUp(index, upload.current.id, error);
@@ -229,7 +237,7 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
       );
       return sent;
     }
-  });
+  }).finally(() => Promise.all(outcome.abandoned));
   return outcomes;
 }
 
@@ -244,8 +252,8 @@ async function commit(client: DfsClient, sent: Sent[], retry: RetryOptions, outc
   const failures: Promise<void>[] = [];
   let unchecked = sent;
   await withRetry(async () => {
-    // A file a Cancel ended while it waited (for this commit, or for its next try) is left out.
-    unchecked = unchecked.filter(({ index }) => !outcome.settled(index));
+    // A file cancelled since it was sent, or during a try that must be made again, is left out.
+    unchecked = unchecked.filter(({ index }) => !outcome.cancelled(index));
     if (unchecked.length === 0) return;
     for (const { index } of unchecked) outcome.busy.add(index);
     const results = await client.batchComplete(unchecked.map(({ id }) => ({ id }))).finally(() => {

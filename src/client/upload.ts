@@ -116,8 +116,10 @@ export function choosePartSize(size: number, requested?: number): number {
 }
 
 export async function uploadFile(client: DfsClient, path: string, io: UploadIo, options: UploadOptions = {}): Promise<FileEntry> {
-  options.signal?.throwIfAborted();
-  const retry = { signal: options.signal, onRetry: options.onRetry };
+  // A transfer stops with its store's outage even when the caller gave no signal of its own.
+  const signal = options.signal ?? options.outage?.signal;
+  signal?.throwIfAborted();
+  const retry = { signal, onRetry: options.onRetry };
   if (io.size <= (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD)) return uploadSingle(client, path, io, options, retry);
 
   const partSize = choosePartSize(io.size, options.partSize);
@@ -157,7 +159,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
       try {
         await withRetry(async () => {
           const [signed] = await client.signParts(uploadId, [partNumber], part.md5 ? [part.md5] : undefined);
-          await part.put(signed!.url, signed!.headers, options.signal);
+          await part.put(signed!.url, signed!.headers, signal);
         }, { ...retry, outage: options.outage });
       } finally {
         part.release();
@@ -301,7 +303,7 @@ async function abandonIfAsked<T>(client: DfsClient, uploadId: () => string, opti
 }
 
 /** Aborts the upload on the server (best effort: it expires anyway) and forgets its resume state. */
-async function abandon(client: DfsClient, uploadId: string, options: UploadOptions): Promise<void> {
+export async function abandon(client: DfsClient, uploadId: string, options: UploadOptions): Promise<void> {
   await client.abort(uploadId).catch(() => undefined);
   await options.resume?.store.delete(options.resume.key);
 }

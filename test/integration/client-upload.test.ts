@@ -293,6 +293,70 @@ describe('the shared upload engine', () => {
     expect((await api.get('/v1/files?prefix=engine/cancel/')).body.files.map((f: { path: string }) => f.path)).toEqual(['engine/cancel/f0.bin']);
   });
 
+  it('leaves out of the next commit a batch file cancelled during one the API must make again, and aborts it', async () => {
+    const controller = new AbortController();
+    const ids: string[] = [];
+    let completes = 0;
+    const blip = new DfsClient({
+      endpoint: server.url,
+      token: server.adminToken,
+      fetch: async (input, init) => {
+        // The first commit: the person cancels while it is under way, and the API could not check the bytes.
+        if (String(input).endsWith('/v1/batch/complete') && ++completes === 1) {
+          controller.abort(new Error('cancelled while committed'));
+          const results = JSON.parse(String(init!.body)).uploads.map(({ id }: { id: string }) => ({ id, error: { code: 'storage_unavailable', message: 'the store did not answer' } }));
+          return Response.json({ results });
+        }
+        const response = await fetch(input, init);
+        if (String(input).endsWith('/v1/batch/uploads')) ids.push(...(await response.clone().json()).uploads.map((u: { id: string }) => u.id));
+        return response;
+      },
+    });
+    const [outcome] = await uploadMany(blip, [{ path: 'engine/cancel-commit.bin', io: blobOf(randomBytes(10, 70)), signal: controller.signal }], { abortOnFailure: true });
+    expect((outcome as Error).message).toBe('cancelled while committed');
+    expect(completes).toBe(1);
+    expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('aborted');
+    expect((await api.get('/v1/files/engine/cancel-commit.bin')).status).toBe(404);
+  });
+
+  it('aborts the upload a batch file renewed (its URL expired) when it is cancelled waiting for its commit', async () => {
+    const short = await startTestServer({ env: { DFS_URL_EXPIRES: '2' } });
+    try {
+      const created: string[] = [];
+      const recording = recordingClient(created, short);
+      // a's one PUT waits past its URL's expiry, so a gets an upload of its own; b's PUT, sent at
+      // once, is answered late, so a waits for the batch's commit when it is cancelled.
+      let late = true;
+      const a = aroundPuts(blobOf(randomBytes(100, 71)), (put) => async (url, headers, signal) => {
+        if (late) await new Promise((resolve) => setTimeout(resolve, 3100));
+        late = false;
+        return put(url, headers, signal);
+      });
+      let openB!: () => void;
+      const bHeld = new Promise<void>((resolve) => (openB = resolve));
+      const b = aroundPuts(blobOf(randomBytes(200, 72)), (put) => async (...args) => {
+        const etag = await put(...args);
+        await bHeld;
+        return etag;
+      });
+      const cancelA = new AbortController();
+      let sent = 0;
+      const run = uploadMany(recording, [{ path: 'engine/renewed/a.bin', io: a, signal: cancelA.signal }, { path: 'engine/renewed/b.bin', io: b }], { abortOnFailure: true, onProgress: () => sent++ });
+      await expect.poll(() => sent, { timeout: 10_000 }).toBe(1);
+      cancelA.abort(new Error('cancel a'));
+      openB();
+      const outcomes = await run;
+      expect(outcomes.map((o) => (o instanceof Error ? o.message : o.path))).toEqual(['cancel a', 'engine/renewed/b.bin']);
+      // The batch's two uploads, then the one a renewed: a's both aborted.
+      expect(created).toHaveLength(3);
+      const sapi = new Api(short.url, short.adminToken);
+      const states = await Promise.all(created.map(async (id) => (await sapi.get(`/v1/uploads/${id}`)).body.state));
+      expect(states).toEqual(['aborted', 'completed', 'aborted']);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('gives a batch file whose URL expired before it was sent an upload of its own, and aborts the stale one', async () => {
     const short = await startTestServer({ env: { DFS_URL_EXPIRES: '2' } });
     try {

@@ -12,7 +12,7 @@ import { OutageWatch, StoreOutage } from '../../src/client/outage.ts';
 import { RETRY_ATTEMPTS, TransferError, withRetry } from '../../src/client/retry.ts';
 
 const refused = () => new TransferError('cannot reach the store: connect ECONNREFUSED 127.0.0.1:9', 0);
-const silent = () => new TransferError('the store did not answer for 60 s', 0, { silentForMs: 60_000 });
+const silent = () => TransferError.silent(60_000);
 
 describe('OutageWatch', () => {
   let clock = 0;
