@@ -543,6 +543,12 @@ async function remove(path: string, folder: boolean): Promise<void> {
   }
 }
 
+/** The page's Refresh: what another tab or client changed shows in the open panels too, not in the listing alone. */
+async function refreshAll(): Promise<void> {
+  // A listing that failed has said why: the panels would only say it again, and keep what they show.
+  if ((await load()) === 'shown') await Promise.all([links.refresh(), versions.refresh()]);
+}
+
 function wire(): void {
   $<HTMLFormElement>('sign-in').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -550,8 +556,7 @@ function wire(): void {
   });
   $('retry').addEventListener('click', () => void signIn(retryToken));
   $('sign-out').addEventListener('click', signOut);
-  // What another tab or client changed shows in the open panels too, not in the listing alone.
-  $('refresh').addEventListener('click', () => void load().then(() => Promise.all([links.refresh(), versions.refresh()])));
+  $('refresh').addEventListener('click', () => void refreshAll());
   $('show-links').addEventListener('click', () => void links.open());
   $('more').addEventListener('click', askMore);
   $('clear-uploads').addEventListener('click', clearUploads);

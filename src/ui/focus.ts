@@ -36,9 +36,11 @@ function focusHeld(): boolean {
 /**
  * Runs `change`, which may replace or hide the focused control, then gives the focus back: to the
  * control now called as that one was (with `same`), else to `fallback`. Left alone, it drops to
- * the page, and a keyboard user starts again from the top.
+ * the page, and a keyboard user starts again from the top. With `scope`, the elements `change`
+ * can touch: a focus outside them is left alone, sparing the page the layout finding it takes.
  */
-export function keepFocus(change: () => void, fallback: (mark: FocusMark) => HTMLElement | null | undefined, same = true): void {
+export function keepFocus(change: () => void, fallback: (mark: FocusMark) => HTMLElement | null | undefined, same = true, scope?: Element[]): void {
+  if (scope && !scope.some((element) => element.contains(document.activeElement))) return change();
   const mark = focusMark();
   change();
   if (!mark || focusHeld()) return;

@@ -14,6 +14,8 @@ export const formatTime = (iso: string) => new Date(iso).toLocaleString();
  */
 type Refusal = ApiError | BatchItemError;
 
+const isRefusal = (error: unknown): error is Refusal => error instanceof ApiError || error instanceof BatchItemError;
+
 /**
  * What an answer's HTTP status alone tells a person: all there is to go on when the answer holds
  * no dfs error (a proxy's or gateway's page), whose text from the client is for developers.
@@ -43,9 +45,6 @@ function explain(refusal: Refusal): string {
       return `Not found: ${message}`;
     case 'network':
       return 'The server cannot be reached. Check your connection.';
-    // Made by the client of an answer that held no dfs error: a route's, never a batch item's.
-    case 'http_error':
-      return refusal instanceof ApiError ? explainStatus(refusal.status) : message;
     default:
       return message;
   }
@@ -55,7 +54,7 @@ function explain(refusal: Refusal): string {
 export function explainUnanswered(error: ApiError): string {
   if (error.status === 0) return 'The server cannot be reached. Check your connection, then try again.';
   if (error.status >= 500) return explainStatus(error.status);
-  return explain(error);
+  return explainError(error);
 }
 
 /** What a failed transfer between the page and the store means to a person using the page. */
@@ -69,7 +68,9 @@ function explainTransfer(error: TransferError): string {
 
 /** What any failure means to a person using the page. */
 export function explainError(error: unknown): string {
-  if (error instanceof ApiError || error instanceof BatchItemError) return explain(error);
+  // Made by the client of an answer that held no dfs error: a route's, never a batch item's.
+  if (error instanceof ApiError && error.code === 'http_error') return explainStatus(error.status);
+  if (isRefusal(error)) return explain(error);
   if (error instanceof TransferError) return explainTransfer(error);
   if (error instanceof StoreOutage) {
     return `The file storage failed every request for ${Math.round(error.failingMs / 1000)} s, so the uploads still to go were stopped: ${explainError(error.last)}`;
@@ -82,19 +83,26 @@ export function explainError(error: unknown): string {
  * which cannot see what is there) found it taken: the person has to pick another name.
  */
 export function explainUpload(target: string, error: unknown, nameMustBeFree: boolean): string {
-  if (nameMustBeFree && (error instanceof ApiError || error instanceof BatchItemError) && error.code === 'precondition_failed') return `A file named ${target} is there already; rename yours and upload it again.`;
+  if (nameMustBeFree && isRefusal(error) && error.code === 'precondition_failed') return `A file named ${target} is there already; rename yours and upload it again.`;
   return explainError(error);
 }
 
 /** Failed files named in a notice; the list of uploads shows every one. */
 const FAILURES_NAMED = 3;
 
-/** The failures of one pick or drop of `total` files, in a line: how many, and the first few with why. */
+/**
+ * The failures of one pick or drop of `total` files, in a line: how many, and the first few with
+ * why. Failures for one reason (an outage stops every file with the same long text) say it once.
+ */
 export function describeFailures(failures: { target: string; reason: string }[], total: number): string {
-  const named = failures.slice(0, FAILURES_NAMED).map(({ target, reason }) => `${target}: ${reason}`);
-  const more = failures.length - named.length;
   const head = total === 1 ? 'Not uploaded' : `${failures.length} of ${total} files not uploaded`;
-  return `${head}. ${named.join(' · ')}${more > 0 ? ` · and ${more} more (see the list of uploads)` : ''}`;
+  const shown = failures.slice(0, FAILURES_NAMED);
+  const more = failures.length - shown.length;
+  const shared = failures[0]?.reason;
+  if (failures.length > 1 && failures.every(({ reason }) => reason === shared)) {
+    return `${head}: ${shared} (${shown.map(({ target }) => target).join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
+  }
+  return `${head}. ${shown.map(({ target, reason }) => `${target}: ${reason}`).join(' · ')}${more > 0 ? ` · and ${more} more (see the list of uploads)` : ''}`;
 }
 
 /** The summary above the list of uploads: finished rows leave it, failed ones stay. */

@@ -3,6 +3,7 @@
  * and the panel of the links still valid in the folder on screen, each to copy or to end.
  */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
+import type { ShareEntry } from '../client/api-types.ts';
 import { $, button, heading, linkField } from './elements.ts';
 import { keepFocus, reveal } from './focus.ts';
 import { formatTime } from './format.ts';
@@ -92,12 +93,12 @@ export function shareLinks(page: Page): ShareLinks {
   }
 
   /** A link to `name` (its path in the folder on screen): to copy, or to end. */
-  function linkRow(via: DfsClient, link: { id: string; url: string; expiresAt: string; fileExists?: boolean }, name: string): HTMLDivElement {
+  function linkRow(via: DfsClient, link: ShareEntry, name: string): HTMLDivElement {
     const row = document.createElement('div');
     row.className = 'link';
     row.append(
       // A link follows its path: with no file there it opens nothing, until one is put there again.
-      `${name} · expires ${formatTime(link.expiresAt)}${link.fileExists === false ? ' · no file there now: the link opens nothing until one is' : ''} `,
+      `${name} · expires ${formatTime(link.expiresAt)}${!link.fileExists ? ' · no file there now: the link opens nothing until one is' : ''} `,
       linkField(link.url, `Share link to ${name}`),
       button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${name}`),
       button('End', () => void end(via, link.id, name), `End link to ${name}`),

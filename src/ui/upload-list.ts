@@ -54,10 +54,9 @@ export function uploadRow(target: string, size: number, cancel: () => void): Upl
       pending.delete(li);
       summarize();
     };
-    // Only a focus on this row or the summary's buttons can be lost: anywhere else it is left
-    // alone, sparing the page a layout per row when a batch of a hundred ends at once.
-    if (li.contains(document.activeElement) || $('upload-summary').contains(document.activeElement)) keepFocus(change, nearUploads);
-    else change();
+    // Only a focus on this row or the summary's buttons can be lost: a batch of a hundred ending
+    // at once would otherwise cost a layout per row.
+    keepFocus(change, nearUploads, true, [li, $('upload-summary')]);
     if (state !== 'failed') setTimeout(() => li.remove(), FINISHED_ROW_MS);
   };
   return {

@@ -147,16 +147,17 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
   function sendAlone(via: DfsClient, upload: Upload, outage: OutageWatch, ifNoneMatch: '*' | undefined): void {
     let sent = 0;
     const { file, target, signal } = upload;
+    // Its own Cancel, or the outage that stops what is left of its pick or drop.
+    const stop = AbortSignal.any([signal, outage.signal]);
     void aloneTurns(() => {
-      signal.throwIfAborted();
-      outage.signal.throwIfAborted();
+      stop.throwIfAborted();
       upload.begin();
       return uploadFile(via, target, blobUpload(file), {
         contentType: file.type || undefined,
         abortOnFailure: true,
         ifNoneMatch,
         onProgress: (bytes) => upload.progress((sent += bytes)),
-        signal: AbortSignal.any([signal, outage.signal]),
+        signal: stop,
         outage,
       });
     }).then(

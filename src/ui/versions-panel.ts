@@ -18,7 +18,7 @@ export interface VersionsPanel {
    * panel open on it, or on a file in it, shows the versions as they are now.
    */
   after(path: string, now?: (file: string) => string): Promise<void>;
-  /** Shows the versions again, if the panel is open (the page's Refresh): gone elsewhere, it closes. */
+  /** Shows the versions again, if the panel is open (the page's Refresh). */
   refresh(): Promise<void>;
   close(): void;
 }
@@ -29,21 +29,26 @@ export function versionsPanel(page: Page): VersionsPanel {
   let versionsOf: string | null = null;
 
   async function open(path: string): Promise<void> {
-    if (await show(path)) reveal(panel);
+    // A file gone meanwhile is gone from the listing too: it shows the folder as it is now.
+    if (await show(path, page.actionFailed)) reveal(panel);
   }
 
   async function after(path: string, now = (file: string) => file): Promise<void> {
     if (versionsOf !== null && (versionsOf === path || versionsOf.startsWith(`${path}/`))) await show(now(versionsOf));
   }
 
-  /** Shows the versions of `path` in the panel; whether they are shown. */
-  async function show(path: string): Promise<boolean> {
-    const via = page.client!;
+  /**
+   * Shows the versions of `path` in the panel; whether they are shown. Versions gone (the file
+   * moved or deleted elsewhere) close a panel open on it, saying nothing: the listing shows the
+   * file gone. A passing failure (a proxy, the network) leaves the panel as it was, to try again;
+   * it goes to `report`, as does a file gone that the panel was not open on.
+   */
+  async function show(path: string, report: (error: unknown) => void = page.fail): Promise<boolean> {
     try {
-      return await fill(via, path);
+      return await fill(page.client!, path);
     } catch (error) {
-      if (versionsOf === path) close();
-      page.actionFailed(error);
+      if (versionsOf === path && error instanceof ApiError && error.code === 'not_found') close();
+      else report(error);
       return false;
     }
   }
@@ -100,30 +105,14 @@ export function versionsPanel(page: Page): VersionsPanel {
       await show(path);
     } catch (error) {
       page.actionFailed(error);
-      // Moved or deleted meanwhile (another tab): the panel shows what is left to restore there, or goes.
-      if (error instanceof ApiError && error.code === 'not_found') await review(via, path);
+      // Moved or deleted meanwhile (another tab): the panel shows what is left to restore there, or
+      // goes. The restore's failure was said: the panel's would be the same news again.
+      if (error instanceof ApiError && error.code === 'not_found' && page.client === via) await show(path, () => {});
     }
   }
 
-  /** The panel after another tab or client moved or deleted its file: what is left to restore there, else closed. */
-  async function review(via: DfsClient, path: string): Promise<void> {
-    try {
-      await fill(via, path);
-    } catch {
-      if (versionsOf === path) close();
-    }
-  }
-
-  /** Shows the versions again; one gone elsewhere closes the panel, any other failure is said and leaves it. */
   async function refresh(): Promise<void> {
-    const path = versionsOf;
-    if (path === null) return;
-    try {
-      await fill(page.client!, path);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'not_found') close();
-      else page.actionFailed(error);
-    }
+    if (versionsOf !== null) await show(versionsOf);
   }
 
   return { open, after, close, refresh };

@@ -262,7 +262,11 @@ describe('the web UI when something goes wrong', () => {
     try {
       await errorsPage.locator('#pick-folder').setInputFiles(join(work, 'dead'));
       await expect.poll(failedUploads, { timeout: 45_000 }).toBe(failedBefore + 20);
-      await expect.poll(status).toMatch(/^20 of 20 files not uploaded\. dead\/f\d+\.txt: The file storage failed every request for \d+ s, so the uploads still to go were stopped: The file storage cannot be reached from this browser/);
+      // The one reason all 20 share is said once, before the first few files it stopped.
+      await expect
+        .poll(status)
+        .toMatch(/^(?!.*failed every request.*failed every request)20 of 20 files not uploaded: The file storage failed every request for \d+ s, so the uploads still to go were stopped: The file storage cannot be reached from this browser.* \(dead\/f\d+\.txt, dead\/f\d+\.txt, dead\/f\d+\.txt and 17 more\)/);
+      expect(await errorsPage.locator('#status p', { hasText: 'not uploaded' }).count()).toBe(1);
     } finally {
       errorsPage.off('request', count);
       await failing.storeProxy!.restore();
@@ -860,7 +864,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
     const notices = p.locator('#status p.error');
     expect(await notices.count()).toBe(1);
     const said = (await notices.textContent())!;
-    expect(said).toMatch(/^4 of 5 files not uploaded\. .*bidirectional control.* and 1 more/);
+    expect(said).toMatch(/^4 of 5 files not uploaded: .*bidirectional control.* and 1 more/);
     expect(refused.filter((name) => said.includes(name))).toHaveLength(3);
     expect(await p.locator('#uploads li[data-state="failed"]').allTextContents()).toEqual(refused.map((name) => expect.stringContaining(name)));
     expect(await p.locator('#uploads li[data-state="failed"] .reason').first().textContent()).toContain('bidirectional control');
@@ -1141,6 +1145,26 @@ describe('the web UI with many files, overlapping loads and one person after ano
     // Still signed in, on the folder as it was.
     expect(await rowNames(p)).toEqual(['a.txt']);
     expect(await p.locator('#browser').isVisible()).toBe(true);
+  });
+
+  it('says once why a Refresh failed, and keeps the versions panel open on its file', async () => {
+    await uploadBytes(api, 'gv/a.txt', text('a'));
+    const p = await signedIn(shared.adminToken, undefined, '#/gv/');
+    await p.getByRole('button', { name: 'Versions of a.txt' }).click();
+    const panel = p.locator('#versions');
+    await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of a.txt');
+    // The server behind a proxy gone for a moment: the listing and the versions both answer 502.
+    const gateway = (route: Route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body><h1>502</h1></body></html>' });
+    await p.route((url) => url.pathname === '/v1/files' || url.pathname.startsWith('/v1/versions/'), gateway);
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    const notices = p.locator('#status p.error');
+    await expect.poll(() => notices.count()).toBe(1);
+    expect(await notices.textContent()).toContain('HTTP 502');
+    // Time for the panel's own refresh, had it gone, to be answered and said.
+    await p.evaluate(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    expect(await notices.count()).toBe(1);
+    expect(await panel.isVisible()).toBe(true);
+    expect(await panel.locator('h2').textContent()).toBe('Versions of a.txt');
   });
 
   it('asks before moving a folder into one that exists, moves nothing when told no, and asks nothing of a new name', async () => {
