@@ -340,8 +340,12 @@ export async function finishUpload(
   try {
     return await verifyAndCommit(ctx, upload, input, route);
   } catch (error) {
-    if (!hasCode(error, 'not_found') && !hasCode(error, 'upload_incomplete')) throw error;
-    const settled = await route.read.upload(upload.id);
+    // A store that failed to assemble an upload aborted meanwhile (Ceph and s3rver may answer
+    // 500 then) is no outage to report: the upload is gone either way.
+    if (!(['not_found', 'upload_incomplete', 'storage_unavailable'] as const).some((code) => hasCode(error, code))) throw error;
+    const settled = await route.read.upload(upload.id).catch(() => {
+      throw error;
+    });
     if (settled?.state === 'completed') return committedFile(route.read, settled, principal);
     if (settled?.state === 'aborted') throw notFound(`upload "${upload.id}" is not open any more (aborted or expired)`);
     throw error;

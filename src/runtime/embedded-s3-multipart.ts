@@ -2,6 +2,10 @@
  * s3rver stores multipart parts but answers ListParts and AbortMultipartUpload with 405, and
  * dfs needs both (resume state, verification before assembly, cleanup). This adds them on
  * s3rver's own storage layout, behind s3rver's own SigV4 check, just before its router.
+ *
+ * An abort and a complete of one upload take turns: s3rver assembles from streams of the part
+ * files with no error handler, so an abort removing them mid-assembly ended the whole process
+ * (the API's with it). Whichever comes second finds the upload gone (NoSuchUpload), as on S3.
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,22 +15,37 @@ export function addMultipartListAndAbort(server: unknown): void {
   const s3rver = server as S3rverInternals;
   const authenticate = authentication();
 
+  const settling = new UploadTurns();
+  const noSuchUpload = (uploadId: string) => new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+  const uploadDirectory = (bucket: string, uploadId: string) => join(s3rver.store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+
   const handler: KoaMiddleware = async (ctx, next) => {
     const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
-    if (!match || !('uploadId' in ctx.query) || (ctx.method !== 'GET' && ctx.method !== 'DELETE')) return next();
+    const uploadId = ctx.query.uploadId;
+    if (!match || uploadId === undefined) return next();
+    if (ctx.method === 'POST') {
+      // s3rver's own route checks the signature; its assembly must find every part still there.
+      return settling.take(uploadId, async () => {
+        if (!/^[0-9a-f]+$/.test(uploadId) || (await readdir(uploadDirectory(match[1]!, uploadId)).catch(() => null)) === null) throw noSuchUpload(uploadId);
+        await next();
+      });
+    }
+    if (ctx.method !== 'GET' && ctx.method !== 'DELETE') return next();
     ctx.params = { bucket: match[1], key: decodeURIComponent(match[2]!) };
     // Unsigned requests were refused before this (embedded-s3-signed-only.ts); a signed one is checked here.
     await authenticate(ctx, async () => {
-      const uploadId = ctx.query.uploadId!;
-      if (!/^[0-9a-f]+$/.test(uploadId)) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
-      const directory = join(s3rver.store.getResourcePath(ctx.params.bucket!, undefined, 'uploads'), uploadId);
-      const entries = await readdir(directory).catch(() => null);
-      if (entries === null) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+      if (!/^[0-9a-f]+$/.test(uploadId)) throw noSuchUpload(uploadId);
+      const directory = uploadDirectory(ctx.params.bucket!, uploadId);
       if (ctx.method === 'DELETE') {
-        await rm(directory, { recursive: true, force: true });
+        await settling.take(uploadId, async () => {
+          if ((await readdir(directory).catch(() => null)) === null) throw noSuchUpload(uploadId);
+          await rm(directory, { recursive: true, force: true });
+        });
         ctx.status = 204;
         return;
       }
+      const entries = await readdir(directory).catch(() => null);
+      if (entries === null) throw noSuchUpload(uploadId);
       // s3rver writes a part's digest file after its bytes: a part without one is still arriving.
       const numbers = entries.filter((name) => /^\d+$/.test(name) && entries.includes(`${name}.md5`)).map(Number).sort((a, b) => a - b);
       const parts = await Promise.all(
@@ -50,4 +69,21 @@ export function addMultipartListAndAbort(server: unknown): void {
   };
 
   beforeRouter(s3rver, handler);
+}
+
+/** Runs the settling calls (complete, abort) of one upload one after the other. */
+class UploadTurns {
+  readonly #last = new Map<string, Promise<void>>();
+
+  async take(uploadId: string, run: () => Promise<void>): Promise<void> {
+    const before = this.#last.get(uploadId) ?? Promise.resolve();
+    const turn = before.then(run);
+    const settled = turn.catch(() => {});
+    this.#last.set(uploadId, settled);
+    try {
+      await turn;
+    } finally {
+      if (this.#last.get(uploadId) === settled) this.#last.delete(uploadId);
+    }
+  }
 }

@@ -110,6 +110,36 @@ describe('racing writers', () => {
     }
   });
 
+  it('an abort racing the assembly of a multipart upload: one wins, and the service lives on', async () => {
+    const partSize = 5 * 1024 * 1024;
+    const bytes = new Uint8Array(2 * partSize).fill(7);
+    for (let round = 0; round < 12; round++) {
+      const path = `race/abort-multipart/${round}.bin`;
+      const created = await api.post('/v1/uploads', { path, size: bytes.length, multipart: true, partSize });
+      expect(created.status).toBe(201);
+      const puts = await Promise.all(
+        created.body.parts.map((part: { url: string; headers: Record<string, string> }, i: number) =>
+          fetch(part.url, { method: 'PUT', headers: part.headers, body: bytes.subarray(i * partSize, (i + 1) * partSize) }),
+        ),
+      );
+      expect(puts.every((put) => put.ok)).toBe(true);
+      const completing = api.post(`/v1/uploads/${created.body.id}/complete`, {});
+      // Spread over the assembly: the abort lands before, during or after the parts are read.
+      await new Promise((resolve) => setTimeout(resolve, round));
+      const [complete, abort] = await Promise.all([completing, api.delete(`/v1/uploads/${created.body.id}`)]);
+      const committed = (await api.get(`/v1/files/${path}`)).status === 200;
+      if (committed) {
+        expect(complete.status).toBe(200);
+        expect(abort.status).toBe(409);
+        expect(await downloadBytes(api, path)).toEqual(bytes);
+      } else {
+        expect(abort.status).toBe(204);
+        expect(complete.status).toBe(404);
+      }
+    }
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
   it('concurrent uploads to different paths all commit', async () => {
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => uploadBytes(api, `race/many/${i}.txt`, text(String(i)))));
     expect(results.every((r) => r.status === 200)).toBe(true);
