@@ -8,7 +8,7 @@
 import S3rver from '@20minutes/s3rver';
 import { createServer, type AddressInfo } from 'node:net';
 import { corsXml } from '../store/bucket-policy.ts';
-import { verifyContentMd5 } from './embedded-s3-content-md5.ts';
+import { verifyDigests } from './embedded-s3-digests.ts';
 import { randomCredentials, type S3Credentials } from './embedded-s3-credentials.ts';
 import { honourIfNoneMatch } from './embedded-s3-create-only.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
@@ -67,7 +67,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   // First: the layers after it take every request they see to be signed.
   refuseUnsigned(server);
   addMultipartListAndAbort(server);
-  verifyContentMd5(server);
+  verifyDigests(server);
   honourIfNoneMatch(server);
   await ensurePortFree(options.host, options.port);
   s3rverAccount.revokeAccessKey(PUBLIC_KEY_ID);

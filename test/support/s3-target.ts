@@ -31,10 +31,11 @@ export interface S3Target {
 }
 
 export async function startS3Target(): Promise<S3Target> {
-  return process.env.DFS_TEST_S3 === 'ceph' ? startCephBucket() : embedded();
+  return process.env.DFS_TEST_S3 === 'ceph' ? startCephBucket() : startEmbeddedTarget();
 }
 
-async function embedded(): Promise<S3Target> {
+/** The embedded S3 server, whatever the environment selects: for what only it is expected to do. */
+export async function startEmbeddedTarget(): Promise<S3Target> {
   const directory = await mkdtemp(join(tmpdir(), 'dfs-s3rver-'));
   const server = await startEmbeddedS3({ directory, host: '127.0.0.1', port: 0, bucket: 'dfs-test', corsOrigins: ['*'] });
   return {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '../../src/runtime/config.ts';
 import { startServer, type RunningServer } from '../../src/runtime/node.ts';
-import { startS3Target, type S3Target } from './s3-target.ts';
+import { startEmbeddedTarget, startS3Target, type S3Target } from './s3-target.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export interface TestServer extends RunningServer {
@@ -18,9 +18,12 @@ export interface TestServer extends RunningServer {
   storeProxy: TcpProxy | null;
 }
 
-/** `storeBehindProxy` puts a proxy the test can cut between the store and everyone else. */
-export async function startTestServer(options: { env?: Env; storeBehindProxy?: boolean } = {}): Promise<TestServer> {
-  const s3 = await startS3Target();
+/**
+ * `storeBehindProxy` puts a proxy the test can cut between the store and everyone else;
+ * `embeddedStore` uses the embedded S3 server even when the environment selects Ceph.
+ */
+export async function startTestServer(options: { env?: Env; storeBehindProxy?: boolean; embeddedStore?: boolean } = {}): Promise<TestServer> {
+  const s3 = options.embeddedStore ? await startEmbeddedTarget() : await startS3Target();
   const storeProxy = options.storeBehindProxy ? await startTcpProxy(s3.endpoint) : null;
   const dataDir = await mkdtemp(join(tmpdir(), 'dfs-test-'));
   const adminToken = `admin-${crypto.randomUUID()}`;
