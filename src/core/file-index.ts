@@ -66,6 +66,14 @@ export interface GarbageItem {
   multipartId: string | null;
 }
 
+/** What must hold for a delete to go ahead, checked in the same step as the delete. */
+export interface DeletePrecondition {
+  /** A version that must be current. */
+  ifMatch?: string | null;
+  /** A version that must not be current. */
+  ifNoneMatch?: string | null;
+}
+
 export interface FileIndex {
   getFile(path: string): Promise<FileRecord | null>;
   /** The files at any of `paths`, in one query (a path's folders: D1 counts each query). */
@@ -89,7 +97,7 @@ export interface FileIndex {
   commitVersions(inputs: CommitVersionInput[]): Promise<PromiseSettledResult<FileRecord>[]>;
 
   /** Removes the file (not_found / precondition_failed); its versions are kept as history. */
-  deleteFile(path: string, ifMatch: string | null, now: string): Promise<void>;
+  deleteFile(path: string, precondition: DeletePrecondition, now: string): Promise<void>;
   /** Removes every file under `folder` (ends with `/`); returns how many. */
   deleteFolder(folder: string, now: string): Promise<number>;
   /** Renames one file; versions follow it. Returns the moved record. */

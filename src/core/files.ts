@@ -2,7 +2,7 @@
 import { mayReach, requireAccess, requireFolderAccess, visibleScanPrefix, type Principal } from './access.ts';
 import { servedDisposition } from './content-type.ts';
 import { garbageDueAt, type DfsContext } from './context.ts';
-import { conflict, hasCode, invalidRequest, notFound } from './errors.ts';
+import { conflict, hasCode, invalidRequest, notFound, preconditionFailed } from './errors.ts';
 import { directReads, type IndexReads } from './file-index.ts';
 import { newId } from './ids.ts';
 import { listPage, type ListPage } from './listing.ts';
@@ -81,6 +81,8 @@ export interface DeleteInput {
   recursive: boolean;
   /** A version that must be current; `*` (as in HTTP) asks only that the file exists. */
   ifMatch: string | null;
+  /** A version that must not be current; `*` (as in HTTP) that no file exists, so nothing is deleted then. */
+  ifNoneMatch: string | null;
 }
 
 /** Returns how many files were deleted. */
@@ -89,10 +91,10 @@ export async function deletePath(ctx: DfsContext, principal: Principal, rawPath:
   const now = ctx.clock().toISOString();
   if (input.recursive) {
     requireFolderAccess(principal, 'delete', path);
-    if (input.ifMatch !== null) throw invalidRequest('If-Match cannot be combined with recursive=true');
+    if (input.ifMatch !== null || input.ifNoneMatch !== null) throw invalidRequest('If-Match and If-None-Match cannot be combined with recursive=true');
     // A token for "a/" naming "a" means its folder: the file "a", if any, is not its to see.
     if (mayReach(principal, path) && (await ctx.index.getFile(path))) {
-      await ctx.index.deleteFile(path, null, now);
+      await ctx.index.deleteFile(path, {}, now);
       return 1;
     }
     const count = await ctx.index.deleteFolder(folderOf(path), now);
@@ -101,8 +103,13 @@ export async function deletePath(ctx: DfsContext, principal: Principal, rawPath:
   }
   requireAccess(principal, 'delete', path);
   try {
-    // Deleting checks that the file exists anyway, which is all `*` asks.
-    await ctx.index.deleteFile(path, input.ifMatch === '*' ? null : input.ifMatch, now);
+    if (input.ifNoneMatch === '*') {
+      // Met only where no file is, and then there is nothing to delete.
+      if (await ctx.index.getFile(path)) throw preconditionFailed(`"${path}" exists (If-None-Match: *)`);
+      throw notFound(`no file at "${path}"`);
+    }
+    // Deleting checks that the file exists anyway, which is all `If-Match: *` asks.
+    await ctx.index.deleteFile(path, { ifMatch: input.ifMatch === '*' ? null : input.ifMatch, ifNoneMatch: input.ifNoneMatch }, now);
     return 1;
   } catch (error) {
     if (hasCode(error, 'not_found') && (await ctx.index.hasFilesUnder(folderOf(path)))) {

@@ -5,7 +5,7 @@
  * makes each commit a compare-and-swap in SQL: no locks, safe with many API instances.
  */
 import { conflict, invalidPath, notFound, preconditionFailed, unauthorized, type DfsError } from '../core/errors.ts';
-import type { CommitVersionInput, FileIndex, GarbageItem, MoveInput, PathRange, ShareRange } from '../core/file-index.ts';
+import type { CommitVersionInput, DeletePrecondition, FileIndex, GarbageItem, MoveInput, PathRange, ShareRange } from '../core/file-index.ts';
 import type { FileRecord, ListedShare, Scope, ShareRecord, TokenRecord, UploadRecord, UploadState, VersionRecord } from '../core/model.ts';
 import { ancestorsOf, byteLength, MAX_PATH_BYTES, prefixEnd } from '../core/paths.ts';
 import { sql, type SqlDriver, type SqlStatement, type SqlValue } from './sql-driver.ts';
@@ -362,10 +362,13 @@ export class SqlFileIndex implements FileIndex {
     );
   }
 
-  async deleteFile(path: string, ifMatch: string | null, now: string): Promise<void> {
+  async deleteFile(path: string, { ifMatch = null, ifNoneMatch = null }: DeletePrecondition, now: string): Promise<void> {
     const statements = [guard('not_found', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ?)', path)];
     if (ifMatch !== null) {
       statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', path, ifMatch));
+    }
+    if (ifNoneMatch !== null) {
+      statements.push(guard('precondition_failed', 'EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', path, ifNoneMatch));
     }
     statements.push(
       supersede(now, 'path = ?', path),
@@ -373,7 +376,8 @@ export class SqlFileIndex implements FileIndex {
     );
     await guarded(() => this.#db.batch(statements), {
       not_found: () => notFound(`no file at "${path}"`),
-      precondition_failed: () => preconditionFailed(`"${path}" changed: it is no longer at version "${ifMatch}"`),
+      precondition_failed: () =>
+        preconditionFailed(ifMatch !== null ? `"${path}" changed: it is no longer at version "${ifMatch}"` : `"${path}" is still at version "${ifNoneMatch}"`),
     });
   }
 

@@ -24,14 +24,24 @@ const IfMatchHeader = z.object({
   'if-match': z.string().max(200).optional().openapi({ param: { name: 'if-match', in: 'header' }, description: 'If-Match: a version id (quotes optional), or * for whichever version is current' }),
 });
 
+const DeletePreconditionHeaders = IfMatchHeader.extend({
+  'if-none-match': z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ param: { name: 'if-none-match', in: 'header' }, description: 'If-None-Match: a version id that must not be current (quotes optional), or * (412 whenever the file exists)' }),
+});
+
 /**
- * The one version an If-Match names (or *), as `v`, `"v"` or `W/"v"` alike: clients quote ETags,
- * people often do not. A list of them is refused, not read as one strange version.
+ * The one version an If-Match or If-None-Match names (or *), as `v`, `"v"` or `W/"v"` alike:
+ * clients quote ETags, people often do not, and a proxy compressing a response may weaken its
+ * ETag; a version id names one immutable content either way. A list of them is refused, not
+ * read as one strange version.
  */
-const unquote = (value: string | undefined) => {
+const unquote = (value: string | undefined, header = 'If-Match') => {
   if (value === undefined) return null;
   const version = value.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-  if (version.includes(',') || version.includes('"')) throw invalidRequest('If-Match takes one version (or *), unquoted or in quotes, not a list');
+  if (version.includes(',') || version.includes('"')) throw invalidRequest(`${header} takes one version (or *), unquoted or in quotes, not a list`);
   return version;
 };
 
@@ -96,7 +106,7 @@ export function registerFileRoutes(app: DfsApp, { ctx }: AppDeps): void {
       method: 'delete',
       path: `/v1/files/${REST_OF_PATH}`,
       summary: 'Delete a file, or a folder with recursive=true',
-      request: { params: PathParam, query: DeleteQuery, headers: IfMatchHeader },
+      request: { params: PathParam, query: DeleteQuery, headers: DeletePreconditionHeaders },
       responses: {
         204: { description: 'deleted' },
         ...authErrors,
@@ -107,6 +117,7 @@ export function registerFileRoutes(app: DfsApp, { ctx }: AppDeps): void {
       await deletePath(ctx, c.get('principal'), c.req.valid('param').path, {
         recursive: c.req.valid('query').recursive === 'true',
         ifMatch: unquote(c.req.valid('header')['if-match']),
+        ifNoneMatch: unquote(c.req.valid('header')['if-none-match'], 'If-None-Match'),
       });
       return c.body(null, 204);
     },
