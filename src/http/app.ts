@@ -52,10 +52,14 @@ export function createApp(deps: AppDeps): DfsApp {
     await next();
   });
   // Hono keeps an escape it cannot decode as literal text, so "%FF" would name the file whose
-  // own URL is "%25FF": a URL path that is not percent-encoded UTF-8 names nothing.
+  // own URL is "%25FF": a URL path or query that is not percent-encoded UTF-8 names nothing.
   app.use('/v1/*', async (c, next) => {
     // Only a URL with an escape in it can hold a bad one: most requests skip the parse.
-    if (c.req.url.includes('%') && !isPercentEncodedUtf8(new URL(c.req.url).pathname)) throw invalidPath('the URL path is not valid percent-encoded UTF-8');
+    if (c.req.url.includes('%')) {
+      const url = new URL(c.req.url);
+      if (!isPercentEncodedUtf8(url.pathname)) throw invalidPath('the URL path is not valid percent-encoded UTF-8');
+      if (!isPercentEncodedUtf8(url.search)) throw invalidRequest('the query string is not valid percent-encoded UTF-8');
+    }
     await next();
   });
   // A POST without a body (`curl -X POST …/complete`) means an empty object, not bad JSON.

@@ -103,6 +103,14 @@ describe('hostile paths', () => {
       }
       expect((await api.get('/v1/files/safe/%25FF')).body.path).toBe('safe/%FF');
     });
+
+    it('in a query, are invalid_request, never read as the literal text', async () => {
+      for (const raw of ['prefix=safe/%FF', 'prefix=safe/%', 'prefix=safe&cursor=%C0%AF']) {
+        await expectError(await api.get(`/v1/files?${raw}`), 400, ['invalid_request']);
+      }
+      await expectError(await api.get('/v1/versions/safe/%25FF?version=%FF'), 400, ['invalid_request']);
+      expect((await api.get('/v1/files?prefix=safe/%25FF')).body.files.map((f: { path: string }) => f.path)).toEqual(['safe/%FF']);
+    });
   });
 
   it('resolves a raw ".." segment in the URL before routing, never into a path', async () => {
