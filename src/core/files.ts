@@ -1,5 +1,5 @@
 /** File operations on the index: stat, list, download links, delete, move, copy, versions, restore. */
-import { mayReach, requireAccess, requireFolderAccess, visibleScanPrefix, type Principal } from './access.ts';
+import { hasScope, mayReach, requireAccess, requireFolderAccess, visibleScanPrefix, type Principal } from './access.ts';
 import { servedDisposition } from './content-type.ts';
 import { garbageDueAt, type DfsContext } from './context.ts';
 import { conflict, hasCode, invalidRequest, notFound, preconditionFailed } from './errors.ts';
@@ -146,7 +146,9 @@ export async function movePath(ctx: DfsContext, principal: Principal, input: Mov
   // As for delete: a token for "a/" naming "a" means its folder, never the file "a".
   if (mayReach(principal, from) && (await ctx.index.getFile(from))) {
     requireAccess(principal, 'write', to);
-    return { moved: 1, file: await ctx.index.moveFile({ ...move, from, to }) };
+    const moved = await ctx.index.moveFile({ ...move, from, to });
+    // A write-only token (a drop box) may tidy what it cannot read, not learn its size or digest.
+    return { moved: 1, file: hasScope(principal, 'read') ? moved : null };
   }
   const fromFolder = folderOf(from);
   if (!(await ctx.index.hasFilesUnder(fromFolder))) throw notFound(`nothing at "${from}"`);

@@ -122,6 +122,15 @@ describe('scopes', () => {
     expect((await dropBox.get(`/v1/uploads/${created.body.id}`)).body.parts).toHaveLength(1);
     expect((await dropBox.post(`/v1/uploads/${created.body.id}/complete`, {})).status).toBe(200);
   });
+
+  it("lets a write-only token move a file without telling it the file's size or digest", async () => {
+    const dropBox = await token({ name: 'drop-mover', scopes: ['write'] });
+    await uploadBytes(admin, 'dropbox/secret.txt', text('not for the drop box'));
+    const moved = await dropBox.post('/v1/move', { from: 'dropbox/secret.txt', to: 'dropbox/renamed.txt' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toEqual({ moved: 1 });
+    expect((await admin.get('/v1/files/dropbox/renamed.txt')).body.size).toBe(20);
+  });
 });
 
 describe('a token limited to a/', () => {
