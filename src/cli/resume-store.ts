@@ -1,19 +1,22 @@
 /**
  * Interrupted uploads, remembered as one small JSON file each under ~/.cache/dfs/uploads. One
- * never continued is forgotten once no server could still hold its upload open.
+ * never continued is forgotten once no server could still hold its upload open. Puts of one file
+ * at once take turns at choosing its upload by a lock beside the state (pid-lock.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ResumeState, ResumeStore } from '../client/upload.ts';
+import { acquirePidLock } from './pid-lock.ts';
 import { replaceFile } from './replace-file.ts';
 
 const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dfs', 'uploads');
 /** The longest a server keeps an upload open (DFS_UPLOAD_EXPIRES at most 30 days). */
 const STALE_MS = 30 * 86_400_000;
 
-const fileFor = (key: string) => join(cacheDir(), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+const nameFor = (key: string) => join(cacheDir(), createHash('sha256').update(key).digest('hex').slice(0, 32));
+const fileFor = (key: string) => `${nameFor(key)}.json`;
 
 export const resumeStore: ResumeStore = {
   async get(key) {
@@ -31,6 +34,10 @@ export const resumeStore: ResumeStore = {
   },
   async delete(key) {
     await rm(fileFor(key), { force: true });
+  },
+  async claim(key, signal) {
+    await mkdir(cacheDir(), { recursive: true });
+    return acquirePidLock(`${nameFor(key)}.lock`, signal);
   },
 };
 

@@ -66,6 +66,12 @@ export interface ResumeStore {
   get(key: string): Promise<ResumeState | null>;
   set(key: string, state: ResumeState): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Waits for the key and holds it until the release it resolves with is called: runs of one
+   * put at once then choose its upload in turn, the later resuming the one the first created.
+   * Optional: a store only one run at a time uses (the web UI's) needs none.
+   */
+  claim?(key: string, signal?: AbortSignal): Promise<() => Promise<void>>;
 }
 
 export interface ResumeState {
@@ -127,21 +133,12 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   const rangeOf = (partNumber: number): PartRange => ({ start: (partNumber - 1) * partSize, end: Math.min(partNumber * partSize, io.size) });
   const lengthOf = (partNumber: number) => rangeOf(partNumber).end - rangeOf(partNumber).start;
   const everyPart = Array.from({ length: partCount }, (_, i) => i + 1);
-  const resumed = options.resume ? await resumable(client, options.resume, path, io.size, partSize, retry) : null;
-  let upload = resumed?.saved ?? null;
-  const sized = (resumed?.state.parts ?? []).filter((part) => part.size === lengthOf(part.partNumber));
+  // The source prepares a fresh upload's parts while the API creates it.
+  const { upload, resumed } = await resumeOrCreate(client, path, io.size, partSize, options, retry, () => io.expect?.(everyPart.map(rangeOf)));
+  const sized = (resumed?.parts ?? []).filter((part) => part.size === lengthOf(part.partNumber));
   const held = await sameAsLocal(io, sized, rangeOf, options.concurrency ?? 8);
   const missing = everyPart.filter((n) => !held.has(n));
-  // The source prepares the parts to send (for a fresh upload, while the API creates it).
-  io.expect?.(missing.map(rangeOf));
-  if (!upload) {
-    const created = await withRetry(
-      () => client.createUpload({ path, size: io.size, contentType: options.contentType, partSize, multipart: true, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch }),
-      retry,
-    );
-    upload = { uploadId: created.id, path, size: io.size, partSize: created.partSize ?? partSize };
-    await options.resume?.store.set(options.resume.key, upload);
-  }
+  if (resumed) io.expect?.(missing.map(rangeOf));
   const { uploadId } = upload;
   const heldBytes = [...held].reduce((sum, n) => sum + lengthOf(n), 0);
   if (heldBytes > 0) options.onProgress?.(heldBytes);
@@ -218,6 +215,39 @@ async function sameAsLocal(io: UploadIo, parts: UploadState['parts'], rangeOf: (
 }
 
 const hexOf = (base64: string) => Array.from(atob(base64), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+
+/**
+ * The upload to send the parts to: the one a run before this one (or beside it) saved, with the
+ * parts the server holds of it, or a new one, saved for the next. Chosen holding the store's
+ * claim on the key, but not while parts are sent: two puts started at the same moment would
+ * otherwise both find nothing saved, and each commit a version.
+ */
+async function resumeOrCreate(
+  client: DfsClient,
+  path: string,
+  size: number,
+  partSize: number,
+  options: UploadOptions,
+  retry: RetryOptions,
+  creating: () => void,
+): Promise<{ upload: ResumeState; resumed: UploadState | null }> {
+  const { resume } = options;
+  const release = await resume?.store.claim?.(resume.key, retry.signal);
+  try {
+    const resumed = resume ? await resumable(client, resume, path, size, partSize, retry) : null;
+    if (resumed) return { upload: resumed.saved, resumed: resumed.state };
+    creating();
+    const created = await withRetry(
+      () => client.createUpload({ path, size, contentType: options.contentType, partSize, multipart: true, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch }),
+      retry,
+    );
+    const upload = { uploadId: created.id, path, size, partSize: created.partSize ?? partSize };
+    await resume?.store.set(resume.key, upload);
+    return { upload, resumed: null };
+  } finally {
+    await release?.();
+  }
+}
 
 /** The upload an earlier run left and the parts it holds, if it still fits this file and the server still holds it open. */
 async function resumable(
