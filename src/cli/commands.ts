@@ -7,10 +7,10 @@ import type { FileEntry, Scope } from '../client/api-types.ts';
 import { DEFAULT_OUTAGE_LIMIT_MS, OutageWatch } from '../client/outage.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
-import { fileLine, folderLine, print, shareLine, tokenLine, versionLine, type Output } from './output.ts';
+import { confirm, fileLine, folderLine, notice, print, shareLine, shown, tokenLine, versionLine, type Output } from './output.ts';
 import { endpointUrl, loadProfile, namedProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStream } from './put-files.ts';
-import { holdsAnything, remotePath } from './remote-path.ts';
+import { folderNamed, holdsAnything, remoteArg, remoteFileArg, remotePath } from './remote-path.ts';
 import { isStream, openStream, streamName } from './stream-input.ts';
 import { BIG_FILES_IN_FLIGHT, FileError, TransferFailures, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 
@@ -42,6 +42,20 @@ export const duration = (value: string) => {
   return seconds;
 };
 
+/** A duration the API takes up to `maxDays` of, refused here in the option's terms rather than the API's. */
+const lifetime = (maxDays: number) => (value: string) => {
+  const seconds = duration(value);
+  if (seconds > maxDays * 86400) throw new InvalidArgumentError(`at most ${maxDays}d`);
+  return seconds;
+};
+
+/** What the API takes for a token's name. */
+const tokenName = (value: string) => {
+  if (value.trim() === '') throw new InvalidArgumentError('a token needs a name to tell it by');
+  if (value.length > 200) throw new InvalidArgumentError('at most 200 characters');
+  return value;
+};
+
 /** DFS_OUTAGE_LIMIT: how long the store may fail every request before a transfer stops (outage.ts). */
 const outageLimitMs = () => {
   const value = process.env.DFS_OUTAGE_LIMIT;
@@ -62,7 +76,7 @@ const examples = (...lines: [string, string][]) => {
 /** A destination ending in "/" is a folder to move or copy into, keeping the name, as mv and cp do. */
 const into = (from: string, to: string) => {
   const name = remotePath(from).replace(/\/+$/, '').split('/').at(-1)!;
-  return to.endsWith('/') ? `${remotePath(to)}${name}` : remotePath(to);
+  return to.endsWith('/') ? `${remoteArg(to)}${name}` : remoteArg(to);
 };
 
 /** A destination that already exists is replaced with -f: say so where the API cannot. */
@@ -104,7 +118,7 @@ export function buildProgram(): Command {
     .version(pkg.version, '-V, --version')
     .option('-p, --profile <name>', 'use a saved profile (see dfs login)')
     .option('--json', 'machine-readable output')
-    .option('-q, --quiet', 'print nothing but errors')
+    .option('-q, --quiet', 'no progress, notices or lines saying what was done: only errors and what a command is for (a listing, a link, a token)')
     .showHelpAfterError('(run with --help for usage)')
     // Before any subcommand exists, so they inherit it: usage errors reach main() as exit 2.
     .exitOverride()
@@ -125,7 +139,7 @@ is how long the store may fail every request before a put or get stops.`,
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const printPlan = (direction: 'put' | 'get', { done, failed }: TransferReport<PlannedTransfer>) => {
-    const arrow = (f: PlannedTransfer) => (direction === 'get' ? `${f.remote} -> ${f.local}` : `${f.local} -> ${f.remote}`);
+    const arrow = (f: PlannedTransfer) => (direction === 'get' ? `${shown(f.remote)} -> ${shown(f.local)}` : `${shown(f.local)} -> ${shown(f.remote)}`);
     print(out(), done, () => done.map((f) => (f.action === 'unchanged' ? `unchanged ${arrow(f)}` : `would ${f.action} ${arrow(f)}`)).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   };
@@ -176,7 +190,7 @@ is how long the store may fail every request before a put or get stops.`,
       const named = namedProfile(globals().profile);
       const profile = named ?? 'default';
       const path = await saveProfile(profile, { endpoint: o.endpoint, token: o.token }, named === undefined);
-      print(out(), { profile, ...whoami }, () => `logged in as "${whoami.name}" [${whoami.scopes.join(',')}]; saved to ${path} as profile "${profile}"`);
+      confirm(out(), { profile, ...whoami }, () => `logged in as "${shown(whoami.name)}" [${whoami.scopes.join(',')}]; saved to ${path} as profile "${profile}"`);
     });
 
   program
@@ -185,7 +199,7 @@ is how long the store may fail every request before a put or get stops.`,
     .addHelpText('after', examples(['dfs whoami', 'name, scopes and folder of the token'], ['dfs -p work --json whoami', 'the same for a saved profile, as JSON']))
     .action(async () => {
       const me = await (await client()).whoami();
-      print(out(), me, () => `${me.name} [${me.scopes.join(',')}]${me.prefix ? ` limited to ${me.prefix}` : ''}`);
+      print(out(), me, () => `${shown(me.name)} [${me.scopes.join(',')}]${me.prefix ? ` limited to ${me.prefix}` : ''}`);
     });
 
   transferOptions(
@@ -211,27 +225,28 @@ is how long the store may fail every request before a put or get stops.`,
       ),
     4,
   ).action(async (args: string[], o) => {
-    const [locals, remote] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    const [locals, given] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    const remote = given === undefined ? undefined : remoteArg(given);
     const stream = locals.length === 1 && (await isStream(locals[0]!));
-    const namesFile = remote !== undefined && remotePath(remote) !== '' && !remote.endsWith('/');
+    const namesFile = remote !== undefined && remote !== '' && !remote.endsWith('/');
     if ((stream || locals.includes('-')) && (locals.length > 1 || !namesFile || o.dryRun)) {
       throw new UsageError(
         locals.includes('-')
           ? '"-" (standard input) goes alone, to a named remote file, and not with --dry-run: dfs put - backups/db.sql'
-          : `${locals[0]} is a pipe or a device, read as a stream: it goes alone, to a named remote file, and not with --dry-run: dfs put <(pg_dump mydb) backups/db.sql`,
+          : `${shown(locals[0]!)} is a pipe or a device, read as a stream: it goes alone, to a named remote file, and not with --dry-run: dfs put <(pg_dump mydb) backups/db.sql`,
       );
     }
     const api = await client();
-    if (o.dryRun) return printPlan('put', await planPut(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)));
+    if (o.dryRun) return printPlan('put', await planPut(api, locals, remote, transfer(o)));
     const hint = stream
       ? `${streamName(locals[0]!)} cannot be resumed: send it again`
       : 'run the same command again to continue: files already stored are skipped and sent parts are not sent again';
     const { done, failed } = await explainingInterrupt(hint, async () =>
       stream
-        ? putStream(api, await openStream(locals[0]!), streamName(locals[0]!), remotePath(remote!), transfer(o))
-        : putFiles(api, locals, remote === undefined ? undefined : remotePath(remote), transfer(o)),
+        ? putStream(api, await openStream(locals[0]!), streamName(locals[0]!), remote!, transfer(o))
+        : putFiles(api, locals, remote, transfer(o)),
     );
-    print(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'uploaded'} ${f.path}`).join('\n'));
+    confirm(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'uploaded'} ${shown(f.path)}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   });
 
@@ -254,19 +269,20 @@ is how long the store may fail every request before a put or get stops.`,
       ),
     6,
   ).action(async (args: string[], o) => {
-    const [remotes, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    const [given, local] = args.length > 1 ? [args.slice(0, -1), args.at(-1)] : [args, undefined];
+    const remotes = given.map(remoteArg);
     const api = await client();
     if (local === '-') {
       if (remotes.length > 1 || o.recursive) throw new UsageError('"-" (standard output) takes one file, without -r: dfs get docs/a.txt -');
       if (o.dryRun) throw new UsageError('"-" (standard output) cannot be planned with --dry-run: dfs stat shows what would come');
       // Standard output carries the file itself: nothing else is printed there.
-      return getToStandardOutput(api, remotePath(remotes[0]!), process.stdout, transfer(o));
+      return getToStandardOutput(api, remotes[0]!, process.stdout, transfer(o));
     }
-    if (o.dryRun) return printPlan('get', await planGet(api, remotes.map(remotePath), local, transfer(o)));
+    if (o.dryRun) return printPlan('get', await planGet(api, remotes, local, transfer(o)));
     const { done, failed } = await explainingInterrupt('run the same command again to continue: files already downloaded are skipped and big files resume from their .dfs-part files', () =>
-      getFiles(api, remotes.map(remotePath), local, transfer(o)),
+      getFiles(api, remotes, local, transfer(o)),
     );
-    print(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'downloaded'} ${f.remote} -> ${f.local}`).join('\n'));
+    confirm(out(), done, () => done.map((f) => `${f.unchanged ? 'unchanged' : 'downloaded'} ${shown(f.remote)} -> ${shown(f.local)}`).join('\n'));
     if (failed.length > 0) throw new TransferFailures(failed);
   });
 
@@ -300,7 +316,7 @@ is how long the store may fail every request before a put or get stops.`,
     .argument('<path>')
     .addHelpText('after', examples(['dfs stat docs/a.txt', 'size, SHA-256, version, times'], ['dfs stat --json docs/a.txt', 'the same as JSON']))
     .action(async (path: string) => {
-      const file = await (await client()).stat(remotePath(path));
+      const file = await (await client()).stat(remoteFileArg(path));
       print(out(), file, () => Object.entries(file).map(([k, v]) => `${k}: ${v}`).join('\n'));
     });
 
@@ -311,12 +327,13 @@ is how long the store may fail every request before a put or get stops.`,
     .option('-r, --recursive', 'folders and everything under them')
     .addHelpText('after', examples(['dfs rm docs/a.txt', 'one file (its versions stay restorable until pruned)'], ['dfs rm -r old/', 'a folder and everything in it']))
     .action(async (paths: string[], o: { recursive?: boolean }) => {
+      const remotes = paths.map(remoteArg);
       const api = await client();
       const deleted: string[] = [];
       const failed: Error[] = [];
-      for (const path of paths) {
+      for (const [i, path] of paths.entries()) {
         try {
-          await api.remove(remotePath(path).replace(/\/+$/, ''), { recursive: o.recursive === true });
+          await api.remove(await folderNamed(api, remotes[i]!, path), { recursive: o.recursive === true });
           deleted.push(path);
         } catch (error) {
           // The API's own words name its query parameter; here the way is a flag.
@@ -324,7 +341,7 @@ is how long the store may fail every request before a put or get stops.`,
           failed.push(folder ? new FileError(path, new Error('is a folder (use -r to delete it and everything in it)')) : (error as Error));
         }
       }
-      print(out(), { deleted }, () => deleted.map((p) => `deleted ${p}`).join('\n'));
+      confirm(out(), { deleted }, () => deleted.map((p) => `deleted ${shown(p)}`).join('\n'));
       if (failed.length > 0) throw new TransferFailures(failed);
     });
 
@@ -336,8 +353,10 @@ is how long the store may fail every request before a put or get stops.`,
     .option('-f, --force', 'replace what exists at the destination')
     .addHelpText('after', examples(['dfs mv a.txt docs/a.txt', 'move a file'], ['dfs mv docs archive/docs', 'move a folder with everything in it'], ['dfs mv -f new.txt a.txt', 'replace a.txt (its old version is kept)']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const result = await (await client()).move(remotePath(from).replace(/\/+$/, ''), into(from, to), o.force === true).catch(suggestForce(o.force));
-      print(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${from} -> ${to}`);
+      const [source, target] = [remoteArg(from), into(from, to)];
+      const api = await client();
+      const result = await api.move(await folderNamed(api, source, from), target, o.force === true).catch(suggestForce(o.force));
+      confirm(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${shown(from)} -> ${shown(to)}`);
     });
 
   program
@@ -348,8 +367,9 @@ is how long the store may fail every request before a put or get stops.`,
     .option('-f, --force', 'replace what exists at the destination')
     .addHelpText('after', examples(['dfs cp report.pdf archive/report.pdf', 'a second file sharing the stored bytes']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const file = await (await client()).copy(remotePath(from), into(from, to), o.force === true).catch(suggestForce(o.force));
-      print(out(), file, () => `copied ${from} -> ${file.path}`);
+      const [source, target] = [remoteFileArg(from), into(from, to)];
+      const file = await (await client()).copy(source, target, o.force === true).catch(suggestForce(o.force));
+      confirm(out(), file, () => `copied ${shown(from)} -> ${shown(file.path)}`);
     });
 
   program
@@ -358,7 +378,7 @@ is how long the store may fail every request before a put or get stops.`,
     .argument('<path>')
     .addHelpText('after', examples(['dfs versions docs/a.txt', 'every version with its size and time'], ['dfs versions --json docs/a.txt', 'the same as JSON (version ids for restore)']))
     .action(async (path: string) => {
-      const versions = await (await client()).versions(remotePath(path));
+      const versions = await (await client()).versions(remoteFileArg(path));
       print(out(), versions, () => versions.map(versionLine).join('\n'));
     });
 
@@ -369,19 +389,20 @@ is how long the store may fail every request before a put or get stops.`,
     .argument('<version>')
     .addHelpText('after', examples(['dfs restore docs/a.txt 01j...', 'make that version current (as a new version)']))
     .action(async (path: string, version: string) => {
-      const file = await (await client()).restore(remotePath(path), version);
-      print(out(), file, () => `restored ${path} to ${version} (new version ${file.version})`);
+      const file = await (await client()).restore(remoteFileArg(path), version);
+      confirm(out(), file, () => `restored ${shown(path)} to ${version} (new version ${file.version})`);
     });
 
   program
     .command('share')
     .description('a public link to a file')
     .argument('<path>')
-    .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d', duration)
-    .addHelpText('after', examples(['dfs share docs/a.txt', 'a link with the server\'s default lifetime'], ['dfs share docs/a.txt --expires 7d', 'a link that works for a week']))
+    .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d, at most 365d', lifetime(365))
+    .addHelpText('after', examples(['dfs share docs/a.txt', 'a link with the server\'s default lifetime'], ['dfs share docs/a.txt --expires 7d', 'a link that works for a week'], ['curl -O "$(dfs share docs/a.txt)"', 'the link alone is on stdout (its expiry on stderr)']))
     .action(async (path: string, o: { expires?: number }) => {
-      const share = await (await client()).share(remotePath(path), o.expires);
-      print(out(), share, () => `${share.url}  (expires ${share.expiresAt})`);
+      const share = await (await client()).share(remoteFileArg(path), o.expires);
+      print(out(), share, () => share.url);
+      notice(out(), `the link expires ${share.expiresAt}`);
     });
 
   program
@@ -414,24 +435,25 @@ is how long the store may fail every request before a put or get stops.`,
           failed.push(new FileError(link, error));
         }
       }
-      print(out(), { revoked }, () => revoked.map((id) => `revoked ${id}`).join('\n'));
+      confirm(out(), { revoked }, () => revoked.map((id) => `revoked ${shown(id)}`).join('\n'));
       if (failed.length > 0) throw new TransferFailures(failed);
     });
 
   const token = program
     .command('token')
     .description('manage access tokens (admin)')
-    .addHelpText('after', examples(['dfs token create ci -s read write --prefix ci/ -e 30d', 'a token for one folder'], ['dfs token list', 'every token (never their secrets)'], ['dfs token revoke <id>', 'refuse it from now on']));
+    .addHelpText('after', examples(['dfs token create ci -s read write --prefix ci/ -e 30d', 'a token for one folder'], ['dfs token list', 'every token (never their secrets)'], ['dfs token revoke <id>', 'refuse it, and the tokens and share links it made, from now on']));
   token
     .command('create')
-    .argument('<name>')
+    .argument('<name>', 'what to tell it by (1 to 200 characters)', tokenName)
     .addOption(new Option('-s, --scope <scope...>', 'read, write, delete, admin').choices(['read', 'write', 'delete', 'admin']).makeOptionMandatory())
     .option('--prefix <folder>', 'limit the token to a folder')
-    .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d', duration)
+    .option('-e, --expires <duration>', 'lifetime: seconds or 30m, 12h, 7d, at most 3650d', lifetime(3650))
     .addHelpText('after', examples(['dfs token create ci -s read write --prefix ci/ -e 30d', 'read and write under ci/ for 30 days'], ['dfs token create ops -s admin', 'an admin token that does not expire']))
     .action(async (name: string, o: { scope: Scope[]; prefix?: string; expires?: number }) => {
-      const created = await (await client()).createToken({ name, scopes: o.scope, prefix: o.prefix === undefined ? undefined : remotePath(o.prefix), expiresIn: o.expires });
-      print(out(), created, () => `${created.token}\n(shown once) id ${created.id}`);
+      const created = await (await client()).createToken({ name, scopes: o.scope, prefix: o.prefix === undefined ? undefined : remoteArg(o.prefix), expiresIn: o.expires });
+      print(out(), created, () => created.token);
+      notice(out(), `the token is shown this once: keep it now (id ${created.id})`);
     });
   token
     .command('list')
@@ -443,12 +465,19 @@ is how long the store may fail every request before a put or get stops.`,
     });
   token
     .command('revoke')
-    .description('refuse a token from now on')
+    .description('refuse a token from now on, with the tokens it created (and theirs, down the line) and every share link any of them made')
     .argument('<id>')
-    .addHelpText('after', examples(['dfs token revoke 01j...', 'the id from dfs token list']))
+    .addHelpText('after', examples(['dfs token revoke 01j...', 'the id from dfs token list; its tokens and share links end with it']))
     .action(async (id: string) => {
-      await (await client()).revokeToken(id);
-      print(out(), { revoked: id }, () => `revoked ${id}`);
+      const api = await client();
+      await api.revokeToken(id);
+      // The API says nothing of what went with the token: the one in use may have.
+      const inUse = await api.whoami().then(
+        () => false,
+        (error: unknown) => error instanceof ApiError && error.status === 401,
+      );
+      confirm(out(), { revoked: id, inUseRevoked: inUse }, () => `revoked ${shown(id)}, and the tokens it created (and theirs, down the line) and every share link any of them made`);
+      if (inUse) notice(out(), 'the token dfs is using was among them: its requests are refused from now on (dfs login with another)');
     });
 
   program

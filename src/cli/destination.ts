@@ -10,6 +10,7 @@ import { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
+import { shown } from './output.ts';
 import { UsageError } from './transfer.ts';
 
 /** How often a FIFO no one reads yet is tried again. */
@@ -52,9 +53,9 @@ function somethingAt(path: string): boolean {
     // Not to be known (no permission to look): each destination is looked at, and fails alone.
     return true;
   }
-  if (found && !found.isDirectory()) throw new UsageError(`${path} is ${found.isFile() ? 'a file, not' : 'not'} a folder: move it away, or download into another folder`);
+  if (found && !found.isDirectory()) throw new UsageError(`${shown(path)} is ${found.isFile() ? 'a file, not' : 'not'} a folder: move it away, or download into another folder`);
   // A link to nothing stands where the folder must be made: no file bound inside could be written.
-  if (!found && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UsageError(`${path} is a broken symbolic link, not a folder: move it away, or download into another folder`);
+  if (!found && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UsageError(`${shown(path)} is a broken symbolic link, not a folder: move it away, or download into another folder`);
   return found !== undefined;
 }
 
@@ -63,10 +64,10 @@ export function destinationAt(dest: string): Destination {
   const found = lstatSync(dest, { throwIfNoEntry: false });
   if (!found || found.isFile()) return { file: dest };
   const info = found.isSymbolicLink() ? statSync(dest, { throwIfNoEntry: false }) : found;
-  if (!info) throw new Error(`${dest} is a broken symbolic link`);
-  if (info.isDirectory()) throw new Error(`${dest} is a folder`);
+  if (!info) throw new Error(`${shown(dest)} is a broken symbolic link`);
+  if (info.isDirectory()) throw new Error(`${shown(dest)} is a folder`);
   // open(2) refuses a socket (cp and curl fail there too): talking to what listens there is no download.
-  if (info.isSocket()) throw new Error(`${dest} is a socket: only a file, a device or a FIFO can be written to`);
+  if (info.isSocket()) throw new Error(`${shown(dest)} is a socket: only a file, a device or a FIFO can be written to`);
   return info.isFile() ? { file: realpathSync(dest) } : { node: dest, fifo: info.isFIFO() };
 }
 

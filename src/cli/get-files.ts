@@ -18,6 +18,7 @@ import { withRetry, type RetryOptions } from '../client/retry.ts';
 import { destinationAt, foldersThere, openNode, type Destination, type NodeDestination } from './destination.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
+import { shown } from './output.ts';
 import { PartFile, sideFileClashes, smallSidePath } from './part-file.ts';
 import { Progress, retryNotice } from './progress.ts';
 import { replaceFile } from './replace-file.ts';
@@ -127,7 +128,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   const plans = planned.flat();
   // What is not written to the destination itself goes inside it: a file there takes nothing in,
   // and each of a folder's files would fail alone on it.
-  if (found && !targetIsDir && plans.some((plan) => plan.local !== target)) throw new UsageError(`${target} is not a folder: name a folder, or a new name, to download into`);
+  if (found && !targetIsDir && plans.some((plan) => plan.local !== target)) throw new UsageError(`${shown(target)} is not a folder: name a folder, or a new name, to download into`);
   return { plans: withoutSideFileClashes(withoutShared(plans, missing), missing), missing };
 }
 
@@ -161,7 +162,7 @@ function withoutShared(plans: PlannedDownload[], failed: FileError[]): PlannedDo
   if (shared.size === 0) return plans;
   for (const [local, sharing] of shared) {
     const remotes = sharing.map((plan) => plan.remote);
-    const reason = `${remotes.slice(0, -1).join(', ')} and ${remotes.at(-1)} would ${sharing.length === 2 ? 'both' : 'all'} be written to ${local}`;
+    const reason = `${remotes.slice(0, -1).join(', ')} and ${remotes.at(-1)} would ${sharing.length === 2 ? 'both' : 'all'} be written to ${shown(local)}`;
     for (const plan of sharing) failed.push(new FileError(plan.remote, new Error(reason)));
   }
   return plans.filter((plan) => !shared.has(plan.local));
@@ -185,8 +186,8 @@ function withoutSideFileClashes(plans: PlannedDownload[], failed: FileError[]): 
   for (const [local, { owner, side }] of clashes) {
     const plan = byLocal.get(local)!;
     const ownerPlan = byLocal.get(owner)!;
-    fail(plan, `${side === local ? local : `${local} is in ${side}, which`} is a side file the download of ${ownerPlan.remote} keeps beside ${owner}`);
-    fail(ownerPlan, `its download keeps a side file at ${side}, where ${plan.remote} would be written`);
+    fail(plan, `${side === local ? shown(local) : `${shown(local)} is in ${shown(side)}, which`} is a side file the download of ${ownerPlan.remote} keeps beside ${shown(owner)}`);
+    fail(ownerPlan, `its download keeps a side file at ${shown(side)}, where ${plan.remote} would be written`);
   }
   return plans.filter((plan) => !out.has(plan));
 }

@@ -33,8 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-      return 2;
+      // --help, --version and `dfs help` end with 0; help shown for what is missing (`dfs token`
+      // without its subcommand) with 1, as every other usage error: those are exit 2 here.
+      return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof UsageError) {
       process.stderr.write(`dfs: ${error.message}\n`);

@@ -7,29 +7,62 @@ export interface Output {
   quiet: boolean;
 }
 
+/**
+ * What a command exists to produce (a listing, a link, a token's secret), on stdout. --quiet
+ * never silences it: `dfs -q token create` would lose a secret the server shows only once.
+ */
 export function print(out: Output, value: unknown, human: () => string): void {
   if (out.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-  else if (!out.quiet) {
+  else {
     const text = human();
     if (text) process.stdout.write(`${text}\n`);
   }
 }
 
+/** What a command did ("uploaded a.txt", "deleted b"): --quiet leaves it out, --json keeps it. */
+export function confirm(out: Output, value: unknown, human: () => string): void {
+  if (out.json || !out.quiet) print(out, value, human);
+}
+
+/** A word for people beside the result, on stderr so that `$(dfs ...)` captures the result alone; --json carries it in its value. */
+export function notice(out: Output, text: string): void {
+  if (!out.json && !out.quiet) process.stderr.write(`dfs: ${text}\n`);
+}
+
+// C0 controls, DEL and C1 controls: printed raw they move the cursor, recolour the terminal or
+// break a line in two.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+
+/**
+ * A local or remote name as a line shows it: as is, or, when it holds a control character, in
+ * the shell's $'...' quoting (`$'red\x1b[31mX'`), which can be pasted back into a command.
+ */
+export function shown(name: string): string {
+  if (!CONTROL.test(name)) return name;
+  const escaped = name.replace(/[\\']/g, '\\$&').replace(new RegExp(CONTROL, 'gu'), (c) => {
+    const code = c.charCodeAt(0);
+    // $'\xNN' is a byte; a C1 control is a character of two bytes in UTF-8.
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `$'${escaped}'`;
+}
+
 const pad = (s: string, n: number) => s.padStart(n);
 
 export function fileLine(file: FileEntry, long: boolean): string {
-  if (!long) return file.path;
-  return `${pad(formatBytes(file.size), 10)}  ${file.updatedAt.slice(0, 19).replace('T', ' ')}  ${file.path}`;
+  if (!long) return shown(file.path);
+  return `${pad(formatBytes(file.size), 10)}  ${file.updatedAt.slice(0, 19).replace('T', ' ')}  ${shown(file.path)}`;
 }
 
 export function folderLine(folder: string, long: boolean): string {
-  return long ? `${pad('-', 10)}  ${' '.repeat(19)}  ${folder}` : folder;
+  return long ? `${pad('-', 10)}  ${' '.repeat(19)}  ${shown(folder)}` : shown(folder);
 }
 
 export const versionLine = (v: Version) =>
   `${v.current ? '*' : ' '} ${v.version}  ${v.createdAt.slice(0, 19).replace('T', ' ')}  ${pad(formatBytes(v.size), 10)}`;
 
 export const tokenLine = (t: Token) =>
-  `${t.id}  ${t.name}  [${t.scopes.join(',')}]${t.prefix ? `  prefix ${t.prefix}` : ''}${t.expiresAt ? `  expires ${t.expiresAt}` : ''}`;
+  `${t.id}  ${shown(t.name)}  [${t.scopes.join(',')}]${t.prefix ? `  prefix ${t.prefix}` : ''}${t.expiresAt ? `  expires ${t.expiresAt}` : ''}`;
 
-export const shareLine = (s: ShareEntry) => `${s.url}  ${s.path}  expires ${s.expiresAt.slice(0, 19).replace('T', ' ')}${s.fileExists ? '' : '  (no file there now)'}`;
+export const shareLine = (s: ShareEntry) => `${s.url}  ${shown(s.path)}  expires ${s.expiresAt.slice(0, 19).replace('T', ' ')}${s.fileExists ? '' : '  (no file there now)'}`;

@@ -11,7 +11,9 @@ import { basename, dirname, join, sep } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
+import { shown } from './output.ts';
 import { replaceFile } from './replace-file.ts';
+import { isRunning } from './pid-lock.ts';
 import { removeStaleLock } from './stale-lock.ts';
 
 interface PartFileState {
@@ -213,8 +215,8 @@ async function lock(path: string, dest: string): Promise<void> {
       }
       const owner = await ownerOf(lockPath);
       if (owner === null) continue;
-      if (owner === process.pid) throw new Error(`${dest} is written by another download of this same run (a link to it?)`);
-      if (owner > 0 && isRunning(owner)) throw new Error(`another dfs (pid ${owner}) is downloading to ${dest}: wait for it, or stop it`);
+      if (owner === process.pid) throw new Error(`${shown(dest)} is written by another download of this same run (a link to it?)`);
+      if (owner > 0 && isRunning(owner)) throw new Error(`another dfs (pid ${owner}) is downloading to ${shown(dest)}: wait for it, or stop it`);
       await takeOver(lockPath, owner, dest);
     }
   } finally {
@@ -226,7 +228,7 @@ async function lock(path: string, dest: string): Promise<void> {
 async function takeOver(lockPath: string, stale: number, dest: string): Promise<void> {
   let moved: number | null = null;
   if (await removeStaleLock(lockPath, async (aside) => ((moved = await ownerOf(aside)) === null || moved === stale))) return;
-  throw new Error(`another dfs (pid ${moved}) is downloading to ${dest}: wait for it, or stop it`);
+  throw new Error(`another dfs (pid ${moved}) is downloading to ${shown(dest)}: wait for it, or stop it`);
 }
 
 /** The pid a lock names; null when it is gone. */
@@ -243,16 +245,6 @@ async function unlock(path: string): Promise<void> {
   const lockPath = `${path}.lock`;
   if (!held.delete(lockPath)) return;
   await rm(lockPath, { force: true });
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: running, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** An earlier run's state of this same download with ranges done, or null: none, another version's, or unreadable. */

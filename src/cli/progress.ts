@@ -7,6 +7,7 @@
 import cliProgress from 'cli-progress';
 import { formatBytes } from '../client/format.ts';
 import { RETRY_ATTEMPTS } from '../client/retry.ts';
+import { shown } from './output.ts';
 
 export interface FileProgress {
   add(bytes: number): void;
@@ -52,7 +53,7 @@ export class Progress {
   }
 
   file(name: string, size: number): FileProgress {
-    const bar = this.#bars?.create(Math.max(size, 1), 0, { name }) ?? null;
+    const bar = this.#bars?.create(Math.max(size, 1), 0, { name: shown(name) }) ?? null;
     return {
       add: (bytes) => {
         bar?.increment(bytes);
@@ -89,5 +90,5 @@ export function retryNotice(what: string, options: { quiet: boolean }): (error: 
 function retryLine(what: string, error: unknown, attempt: number): string {
   // Past the tries of its own, a file waits with every other for the store (outage.ts).
   const turn = attempt < RETRY_ATTEMPTS ? `${attempt + 1} of ${RETRY_ATTEMPTS}` : `${attempt + 1}: the store fails every request`;
-  return `dfs: ${what}: ${error instanceof Error ? error.message : String(error)}; trying again (${turn})\n`;
+  return `dfs: ${shown(what)}: ${error instanceof Error ? error.message : String(error)}; trying again (${turn})\n`;
 }

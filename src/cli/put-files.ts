@@ -18,6 +18,7 @@ import { normalizeNewPath } from '../core/paths.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { startHashWorkers } from './hash-pool.ts';
 import { hashedOnWorkers, localFile } from './local-file.ts';
+import { shown } from './output.ts';
 import { Progress, retryNotice } from './progress.ts';
 import { holdsAnything } from './remote-path.ts';
 import { resumeStore } from './resume-store.ts';
@@ -131,7 +132,7 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
     if (!info.isFile() && !info.isDirectory()) {
       missing.push(new FileError(local, new Error(NOT_A_FILE)));
     } else if (info.isDirectory()) {
-      if (!options.recursive) throw new UsageError(`${local} is a directory (use -r)`);
+      if (!options.recursive) throw new UsageError(`${shown(local)} is a directory (use -r)`);
       const base = basename(resolve(local));
       const files = walk(local, exclusion(options.exclude ?? []), missing);
       for (const file of files) plans.push({ local: file.path, remote: joinRemote(remote ?? '', base, file.inFolder), size: file.size, mtimeMs: file.mtimeMs });
@@ -162,8 +163,8 @@ function withoutCollisions(planned: PlannedUpload[], missing: FileError[]): Plan
   if (shared.size === 0) return plans;
   for (const [remote, same] of shared) {
     for (const plan of same) {
-      const others = same.filter((other) => other !== plan).map((other) => other.local);
-      missing.push(new FileError(plan.local, new Error(`${others.join(', ')} would go to ${remote} too: none of them is sent`)));
+      const others = same.filter((other) => other !== plan).map((other) => shown(other.local));
+      missing.push(new FileError(plan.local, new Error(`${others.join(', ')} would go to ${shown(remote)} too: none of them is sent`)));
     }
   }
   return plans.filter((plan) => !shared.has(plan.remote));

@@ -1,12 +1,43 @@
 /** Remote paths as people write them, and whether anything lies under one. */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import { withRetry, type RetryOptions } from '../client/retry.ts';
+import { shown } from './output.ts';
+import { FileError, UsageError } from './transfer.ts';
 
 /**
  * Remote paths are relative to the bucket's top level, which users often write as a leading "/"
  * (`dfs ls /`, `dfs get /docs/a.txt`): every command reads such a path as the same one without it.
  */
 export const remotePath = (arg: string): string => arg.replace(/^\/+/, '');
+
+/**
+ * A remote path typed on the command line. A "." or ".." name is a usage error, said before
+ * anything is sent: no stored path has one, and a URL would resolve it into another path.
+ */
+export function remoteArg(arg: string): string {
+  const path = remotePath(arg);
+  if (path.split('/').some((name) => name === '.' || name === '..')) throw new UsageError(`${shown(arg)}: a remote path has no "." or ".." names (the top level is "/")`);
+  return path;
+}
+
+/** A remote file typed on the command line: not the top level, nor a folder (a trailing "/"), nor an empty name. */
+export function remoteFileArg(arg: string): string {
+  const path = remoteArg(arg);
+  if (path === '') throw new UsageError(`${JSON.stringify(arg)} is the top level: name a file`);
+  if (path.endsWith('/')) throw new UsageError(`${shown(arg)}: a file path cannot end in "/"`);
+  if (path.includes('//')) throw new UsageError(`${shown(arg)}: a file path has no empty names ("//")`);
+  return path;
+}
+
+/**
+ * `path` without its trailing "/", which names a folder: where a file has the name instead (a
+ * file and a folder never share one), rm and mv refuse rather than act on the file.
+ */
+export async function folderNamed(client: DfsClient, path: string, typed: string): Promise<string> {
+  const name = path.replace(/\/+$/, '');
+  if (name !== path && (await client.stat(name).then(() => true, () => false))) throw new FileError(typed, new Error(`no such folder (${shown(name)} is a file)`));
+  return name;
+}
 
 /** True when anything is stored under `folder` (ending in "/"); false when the token may not list, or the API takes it for no path. */
 export async function holdsAnything(client: DfsClient, folder: string, retry?: RetryOptions): Promise<boolean> {

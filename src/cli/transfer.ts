@@ -4,6 +4,7 @@
  */
 
 import type { OutageWatch } from '../client/outage.ts';
+import { shown } from './output.ts';
 
 /**
  * Files over the batch size moving at once, their parts or ranges in flight limited together
@@ -53,10 +54,10 @@ export function sharedDestinations<T>(plans: readonly T[], destinationOf: (plan:
   return byDestination;
 }
 
-/** A failure tied to one file, reported as "path: reason". */
+/** A failure tied to one file, reported as "path: reason" (the path as shown(), control characters escaped). */
 export class FileError extends Error {
   constructor(path: string, cause: unknown) {
-    super(`${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`${shown(path)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 

@@ -97,7 +97,7 @@ describe('put and get', () => {
     expect(refusedDry.stdout.trim()).toBe(`would upload ${join('same', 'b.txt')} -> dry-names/b.txt`);
     expect(refusedPut.code).toBe(1);
     expect(refusedDry.stderr).toBe(refusedPut.stderr);
-    expect(refusedDry.stderr).toMatch(/^dfs: tab\tname\.txt: .*control character/);
+    expect(refusedDry.stderr).toMatch(/^dfs: \$'tab\\x09name\.txt': .*control character/);
 
     const forced = await dfs(['--json', 'put', '-r', '--force', 'same', 'once/']);
     expect(forced.json().filter((f: { unchanged?: true }) => f.unchanged)).toEqual([]);
@@ -305,7 +305,7 @@ describe('put and get', () => {
     expect(put.json()).toHaveLength(300);
     const failures = put.stderr.trim().split('\n');
     expect(failures).toHaveLength(1);
-    expect(failures[0]!.startsWith('dfs: many/bad\u0001name.txt: ')).toBe(true);
+    expect(failures[0]!.startsWith("dfs: $'many/bad\\x01name.txt': ")).toBe(true);
     expect(failures[0]).toMatch(/control character/);
     const listed = await dfs(['--json', 'ls', '-r', 'batch/many']);
     expect(listed.json().files).toHaveLength(300);
@@ -740,6 +740,92 @@ describe('file commands in --json', () => {
   });
 });
 
+describe('what a command prints', () => {
+  it('--quiet silences the lines saying what was done, never what a command is for', async () => {
+    await writeFile(local('quiet.txt'), 'quiet');
+    const put = await dfs(['-q', 'put', 'quiet.txt', 'quiet/q.txt']);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.stdout + put.stderr).toBe('');
+    // The secret is shown once by the server: a quiet create that printed nothing lost it.
+    const created = await dfs(['-q', 'token', 'create', 'quiet', '-s', 'read']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toBe('');
+    expect((await dfs(['whoami'], { env: { ...env, DFS_TOKEN: created.stdout.trim() } })).stdout).toBe('quiet [read]\n');
+    const share = await dfs(['-q', 'share', 'quiet/q.txt']);
+    expect(share.stderr).toBe('');
+    expect(await (await fetch(share.stdout.trim())).text()).toBe('quiet');
+    for (const args of [['ls', 'quiet'], ['stat', 'quiet/q.txt'], ['versions', 'quiet/q.txt'], ['whoami'], ['token', 'list'], ['shares', 'quiet'], ['put', '-n', 'quiet.txt', 'quiet/q.txt']]) {
+      const [quiet, loud] = [await dfs(['-q', ...args]), await dfs(args)];
+      expect(quiet.stdout, args.join(' ')).not.toBe('');
+      expect(quiet.stdout, args.join(' ')).toBe(loud.stdout);
+    }
+    for (const args of [['cp', 'quiet/q.txt', 'quiet/c.txt'], ['mv', 'quiet/c.txt', 'quiet/m.txt'], ['rm', 'quiet/m.txt']]) {
+      const done = await dfs(['-q', ...args]);
+      expect(done.code, done.stderr).toBe(0);
+      expect(done.stdout + done.stderr, args.join(' ')).toBe('');
+    }
+  });
+
+  it('prints a link or a token alone on stdout, so that $(...) takes it; what else to know goes to stderr', async () => {
+    await writeFile(local('captured.txt'), 'captured');
+    expect((await dfs(['put', 'captured.txt', 'captured/c.txt'])).code).toBe(0);
+    const share = await dfs(['share', 'captured/c.txt', '--expires', '1h']);
+    expect(share.code, share.stderr).toBe(0);
+    expect(share.stdout).toMatch(/^http:\/\/\S+\/s\/[0-9a-z]+\n$/);
+    expect(share.stderr).toMatch(/^dfs: the link expires \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    expect(await (await fetch(share.stdout.trim())).text()).toBe('captured');
+    const created = await dfs(['token', 'create', 'captured', '-s', 'read']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^\S+\n$/);
+    expect(created.stderr).toMatch(/^dfs: the token is shown this once: keep it now \(id \S+\)\n$/);
+    expect((await dfs(['whoami'], { env: { ...env, DFS_TOKEN: created.stdout.trim() } })).stdout).toBe('captured [read]\n');
+  });
+
+  it('says that revoking a token ends the tokens and links it made, and when the token in use went with it', async () => {
+    await writeFile(local('lineage.txt'), 'lineage');
+    expect((await dfs(['put', 'lineage.txt', 'lineage/l.txt'])).code).toBe(0);
+    const parent = (await dfs(['--json', 'token', 'create', 'parent', '-s', 'admin'])).json();
+    const asParent = { ...env, DFS_TOKEN: parent.token };
+    const child = (await dfs(['--json', 'token', 'create', 'child', '-s', 'read', 'write'], { env: asParent })).json();
+    const link = (await dfs(['--json', 'share', 'lineage/l.txt'], { env: { ...env, DFS_TOKEN: child.token } })).json();
+    const revoked = await dfs(['token', 'revoke', parent.id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe(`revoked ${parent.id}, and the tokens it created (and theirs, down the line) and every share link any of them made\n`);
+    expect(revoked.stderr).toBe('');
+    expect((await fetch(link.url, { redirect: 'manual' })).status).toBe(404);
+    expect((await dfs(['whoami'], { env: { ...env, DFS_TOKEN: child.token } })).code).toBe(1);
+
+    // Revoking the token in use, or the one that made it, leaves dfs refused: said at once.
+    const maker = (await dfs(['--json', 'token', 'create', 'maker', '-s', 'admin'])).json();
+    const made = (await dfs(['--json', 'token', 'create', 'made', '-s', 'admin'], { env: { ...env, DFS_TOKEN: maker.token } })).json();
+    const own = await dfs(['token', 'revoke', maker.id], { env: { ...env, DFS_TOKEN: made.token } });
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stderr).toBe('dfs: the token dfs is using was among them: its requests are refused from now on (dfs login with another)\n');
+    const self = (await dfs(['--json', 'token', 'create', 'self', '-s', 'admin'])).json();
+    const json = await dfs(['--json', 'token', 'revoke', self.id], { env: { ...env, DFS_TOKEN: self.token } });
+    expect(json.json()).toEqual({ revoked: self.id, inUseRevoked: true });
+    expect(json.stderr).toBe('');
+  });
+
+  it('escapes the control characters of names in its lines, and leaves --json as JSON has it', async () => {
+    await mkdir(local('esc'));
+    for (const name of ['red\u001b[31mX', 'two\nlines', 'c1\u0085.txt']) await writeFile(local('esc', name), 'x');
+    const put = await dfs(['put', '-r', 'esc', 'esc/']);
+    expect(put.code).toBe(1);
+    const reason = 'path must not contain control characters';
+    expect(put.stderr.split('\n').sort()).toEqual(['', `dfs: $'esc/c1\\u0085.txt': ${reason}`, `dfs: $'esc/red\\x1b[31mX': ${reason}`, `dfs: $'esc/two\\x0alines': ${reason}`]);
+
+    await writeFile(local('esc-ok.txt'), 'ok');
+    expect((await dfs(['put', 'esc-ok.txt', 'esc/ok.txt'])).code).toBe(0);
+    const get = await dfs(['get', 'esc/ok.txt', "it's\u001b"]);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stdout).toBe(`downloaded esc/ok.txt -> $'it\\'s\\x1b'\n`);
+    const json = await dfs(['--json', 'get', '-f', 'esc/ok.txt', "it's\u001b"]);
+    expect(json.json()[0].local).toBe("it's\u001b");
+    expect(await readFile(local("it's\u001b"), 'utf8')).toBe('ok');
+  });
+});
+
 describe('exit codes and errors', () => {
   it('exits 2 on usage errors and 1 on failures, with one line naming the file', async () => {
     expect((await dfs(['frobnicate'])).code).toBe(2);
@@ -771,6 +857,41 @@ describe('exit codes and errors', () => {
     expect(await readFile(local('partly-back', 'present.txt'), 'utf8')).toBe('present');
   });
 
+  it('exits 2, in its own words, on a lifetime or a token name the API refuses, and on a command group without its command', async () => {
+    const long = await dfs(['share', 'x', '--expires', '99999d']);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('at most 365d');
+    expect(long.stderr).not.toContain('expiresIn');
+    expect((await dfs(['token', 'create', 'long', '-s', 'read', '-e', '4000d'])).code).toBe(2);
+    for (const name of ['', ' ', 'n'.repeat(201)]) {
+      const refused = await dfs(['token', 'create', name, '-s', 'read']);
+      expect(refused.code, JSON.stringify(name)).toBe(2);
+      expect(refused.stderr).toMatch(/needs a name to tell it by|at most 200 characters/);
+      expect(refused.stderr).not.toContain('Too small');
+    }
+    const group = await dfs(['token']);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toContain('Usage: dfs token');
+    for (const args of [['token', '--help'], ['help', 'token'], ['help']]) expect((await dfs(args)).code, args.join(' ')).toBe(0);
+  });
+
+  it('takes a trailing "/" for a folder: rm and mv refuse a file named so, and touch nothing', async () => {
+    await writeFile(local('slash.txt'), 'slash');
+    expect((await dfs(['put', 'slash.txt', 'slash/f'])).code).toBe(0);
+    for (const args of [['rm', 'slash/f/'], ['rm', '-r', 'slash/f/'], ['mv', 'slash/f/', 'slash/g']]) {
+      const refused = await dfs(args);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toBe('dfs: slash/f/: no such folder (slash/f is a file)\n');
+    }
+    expect((await dfs(['--json', 'ls', 'slash'])).json().files.map((f: { path: string }) => f.path)).toEqual(['slash/f']);
+    const file = await dfs(['stat', 'slash/f/']);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe('dfs: slash/f/: a file path cannot end in "/"\n');
+    // A folder named so is still a folder.
+    expect((await dfs(['mv', 'slash/', 'slashed/'])).code).toBe(0);
+    expect((await dfs(['--json', 'rm', '-r', 'slashed/slash/'])).json()).toEqual({ deleted: ['slashed/slash/'] });
+  });
+
   it('says it needs Node 24 when run on an older one, instead of failing on an API it lacks', async () => {
     // An installed dfs runs on the node found on PATH; this one is told it is Node 22.
     const older = 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"22.1.0"})';
@@ -790,7 +911,7 @@ describe('exit codes and errors', () => {
     await mkdir(local('odd', 'good'));
     await writeFile(local('odd', 'good', 'g.txt'), 'good');
     await writeFile(local('odd', 'bad\u0001folder', 'b.txt'), 'bad');
-    const refused = `dfs: ${join('odd', 'bad\u0001folder', 'b.txt')}: path must not contain control characters`;
+    const refused = `dfs: $'${join('odd', 'bad\\x01folder', 'b.txt')}': path must not contain control characters`;
     const first = await dfs(['put', '-r', 'odd', 'odd/']);
     expect(first.stdout.trim()).toBe('uploaded odd/odd/good/g.txt');
     expect(first.stderr.trim()).toBe(refused);
@@ -804,11 +925,17 @@ describe('exit codes and errors', () => {
   it('refuses what would name another file or nothing, before anything is sent', async () => {
     await writeFile(local('dots.txt'), 'dots');
     expect((await dfs(['put', 'dots.txt', 'dots/one.txt'])).code).toBe(0);
-    // A URL parser would resolve these into dots/one.txt.
-    for (const args of [['rm', 'zzz/../dots/one.txt'], ['stat', './dots/one.txt'], ['versions', 'dots/./one.txt']]) {
+    // A URL parser would resolve these into dots/one.txt: usage errors, said before anything is sent.
+    for (const args of [['rm', 'zzz/../dots/one.txt'], ['stat', './dots/one.txt'], ['versions', 'dots/./one.txt'], ['put', 'dots.txt', '../x'], ['put', 'dots.txt', '.'], ['get', 'dots/../dots/one.txt']]) {
       const refused = await dfs(args);
-      expect(refused.code, args.join(' ')).toBe(1);
-      expect(refused.stderr).toContain('is not a file path');
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.stderr).toBe(`dfs: ${args[args.length - 1]}: a remote path has no "." or ".." names (the top level is "/")\n`);
+    }
+    const notFiles = { 'dots/one.txt/': 'dots/one.txt/: a file path cannot end in "/"', 'dots//one.txt': 'dots//one.txt: a file path has no empty names ("//")', '/': '"/" is the top level: name a file' };
+    for (const [path, said] of Object.entries(notFiles)) {
+      const refused = await dfs(['stat', path]);
+      expect(refused.code, path).toBe(2);
+      expect(refused.stderr).toBe(`dfs: ${said}\n`);
     }
     const top = await dfs(['rm', '-r', '/']);
     expect(top.code).toBe(1);

@@ -16,3 +16,13 @@ describe('dfs --help', () => {
     }
   });
 });
+
+describe('dfs token revoke --help', () => {
+  it('says the tokens and share links the token made end with it', () => {
+    const revoke = buildProgram().commands.find((command) => command.name() === 'token')!.commands.find((command) => command.name() === 'revoke')!;
+    let text = '';
+    revoke.configureOutput({ writeOut: (chunk) => (text += chunk) });
+    revoke.outputHelp();
+    expect(text.replace(/\s+/g, ' ')).toContain('with the tokens it created (and theirs, down the line) and every share link any of them made');
+  });
+});
