@@ -1,7 +1,8 @@
 /**
  * s3rver stores multipart parts but answers ListParts and AbortMultipartUpload with 405, and
  * dfs needs both (resume state, verification before assembly, cleanup). This adds them on
- * s3rver's own storage layout, behind s3rver's own SigV4 check, just before its router.
+ * s3rver's own storage layout, behind s3rver's own SigV4 check, just before its router, and
+ * refuses a part for an upload that is not open (NoSuchUpload), as S3 does.
  *
  * An abort and a complete of one upload take turns: s3rver assembles from streams of the part
  * files with no error handler, so an abort removing them mid-assembly ended the whole process
@@ -18,6 +19,9 @@ export function addMultipartListAndAbort(server: unknown): void {
   const settling = new UploadTurns();
   const noSuchUpload = (uploadId: string) => new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
   const uploadDirectory = (bucket: string, uploadId: string) => join(s3rver.store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+  const requireOpen = async (bucket: string, uploadId: string) => {
+    if (!/^[0-9a-f]+$/.test(uploadId) || (await readdir(uploadDirectory(bucket, uploadId)).catch(() => null)) === null) throw noSuchUpload(uploadId);
+  };
 
   const handler: KoaMiddleware = async (ctx, next) => {
     const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
@@ -26,24 +30,30 @@ export function addMultipartListAndAbort(server: unknown): void {
     if (ctx.method === 'POST') {
       // s3rver's own route checks the signature; its assembly must find every part still there.
       return settling.take(uploadId, async () => {
-        if (!/^[0-9a-f]+$/.test(uploadId) || (await readdir(uploadDirectory(match[1]!, uploadId)).catch(() => null)) === null) throw noSuchUpload(uploadId);
+        await requireOpen(match[1]!, uploadId);
         await next();
       });
+    }
+    if (ctx.method === 'PUT') {
+      // s3rver would make the folder of an upload completed or aborted meanwhile anew and keep
+      // the part there for good; S3 refuses it.
+      await requireOpen(match[1]!, uploadId);
+      return next();
     }
     if (ctx.method !== 'GET' && ctx.method !== 'DELETE') return next();
     ctx.params = { bucket: match[1], key: decodeURIComponent(match[2]!) };
     // Unsigned requests were refused before this (embedded-s3-signed-only.ts); a signed one is checked here.
     await authenticate(ctx, async () => {
-      if (!/^[0-9a-f]+$/.test(uploadId)) throw noSuchUpload(uploadId);
-      const directory = uploadDirectory(ctx.params.bucket!, uploadId);
       if (ctx.method === 'DELETE') {
         await settling.take(uploadId, async () => {
-          if ((await readdir(directory).catch(() => null)) === null) throw noSuchUpload(uploadId);
-          await rm(directory, { recursive: true, force: true });
+          await requireOpen(ctx.params.bucket!, uploadId);
+          await rm(uploadDirectory(ctx.params.bucket!, uploadId), { recursive: true, force: true });
         });
         ctx.status = 204;
         return;
       }
+      if (!/^[0-9a-f]+$/.test(uploadId)) throw noSuchUpload(uploadId);
+      const directory = uploadDirectory(ctx.params.bucket!, uploadId);
       const entries = await readdir(directory).catch(() => null);
       if (entries === null) throw noSuchUpload(uploadId);
       // s3rver writes a part's digest file after its bytes: a part without one is still arriving.

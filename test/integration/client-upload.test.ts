@@ -16,7 +16,7 @@ import { downloadRanges, type DownloadIo } from '../../src/client/download.ts';
 import { TransferError } from '../../src/client/retry.ts';
 import { createLimiter } from '../../src/client/pool.ts';
 import { blobUpload } from '../../src/client/blob-upload.ts';
-import { uploadFile, type UploadIo, type UploadPart } from '../../src/client/upload.ts';
+import { uploadFile, type ResumeState, type ResumeStore, type UploadIo, type UploadPart } from '../../src/client/upload.ts';
 import { Api, downloadBytes, md5Base64, randomBytes, sameBytes, sha256Hex } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -194,6 +194,37 @@ describe('the shared upload engine', () => {
     const io = cutOff(randomBytes(6 * MiB, 43), 0, controller, 'interrupted');
     await expect(uploadFile(recordingClient(ids), 'engine/interrupted.bin', io, { multipartThreshold: MiB, partSize: 5 * MiB, signal: controller.signal })).rejects.toThrow(/interrupted/);
     expect((await api.get(`/v1/uploads/${ids[0]}`)).body.state).toBe('pending');
+  });
+
+  it('lets a second run that resumed an upload the first then completed report that file, though the store refuses its parts', async () => {
+    const bytes = randomBytes(11 * MiB, 44);
+    const saved = new Map<string, ResumeState>();
+    const store: ResumeStore = {
+      get: async (key) => saved.get(key) ?? null,
+      set: async (key, state) => void saved.set(key, state),
+      delete: async (key) => void saved.delete(key),
+    };
+    const resume = { store, key: 'one put run twice' };
+    let secondSending!: () => void;
+    const secondSends = new Promise<void>((resolve) => (secondSending = resolve));
+    // The first run's parts wait for the second to be sending its own, signed for the same upload.
+    const first = uploadFile(client, 'engine/twice.bin', aroundPuts(blobOf(bytes), (put) => async (...args) => (await secondSends, put(...args))), { multipartThreshold: MiB, partSize: 5 * MiB, resume });
+    await expect.poll(() => saved.size).toBe(1);
+    const second = uploadFile(
+      client,
+      'engine/twice.bin',
+      aroundPuts(blobOf(bytes), (put) => async (...args) => {
+        secondSending();
+        // Sent once the first run has completed the upload: the store no longer takes parts for it.
+        await first;
+        return put(...args);
+      }),
+      { multipartThreshold: MiB, partSize: 5 * MiB, resume },
+    );
+    const [committed, reported] = await Promise.all([first, second]);
+    expect(reported.version).toBe(committed.version);
+    expect((await api.get('/v1/versions/engine/twice.bin')).body.versions).toHaveLength(1);
+    expect(await sameBytes(await downloadBytes(api, 'engine/twice.bin'), bytes)).toBe('same');
   });
 
   it('goes on to commit a single PUT whose answer was lost after the store took it (the retry is refused as create-only)', async () => {
