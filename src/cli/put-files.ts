@@ -133,7 +133,9 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
       missing.push(new FileError(local, new Error(NOT_A_FILE)));
     } else if (info.isDirectory()) {
       if (!options.recursive) throw new UsageError(`${shown(local)} is a directory (use -r)`);
-      const base = basename(resolve(local));
+      // "." (or "dir/.") is the folder's content, as cp -r and rsync take it: `put -r . backups/`
+      // fills backups/, not backups/<name of the current folder>/.
+      const base = basename(local) === '.' ? '' : basename(resolve(local));
       const files = walk(local, exclusion(options.exclude ?? []), missing);
       for (const file of files) plans.push({ local: file.path, remote: joinRemote(remote ?? '', base, file.inFolder), size: file.size, mtimeMs: file.mtimeMs });
     } else {

@@ -32,6 +32,19 @@ function runUnprivileged(args: string[]): Promise<{ code: number | null; stdout:
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
+describe('put -r of "."', () => {
+  it('sends the content of the folder, not the folder by its name, as cp -r and rsync do', async () => {
+    await mkdir(local('dot', 'sub'), { recursive: true });
+    await writeFile(local('dot', 'a.txt'), 'a');
+    await writeFile(local('dot', 'sub', 'b.txt'), 'b');
+    for (const [args, cwd] of [[['put', '-r', '.', 'dotted/'], 'dot'], [['put', '-r', 'dot/.', 'dotted2/'], '.']] as const) {
+      const run = await cli.dfs(['--json', ...args], { cwd });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).map((f: { path: string }) => f.path).sort()).toEqual([`${args[3].slice(0, -1)}/a.txt`, `${args[3].slice(0, -1)}/sub/b.txt`]);
+    }
+  });
+});
+
 describe('put -r of a folder holding one it may not read', () => {
   it('sends the other files and names the folder with its reason', async () => {
     await mkdir(local('guarded', 'open'), { recursive: true });
