@@ -5,16 +5,14 @@
  * process at a time: `<dest>.dfs-part.lock` holds the pid of the one downloading.
  */
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { link, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
 import { shown } from './output.ts';
 import { replaceFile } from './replace-file.ts';
-import { isRunning } from './pid-lock.ts';
-import { removeStaleLock } from './stale-lock.ts';
+import { acquirePidLock } from './pid-lock.ts';
 
 interface PartFileState {
   version: string;
@@ -36,10 +34,10 @@ const PART_SUFFIX = '.dfs-part';
  * What a download keeps beside its destination, after its partPath: the part file itself (""),
  * its state (.json) and the state's temporary copy (.json.<pid>.tmp, replace-file.ts), the lock
  * (.lock), the lock moved aside while taken over (.lock.<pid>), the file linked to make the lock
- * (.l<pid>), and a small download's copy (.<pid>, smallSidePath). A pid stands for any: which pid
+ * (.lock.l<pid>, pid-lock.ts), and a small download's copy (.<pid>, smallSidePath). A pid stands for any: which pid
  * a run gets must not decide whether two names clash.
  */
-const SIDE_SUFFIX = /^(?:|\.json|\.json\.\d+\.tmp|\.lock|\.lock\.\d+|\.l\d+|\.\d+)$/;
+const SIDE_SUFFIX = /^(?:|\.json|\.json\.\d+\.tmp|\.lock|\.lock\.l?\d+|\.\d+)$/;
 
 /**
  * Where a download to `dest` is written before its rename: `<dest>.dfs-part`, or for a name too
@@ -99,9 +97,12 @@ export class PartFile implements DownloadIo {
   readonly #hash: GrowingFileHash;
   #handle: FileHandle | null = null;
   #front = 0;
+  /** Lets go of `<path>.lock`: once, whichever of close, finish and discard comes first. */
+  readonly #unlock: () => Promise<void>;
 
-  private constructor(path: string, state: PartFileState) {
+  private constructor(path: string, state: PartFileState, unlock: () => Promise<void>) {
     this.path = path;
+    this.#unlock = unlock;
     this.#statePath = `${path}.json`;
     this.#file = { version: state.version, size: state.size, rangeSize: state.rangeSize };
     this.#done = new Set(state.done);
@@ -110,18 +111,25 @@ export class PartFile implements DownloadIo {
     this.#hash = new GrowingFileHash(this.path);
   }
 
+  /**
+   * Two downloads into one side file would cut each other's ranges short and rename or remove
+   * it under each other: the second one fails at once, naming the first.
+   */
   static async open(dest: string, version: string, size: number, rangeSize: number): Promise<PartFile> {
     const path = partPath(dest);
-    await lock(path, dest);
+    const unlock = await acquirePidLock(`${path}.lock`, {
+      whenHeld: (pid) =>
+        new Error(pid === process.pid ? `${shown(dest)} is written by another download of this same run (a link to it?)` : `another dfs (pid ${pid}) is downloading to ${shown(dest)}: wait for it, or stop it`),
+    });
     try {
-      return await PartFile.#open(path, version, size, rangeSize);
+      return await PartFile.#open(path, version, size, rangeSize, unlock);
     } catch (error) {
-      await unlock(path);
+      await unlock();
       throw error;
     }
   }
 
-  static async #open(path: string, version: string, size: number, rangeSize: number): Promise<PartFile> {
+  static async #open(path: string, version: string, size: number, rangeSize: number, unlock: () => Promise<void>): Promise<PartFile> {
     const fresh: PartFileState = { version, size, rangeSize, done: [] };
     const saved = await savedState(`${path}.json`, fresh);
     // The ranges a state lists are there only while its part file (made full size at once) is:
@@ -129,7 +137,7 @@ export class PartFile implements DownloadIo {
     const kept = saved ? await open(path, 'r+').catch(() => null) : null;
     const state = saved && kept && (await kept.stat()).size >= size ? saved : fresh;
     if (saved && state !== saved) await rm(`${path}.json`, { force: true });
-    const file = new PartFile(path, state);
+    const file = new PartFile(path, state, unlock);
     file.#handle = kept ?? (await open(path, 'w'));
     await file.#handle.truncate(size);
     file.#advanceHash();
@@ -165,7 +173,7 @@ export class PartFile implements DownloadIo {
   /** Done with it for this run; what a rerun needs stays. */
   async close(): Promise<void> {
     await this.#closeHandle();
-    await unlock(this.path);
+    await this.#unlock();
   }
 
   async #closeHandle(): Promise<void> {
@@ -177,74 +185,15 @@ export class PartFile implements DownloadIo {
     await this.#closeHandle();
     await rename(this.path, dest);
     await rm(this.#statePath, { force: true });
-    await unlock(this.path);
+    await this.#unlock();
   }
 
   async discard(): Promise<void> {
     await this.#closeHandle();
     await rm(this.path, { force: true });
     await rm(this.#statePath, { force: true });
-    await unlock(this.path);
+    await this.#unlock();
   }
-}
-
-/** Locks this process holds, removed however it exits (Ctrl-C included); kill -9 leaves one its pid shows stale. */
-const held = new Set<string>();
-process.once('exit', () => {
-  for (const lockPath of held) rmSync(lockPath, { force: true });
-});
-
-/**
- * Two downloads into one side file would cut each other's ranges short and rename or remove
- * it under each other: the second one fails at once, naming the first. The lock appears whole,
- * pid inside, by a link from a file of this process's own: never empty while another looks.
- */
-async function lock(path: string, dest: string): Promise<void> {
-  const lockPath = `${path}.lock`;
-  const mine = `${path}.l${process.pid}`;
-  try {
-    // Inside the try: a write that fails (a full disk) may have made the file already.
-    await writeFile(mine, String(process.pid));
-    for (;;) {
-      try {
-        await link(mine, lockPath);
-        held.add(lockPath);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const owner = await ownerOf(lockPath);
-      if (owner === null) continue;
-      if (owner === process.pid) throw new Error(`${shown(dest)} is written by another download of this same run (a link to it?)`);
-      if (owner > 0 && isRunning(owner)) throw new Error(`another dfs (pid ${owner}) is downloading to ${shown(dest)}: wait for it, or stop it`);
-      await takeOver(lockPath, owner, dest);
-    }
-  } finally {
-    await rm(mine, { force: true });
-  }
-}
-
-/** Removes a lock whose process is gone; one a newer download took meanwhile is left, and named. */
-async function takeOver(lockPath: string, stale: number, dest: string): Promise<void> {
-  let moved: number | null = null;
-  if (await removeStaleLock(lockPath, async (aside) => ((moved = await ownerOf(aside)) === null || moved === stale))) return;
-  throw new Error(`another dfs (pid ${moved}) is downloading to ${shown(dest)}: wait for it, or stop it`);
-}
-
-/** The pid a lock names; null when it is gone. */
-async function ownerOf(lockPath: string): Promise<number | null> {
-  try {
-    return Number(await readFile(lockPath, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-async function unlock(path: string): Promise<void> {
-  const lockPath = `${path}.lock`;
-  if (!held.delete(lockPath)) return;
-  await rm(lockPath, { force: true });
 }
 
 /** An earlier run's state of this same download with ranges done, or null: none, another version's, or unreadable. */

@@ -1,19 +1,23 @@
 /**
- * A lock file naming the process that holds it, waited for while that process runs: for a
- * short step one process at a time must take (choosing the upload a put resumes). A lock left
- * by a process killed while holding it (kill -9, a crash, a power cut) is taken over.
+ * A lock file naming the process that holds it: the download lock (a side file one download
+ * at a time writes) and the resume lock (choosing the upload a put continues). A lock left by
+ * a process killed while holding it (kill -9, a crash, a power cut) is taken over.
  */
 import { rmSync } from 'node:fs';
 import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeStaleLock } from './stale-lock.ts';
 
-/**
- * Longer than any holder keeps one (a few API calls, each retried for at most ~15 s): a lock
- * this old is taken over even if its pid runs, since after a reboot that pid may be another
- * program's, and a lock kept in ~/.cache outlives a reboot.
- */
-const HELD_AT_MOST_MS = 10 * 60_000;
+export interface PidLockOptions {
+  /** What a running holder means: wait for it to let go, or fail at once with this error. */
+  whenHeld: 'wait' | ((pid: number) => Error);
+  /**
+   * For a lock held only for a short step: one this old is taken over even if its pid runs,
+   * since after a reboot that pid may be another program's, and a lock in ~/.cache outlives one.
+   */
+  heldAtMostMs?: number;
+  signal?: AbortSignal;
+}
 
 /** Locks this process holds, removed however it exits (Ctrl-C included). */
 const held = new Set<string>();
@@ -21,21 +25,18 @@ process.once('exit', () => {
   for (const lockPath of held) rmSync(lockPath, { force: true });
 });
 
-/** Files this process links its locks from: one per wait, so two waits in one process never share one. */
-let waits = 0;
-
 /**
- * Takes the lock at `lockPath` once no running process holds it; resolves with its release.
- * The lock appears whole, pid inside, by a link from a file of this wait's own: never empty
- * while another looks.
+ * Takes the lock at `lockPath`; resolves with its release. The lock appears whole, pid inside,
+ * by a link from a file of this process's own: never empty while another looks. A process
+ * takes one lock once at a time (its callers never name one file, or one upload, twice at once).
  */
-export async function acquirePidLock(lockPath: string, signal?: AbortSignal): Promise<() => Promise<void>> {
-  const mine = `${lockPath}.${process.pid}-${++waits}`;
+export async function acquirePidLock(lockPath: string, options: PidLockOptions): Promise<() => Promise<void>> {
+  const mine = `${lockPath}.l${process.pid}`;
   try {
     // Inside the try: a write that fails (a full disk) may have made the file already.
     await writeFile(mine, String(process.pid));
     for (;;) {
-      signal?.throwIfAborted();
+      options.signal?.throwIfAborted();
       try {
         await link(mine, lockPath);
         held.add(lockPath);
@@ -45,12 +46,14 @@ export async function acquirePidLock(lockPath: string, signal?: AbortSignal): Pr
       }
       const holder = await holderOf(lockPath);
       if (holder === null) continue;
-      if (isRunning(holder.pid) && Date.now() - holder.since < HELD_AT_MOST_MS) {
+      if (isRunning(holder.pid) && Date.now() - holder.since < (options.heldAtMostMs ?? Infinity)) {
+        if (options.whenHeld !== 'wait') throw options.whenHeld(holder.pid);
         // Jittered, so waiting processes do not try again in step.
         await sleep(25 + Math.random() * 25);
         continue;
       }
-      // Moved aside and looked at again: a lock taken anew since this judgement is put back.
+      // Moved aside and looked at again: a lock taken anew since this judgement is put back,
+      // and met as a running holder on the next turn.
       await removeStaleLock(lockPath, async (moved) => {
         const now = await holderOf(moved);
         return now === null || (now.pid === holder.pid && now.since === holder.since);
@@ -79,7 +82,7 @@ async function holderOf(lockPath: string): Promise<{ pid: number; since: number 
 }
 
 /** Whether a process with this pid runs (a pid that is no number, from a damaged lock: none). */
-export function isRunning(pid: number): boolean {
+function isRunning(pid: number): boolean {
   if (!(pid > 0)) return false;
   try {
     process.kill(pid, 0);
