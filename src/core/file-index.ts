@@ -66,12 +66,12 @@ export interface GarbageItem {
   multipartId: string | null;
 }
 
-/** What must hold for a delete to go ahead, checked in the same step as the delete. */
+/** What must hold for a delete to go ahead, checked in the same step as the delete (null: nothing). */
 export interface DeletePrecondition {
-  /** A version that must be current. */
-  ifMatch?: string | null;
-  /** A version that must not be current. */
-  ifNoneMatch?: string | null;
+  /** A version that must be current; `*` (as in HTTP) asks only that the file exists, as any delete does. */
+  ifMatch: string | null;
+  /** A version that must not be current; `*` that no file exists, so a delete with it never goes ahead. */
+  ifNoneMatch: string | null;
 }
 
 export interface FileIndex {

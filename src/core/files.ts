@@ -2,8 +2,8 @@
 import { hasScope, mayReach, requireAccess, requireFolderAccess, visibleScanPrefix, type Principal } from './access.ts';
 import { servedDisposition } from './content-type.ts';
 import { garbageDueAt, type DfsContext } from './context.ts';
-import { conflict, hasCode, invalidRequest, notFound, preconditionFailed } from './errors.ts';
-import { directReads, type IndexReads } from './file-index.ts';
+import { conflict, hasCode, invalidRequest, notFound } from './errors.ts';
+import { directReads, type DeletePrecondition, type IndexReads } from './file-index.ts';
 import { newId } from './ids.ts';
 import { listPage, type ListPage } from './listing.ts';
 import type { FileRecord, VersionRecord } from './model.ts';
@@ -77,12 +77,8 @@ async function versionAt(read: IndexReads, path: string, id: string): Promise<Ve
   return version;
 }
 
-export interface DeleteInput {
+export interface DeleteInput extends DeletePrecondition {
   recursive: boolean;
-  /** A version that must be current; `*` (as in HTTP) asks only that the file exists. */
-  ifMatch: string | null;
-  /** A version that must not be current; `*` (as in HTTP) that no file exists, so nothing is deleted then. */
-  ifNoneMatch: string | null;
 }
 
 /** Returns how many files were deleted. */
@@ -94,7 +90,7 @@ export async function deletePath(ctx: DfsContext, principal: Principal, rawPath:
     if (input.ifMatch !== null || input.ifNoneMatch !== null) throw invalidRequest('If-Match and If-None-Match cannot be combined with recursive=true');
     // A token for "a/" naming "a" means its folder: the file "a", if any, is not its to see.
     if (mayReach(principal, path) && (await ctx.index.getFile(path))) {
-      await ctx.index.deleteFile(path, {}, now);
+      await ctx.index.deleteFile(path, { ifMatch: null, ifNoneMatch: null }, now);
       return 1;
     }
     const count = await ctx.index.deleteFolder(folderOf(path), now);
@@ -103,13 +99,7 @@ export async function deletePath(ctx: DfsContext, principal: Principal, rawPath:
   }
   requireAccess(principal, 'delete', path);
   try {
-    if (input.ifNoneMatch === '*') {
-      // Met only where no file is, and then there is nothing to delete.
-      if (await ctx.index.getFile(path)) throw preconditionFailed(`"${path}" exists (If-None-Match: *)`);
-      throw notFound(`no file at "${path}"`);
-    }
-    // Deleting checks that the file exists anyway, which is all `If-Match: *` asks.
-    await ctx.index.deleteFile(path, { ifMatch: input.ifMatch === '*' ? null : input.ifMatch, ifNoneMatch: input.ifNoneMatch }, now);
+    await ctx.index.deleteFile(path, input, now);
     return 1;
   } catch (error) {
     if (hasCode(error, 'not_found') && (await ctx.index.hasFilesUnder(folderOf(path)))) {

@@ -33,7 +33,7 @@ export function createApp(deps: AppDeps): DfsApp {
       '/v1/*',
       cors({
         origin: deps.corsOrigins.includes('*') ? '*' : deps.corsOrigins,
-        allowHeaders: ['Authorization', 'Content-Type', 'If-Match'],
+        allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match'],
         exposeHeaders: ['ETag', 'X-Request-Id'],
         maxAge: 600,
       }),
@@ -94,9 +94,9 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
     .join('; ');
 }
 
-function isPercentEncodedUtf8(path: string): boolean {
+function isPercentEncodedUtf8(text: string): boolean {
   try {
-    decodeURIComponent(path);
+    decodeURIComponent(text);
     return true;
   } catch {
     return false;

@@ -204,6 +204,13 @@ function commitPlan(input: CommitVersionInput): { statements: SqlStatement[]; re
   };
 }
 
+/** Why a delete's precondition failed, in the words of the one that was given. */
+function deleteRefusal(path: string, ifMatch: string | null, ifNoneMatch: string | null): string {
+  if (ifMatch !== null && ifNoneMatch !== null) return `"${path}" is not at a version If-Match and If-None-Match allow`;
+  if (ifMatch !== null) return `"${path}" changed: it is no longer at version "${ifMatch}"`;
+  return ifNoneMatch === '*' ? `"${path}" exists (If-None-Match: *)` : `"${path}" is still at version "${ifNoneMatch}"`;
+}
+
 /**
  * A file may not sit where a folder is, nor under a file. `movingFrom` is ignored: a file being
  * renamed may leave the very spot that would clash (a/b -> a).
@@ -362,12 +369,14 @@ export class SqlFileIndex implements FileIndex {
     );
   }
 
-  async deleteFile(path: string, { ifMatch = null, ifNoneMatch = null }: DeletePrecondition, now: string): Promise<void> {
+  async deleteFile(path: string, { ifMatch, ifNoneMatch }: DeletePrecondition, now: string): Promise<void> {
+    // After this guard the file exists, which is all `If-Match: *` asks, and what `If-None-Match: *` refuses.
     const statements = [guard('not_found', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ?)', path)];
-    if (ifMatch !== null) {
+    if (ifMatch !== null && ifMatch !== '*') {
       statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', path, ifMatch));
     }
-    if (ifNoneMatch !== null) {
+    if (ifNoneMatch === '*') statements.push(guard('precondition_failed', 'EXISTS (SELECT 1 FROM files WHERE path = ?)', path));
+    else if (ifNoneMatch !== null) {
       statements.push(guard('precondition_failed', 'EXISTS (SELECT 1 FROM files WHERE path = ? AND version = ?)', path, ifNoneMatch));
     }
     statements.push(
@@ -376,8 +385,7 @@ export class SqlFileIndex implements FileIndex {
     );
     await guarded(() => this.#db.batch(statements), {
       not_found: () => notFound(`no file at "${path}"`),
-      precondition_failed: () =>
-        preconditionFailed(ifMatch !== null ? `"${path}" changed: it is no longer at version "${ifMatch}"` : `"${path}" is still at version "${ifNoneMatch}"`),
+      precondition_failed: () => preconditionFailed(deleteRefusal(path, ifMatch, ifNoneMatch)),
     });
   }
 

@@ -10,7 +10,7 @@ let server: TestServer;
 let api: Api;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ env: { DFS_CORS_ORIGINS: 'https://app.example' } });
   api = new Api(server.url, null);
 });
 afterAll(() => server?.close());
@@ -55,6 +55,16 @@ describe('service routes', () => {
     expect(create.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CreateUploadRequest');
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['path', 'size', 'contentType', 'sha256', 'ifMatch', 'ifNoneMatch']));
     expect(doc.body.paths['/v1/files/{path}'].delete.responses).toHaveProperty('412');
+  });
+
+  it('lets a page of an allowed origin send every header the API reads', async () => {
+    const preflight = await fetch(`${server.url}/v1/files/a.txt`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'DELETE', 'Access-Control-Request-Headers': 'authorization,if-match,if-none-match' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/\s*,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'if-match', 'if-none-match']));
   });
 
   it('gives every response a request id', async () => {

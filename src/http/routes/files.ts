@@ -20,11 +20,8 @@ import {
 import { fileEntry, versionEntry } from '../serialize.ts';
 import { authErrors, errors, json, jsonBody, REST_OF_PATH } from './common.ts';
 
-const IfMatchHeader = z.object({
+const DeletePreconditionHeaders = z.object({
   'if-match': z.string().max(200).optional().openapi({ param: { name: 'if-match', in: 'header' }, description: 'If-Match: a version id (quotes optional), or * for whichever version is current' }),
-});
-
-const DeletePreconditionHeaders = IfMatchHeader.extend({
   'if-none-match': z
     .string()
     .max(200)
@@ -38,7 +35,7 @@ const DeletePreconditionHeaders = IfMatchHeader.extend({
  * ETag; a version id names one immutable content either way. A list of them is refused, not
  * read as one strange version.
  */
-const unquote = (value: string | undefined, header = 'If-Match') => {
+const unquote = (value: string | undefined, header: 'If-Match' | 'If-None-Match') => {
   if (value === undefined) return null;
   const version = value.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
   if (version.includes(',') || version.includes('"')) throw invalidRequest(`${header} takes one version (or *), unquoted or in quotes, not a list`);
@@ -116,7 +113,7 @@ export function registerFileRoutes(app: DfsApp, { ctx }: AppDeps): void {
     async (c) => {
       await deletePath(ctx, c.get('principal'), c.req.valid('param').path, {
         recursive: c.req.valid('query').recursive === 'true',
-        ifMatch: unquote(c.req.valid('header')['if-match']),
+        ifMatch: unquote(c.req.valid('header')['if-match'], 'If-Match'),
         ifNoneMatch: unquote(c.req.valid('header')['if-none-match'], 'If-None-Match'),
       });
       return c.body(null, 204);
