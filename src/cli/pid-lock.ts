@@ -1,67 +1,99 @@
 /**
  * A lock file naming the process that holds it: the download lock (a side file one download
- * at a time writes) and the resume lock (choosing the upload a put continues). A lock left by
- * a process killed while holding it (kill -9, a crash, a power cut) is taken over.
+ * at a time writes), the resume lock (choosing the upload a put continues) and the profile
+ * lock (logins adding to one config file). A lock whose process is gone (kill -9, a crash), or
+ * that was taken before the machine last started, is taken over.
  */
-import { rmSync } from 'node:fs';
-import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, rmSync } from 'node:fs';
+import { link, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { uptime } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { removeStaleLock } from './stale-lock.ts';
 
 export interface PidLockOptions {
   /** What a running holder means: wait for it to let go, or fail at once with this error. */
   whenHeld: 'wait' | ((pid: number) => Error);
-  /**
-   * For a lock held only for a short step: one this old is taken over even if its pid runs,
-   * since after a reboot that pid may be another program's, and a lock in ~/.cache outlives one.
-   */
+  /** For a lock held only for a moment: one this old is taken over even if its pid runs. */
   heldAtMostMs?: number;
+  /** The file's mode (the default: as the umask makes it). */
+  mode?: number;
   signal?: AbortSignal;
 }
 
 /** Locks this process holds, removed however it exits (Ctrl-C included). */
 const held = new Set<string>();
 process.once('exit', () => {
-  for (const lockPath of held) rmSync(lockPath, { force: true });
+  for (const lockPath of held) {
+    try {
+      // Unless another process took it over meanwhile.
+      if (readFileSync(lockPath, 'utf8') === String(process.pid)) rmSync(lockPath, { force: true });
+    } catch {
+      // Gone already.
+    }
+  }
 });
 
 /**
  * Takes the lock at `lockPath`; resolves with its release. The lock appears whole, pid inside,
- * by a link from a file of this process's own: never empty while another looks. A process
- * takes one lock once at a time (its callers never name one file, or one upload, twice at once).
+ * by a link from a file of this process's own, written afresh before each try so that the lock's
+ * time is when it was taken, not when the wait for it began.
  */
 export async function acquirePidLock(lockPath: string, options: PidLockOptions): Promise<() => Promise<void>> {
   const mine = `${lockPath}.l${process.pid}`;
   try {
-    // Inside the try: a write that fails (a full disk) may have made the file already.
-    await writeFile(mine, String(process.pid));
     for (;;) {
       options.signal?.throwIfAborted();
       try {
+        // Inside the try: a write that fails (a full disk) may have made the file already.
+        await writeFile(mine, String(process.pid), { mode: options.mode });
         await link(mine, lockPath);
         held.add(lockPath);
         return () => release(lockPath);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        // ENOENT: another take of this process removed `mine` between the write and the link.
+        if (!['EEXIST', 'ENOENT'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
       }
       const holder = await holderOf(lockPath);
       if (holder === null) continue;
-      if (isRunning(holder.pid) && Date.now() - holder.since < (options.heldAtMostMs ?? Infinity)) {
+      if (!isStale(holder, options.heldAtMostMs)) {
         if (options.whenHeld !== 'wait') throw options.whenHeld(holder.pid);
         // Jittered, so waiting processes do not try again in step.
         await sleep(25 + Math.random() * 25);
         continue;
       }
-      // Moved aside and looked at again: a lock taken anew since this judgement is put back,
-      // and met as a running holder on the next turn.
-      await removeStaleLock(lockPath, async (moved) => {
-        const now = await holderOf(moved);
-        return now === null || (now.pid === holder.pid && now.since === holder.since);
-      });
+      await removeStale(lockPath, holder);
     }
   } finally {
     await rm(mine, { force: true });
   }
+}
+
+interface Holder {
+  pid: number;
+  /** When the lock was taken (its file's time). */
+  since: number;
+}
+
+function isStale(holder: Holder, heldAtMostMs = Infinity): boolean {
+  const bootedAt = Date.now() - uptime() * 1000;
+  // Before the last start, the pid may be another program's now.
+  return !isRunning(holder.pid) || holder.since < bootedAt || Date.now() - holder.since > heldAtMostMs;
+}
+
+/**
+ * Removes the stale lock. Moved aside first, which only one of two takers can do, and looked at
+ * again there: a lock taken anew since the judgement is put back, and met as a holder next turn.
+ */
+async function removeStale(lockPath: string, judged: Holder): Promise<void> {
+  const aside = `${lockPath}.${process.pid}`;
+  try {
+    await rename(lockPath, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = await holderOf(aside);
+  if (moved !== null && (moved.pid !== judged.pid || moved.since !== judged.since)) await link(aside, lockPath).catch(() => undefined);
+  await rm(aside, { force: true });
 }
 
 /** Removes the lock unless another process took it over meanwhile (it was held too long). */
@@ -71,7 +103,7 @@ async function release(lockPath: string): Promise<void> {
 }
 
 /** The pid a lock names and when it was taken; null when it is gone. */
-async function holderOf(lockPath: string): Promise<{ pid: number; since: number } | null> {
+async function holderOf(lockPath: string): Promise<Holder | null> {
   try {
     const [pid, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
     return { pid: Number(pid), since: info.mtimeMs };

@@ -2,12 +2,11 @@
  * Where the CLI finds its server and token: ~/.config/dfs/config.json (mode 0600), with named
  * profiles; DFS_ENDPOINT and DFS_TOKEN override whatever the file says.
  */
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { replaceFile } from './replace-file.ts';
-import { removeStaleLock } from './stale-lock.ts';
+import { acquirePidLock } from './pid-lock.ts';
 import { UsageError } from './transfer.ts';
 
 export interface Profile {
@@ -21,8 +20,8 @@ interface ConfigFile {
 }
 
 /**
- * A lock older than this was left by a killed process: a save holds it for milliseconds, so a
- * live one never comes near.
+ * A lock older than this was left by a killed process, even if its pid runs again as another
+ * program's: a save holds it for milliseconds, so a live one never comes near.
  */
 const STALE_LOCK_MS = 5_000;
 
@@ -71,24 +70,11 @@ async function readConfig(): Promise<ConfigFile> {
  * the one before saved instead of writing over it.
  */
 async function whileLocked<T>(path: string, update: () => Promise<T>): Promise<T> {
-  const lock = `${path}.lock`;
-  for (;;) {
-    try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const held = await stat(lock).catch(() => undefined);
-    // Left by a killed login: removed, unless another login took the lock since it was judged.
-    if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) await removeStaleLock(lock, async (moved) => (await stat(moved).catch(() => undefined))?.mtimeMs === held.mtimeMs);
-    // Jittered, so waiting logins do not retry in step.
-    else if (held) await sleep(10 + Math.random() * 20);
-  }
+  const unlock = await acquirePidLock(`${path}.lock`, { whenHeld: 'wait', heldAtMostMs: STALE_LOCK_MS, mode: 0o600 });
   try {
     return await update();
   } finally {
-    await rm(lock, { force: true });
+    await unlock();
   }
 }
 

@@ -15,9 +15,6 @@ const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cach
 /** The longest a server keeps an upload open (DFS_UPLOAD_EXPIRES at most 30 days). */
 const STALE_MS = 30 * 86_400_000;
 
-/** Longer than any put holds its claim: a few API calls, each retried for at most ~15 s. */
-const CLAIM_HELD_AT_MOST_MS = 10 * 60_000;
-
 const nameFor = (key: string) => join(cacheDir(), createHash('sha256').update(key).digest('hex').slice(0, 32));
 const fileFor = (key: string) => `${nameFor(key)}.json`;
 
@@ -40,7 +37,7 @@ export const resumeStore: ResumeStore = {
   },
   async claim(key, signal) {
     await mkdir(cacheDir(), { recursive: true });
-    return acquirePidLock(`${nameFor(key)}.lock`, { whenHeld: 'wait', heldAtMostMs: CLAIM_HELD_AT_MOST_MS, signal });
+    return acquirePidLock(`${nameFor(key)}.lock`, { whenHeld: 'wait', signal });
   },
 };
 

@@ -4,7 +4,8 @@
  * left by a killed run must not stop the next.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { uptime } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MULTIPART_THRESHOLD } from '../../src/client/upload.ts';
@@ -83,10 +84,28 @@ describe('the lock on choosing the upload to resume', () => {
     expect(await readdir(uploadsDir())).toEqual([]);
   });
 
+  it('is taken over when taken before the machine last started, whatever runs under its pid now', async () => {
+    const bytes = randomBytes(SIZE, 34);
+    await writeFile(join(cli.work, 'rebooted.bin'), bytes);
+    const state = await killedPut('rebooted.bin', 'locks/rebooted.bin');
+    // This very process: running, as a reused pid would be.
+    await writeFile(`${state}.lock`, String(process.pid));
+    const beforeBoot = new Date(Date.now() - uptime() * 1000 - 60_000);
+    await utimes(`${state}.lock`, beforeBoot, beforeBoot);
+
+    const rerun = await cli.dfs(['--json', 'put', 'rebooted.bin', 'locks/rebooted.bin', '--part-size', PART_SIZE_MIB]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.json()[0].sha256).toBe(await sha256Hex(bytes));
+    expect(await readdir(uploadsDir())).toEqual([]);
+  });
+
   it('is waited for while its holder runs', async () => {
     const bytes = randomBytes(SIZE, 33);
     await writeFile(join(cli.work, 'held.bin'), bytes);
     const state = await killedPut('held.bin', 'locks/held.bin');
+    const { uploadId } = JSON.parse(await readFile(`${state}.json`, 'utf8'));
+    const uploadState = async () => (await api.get(`/v1/uploads/${uploadId}`)).body;
+    const before = await uploadState();
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
     try {
       await writeFile(`${state}.lock`, String(holder.pid));
@@ -96,12 +115,15 @@ describe('the lock on choosing the upload to resume', () => {
       await sleep(1500);
       expect(exited).toBe(false);
       expect(await versionsOf('locks/held.bin')).toHaveLength(0);
+      // Not one part sent meanwhile: a run past the lock would have resumed this upload at once.
+      expect(await uploadState()).toEqual(before);
 
       // Killed while holding it: its lock, naming a pid gone, is taken over.
       holder.kill('SIGKILL');
       const done = await rerun.done;
       expect(done.code, done.stderr).toBe(0);
       expect(done.json()[0].sha256).toBe(await sha256Hex(bytes));
+      expect((await uploadState()).state).toBe('completed');
     } finally {
       holder.kill('SIGKILL');
     }
