@@ -150,7 +150,7 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
   // Counted as they go: another run may complete the upload before all of them are (sendParts).
   let sent = 0;
   const sha256 = await abandonIfAsked(client, () => uploadId, options, async () => {
-    await sendParts(client, uploadId, () => runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
+    await sendParts(() => runPool(missing, options.concurrency ?? 8, (partNumber) => limit(async () => {
       const { start, end } = rangeOf(partNumber);
       const part = await io.part(start, end);
       try {
@@ -188,12 +188,12 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
  * Ceph). The one left then takes the committed file from complete, which answers a completed
  * upload with what it committed.
  */
-async function sendParts(client: DfsClient, uploadId: string, send: () => Promise<void>): Promise<void> {
+async function sendParts(send: () => Promise<void>): Promise<void> {
   try {
     await send();
   } catch (error) {
-    if (error instanceof ApiError && error.reason === 'upload_completed') return;
-    if (error instanceof TransferError && error.status === 404 && (await client.uploadState(uploadId).then((state) => state.state === 'completed', () => false))) return;
+    // Complete then tells a committed upload (its file) from an aborted one (an error).
+    if ((error instanceof ApiError && error.reason === 'upload_completed') || (error instanceof TransferError && error.storeCode === 'NoSuchUpload')) return;
     throw error;
   }
 }
