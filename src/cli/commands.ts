@@ -199,7 +199,7 @@ is how long the store may fail every request before a put or get stops.`,
     .addHelpText('after', examples(['dfs whoami', 'name, scopes and folder of the token'], ['dfs -p work --json whoami', 'the same for a saved profile, as JSON']))
     .action(async () => {
       const me = await (await client()).whoami();
-      print(out(), me, () => `${shown(me.name)} [${me.scopes.join(',')}]${me.prefix ? ` limited to ${me.prefix}` : ''}`);
+      print(out(), me, () => `${shown(me.name)} [${me.scopes.join(',')}]${me.prefix ? ` limited to ${shown(me.prefix)}` : ''}`);
     });
 
   transferOptions(
@@ -317,7 +317,7 @@ is how long the store may fail every request before a put or get stops.`,
     .addHelpText('after', examples(['dfs stat docs/a.txt', 'size, SHA-256, version, times'], ['dfs stat --json docs/a.txt', 'the same as JSON']))
     .action(async (path: string) => {
       const file = await (await client()).stat(remoteFileArg(path));
-      print(out(), file, () => Object.entries(file).map(([k, v]) => `${k}: ${v}`).join('\n'));
+      print(out(), file, () => Object.entries(file).map(([k, v]) => `${k}: ${typeof v === 'string' ? shown(v) : v}`).join('\n'));
     });
 
   program

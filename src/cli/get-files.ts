@@ -161,7 +161,7 @@ function withoutShared(plans: PlannedDownload[], failed: FileError[]): PlannedDo
   const shared = sharedDestinations(plans, (plan) => plan.local);
   if (shared.size === 0) return plans;
   for (const [local, sharing] of shared) {
-    const remotes = sharing.map((plan) => plan.remote);
+    const remotes = sharing.map((plan) => shown(plan.remote));
     const reason = `${remotes.slice(0, -1).join(', ')} and ${remotes.at(-1)} would ${sharing.length === 2 ? 'both' : 'all'} be written to ${shown(local)}`;
     for (const plan of sharing) failed.push(new FileError(plan.remote, new Error(reason)));
   }
@@ -186,8 +186,8 @@ function withoutSideFileClashes(plans: PlannedDownload[], failed: FileError[]): 
   for (const [local, { owner, side }] of clashes) {
     const plan = byLocal.get(local)!;
     const ownerPlan = byLocal.get(owner)!;
-    fail(plan, `${side === local ? shown(local) : `${shown(local)} is in ${shown(side)}, which`} is a side file the download of ${ownerPlan.remote} keeps beside ${shown(owner)}`);
-    fail(ownerPlan, `its download keeps a side file at ${shown(side)}, where ${plan.remote} would be written`);
+    fail(plan, `${side === local ? shown(local) : `${shown(local)} is in ${shown(side)}, which`} is a side file the download of ${shown(ownerPlan.remote)} keeps beside ${shown(owner)}`);
+    fail(ownerPlan, `its download keeps a side file at ${shown(side)}, where ${shown(plan.remote)} would be written`);
   }
   return plans.filter((plan) => !out.has(plan));
 }

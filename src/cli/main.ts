@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { ApiError } from '../client/api-client.ts';
 import { StoreOutage } from '../client/outage.ts';
 import { buildProgram } from './commands.ts';
+import { oneLine } from './output.ts';
 import { NotLoggedIn } from './profiles.ts';
 import { TransferFailures, UsageError } from './transfer.ts';
 
@@ -38,16 +39,16 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`dfs: ${error.message}\n`);
+      process.stderr.write(`dfs: ${oneLine(error.message)}\n`);
       return 2;
     }
     const failures = error instanceof TransferFailures ? error.failures : [error];
     // The files a store outage stopped share one line: a line each would bury the others.
     const stopped = failures.filter((failure) => failure instanceof Error && failure.cause instanceof StoreOutage);
-    for (const failure of failures) if (!stopped.includes(failure)) process.stderr.write(`dfs: ${describe(failure)}\n`);
+    for (const failure of failures) if (!stopped.includes(failure)) process.stderr.write(`dfs: ${oneLine(describe(failure))}\n`);
     if (stopped.length > 0) {
       const outage = (stopped[0] as Error).cause as StoreOutage;
-      process.stderr.write(`dfs: stopped with ${stopped.length} ${stopped.length === 1 ? 'file' : 'files'} not transferred: ${outage.message}; run the same command again to continue\n`);
+      process.stderr.write(`dfs: stopped with ${stopped.length} ${stopped.length === 1 ? 'file' : 'files'} not transferred: ${oneLine(outage.message)}; run the same command again to continue\n`);
     }
     return 1;
   }

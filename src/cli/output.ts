@@ -35,17 +35,22 @@ export function notice(out: Output, text: string): void {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 
 /**
+ * Text as one line, whatever it quotes: control characters as the shell's $'...' quoting writes
+ * them ($'\xNN' is a byte, a C1 control a character of two bytes in UTF-8). For error lines,
+ * whose names are shown() already, but a path the API's message repeats may not be.
+ */
+export const oneLine = (text: string) =>
+  text.replace(new RegExp(CONTROL, 'gu'), (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+
+/**
  * A local or remote name as a line shows it: as is, or, when it holds a control character, in
  * the shell's $'...' quoting (`$'red\x1b[31mX'`), which can be pasted back into a command.
  */
 export function shown(name: string): string {
-  if (!CONTROL.test(name)) return name;
-  const escaped = name.replace(/[\\']/g, '\\$&').replace(new RegExp(CONTROL, 'gu'), (c) => {
-    const code = c.charCodeAt(0);
-    // $'\xNN' is a byte; a C1 control is a character of two bytes in UTF-8.
-    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-  return `$'${escaped}'`;
+  return CONTROL.test(name) ? `$'${oneLine(name.replace(/[\\']/g, '\\$&'))}'` : name;
 }
 
 const pad = (s: string, n: number) => s.padStart(n);
@@ -63,6 +68,6 @@ export const versionLine = (v: Version) =>
   `${v.current ? '*' : ' '} ${v.version}  ${v.createdAt.slice(0, 19).replace('T', ' ')}  ${pad(formatBytes(v.size), 10)}`;
 
 export const tokenLine = (t: Token) =>
-  `${t.id}  ${shown(t.name)}  [${t.scopes.join(',')}]${t.prefix ? `  prefix ${t.prefix}` : ''}${t.expiresAt ? `  expires ${t.expiresAt}` : ''}`;
+  `${t.id}  ${shown(t.name)}  [${t.scopes.join(',')}]${t.prefix ? `  prefix ${shown(t.prefix)}` : ''}${t.expiresAt ? `  expires ${t.expiresAt}` : ''}`;
 
 export const shareLine = (s: ShareEntry) => `${s.url}  ${shown(s.path)}  expires ${s.expiresAt.slice(0, 19).replace('T', ' ')}${s.fileExists ? '' : '  (no file there now)'}`;
