@@ -340,8 +340,8 @@ export async function finishUpload(
   try {
     return await verifyAndCommit(ctx, upload, input, route);
   } catch (error) {
-    // A store that failed to assemble an upload aborted meanwhile (Ceph and s3rver may answer
-    // 500 then) is no outage to report: the upload is gone either way.
+    // A store that failed to assemble an upload aborted meanwhile (Ceph may answer 500 then) is
+    // no outage to report: the upload is gone either way.
     if (!(['not_found', 'upload_incomplete', 'storage_unavailable'] as const).some((code) => hasCode(error, code))) throw error;
     const settled = await route.read.upload(upload.id).catch(() => {
       throw error;
@@ -442,7 +442,7 @@ async function assembleMultipart(
     );
   } catch (error) {
     // A try whose answer was lost (a cut or silent connection) may have assembled the object,
-    // and the store then refuses the next try (NoSuchUpload, or a 500 on Ceph and s3rver).
+    // and the store then refuses the next try (NoSuchUpload, or a 500 on Ceph).
     // Only this upload writes its key, so an object of the declared size is that assembly.
     await verifySingleObject(ctx, upload).catch(() => {
       throw error;

@@ -19,8 +19,11 @@ export function addMultipartListAndAbort(server: unknown): void {
   const settling = new UploadTurns();
   const noSuchUpload = (uploadId: string) => new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
   const uploadDirectory = (bucket: string, uploadId: string) => join(s3rver.store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+  /** The upload's folder, if it is open: its `key` file is written when it is created, and goes with the folder when it is completed or aborted. */
   const requireOpen = async (bucket: string, uploadId: string) => {
-    if (!/^[0-9a-f]+$/.test(uploadId) || (await readdir(uploadDirectory(bucket, uploadId)).catch(() => null)) === null) throw noSuchUpload(uploadId);
+    const directory = /^[0-9a-f]+$/.test(uploadId) ? uploadDirectory(bucket, uploadId) : null;
+    if (directory === null || !(await stat(join(directory, 'key')).catch(() => null))) throw noSuchUpload(uploadId);
+    return directory;
   };
 
   const handler: KoaMiddleware = async (ctx, next) => {
@@ -35,8 +38,9 @@ export function addMultipartListAndAbort(server: unknown): void {
       });
     }
     if (ctx.method === 'PUT') {
-      // s3rver would make the folder of an upload completed or aborted meanwhile anew and keep
-      // the part there for good; S3 refuses it.
+      // s3rver would make the folder of an upload completed or aborted before the part came
+      // anew and keep the part there; S3 refuses it. (One that ends while the part is being
+      // written leaves a folder without a key: never open again, its part is never listed.)
       await requireOpen(match[1]!, uploadId);
       return next();
     }
@@ -46,16 +50,13 @@ export function addMultipartListAndAbort(server: unknown): void {
     await authenticate(ctx, async () => {
       if (ctx.method === 'DELETE') {
         await settling.take(uploadId, async () => {
-          await requireOpen(ctx.params.bucket!, uploadId);
-          await rm(uploadDirectory(ctx.params.bucket!, uploadId), { recursive: true, force: true });
+          await rm(await requireOpen(ctx.params.bucket!, uploadId), { recursive: true, force: true });
         });
         ctx.status = 204;
         return;
       }
-      if (!/^[0-9a-f]+$/.test(uploadId)) throw noSuchUpload(uploadId);
-      const directory = uploadDirectory(ctx.params.bucket!, uploadId);
-      const entries = await readdir(directory).catch(() => null);
-      if (entries === null) throw noSuchUpload(uploadId);
+      const directory = await requireOpen(ctx.params.bucket!, uploadId);
+      const entries = await readdir(directory);
       // s3rver writes a part's digest file after its bytes: a part without one is still arriving.
       const numbers = entries.filter((name) => /^\d+$/.test(name) && entries.includes(`${name}.md5`)).map(Number).sort((a, b) => a - b);
       const parts = await Promise.all(

@@ -8,9 +8,8 @@
 import S3rver from '@20minutes/s3rver';
 import { createServer, type AddressInfo } from 'node:net';
 import { corsXml } from '../store/bucket-policy.ts';
-import { verifyDigests } from './embedded-s3-digests.ts';
+import { checkPuts } from './embedded-s3-put-checks.ts';
 import { randomCredentials, type S3Credentials } from './embedded-s3-credentials.ts';
-import { honourIfNoneMatch } from './embedded-s3-create-only.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
 import { refuseUnsigned } from './embedded-s3-signed-only.ts';
 import { s3rverAccount } from './s3rver-internals.ts';
@@ -67,8 +66,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   // First: the layers after it take every request they see to be signed.
   refuseUnsigned(server);
   addMultipartListAndAbort(server);
-  verifyDigests(server);
-  honourIfNoneMatch(server);
+  checkPuts(server);
   await ensurePortFree(options.host, options.port);
   s3rverAccount.revokeAccessKey(PUBLIC_KEY_ID);
   s3rverAccount.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
