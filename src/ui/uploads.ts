@@ -131,7 +131,6 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
       concurrency: PUTS_AT_ONCE,
       batchSize: BATCH_SIZE,
       batchesAtOnce: BATCHES_AT_ONCE,
-      signal: outage.signal,
       outage,
       // The page never resumes an upload: one that fails or is cancelled is not left on the server.
       abortOnFailure: true,

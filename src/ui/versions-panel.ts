@@ -29,8 +29,8 @@ export function versionsPanel(page: Page): VersionsPanel {
   let versionsOf: string | null = null;
 
   async function open(path: string): Promise<void> {
-    // A file gone meanwhile is gone from the listing too: it shows the folder as it is now.
-    if (await show(path, page.actionFailed)) reveal(panel);
+    // A file gone meanwhile is said, and gone from the listing too: it shows the folder as it is now.
+    if (await show(path, page.actionFailed, true)) reveal(panel);
   }
 
   async function after(path: string, now = (file: string) => file): Promise<void> {
@@ -39,16 +39,18 @@ export function versionsPanel(page: Page): VersionsPanel {
 
   /**
    * Shows the versions of `path` in the panel; whether they are shown. Versions gone (the file
-   * moved or deleted elsewhere) close a panel open on it, saying nothing: the listing shows the
-   * file gone. A passing failure (a proxy, the network) leaves the panel as it was, to try again;
-   * it goes to `report`, as does a file gone that the panel was not open on.
+   * moved or deleted elsewhere) close a panel open on it, saying nothing unless a person `asked`
+   * for them: otherwise the listing shows the file gone. A passing failure (a proxy, the network)
+   * leaves the panel as it was, to try again; it goes to `report`, as does a file gone that the
+   * panel was not open on.
    */
-  async function show(path: string, report: (error: unknown) => void = page.fail): Promise<boolean> {
+  async function show(path: string, report: (error: unknown) => void = page.fail, asked = false): Promise<boolean> {
     try {
       return await fill(page.client!, path);
     } catch (error) {
-      if (versionsOf === path && error instanceof ApiError && error.code === 'not_found') close();
-      else report(error);
+      const closing = versionsOf === path && error instanceof ApiError && error.code === 'not_found';
+      if (closing) close();
+      if (!closing || asked) report(error);
       return false;
     }
   }

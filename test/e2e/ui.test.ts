@@ -1155,7 +1155,8 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of a.txt');
     // The server behind a proxy gone for a moment: the listing and the versions both answer 502.
     const gateway = (route: Route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body><h1>502</h1></body></html>' });
-    await p.route((url) => url.pathname === '/v1/files' || url.pathname.startsWith('/v1/versions/'), gateway);
+    const listingAndVersions = (url: URL) => url.pathname === '/v1/files' || url.pathname.startsWith('/v1/versions/');
+    await p.route(listingAndVersions, gateway);
     await p.getByRole('button', { name: 'Refresh' }).click();
     const notices = p.locator('#status p.error');
     await expect.poll(() => notices.count()).toBe(1);
@@ -1165,6 +1166,31 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(await notices.count()).toBe(1);
     expect(await panel.isVisible()).toBe(true);
     expect(await panel.locator('h2').textContent()).toBe('Versions of a.txt');
+
+    // The listing back, the versions still failing: the panel's own refresh says why, once, and stays.
+    await p.unroute(listingAndVersions, gateway);
+    await p.route((url) => url.pathname.startsWith('/v1/versions/'), gateway);
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => notices.count()).toBe(2);
+    await p.evaluate(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    expect(await notices.count()).toBe(2);
+    expect(await notices.last().textContent()).toContain('HTTP 502');
+    expect(await panel.isVisible()).toBe(true);
+    expect(await panel.locator('h2').textContent()).toBe('Versions of a.txt');
+  });
+
+  it('says a file is gone when its versions are asked for again, and closes the panel open on it', async () => {
+    await uploadBytes(api, 'gone/a.txt', text('a'));
+    const p = await signedIn(shared.adminToken, undefined, '#/gone/');
+    await p.getByRole('button', { name: 'Versions of a.txt' }).click();
+    const panel = p.locator('#versions');
+    await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of a.txt');
+    // Moved elsewhere (its versions go with it), then asked for again from the row still shown.
+    expect((await api.post('/v1/move', { from: 'gone/a.txt', to: 'went/a.txt' })).status).toBe(200);
+    await p.getByRole('button', { name: 'Versions of a.txt' }).click();
+    await expect.poll(() => p.locator('#status p.error').count()).toBe(1);
+    await expect.poll(() => panel.isVisible()).toBe(false);
+    await expect.poll(() => rowNames(p)).toEqual([]);
   });
 
   it('asks before moving a folder into one that exists, moves nothing when told no, and asks nothing of a new name', async () => {
@@ -1198,18 +1224,25 @@ describe('the web UI with many files, overlapping loads and one person after ano
   });
 
   it('trims the spaces around a name given to a rename, and shows the spaces in a name as they are', async () => {
-    for (const path of ['sp/one.txt', 'sp/  two  spaced.txt']) await uploadBytes(api, path, text(path));
+    for (const path of ['sp/one.txt', 'sp/  two  spaced.txt', 'sp/trailing ']) await uploadBytes(api, path, text(path));
     const p = await signedIn(shared.adminToken, undefined, '#/sp/');
-    const answers: (string | undefined)[] = ['  sp/r/one spaced.txt  ', undefined];
-    p.on('dialog', (dialog) => void dialog.accept(answers.shift()));
+    const AS_OFFERED = Symbol('the name as offered');
+    const answers: (string | typeof AS_OFFERED)[] = ['  sp/r/one spaced.txt  ', AS_OFFERED];
+    p.on('dialog', (dialog) => {
+      const answer = answers.shift();
+      void dialog.accept(answer === AS_OFFERED ? dialog.defaultValue() : answer);
+    });
     const moves: string[] = [];
     p.on('request', (r) => void (new URL(r.url()).pathname === '/v1/move' && moves.push(JSON.parse(r.postData()!).from)));
     await p.getByRole('button', { name: 'Rename one.txt' }).click();
-    await expect.poll(() => rowNames(p)).toEqual(['📁 r/', '  two  spaced.txt']);
-    // OK on the name as offered moves nothing, even one that starts with spaces.
-    await p.getByRole('button', { name: 'Rename   two  spaced.txt' }).click();
+    await expect.poll(() => rowNames(p)).toEqual(['📁 r/', '  two  spaced.txt', 'trailing ']);
+    // OK on the name as offered moves nothing, even one that ends in a space (trimmed, it would
+    // name another file).
+    await p.getByRole('button', { name: 'Rename trailing' }).click();
     await expect.poll(() => answers.length).toBe(0);
-    expect((await api.get('/v1/files?prefix=sp/')).body.files.map((f: { path: string }) => f.path)).toEqual(['sp/  two  spaced.txt', 'sp/r/one spaced.txt']);
+    // Time for a move, had one been sent, to be made.
+    await p.evaluate(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    expect((await api.get('/v1/files?prefix=sp/')).body.files.map((f: { path: string }) => f.path)).toEqual(['sp/  two  spaced.txt', 'sp/r/one spaced.txt', 'sp/trailing ']);
     expect((await api.get(`/v1/files?prefix=${encodeURIComponent('  sp')}`)).body.files).toEqual([]);
     // As rendered (innerText follows the CSS): the spaces at the start and the two in the middle show.
     expect(await p.locator('#rows td.name button', { hasText: 'spaced' }).evaluate((name) => (name as HTMLElement).innerText)).toBe('  two  spaced.txt');

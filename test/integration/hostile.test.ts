@@ -105,8 +105,11 @@ describe('hostile paths', () => {
     });
 
     it('in a query, are invalid_request, never read as the literal text', async () => {
-      for (const raw of ['prefix=safe/%FF', 'prefix=safe/%', 'prefix=safe&cursor=%C0%AF']) {
-        await expectError(await api.get(`/v1/files?${raw}`), 400, ['invalid_request']);
+      // Each would be a valid request read literally (a listing of nothing, or of safe/%FF).
+      for (const raw of ['prefix=safe/%FF', 'prefix=safe/%', 'prefix=%C0%AF']) {
+        const refused = await api.get(`/v1/files?${raw}`);
+        await expectError(refused, 400, ['invalid_request']);
+        expect(refused.body.error.message).toBe('the query string is not valid percent-encoded UTF-8');
       }
       await expectError(await api.get('/v1/versions/safe/%25FF?version=%FF'), 400, ['invalid_request']);
       expect((await api.get('/v1/files?prefix=safe/%25FF')).body.files.map((f: { path: string }) => f.path)).toEqual(['safe/%FF']);
