@@ -895,12 +895,7 @@ describe('exit codes and errors', () => {
   it('says it needs Node 24 when run on an older one, instead of failing on an API it lacks', async () => {
     // An installed dfs runs on the node found on PATH; this one is told it is Node 22.
     const older = 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"22.1.0"})';
-    const child = spawn(process.execPath, ['--import', older, DFS_BIN, '--version'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await dfs(['--version'], { nodeArgs: ['--import', older] });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim()).toBe(`dfs: needs Node 24 or later; this is Node 22.1.0 (${process.execPath})`);

@@ -17,6 +17,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** A folder under the work folder to run in (default: the work folder itself). */
   cwd?: string;
+  /** Options for node itself, before the binary (`--import` of a module that changes the process). */
+  nodeArgs?: string[];
 }
 
 export interface Run {
@@ -51,7 +53,7 @@ export async function startCli(name: string): Promise<CliHarness> {
     XDG_CACHE_HOME: join(work, 'cache'),
   };
   const start = (args: string[], options: RunOptions = {}) => {
-    const child = spawn(process.execPath, [DFS_BIN, ...args], { cwd: join(work, options.cwd ?? '.'), env: options.env ?? env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), DFS_BIN, ...args], { cwd: join(work, options.cwd ?? '.'), env: options.env ?? env, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
