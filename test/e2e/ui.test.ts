@@ -1147,12 +1147,18 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(await p.locator('#browser').isVisible()).toBe(true);
   });
 
-  it('says once why a Refresh failed, and keeps the versions panel open on its file', async () => {
-    await uploadBytes(api, 'gv/a.txt', text('a'));
-    const p = await signedIn(shared.adminToken, undefined, '#/gv/');
+  /** A page signed in on the folder of a new file `path` (named a.txt), its versions panel open on it. */
+  async function versionsOpenOn(path: string) {
+    await uploadBytes(api, path, text('a'));
+    const p = await signedIn(shared.adminToken, undefined, `#/${path.slice(0, path.lastIndexOf('/') + 1)}`);
     await p.getByRole('button', { name: 'Versions of a.txt' }).click();
     const panel = p.locator('#versions');
     await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of a.txt');
+    return { p, panel };
+  }
+
+  it('says once why a Refresh failed, and keeps the versions panel open on its file', async () => {
+    const { p, panel } = await versionsOpenOn('gv/a.txt');
     // The server behind a proxy gone for a moment: the listing and the versions both answer 502.
     const gateway = (route: Route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body><h1>502</h1></body></html>' });
     const listingAndVersions = (url: URL) => url.pathname === '/v1/files' || url.pathname.startsWith('/v1/versions/');
@@ -1180,11 +1186,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
   });
 
   it('says a file is gone when its versions are asked for again, and closes the panel open on it', async () => {
-    await uploadBytes(api, 'gone/a.txt', text('a'));
-    const p = await signedIn(shared.adminToken, undefined, '#/gone/');
-    await p.getByRole('button', { name: 'Versions of a.txt' }).click();
-    const panel = p.locator('#versions');
-    await expect.poll(() => panel.locator('h2').textContent()).toBe('Versions of a.txt');
+    const { p, panel } = await versionsOpenOn('gone/a.txt');
     // Moved elsewhere (its versions go with it), then asked for again from the row still shown.
     expect((await api.post('/v1/move', { from: 'gone/a.txt', to: 'went/a.txt' })).status).toBe(200);
     await p.getByRole('button', { name: 'Versions of a.txt' }).click();
