@@ -7,6 +7,7 @@ import type { FileEntry, Scope } from '../client/api-types.ts';
 import { DEFAULT_OUTAGE_LIMIT_MS, OutageWatch } from '../client/outage.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
+import { copyFolder } from './copy-folder.ts';
 import { confirm, fileLine, folderLine, notice, print, shareLine, shown, tokenLine, versionLine, type Output } from './output.ts';
 import { endpointUrl, loadProfile, namedProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStream } from './put-files.ts';
@@ -83,6 +84,21 @@ const into = (from: string, to: string) => {
 export const suggestForce = (force: boolean | undefined) => (error: unknown): never => {
   if (force !== true && error instanceof ApiError && error.reason === 'target_exists') {
     throw new ApiError(error.status, error.code, `${error.message} (use -f to replace it)`, error.reason);
+  }
+  throw error;
+};
+
+/** `cp -r` names a folder, or one file as `cp -r` does locally: null for a file. */
+async function copiedFolder(api: DfsClient, source: string): Promise<string | null> {
+  const name = source.replace(/\/+$/, '');
+  if (name === source && name !== '' && (await api.stat(name).then(() => true, () => false))) return null;
+  return folderNamed(api, source, source);
+}
+
+/** Copy without -r naming a folder: the API says it copies one file; here the way to a folder is a flag. */
+const suggestRecursive = (api: DfsClient, typed: string) => async (error: unknown): Promise<never> => {
+  if (error instanceof ApiError && error.status === 400 && (await holdsAnything(api, `${remoteArg(typed).replace(/\/+$/, '')}/`))) {
+    throw new FileError(typed, new Error('is a folder (use -r to copy it and everything in it)'));
   }
   throw error;
 };
@@ -361,15 +377,34 @@ is how long the store may fail every request before a put or get stops.`,
 
   program
     .command('cp')
-    .description('copy a file (the stored bytes are shared)')
+    .description('copy a file, or a folder with -r (the stored bytes are shared)')
     .argument('<from>')
     .argument('<to>')
+    .option('-r, --recursive', 'a folder and everything under it')
     .option('-f, --force', 'replace what exists at the destination')
-    .addHelpText('after', examples(['dfs cp report.pdf archive/report.pdf', 'a second file sharing the stored bytes']))
-    .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const [source, target] = [remoteFileArg(from), into(from, to)];
-      const file = await (await client()).copy(source, target, o.force === true).catch(suggestForce(o.force));
-      confirm(out(), file, () => `copied ${shown(from)} -> ${shown(file.path)}`);
+    .addHelpText(
+      'after',
+      examples(
+        ['dfs cp report.pdf archive/report.pdf', 'a second file sharing the stored bytes'],
+        ['dfs cp -r docs archive/', 'the folder with everything in it -> archive/docs/...'],
+      ),
+    )
+    .action(async (from: string, to: string, o: { recursive?: boolean; force?: boolean }) => {
+      const api = await client();
+      const target = into(from, to);
+      const folder = o.recursive === true ? await copiedFolder(api, remoteArg(from)) : null;
+      if (folder === null) {
+        const file = await api.copy(remoteFileArg(from), target, o.force === true).catch(suggestForce(o.force)).catch(suggestRecursive(api, from));
+        confirm(out(), file, () => `copied ${shown(from)} -> ${shown(file.path)}`);
+        return;
+      }
+      const report = await copyFolder(api, folder, target.replace(/\/+$/, ''), { overwrite: o.force === true, onError: suggestForce(o.force) });
+      confirm(out(), { copied: report.copied, unchanged: report.unchanged }, () => {
+        const count = (n: number, what: string) => `${n} file${n === 1 ? '' : 's'}${what}`;
+        const unchanged = report.unchanged.length > 0 ? ` (${count(report.unchanged.length, ' already there')})` : '';
+        return `copied ${count(report.copied.length, '')}: ${shown(from)} -> ${shown(to) || '/'}${unchanged}`;
+      });
+      if (report.failed.length > 0) throw new TransferFailures(report.failed);
     });
 
   program

@@ -654,6 +654,54 @@ describe('file commands in --json', () => {
     expect((await dfs(['--json', 'ls', 'moved'])).json()).toEqual({ files: [], folders: [] });
   });
 
+  it('cp -r copies a folder file by file; a rerun copies only what is not there yet', async () => {
+    await mkdir(local('tree-cp', 'sub'), { recursive: true });
+    await writeFile(local('tree-cp', 'a.txt'), 'a');
+    await writeFile(local('tree-cp', 'sub', 'ü b.txt'), 'b');
+    expect((await dfs(['put', '-r', 'tree-cp', 'cpr/'])).code).toBe(0);
+
+    const folder = await dfs(['cp', 'cpr/tree-cp', 'cpr/copy']);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe('dfs: cpr/tree-cp: is a folder (use -r to copy it and everything in it)\n');
+
+    const copied = await dfs(['--json', 'cp', '-r', 'cpr/tree-cp', 'cpr/copy']);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(copied.json().copied.map((f: { path: string }) => f.path)).toEqual(['cpr/copy/a.txt', 'cpr/copy/sub/ü b.txt']);
+    const api = new Api(server.url, server.adminToken);
+    expect(new TextDecoder().decode(await downloadBytes(api, 'cpr/copy/sub/ü b.txt'))).toBe('b');
+
+    // One destination now differs: the rerun names it, copies nothing twice, and -f replaces it.
+    await writeFile(local('changed.txt'), 'changed');
+    expect((await dfs(['put', 'changed.txt', 'cpr/copy/a.txt'])).code).toBe(0);
+    const clash = await dfs(['--json', 'cp', '-r', 'cpr/tree-cp', 'cpr/copy']);
+    expect(clash.code).toBe(1);
+    expect(clash.json()).toEqual({ copied: [], unchanged: ['cpr/copy/sub/ü b.txt'] });
+    expect(clash.stderr).toBe('dfs: cpr/tree-cp/a.txt: "cpr/copy/a.txt" already exists (use -f to replace it)\n');
+    const forced = await dfs(['cp', '-rf', 'cpr/tree-cp', 'cpr/copy']);
+    expect(forced.stdout).toBe('copied 1 file: cpr/tree-cp -> cpr/copy (1 file already there)\n');
+    expect(new TextDecoder().decode(await downloadBytes(api, 'cpr/copy/a.txt'))).toBe('a');
+    expect((await dfs(['--json', 'versions', 'cpr/copy/a.txt'])).json()).toHaveLength(3);
+
+    // A trailing "/" is a folder to copy into; a file named with -r is copied as itself.
+    expect((await dfs(['cp', '-r', 'cpr/tree-cp/', 'cpr/into/'])).code).toBe(0);
+    expect((await dfs(['--json', 'ls', '-r', 'cpr/into'])).json().files.map((f: { path: string }) => f.path)).toEqual([
+      'cpr/into/tree-cp/a.txt',
+      'cpr/into/tree-cp/sub/ü b.txt',
+    ]);
+    expect((await dfs(['--json', 'cp', '-r', 'cpr/tree-cp/a.txt', 'cpr/one.txt'])).json()).toMatchObject({ path: 'cpr/one.txt', size: 1 });
+
+    for (const [args, message] of [
+      [['cpr/tree-cp', 'cpr/tree-cp/inner'], 'dfs: cannot copy cpr/tree-cp into itself\n'],
+      [['/', 'elsewhere'], 'dfs: cannot copy the top level into itself\n'],
+      [['cpr/none', 'cpr/x'], 'dfs: cpr/none: no such folder\n'],
+    ] as const) {
+      const refused = await dfs(['cp', '-r', ...args]);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toBe(message);
+    }
+    expect((await dfs(['--json', 'ls', '-r', 'cpr/tree-cp'])).json().files).toHaveLength(2);
+  });
+
   it('unshare ends a link dfs share printed, by its URL or its id', async () => {
     await writeFile(local('shared.txt'), 'shared');
     expect((await dfs(['put', 'shared.txt', 'unshare/shared.txt'])).code).toBe(0);

@@ -1,0 +1,79 @@
+/**
+ * `dfs cp -r`: a folder copied file by file through `POST /v1/copy`, which copies one file and
+ * shares its stored bytes, so no byte moves whatever the folder holds.
+ */
+import type { DfsClient } from '../client/api-client.ts';
+import type { FileEntry } from '../client/api-types.ts';
+import { createLimiter } from '../client/pool.ts';
+import { shown } from './output.ts';
+import { cannotList } from './remote-path.ts';
+import { FileError } from './transfer.ts';
+
+/** Copies in flight: each is one small API call, so the round trips overlap rather than queue. */
+export const COPIES_IN_FLIGHT = 8;
+
+export interface FolderCopy {
+  copied: FileEntry[];
+  /** Destinations that already held the same content (the SHA-256 the index records): a rerun after a failure copies only the rest. */
+  unchanged: string[];
+  failed: FileError[];
+}
+
+/**
+ * Copies every file under `from/` to the same place under `to/`. Each file is copied alone
+ * (each copy atomic, not the folder's): a failure is listed with its file and the others go on.
+ */
+export async function copyFolder(
+  api: DfsClient,
+  from: string,
+  to: string,
+  options: { overwrite: boolean; onError: (error: unknown) => never },
+): Promise<FolderCopy> {
+  if (from === '' || to === from || to.startsWith(`${from}/`)) throw new Error(`cannot copy ${from === '' ? 'the top level' : shown(from)} into itself`);
+  const sources = await filesUnder(api, from);
+  if (sources.length === 0) throw new FileError(from, new Error('no such folder'));
+  const stored = await storedDigests(api, to);
+  const outcomes: (FileEntry | string | FileError)[] = [];
+  const limit = createLimiter(COPIES_IN_FLIGHT);
+  await Promise.all(
+    sources.map((source, i) =>
+      limit(async () => {
+        const destination = `${under(to)}${source.path.slice(from.length + 1)}`;
+        if (source.sha256 !== null && stored.get(destination) === source.sha256) {
+          outcomes[i] = destination;
+          return;
+        }
+        try {
+          outcomes[i] = await api.copy(source.path, destination, options.overwrite).catch(options.onError);
+        } catch (error) {
+          outcomes[i] = new FileError(source.path, error);
+        }
+      }),
+    ),
+  );
+  // In the listing's order, whichever copy answered first.
+  return {
+    copied: outcomes.filter((o): o is FileEntry => typeof o === 'object' && !(o instanceof FileError)),
+    unchanged: outcomes.filter((o): o is string => typeof o === 'string'),
+    failed: outcomes.filter((o): o is FileError => o instanceof FileError),
+  };
+}
+
+/** A folder as a prefix: the top level is "". */
+const under = (folder: string) => (folder === '' ? '' : `${folder}/`);
+
+async function filesUnder(api: DfsClient, folder: string): Promise<FileEntry[]> {
+  const files: FileEntry[] = [];
+  for await (const page of api.listAll({ prefix: under(folder) })) files.push(...page.files);
+  return files;
+}
+
+/** What the destination holds already, by path; nothing when the token may not list there (each copy then says for itself). */
+async function storedDigests(api: DfsClient, folder: string): Promise<Map<string, string | null>> {
+  try {
+    return new Map((await filesUnder(api, folder)).map((file) => [file.path, file.sha256]));
+  } catch (error) {
+    if (cannotList(error)) return new Map();
+    throw error;
+  }
+}
