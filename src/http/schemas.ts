@@ -121,7 +121,7 @@ const UploadFields = {
     .number()
     .min(0)
     .refine(Number.isInteger, 'must be a whole number')
-    .openapi({ type: 'integer', maximum: MAX_SIZE, description: 'exact byte count; above the maximum is 413' }),
+    .openapi({ type: 'integer', minimum: 0, maximum: MAX_SIZE, description: 'exact byte count; above the maximum is 413' }),
   contentType: ContentType.optional(),
   sha256: Sha256Hex.optional(),
   md5: Md5Base64.optional(),
@@ -133,7 +133,7 @@ export const CreateUploadBody = z
   .object({
     ...UploadFields,
     // The bounds are checked in core (part-plan.ts), with a message that names them; stated here for the document.
-    partSize: z.number().int().positive().openapi({ minimum: S3_MIN_PART, maximum: S3_MAX_PART }).optional(),
+    partSize: z.number().int().openapi({ minimum: S3_MIN_PART, maximum: S3_MAX_PART }).optional(),
     multipart: z.boolean().optional(),
   })
   .strict()
@@ -159,7 +159,8 @@ export const CreateUploadResponse = z
 
 export const PartsBody = z
   .object({
-    partNumbers: z.array(z.number().int()).min(1).max(1000),
+    // The range is checked in core, against the upload's own part count.
+    partNumbers: z.array(z.number().int().openapi({ minimum: 1, maximum: 10000 })).min(1).max(1000),
     md5s: z.array(Md5Base64).max(1000).optional(),
   })
   .strict()

@@ -55,6 +55,11 @@ describe('service routes', () => {
     expect(create.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CreateUploadRequest');
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['path', 'size', 'contentType', 'sha256', 'ifMatch', 'ifNoneMatch']));
     expect(doc.body.paths['/v1/files/{path}'].delete.responses).toHaveProperty('412');
+    // The bounds the API applies, as a client generated from the document would apply them.
+    expect(schema.properties.size).toMatchObject({ type: 'integer', minimum: 0, maximum: 5 * 1024 ** 4 });
+    expect(schema.properties.partSize).toEqual({ type: 'integer', minimum: 5 * 1024 ** 2, maximum: 5 * 1024 ** 3 });
+    expect(doc.body.components.schemas.PartsRequest.properties.partNumbers.items).toEqual({ type: 'integer', minimum: 1, maximum: 10000 });
+    expect(Object.keys(doc.body.paths['/s/{id}'].get.responses['404'].content)).toEqual(['application/json', 'text/html']);
   });
 
   it('lets a page of an allowed origin send every header the API reads', async () => {

@@ -10,6 +10,7 @@ import {
   CreatedTokenSchema,
   CreateShareBody,
   CreateTokenBody,
+  ErrorSchema,
   IdParam,
   ShareLinkParam,
   ShareListQuery,
@@ -134,7 +135,13 @@ export function registerAccessRoutes(app: DfsApp, { ctx }: AppDeps): void {
       summary: 'Public: follow a share link',
       security: [],
       request: { params: ShareLinkParam },
-      responses: { 302: { description: 'Location is a short-lived presigned GET' }, ...errors({ 404: 'not_found' }) },
+      responses: {
+        302: { description: 'Location is a short-lived presigned GET' },
+        404: {
+          description: 'not_found: no such link, or it expired, was revoked or its file is gone; a short page to a request that accepts text/html',
+          content: { 'application/json': { schema: ErrorSchema }, 'text/html': { schema: { type: 'string' } } },
+        },
+      },
     }),
     async (c) => {
       c.header('Cache-Control', 'no-store');
