@@ -12,7 +12,7 @@ import { createAuthenticator } from '../core/access.ts';
 import { runCleanup } from '../core/cleanup.ts';
 import type { DfsContext } from '../core/context.ts';
 import { createApp } from '../http/app.ts';
-import type { DfsApp } from '../http/env.ts';
+import type { DfsApp, RequestLogEntry } from '../http/env.ts';
 import { openSqliteIndex } from '../index/sqlite-driver.ts';
 import { nodeSigningCrypto } from '../store/node-signing-crypto.ts';
 import { S3ObjectStore } from '../store/s3-object-store.ts';
@@ -21,6 +21,7 @@ import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
 import { embeddedCredentials } from './embedded-s3-credentials.ts';
 import { uiAssets } from './ui-assets.ts';
+import { answerUnparsedRequests } from './unparsed-requests.ts';
 import { urlHost } from './url-host.ts';
 
 export interface RunningServer {
@@ -84,14 +85,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // every address is reached by each client at an address of its own.
     const ctx: DfsContext = { index, store, settings: config.settings, clock: () => new Date() };
     const admin = await resolveAdminToken(ctx, config.adminToken, config.dataDir);
+    const log = config.log ? (entry: RequestLogEntry) => process.stdout.write(`${JSON.stringify(entry)}\n`) : undefined;
     const app = createApp({
       ctx,
       auth: createAuthenticator(index, admin.configuredHash),
-      log: config.log ? (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`) : undefined,
+      log,
       corsOrigins: config.corsOrigins,
       ui: uiAssets(fileURLToPath(new URL('../../dist/ui', import.meta.url))),
     });
     const server = await listen(app.fetch, config);
+    answerUnparsedRequests(server, log);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const url = config.settings.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
 

@@ -117,25 +117,34 @@ describe('hostile paths', () => {
   });
 
   it('resolves a raw ".." segment in the URL before routing, never into a path', async () => {
-    const raw = await new Promise<string>((resolve, reject) => {
-      const url = new URL(server.url);
-      const socket = createConnection(Number(url.port), url.hostname, () => {
-        socket.write(
-          `DELETE /v1/files/safe/../safe/file.txt HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${server.adminToken}\r\nConnection: close\r\n\r\n`,
-        );
-      });
-      let data = '';
-      socket.on('data', (chunk) => (data += chunk));
-      socket.on('end', () => resolve(data));
-      socket.on('error', reject);
-    });
+    const raw = await rawRequest(
+      `DELETE /v1/files/safe/../safe/file.txt HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nAuthorization: Bearer ${server.adminToken}\r\nConnection: close\r\n\r\n`,
+    );
     // The URL is resolved as every URL parser resolves it (safe/../safe/file.txt is
     // safe/file.txt) before routing, so the ".." never reaches a path: the file it names is
     // the one deleted, and nothing outside the namespace can be named this way.
-    expect(Number(raw.split(' ')[1])).toBe(204);
+    expect(raw.status).toBe(204);
     expect((await api.get('/v1/files/safe/file.txt')).status).toBe(404);
     expect((await api.get('/v1/files/safe')).status).toBe(404);
     expect((await uploadBytes(api, 'safe/file.txt', new TextEncoder().encode('keep me'))).status).toBe(200);
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  // Node answers these before any app code runs; they still get the API's error shape and an id.
+  it('answers a URL over 16 KiB, or raw spaces and bytes in it, with the error shape and a request id', async () => {
+    const host = `Host: ${new URL(server.url).host}\r\nAuthorization: Bearer ${server.adminToken}\r\nConnection: close\r\n\r\n`;
+    const long = await rawRequest(`GET /v1/files/${'e'.repeat(20_000)} HTTP/1.1\r\n${host}`);
+    expect(long.status).toBe(431);
+    expect(JSON.parse(long.body)).toEqual({ error: { code: 'too_large', message: expect.stringContaining('16 KiB') } });
+    expect(long.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    for (const target of ['/v1/files/raw/caf\u00e9.txt', '/v1/files/a b.txt']) {
+      const refused = await rawRequest(`GET ${target} HTTP/1.1\r\n${host}`);
+      expect(refused.status, target).toBe(400);
+      expect(JSON.parse(refused.body).error.code).toBe('invalid_request');
+      expect(refused.headers['content-type']).toBe('application/json');
+    }
+    expect((await api.get('/healthz')).status).toBe(200);
   });
 });
 
@@ -232,6 +241,23 @@ describe('errors never leak internals', () => {
     expect(response.body.error.code).toBe('not_found');
   });
 });
+
+/** One request written as is on a socket (UTF-8), and the answer as the socket received it. */
+function rawRequest(text: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(server.url);
+    const socket = createConnection(Number(url.port), url.hostname, () => socket.write(text));
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk));
+    socket.on('end', () => {
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+    });
+    socket.on('error', reject);
+  });
+}
 
 /** A POST whose body goes out in chunks, without Content-Length. */
 function postChunked(path: string, chunks: string[]): Promise<{ status: number; body: any }> {

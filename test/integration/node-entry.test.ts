@@ -90,6 +90,13 @@ describe('npm start with no configuration', () => {
       // The embedded store's own key, kept for the next start like the admin token.
       expect((await stat(join(dataDir, 'embedded-s3-credentials.json'))).mode & 0o777).toBe(0o600);
 
+      // A request Node's parser refuses (a URL over 16 KiB) is logged too, with the id it was answered with.
+      const refused = await fetch(`${first.url}/v1/files/${'e'.repeat(20_000)}`, { headers: { authorization: `Bearer ${first.token}` } });
+      expect(refused.status).toBe(431);
+      const refusedId = refused.headers.get('x-request-id')!;
+      await expect.poll(() => first.stdout.some((line) => line.includes(refusedId))).toBe(true);
+      expect(JSON.parse(first.stdout.find((line) => line.includes(refusedId))!)).toMatchObject({ method: '-', path: '-', status: 431 });
+
       // One JSON line per request, without secrets or signatures; the line may follow the answer.
       await expect.poll(() => first.stdout.some((line) => line.includes('/complete"'))).toBe(true);
       const lines = first.stdout.map((line) => JSON.parse(line));
