@@ -139,6 +139,15 @@ describe('delete', () => {
     expect(list.status).toBe(400);
     expect(list.body.error).toMatchObject({ code: 'invalid_request', message: 'If-Match takes one version (or *), unquoted or in quotes, not a list' });
     expect(await exists('del/one.txt')).toBe(true);
+    // An empty one (a client sending `version ?? ''`) names no version: neither a condition dropped nor a false 412.
+    for (const header of ['If-Match', 'If-None-Match']) {
+      for (const value of ['', ' ', '""']) {
+        const empty = await api.delete(`/v1/files/del/one.txt`, { headers: { [header]: value } });
+        expect(empty.status, `${header}: ${value}`).toBe(400);
+        expect(empty.body.error).toMatchObject({ code: 'invalid_request', message: `${header} is empty: name a version (or *)` });
+      }
+    }
+    expect(await exists('del/one.txt')).toBe(true);
     expect((await api.delete(`/v1/files/del/one.txt`, { headers: { 'If-Match': `"${file.version}"` } })).status).toBe(204);
     expect(await exists('del/one.txt')).toBe(false);
     expect((await api.delete(`/v1/files/del/one.txt`)).status).toBe(404);

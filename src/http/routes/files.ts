@@ -39,6 +39,8 @@ const unquote = (value: string | undefined, header: 'If-Match' | 'If-None-Match'
   if (value === undefined) return null;
   const version = value.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
   if (version.includes(',') || version.includes('"')) throw invalidRequest(`${header} takes one version (or *), unquoted or in quotes, not a list`);
+  // Read as no condition, an empty value would delete what a client meant to guard.
+  if (version.trim() === '') throw invalidRequest(`${header} is empty: name a version (or *)`);
   return version;
 };
 
