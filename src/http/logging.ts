@@ -1,8 +1,11 @@
-/** One structured entry per request. Share ids are capabilities, so they never reach a log. */
+/**
+ * One structured entry per request. Share ids are capabilities (the id is the whole public
+ * link), so they never reach a log: not when a link is opened, nor when ending one fails.
+ */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, RequestLogEntry } from './env.ts';
 
-const redact = (path: string) => (path.startsWith('/s/') ? '/s/[share]' : path);
+const redact = (path: string) => path.replace(/^(\/s|\/v1\/shares)\/.+$/, '$1/[share]');
 
 export function requestLogger(log: (entry: RequestLogEntry) => void): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

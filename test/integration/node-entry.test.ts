@@ -90,6 +90,14 @@ describe('npm start with no configuration', () => {
       // The embedded store's own key, kept for the next start like the admin token.
       expect((await stat(join(dataDir, 'embedded-s3-credentials.json'))).mode & 0o777).toBe(0o600);
 
+      // A share id is the whole link: neither opening it nor failing to end it logs it.
+      const share = (await api.post('/v1/shares', { path: 'kept/across.txt' })).body;
+      const shareId = share.url.split('/').at(-1);
+      expect((await fetch(share.url, { redirect: 'manual' })).status).toBe(302);
+      expect((await fetch(`${first.url}/v1/shares/${shareId}`, { method: 'DELETE', headers: { authorization: 'Bearer dfs_wrong' } })).status).toBe(401);
+      await expect.poll(() => first.stdout.filter((line) => line.includes('[share]')).length).toBe(2);
+      expect(first.stdout.join('\n')).not.toContain(shareId);
+
       // A request Node's parser refuses (a URL over 16 KiB) is logged too, with the id it was answered with.
       const refused = await fetch(`${first.url}/v1/files/${'e'.repeat(20_000)}`, { headers: { authorization: `Bearer ${first.token}` } });
       expect(refused.status).toBe(431);
