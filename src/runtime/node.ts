@@ -21,6 +21,7 @@ import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
 import { embeddedCredentials } from './embedded-s3-credentials.ts';
 import { uiAssets } from './ui-assets.ts';
+import { repeatEvery } from './repeating-job.ts';
 import { answerUnparsedRequests } from './unparsed-requests.ts';
 import { urlHost } from './url-host.ts';
 
@@ -99,9 +100,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const url = config.settings.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
 
     if (config.cleanupIntervalSeconds > 0) {
-      const timer = setInterval(() => void cleanupOnce(ctx, config.log), config.cleanupIntervalSeconds * 1000);
-      timer.unref();
-      closers.push(() => clearInterval(timer));
+      const cleanup = repeatEvery(config.cleanupIntervalSeconds * 1000, () => cleanupOnce(ctx, config.log));
+      closers.push(() => cleanup.stop());
     }
     if (options.banner) printBanner(url, admin, s3, config);
     return { url, adminToken: admin.secret, config, ctx, app, close };
