@@ -186,7 +186,10 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
       const report = failureReport(found.length);
       // A drop box cannot see what is there: it must never replace a file, only be told the name is taken.
       const ifNoneMatch = page.may('read') ? undefined : '*';
-      const picked = found.map(({ file, path }) => queue(file, `${destination}${path}`, report, ifNoneMatch !== undefined));
+      const queued = found.map(({ file, path }) => queue(file, `${destination}${path}`, report, ifNoneMatch !== undefined));
+      const clashing = sameStoredName(queued);
+      for (const upload of clashing) upload.failed(new Error('another file picked has the same name as the server stores names (the same letters written another way, as é can be typed as e and an accent): neither was uploaded; rename one'));
+      const picked = queued.filter((upload) => !clashing.has(upload));
       // A store that fails every request stops what is left of this pick or drop at once, rather
       // than each file after its own tries (thousands of files would take hours): outage.ts.
       const outage = new OutageWatch(OUTAGE_LIMIT_MS);
@@ -194,4 +197,13 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
       for (const upload of picked.filter(({ file }) => file.size > BATCHED_UP_TO)) sendAlone(via, upload, outage, ifNoneMatch);
     },
   };
+}
+
+/**
+ * Uploads whose paths the server reads as one (it stores names in NFC): either would replace the
+ * other, in an order nobody chose, as the CLI refuses too.
+ */
+function sameStoredName(uploads: Upload[]): Set<Upload> {
+  const byName = Map.groupBy(uploads, ({ target }) => target.normalize('NFC'));
+  return new Set([...byName.values()].filter((same) => same.length > 1).flat());
 }
