@@ -7,7 +7,7 @@ import type { FileEntry, FileList, Scope, Whoami } from '../client/api-types.ts'
 import { $, button, cell, named } from './elements.ts';
 import { firstShown, focusIfLost, keepFocus, type FocusMark } from './focus.ts';
 import { explainError, explainUnanswered, formatBytes, formatTime } from './format.ts';
-import { baseName, parentOf } from './names.ts';
+import { baseName, parentOf, visible } from './names.ts';
 import { notify } from './notices.ts';
 import type { Page } from './page.ts';
 import { droppedFiles, pickedPath } from './picked-files.ts';
@@ -108,7 +108,7 @@ async function signIn(token: string): Promise<void> {
   scopes = new Set(me.scopes);
   session = sessionFor(token);
   sessionStorage.setItem(TOKEN_KEY, token);
-  $('who').textContent = `${me.name}${me.prefix ? ` · ${me.prefix}` : ''}`;
+  $('who').textContent = visible(`${me.name}${me.prefix ? ` · ${me.prefix}` : ''}`);
   $('sign-in').hidden = true;
   $('sign-in-error').textContent = '';
   $('retry').hidden = true;
@@ -154,7 +154,7 @@ function permit(): void {
   for (const element of document.querySelectorAll<HTMLElement>('[data-needs]')) element.hidden = !element.dataset.needs!.split(' ').every((scope) => may(scope as Scope));
   const note = $('token-note');
   note.hidden = may('read');
-  note.textContent = may('write') ? `This token may upload but not list: what you upload goes into ${home ? `the folder ${home}` : 'the top level'}, and is not shown here.` : unusable();
+  note.textContent = visible(may('write') ? `This token may upload but not list: what you upload goes into ${home ? `the folder ${home}` : 'the top level'}, and is not shown here.` : unusable());
 }
 
 /** What a token that may neither list nor upload is for. */

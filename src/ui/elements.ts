@@ -1,11 +1,12 @@
-/** The page's elements and the controls it makes, each one small and accessible. */
+/** The page's elements and the controls it makes, each one small and accessible; the text they show goes through visible(). */
+import { visible } from './names.ts';
 
 export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 /** A panel's heading: the focus goes there when the panel opens, or loses the control it was on. */
 export function heading(text: string): HTMLHeadingElement {
   const h = document.createElement('h2');
-  h.textContent = text;
+  h.textContent = visible(text);
   h.tabIndex = -1;
   return h;
 }
@@ -13,21 +14,21 @@ export function heading(text: string): HTMLHeadingElement {
 export function button(label: string, action: () => void, aria?: string): HTMLButtonElement {
   const b = document.createElement('button');
   b.type = 'button';
-  b.textContent = label;
-  if (aria) b.setAttribute('aria-label', aria);
+  b.textContent = visible(label);
+  if (aria) b.setAttribute('aria-label', visible(aria));
   b.addEventListener('click', action);
   return b;
 }
 
 /** A long name wraps in its row; the full path shows on hover. */
 export function named(element: HTMLElement, path: string): HTMLElement {
-  element.title = path;
+  element.title = visible(path);
   return element;
 }
 
 export function cell(text: string, className?: string): HTMLTableCellElement {
   const td = document.createElement('td');
-  td.textContent = text;
+  td.textContent = visible(text);
   if (className) td.className = className;
   return td;
 }

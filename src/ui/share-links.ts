@@ -7,7 +7,7 @@ import type { ShareEntry } from '../client/api-types.ts';
 import { $, button, heading, linkField } from './elements.ts';
 import { keepFocus, reveal } from './focus.ts';
 import { formatTime } from './format.ts';
-import { baseName } from './names.ts';
+import { baseName, visible } from './names.ts';
 import { notify } from './notices.ts';
 import type { Page } from './page.ts';
 
@@ -37,7 +37,7 @@ function showLink(url: string, said: string): void {
   p.className = 'link';
   p.dataset.shareUrl = url;
   const text = document.createElement('span');
-  text.textContent = said;
+  text.textContent = visible(said);
   const again = button('Copy', async () => (text.textContent = (await copy(url)) ? 'Copied:' : 'Not copied (this browser does not allow it here); select the link to copy it:'), 'Copy share link');
   p.append(text, linkField(url, 'Share link'), again, button('Dismiss', () => p.remove(), 'Dismiss share link'));
   $('status').append(p);
@@ -98,8 +98,8 @@ export function shareLinks(page: Page): ShareLinks {
     row.className = 'link';
     row.append(
       // A link follows its path: with no file there it opens nothing, until one is put there again.
-      `${name} · expires ${formatTime(link.expiresAt)}${!link.fileExists ? ' · no file there now: the link opens nothing until one is' : ''} `,
-      linkField(link.url, `Share link to ${name}`),
+      visible(`${name} · expires ${formatTime(link.expiresAt)}${!link.fileExists ? ' · no file there now: the link opens nothing until one is' : ''} `),
+      linkField(link.url, visible(`Share link to ${name}`)),
       button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${name}`),
       button('End', () => void end(via, link.id, name), `End link to ${name}`),
     );

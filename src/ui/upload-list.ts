@@ -6,6 +6,7 @@
 import { $, button } from './elements.ts';
 import { firstShown, keepFocus } from './focus.ts';
 import { describeUploads, formatBytes } from './format.ts';
+import { visible } from './names.ts';
 
 /** How long a finished upload stays in the list; its summary keeps the count. */
 const FINISHED_ROW_MS = 3000;
@@ -29,8 +30,8 @@ const nearUploads = () => firstShown($('uploads').querySelector('button'), $('cl
 export function uploadRow(target: string, size: number, cancel: () => void): UploadRow {
   const li = document.createElement('li');
   const label = document.createElement('span');
-  label.textContent = target;
-  label.title = target;
+  label.textContent = visible(target);
+  label.title = visible(target);
   const rate = document.createElement('span');
   rate.className = 'muted';
   rate.textContent = 'queued';
@@ -38,7 +39,7 @@ export function uploadRow(target: string, size: number, cancel: () => void): Upl
   const bar = document.createElement('progress');
   bar.max = Math.max(size, 1);
   bar.value = 0;
-  bar.setAttribute('aria-label', `Upload progress of ${target}`);
+  bar.setAttribute('aria-label', visible(`Upload progress of ${target}`));
   li.append(label, rate, stop, bar);
   $('uploads').append(li);
   pending.set(li, cancel);
@@ -78,7 +79,7 @@ export function uploadRow(target: string, size: number, cancel: () => void): Upl
     failed(reason) {
       const why = document.createElement('span');
       why.className = 'reason';
-      why.textContent = reason;
+      why.textContent = visible(reason);
       bar.replaceWith(why);
       end('failed', 'failed');
     },

@@ -865,8 +865,14 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(await notices.count()).toBe(1);
     const said = (await notices.textContent())!;
     expect(said).toMatch(/^4 of 5 files not uploaded: .*bidirectional control.* and 1 more/);
-    expect(refused.filter((name) => said.includes(name))).toHaveLength(3);
-    expect(await p.locator('#uploads li[data-state="failed"]').allTextContents()).toEqual(refused.map((name) => expect.stringContaining(name)));
+    // Each name as it is, its override shown as a code: raw, it would show another name and
+    // reverse the rest of the notice, the reason included.
+    const shownAs = (name: string) => name.replace('\u202E', '[U+202E]');
+    expect(refused.filter((name) => said.includes(shownAs(name)))).toHaveLength(3);
+    expect(said).not.toContain('\u202E');
+    const rows = await p.locator('#uploads li[data-state="failed"]').allTextContents();
+    expect(rows).toEqual(refused.map((name) => expect.stringContaining(shownAs(name))));
+    expect(rows.join('')).not.toContain('\u202E');
     expect(await p.locator('#uploads li[data-state="failed"] .reason').first().textContent()).toContain('bidirectional control');
 
     await p.clock.fastForward(5_000);
@@ -1123,6 +1129,16 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.locator('#pick-folder').setInputFiles(join(work, 'slashes'));
     const stored = async () => (await api.get('/v1/files?prefix=slashes/&limit=1000')).body.files.map((f: { path: string }) => f.path);
     await expect.poll(stored).toEqual(['slashes/back\\slash.txt', 'slashes/plain.txt']);
+  });
+
+  it('uploads neither of two files picked whose names the server stores as one (NFC and NFD), and says why', async () => {
+    await localTree(work, { 'forms/r\u00e9sum\u00e9.txt': 'composed', 'forms/re\u0301sume\u0301.txt': 'decomposed', 'forms/other.txt': 'other' });
+    const p = await signedIn();
+    await p.locator('#pick-folder').setInputFiles(join(work, 'forms'));
+    await expect.poll(() => uploadCount(p)).toBe('1 uploaded, 2 failed');
+    const reasons = await p.locator('#uploads li[data-state="failed"] .reason').allTextContents();
+    expect(reasons).toEqual([expect.stringMatching(/^another file picked has the same name as the server stores names .*neither was uploaded/), reasons[0]]);
+    expect((await api.get('/v1/files?prefix=forms/')).body.files.map((f: { path: string }) => f.path)).toEqual(['forms/other.txt']);
   });
 
   it('says in plain words what an answer from a proxy without a dfs error means, whatever the action', async () => {
