@@ -503,11 +503,16 @@ async function download(path: string): Promise<void> {
 }
 
 async function rename(path: string, folder: boolean): Promise<void> {
-  const asked = prompt(`Rename or move "${path}" to:`, path);
+  const asked = prompt(`Rename or move "${path}" to (ending in / moves it into that folder):`, path);
   // OK on the name as offered changes nothing, even one that ends in a space.
   if (asked === null || asked === path) return;
   // Spaces around a name pasted in are almost never meant, and would make a folder named "  r".
-  const to = asked.trim().replace(/^\/+|\/+$/g, '');
+  const answer = asked.trim();
+  if (!answer) return;
+  // A trailing "/" names a folder to move into, keeping the name, as `dfs mv` reads it; a
+  // leading one, the top level.
+  const named = answer.replace(/^\/+|\/+$/g, '');
+  const to = answer.endsWith('/') ? `${named ? `${named}/` : ''}${baseName(path)}` : named;
   if (!to || to === path) return;
   const via = client!;
   try {

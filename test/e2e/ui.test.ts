@@ -1267,6 +1267,20 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(moves).toEqual(['sp/one.txt']);
   });
 
+  it('moves a file or folder into the folder a rename names with a trailing "/", keeping its name', async () => {
+    for (const path of ['into/a.txt', 'into/sub/b.txt', 'into/dir/c.txt', 'into/top.txt']) await uploadBytes(api, path, text(path));
+    const p = await signedIn(shared.adminToken, undefined, '#/into/');
+    const answers = ['into/dir/', 'into/dir/', '/'];
+    p.on('dialog', (dialog) => void (dialog.type() === 'prompt' ? dialog.accept(answers.shift()) : dialog.accept()));
+    const stored = async () => (await api.get('/v1/files?prefix=&limit=1000')).body.files.map((f: { path: string }) => f.path).filter((path: string) => /^(into\/|top\.txt)/.test(path));
+    await p.getByRole('button', { name: 'Rename a.txt' }).click();
+    await expect.poll(stored).toEqual(['into/dir/a.txt', 'into/dir/c.txt', 'into/sub/b.txt', 'into/top.txt']);
+    await p.getByRole('button', { name: 'Rename folder sub' }).click();
+    await expect.poll(stored).toEqual(['into/dir/a.txt', 'into/dir/c.txt', 'into/dir/sub/b.txt', 'into/top.txt']);
+    await p.getByRole('button', { name: 'Rename top.txt' }).click();
+    await expect.poll(stored).toEqual(['into/dir/a.txt', 'into/dir/c.txt', 'into/dir/sub/b.txt', 'top.txt']);
+  });
+
   it('says a sort other than by name covers only the rows loaded while the folder has more pages', async () => {
     for (let i = 0; i < 5; i++) await uploadBytes(api, `so/s${i}.txt`, text('x'.repeat(i + 1)));
     const p = await signedIn();
