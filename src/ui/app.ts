@@ -615,4 +615,8 @@ function wire(): void {
 wire();
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) void signIn(saved);
-else $('sign-in').hidden = false;
+else {
+  $('sign-in').hidden = false;
+  // Signing in is all there is to do on this page.
+  $('token').focus();
+}

@@ -43,3 +43,12 @@ export function linkField(url: string, label: string): HTMLInputElement {
   field.addEventListener('focus', () => field.select());
   return field;
 }
+
+/** Escape pressed anywhere in a panel or notice closes it, as its Close or Dismiss button does. */
+export function closesOnEscape(element: HTMLElement, close: () => void): void {
+  element.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || element.hidden) return;
+    event.preventDefault();
+    close();
+  });
+}

@@ -4,7 +4,7 @@
  */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { ShareEntry } from '../client/api-types.ts';
-import { $, button, heading, linkField } from './elements.ts';
+import { $, button, closesOnEscape, heading, linkField } from './elements.ts';
 import { keepFocus, reveal } from './focus.ts';
 import { formatTime } from './format.ts';
 import { baseName, visible } from './names.ts';
@@ -39,7 +39,10 @@ function showLink(url: string, said: string): void {
   const text = document.createElement('span');
   text.textContent = visible(said);
   const again = button('Copy', async () => (text.textContent = (await copy(url)) ? 'Copied:' : 'Not copied (this browser does not allow it here); select the link to copy it:'), 'Copy share link');
-  p.append(text, linkField(url, 'Share link'), again, button('Dismiss', () => p.remove(), 'Dismiss share link'));
+  // The focus in the notice goes to the listing, not to the top of the page.
+  const dismiss = button('Dismiss', () => keepFocus(() => p.remove(), () => $('listing'), false, [p]), 'Dismiss share link');
+  p.append(text, linkField(url, 'Share link'), again, dismiss);
+  closesOnEscape(p, () => dismiss.click());
   $('status').append(p);
 }
 
@@ -107,6 +110,8 @@ export function shareLinks(page: Page): ShareLinks {
   }
 
   /** Hides the panel and forgets its links: one opened again lists them afresh, and the next person to sign in sees none. */
+  closesOnEscape(panel, close);
+
   function close(): void {
     keepFocus(
       () => {

@@ -3,7 +3,7 @@
  * that restores it. It follows its file when another tab or client moves or deletes it.
  */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
-import { $, button, heading } from './elements.ts';
+import { $, button, closesOnEscape, heading } from './elements.ts';
 import { controlsNamed, firstShown, keepFocus, reveal } from './focus.ts';
 import { formatBytes, formatTime } from './format.ts';
 import { baseName, parentOf } from './names.ts';
@@ -117,5 +117,6 @@ export function versionsPanel(page: Page): VersionsPanel {
     if (versionsOf !== null) await show(versionsOf);
   }
 
+  closesOnEscape(panel, close);
   return { open, after, close, refresh };
 }

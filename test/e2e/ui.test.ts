@@ -1281,6 +1281,36 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await expect.poll(stored).toEqual(['into/dir/a.txt', 'into/dir/c.txt', 'into/dir/sub/b.txt', 'top.txt']);
   });
 
+  it('closes the versions and share links panels and a share link notice with Escape, and starts a fresh page at the token field', async () => {
+    const fresh = await browser.newContext();
+    contexts.push(fresh);
+    const start = await fresh.newPage();
+    await start.goto(`${shared.url}/`);
+    await expect.poll(() => start.evaluate(() => document.activeElement?.id)).toBe('token');
+
+    await uploadBytes(api, 'esc/a.txt', text('a'));
+    const p = await signedIn(shared.adminToken, undefined, '#/esc/');
+    const focused = () => p.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id);
+    await p.getByRole('button', { name: 'Versions of a.txt' }).click();
+    await p.locator('#versions h2').waitFor();
+    await p.keyboard.press('Escape');
+    expect(await p.locator('#versions').isHidden()).toBe(true);
+    expect(await focused()).toBe('Versions of a.txt');
+
+    await p.locator('#show-links').click();
+    await p.locator('#links h2').waitFor();
+    await p.keyboard.press('Escape');
+    expect(await p.locator('#links').isHidden()).toBe(true);
+    expect(await focused()).toBe('show-links');
+
+    await p.getByRole('button', { name: 'Share a.txt' }).click();
+    const notice = p.locator('#status [data-share-url]');
+    await notice.getByRole('textbox').focus();
+    await p.keyboard.press('Escape');
+    expect(await notice.count()).toBe(0);
+    expect(await focused()).toBe('Files and folders');
+  });
+
   it('says a sort other than by name covers only the rows loaded while the folder has more pages', async () => {
     for (let i = 0; i < 5; i++) await uploadBytes(api, `so/s${i}.txt`, text('x'.repeat(i + 1)));
     const p = await signedIn();
