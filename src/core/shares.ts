@@ -43,15 +43,18 @@ export async function createShare(ctx: DfsContext, principal: Principal, input: 
   return share;
 }
 
+// The id is the link itself: a message repeating it would put a live link in the request log.
+const NO_SUCH_LINK = 'no such share link (ended already, or out of this token’s reach)';
+
 /**
  * Ends a link before it expires (one that leaked, say), for whoever could have made it: a token
  * that may read and write its path. Links of paths out of reach are answered as unknown.
  */
 export async function revokeShare(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
   const share = await ctx.index.getShare(id);
-  if (!share || !mayReach(principal, share.path)) throw notFound(`no share "${id}"`);
+  if (!share || !mayReach(principal, share.path)) throw notFound(NO_SUCH_LINK);
   requireShareAccess(principal, share.path);
-  if (!(await ctx.index.deleteShare(id))) throw notFound(`no share "${id}"`);
+  if (!(await ctx.index.deleteShare(id))) throw notFound(NO_SUCH_LINK);
 }
 
 export interface ShareListInput {
