@@ -97,7 +97,7 @@ async function copiedFolder(api: DfsClient, source: string): Promise<string | nu
 
 /** Copy without -r naming a folder: the API says it copies one file; here the way to a folder is a flag. */
 const suggestRecursive = (api: DfsClient, typed: string) => async (error: unknown): Promise<never> => {
-  if (error instanceof ApiError && error.status === 400 && (await holdsAnything(api, `${remoteArg(typed).replace(/\/+$/, '')}/`))) {
+  if (error instanceof ApiError && error.code === 'invalid_request' && (await holdsAnything(api, `${remoteArg(typed).replace(/\/+$/, '')}/`))) {
     throw new FileError(typed, new Error('is a folder (use -r to copy it and everything in it)'));
   }
   throw error;
@@ -392,7 +392,9 @@ is how long the store may fail every request before a put or get stops.`,
     .action(async (from: string, to: string, o: { recursive?: boolean; force?: boolean }) => {
       const api = await client();
       const target = into(from, to);
-      const folder = o.recursive === true ? await copiedFolder(api, remoteArg(from)) : null;
+      const source = remoteArg(from);
+      if (o.recursive !== true && source.endsWith('/')) throw new UsageError(`${shown(from)} names a folder: copy it with -r`);
+      const folder = o.recursive === true ? await copiedFolder(api, source) : null;
       if (folder === null) {
         const file = await api.copy(remoteFileArg(from), target, o.force === true).catch(suggestForce(o.force)).catch(suggestRecursive(api, from));
         confirm(out(), file, () => `copied ${shown(from)} -> ${shown(file.path)}`);

@@ -2,12 +2,12 @@
  * `dfs cp -r`: a folder copied file by file through `POST /v1/copy`, which copies one file and
  * shares its stored bytes, so no byte moves whatever the folder holds.
  */
-import type { DfsClient } from '../client/api-client.ts';
+import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { createLimiter } from '../client/pool.ts';
 import { shown } from './output.ts';
 import { cannotList } from './remote-path.ts';
-import { FileError } from './transfer.ts';
+import { FileError, UsageError } from './transfer.ts';
 
 /** Copies in flight: each is one small API call, so the round trips overlap rather than queue. */
 export const COPIES_IN_FLIGHT = 8;
@@ -29,15 +29,19 @@ export async function copyFolder(
   to: string,
   options: { overwrite: boolean; onError: (error: unknown) => never },
 ): Promise<FolderCopy> {
-  if (from === '' || to === from || to.startsWith(`${from}/`)) throw new Error(`cannot copy ${from === '' ? 'the top level' : shown(from)} into itself`);
+  // Said before anything is sent, as a path typed wrong is.
+  if (from === '' || to === from || to.startsWith(`${from}/`)) throw new UsageError(`cannot copy ${from === '' ? 'the top level' : shown(from)} into itself`);
   const sources = await filesUnder(api, from);
   if (sources.length === 0) throw new FileError(from, new Error('no such folder'));
   const stored = await storedDigests(api, to);
   const outcomes: (FileEntry | string | FileError)[] = [];
+  // A refused token or an API out of reach fails every copy alike: the first one ends the run.
+  let fatal: unknown = null;
   const limit = createLimiter(COPIES_IN_FLIGHT);
   await Promise.all(
     sources.map((source, i) =>
       limit(async () => {
+        if (fatal !== null) return;
         const destination = `${under(to)}${source.path.slice(from.length + 1)}`;
         if (source.sha256 !== null && stored.get(destination) === source.sha256) {
           outcomes[i] = destination;
@@ -46,12 +50,14 @@ export async function copyFolder(
         try {
           outcomes[i] = await api.copy(source.path, destination, options.overwrite).catch(options.onError);
         } catch (error) {
-          outcomes[i] = new FileError(source.path, error);
+          if (error instanceof ApiError && (error.code === 'unauthorized' || error.code === 'network')) fatal ??= error;
+          else outcomes[i] = new FileError(source.path, error);
         }
       }),
     ),
   );
-  // In the listing's order, whichever copy answered first.
+  if (fatal !== null) throw fatal;
+  // In the listing's order, however the copies finished.
   return {
     copied: outcomes.filter((o): o is FileEntry => typeof o === 'object' && !(o instanceof FileError)),
     unchanged: outcomes.filter((o): o is string => typeof o === 'string'),

@@ -7,8 +7,10 @@ import { FileError, UsageError } from './transfer.ts';
 /**
  * Remote paths are relative to the bucket's top level, which users often write as a leading "/"
  * (`dfs ls /`, `dfs get /docs/a.txt`): every command reads such a path as the same one without it.
+ * In NFC, as the server stores names: a path typed decomposed (a Mac's) is compared with and cut
+ * from the paths the server lists.
  */
-export const remotePath = (arg: string): string => arg.replace(/^\/+/, '');
+export const remotePath = (arg: string): string => arg.replace(/^\/+/, '').normalize('NFC');
 
 /**
  * A remote path typed on the command line. A "." or ".." name is a usage error, said before

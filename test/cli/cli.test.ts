@@ -690,15 +690,32 @@ describe('file commands in --json', () => {
     ]);
     expect((await dfs(['--json', 'cp', '-r', 'cpr/tree-cp/a.txt', 'cpr/one.txt'])).json()).toMatchObject({ path: 'cpr/one.txt', size: 1 });
 
-    for (const [args, message] of [
-      [['cpr/tree-cp', 'cpr/tree-cp/inner'], 'dfs: cannot copy cpr/tree-cp into itself\n'],
-      [['/', 'elsewhere'], 'dfs: cannot copy the top level into itself\n'],
-      [['cpr/none', 'cpr/x'], 'dfs: cpr/none: no such folder\n'],
+    // Typed decomposed (as a Mac's file names are), the paths are the ones the server lists composed.
+    const nfd = await dfs(['--json', 'cp', '-r', 'cpr/tree-cp/sub', 'cpr/nfd-u\u0308/']);
+    expect(nfd.json().copied.map((f: { path: string }) => f.path)).toEqual(['cpr/nfd-ü/sub/ü b.txt']);
+    expect((await dfs(['--json', 'cp', '-r', 'cpr/nfd-u\u0308/sub', 'cpr/nfd-u\u0308/sub'.normalize('NFC')])).code).toBe(2);
+    expect((await dfs(['--json', 'cp', '-r', 'cpr/nfd-u\u0308/sub', 'cpr/nfd-ü/sub/u\u0308'])).code).toBe(2);
+
+    for (const [args, code, message] of [
+      [['cpr/tree-cp', 'cpr/tree-cp/inner'], 2, 'dfs: cannot copy cpr/tree-cp into itself\n'],
+      [['/', 'elsewhere'], 2, 'dfs: cannot copy the top level into itself\n'],
+      [['cpr/none', 'cpr/x'], 1, 'dfs: cpr/none: no such folder\n'],
     ] as const) {
       const refused = await dfs(['cp', '-r', ...args]);
-      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.code, args.join(' ')).toBe(code);
       expect(refused.stderr).toBe(message);
     }
+    const slashed = await dfs(['cp', 'cpr/tree-cp/', 'cpr/x']);
+    expect(slashed.code).toBe(2);
+    expect(slashed.stderr).toBe('dfs: cpr/tree-cp/ names a folder: copy it with -r\n');
+
+    // A refused token stops the copy at once, in one line.
+    const { token, id } = (await api.post('/v1/tokens', { name: 'cp-revoked', scopes: ['read', 'write'] })).body;
+    expect((await api.delete(`/v1/tokens/${id}`)).status).toBe(204);
+    const revoked = await dfs(['cp', '-r', 'cpr/tree-cp', 'cpr/by-revoked'], { env: { ...env, DFS_TOKEN: token } });
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr.trim().split('\n')).toHaveLength(1);
+    expect(revoked.stderr).toContain('the token was refused');
     expect((await dfs(['--json', 'ls', '-r', 'cpr/tree-cp'])).json().files).toHaveLength(2);
   });
 
