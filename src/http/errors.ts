@@ -31,6 +31,25 @@ export function mapError(error: unknown): MappedError {
   return { status: 500, code: 'internal', message: 'internal error' };
 }
 
+/**
+ * A request the HTTP parser refused before the app ran (Node's parser: its error code and the
+ * reason it gives), in the API's vocabulary.
+ */
+export function mapUnparsedRequest(parserCode: string | undefined, reason: string | undefined): MappedError {
+  switch (parserCode) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'too_large', message: 'the request line and headers are over 16 KiB together (a path holds at most 1024 bytes)' };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return { status: 413, code: 'too_large', message: 'the chunks of the request body carry too many extensions' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'invalid_request', message: 'the request did not arrive in time' };
+    case 'HPE_INVALID_URL':
+      return { status: 400, code: 'invalid_request', message: `the URL is not valid (${reason ?? 'a character it may not hold'}): percent-encode spaces and non-ASCII characters` };
+    default:
+      return { status: 400, code: 'invalid_request', message: `not a valid HTTP request${reason ? ` (${reason})` : ''}` };
+  }
+}
+
 /** Hono's own rejections (malformed JSON, body limit, media type) in the API's vocabulary. */
 function fromHttpException(error: HTTPException): MappedError {
   if (error.status === 413) return { status: 413, code: 'too_large', message: 'request body too large' };

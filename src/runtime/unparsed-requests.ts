@@ -8,20 +8,27 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestLogEntry } from '../http/env.ts';
-import { errorBody, type MappedError } from '../http/errors.ts';
+import { errorBody, mapUnparsedRequest } from '../http/errors.ts';
 
 interface ClientErrorSource {
-  on(event: 'clientError', listener: (error: Error & { code?: string }, socket: Duplex) => void): unknown;
+  on(event: 'clientError', listener: (error: Error & { code?: string; reason?: string }, socket: Duplex) => void): unknown;
 }
+
+/**
+ * The response a keep-alive connection is still sending, if any: Node's own answer to a bad
+ * request checks it too (`_httpMessage` is how its HTTP server ties a socket to its response).
+ */
+const responseUnderWay = (socket: Duplex) => (socket as Duplex & { _httpMessage?: unknown })._httpMessage != null;
 
 export function answerUnparsedRequests(server: ClientErrorSource, log?: (entry: RequestLogEntry) => void): void {
   server.on('clientError', (error, socket) => {
-    // Nobody left to answer (the client hung up, or the socket is already ending).
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // Nobody left to answer (the client hung up, or the socket is already ending), or an answer
+    // written now would land in the middle of the response to the request before (pipelined).
+    if (error.code === 'ECONNRESET' || !socket.writable || responseUnderWay(socket)) {
       socket.destroy();
       return;
     }
-    const answer = unparsedAnswer(error.code);
+    const answer = mapUnparsedRequest(error.code, error.reason);
     const requestId = randomUUID();
     const body = JSON.stringify(errorBody(answer));
     socket.end(
@@ -38,12 +45,4 @@ export function answerUnparsedRequests(server: ClientErrorSource, log?: (entry: 
     // The request line was not read, so neither its method nor its path (nor any token) is known.
     log?.({ time: new Date().toISOString(), requestId, method: '-', path: '-', status: answer.status, durationMs: 0, error: answer.message });
   });
-}
-
-function unparsedAnswer(parserCode: string | undefined): MappedError {
-  if (parserCode === 'HPE_HEADER_OVERFLOW') {
-    return { status: 431, code: 'too_large', message: 'the request line and headers are over 16 KiB (a path holds at most 1024 bytes)' };
-  }
-  if (parserCode === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'invalid_request', message: 'the request did not arrive in time' };
-  return { status: 400, code: 'invalid_request', message: 'not a valid HTTP request (percent-encode spaces and non-ASCII characters in the URL)' };
 }

@@ -146,6 +146,13 @@ describe('requests the HTTP parser refuses', () => {
     }
     expect((await api.get('/healthz')).status).toBe(200);
   });
+
+  it('never answers a bad request into the response to the one before it on the connection', async () => {
+    const host = `Host: ${new URL(server.url).host}\r\n`;
+    const raw = await rawRequest(`GET /healthz HTTP/1.1\r\n${host}\r\nGET /a b HTTP/1.1\r\n${host}\r\n`);
+    // The connection is closed, as Node closes it; what came before that is one whole answer or none.
+    expect(raw.text === '' || (raw.status === 200 && raw.text.split('HTTP/1.1 ').length === 2)).toBe(true);
+  });
 });
 
 describe('hostile sizes and bodies', () => {
@@ -243,7 +250,7 @@ describe('errors never leak internals', () => {
 });
 
 /** One request written as is on a socket (UTF-8), and the answer as the socket received it. */
-function rawRequest(text: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+function rawRequest(text: string): Promise<{ status: number; headers: Record<string, string>; body: string; text: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(server.url);
     const socket = createConnection(Number(url.port), url.hostname, () => socket.write(text));
@@ -253,7 +260,7 @@ function rawRequest(text: string): Promise<{ status: number; headers: Record<str
       const [head = '', body = ''] = data.split('\r\n\r\n');
       const [statusLine = '', ...lines] = head.split('\r\n');
       const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body, text: data });
     });
     socket.on('error', reject);
   });
