@@ -100,7 +100,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const url = config.settings.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
 
     if (config.cleanupIntervalSeconds > 0) {
-      const cleanup = repeatEvery(config.cleanupIntervalSeconds * 1000, () => cleanupOnce(ctx, config.log));
+      const cleanup = repeatEvery(config.cleanupIntervalSeconds * 1000, () => cleanupOnce(ctx, config.log), cleanupFailed);
       closers.push(() => cleanup.stop());
     }
     if (options.banner) printBanner(url, admin, s3, config);
@@ -124,14 +124,14 @@ async function listen(fetch: (request: Request) => Response | Promise<Response>,
 }
 
 async function cleanupOnce(ctx: DfsContext, log: boolean): Promise<void> {
-  try {
-    const report = await runCleanup(ctx);
-    if (log && Object.values(report).some((n) => n > 0)) {
-      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'cleanup', ...report })}\n`);
-    }
-  } catch (error) {
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'cleanup_failed', error: (error as Error).message })}\n`);
+  const report = await runCleanup(ctx);
+  if (log && Object.values(report).some((n) => n > 0)) {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'cleanup', ...report })}\n`);
   }
+}
+
+function cleanupFailed(error: unknown): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'cleanup_failed', error: error instanceof Error ? error.message : String(error) })}\n`);
 }
 
 function printBanner(url: string, admin: AdminToken, s3: S3Config, config: Config): void {

@@ -1,18 +1,21 @@
 /**
  * A job run every `intervalMs`, counted from the end of the last run: a run slower than the
  * interval (cleanup waiting on a stalled store) is never joined by a second one doing the same
- * work and reporting it again.
+ * work and reporting it again. A run that fails is told to `onError`, and the next one comes.
  */
-export function repeatEvery(intervalMs: number, job: () => Promise<void>): { stop(): Promise<void> } {
+export function repeatEvery(intervalMs: number, job: () => Promise<void>, onError: (error: unknown) => void): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
   let stopped = false;
   const schedule = () => {
     timer = setTimeout(() => {
-      running = job().finally(() => {
-        running = null;
-        if (!stopped) schedule();
-      });
+      running = Promise.resolve()
+        .then(job)
+        .catch(onError)
+        .finally(() => {
+          running = null;
+          if (!stopped) schedule();
+        });
     }, intervalMs);
     // The process may exit between runs.
     timer.unref();
