@@ -503,7 +503,7 @@ async function download(path: string): Promise<void> {
 }
 
 async function rename(path: string, folder: boolean): Promise<void> {
-  const asked = prompt(`Rename or move "${path}" to (ending in / moves it into that folder):`, path);
+  const asked = prompt(visible(`Rename or move "${path}" to (ending in / moves it into that folder):`), path);
   // OK on the name as offered changes nothing, even one that ends in a space.
   if (asked === null || asked === path) return;
   // Spaces around a name pasted in are almost never meant, and would make a folder named "  r".
@@ -532,11 +532,11 @@ async function rename(path: string, folder: boolean): Promise<void> {
  */
 async function mayMerge(via: DfsClient, from: string, to: string): Promise<boolean> {
   const there = await via.list({ prefix: `${to}/`, limit: 1 });
-  return there.files.length === 0 || confirm(`The folder "${to}" already exists: move the files of "${from}" into it?`);
+  return there.files.length === 0 || confirm(visible(`The folder "${to}" already exists: move the files of "${from}" into it?`));
 }
 
 async function remove(path: string, folder: boolean): Promise<void> {
-  if (!confirm(folder ? `Delete the folder "${path}" and everything in it?` : `Delete "${path}"?`)) return;
+  if (!confirm(visible(folder ? `Delete the folder "${path}" and everything in it?` : `Delete "${path}"?`))) return;
   try {
     await client!.remove(path, { recursive: folder });
     notify(`Deleted ${path}`);

@@ -4,6 +4,7 @@
  * it drops to the page, and a keyboard user starts again from the top.
  */
 import { $ } from './elements.ts';
+import { visible } from './names.ts';
 
 /** A control by what a screen reader calls it, and which of the controls so called it is ("Download x" names a file's name and its button). */
 export interface FocusMark {
@@ -14,7 +15,8 @@ export interface FocusMark {
 }
 
 const nameOf = (element: Element) => element.getAttribute('aria-label') ?? element.textContent ?? '';
-export const controlsNamed = (name: string) => [...document.querySelectorAll<HTMLElement>('button, input, [tabindex]')].filter((control) => nameOf(control) === name);
+/** Controls named `name` as the page shows names (through visible(), as button() labels them). */
+export const controlsNamed = (name: string) => [...document.querySelectorAll<HTMLElement>('button, input, [tabindex]')].filter((control) => nameOf(control) === visible(name));
 /** On screen: connected, and neither it nor a parent hidden. */
 const shown = (element: HTMLElement | null | undefined) => element?.isConnected === true && element.getClientRects().length > 0;
 

@@ -109,9 +109,9 @@ export function shareLinks(page: Page): ShareLinks {
     return row;
   }
 
-  /** Hides the panel and forgets its links: one opened again lists them afresh, and the next person to sign in sees none. */
   closesOnEscape(panel, close);
 
+  /** Hides the panel and forgets its links: one opened again lists them afresh, and the next person to sign in sees none. */
   function close(): void {
     keepFocus(
       () => {
@@ -123,7 +123,7 @@ export function shareLinks(page: Page): ShareLinks {
   }
 
   async function end(via: DfsClient, id: string, name: string): Promise<void> {
-    if (!confirm(`End this link to "${name}"? Whoever has it will get “not found”.`)) return;
+    if (!confirm(visible(`End this link to "${name}"? Whoever has it will get “not found”.`))) return;
     let said = `Ended a link to ${name}`;
     try {
       await via.revokeShare(id);

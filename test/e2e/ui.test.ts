@@ -1309,6 +1309,18 @@ describe('the web UI with many files, overlapping loads and one person after ano
     await p.keyboard.press('Escape');
     expect(await notice.count()).toBe(0);
     expect(await focused()).toBe('Files and folders');
+
+    // A name holding a direction mark (which the API takes) is found again as the page shows it,
+    // and a dialog names it so too.
+    await uploadBytes(api, 'esc/b\u200Ec.txt', text('b'));
+    await p.getByRole('button', { name: 'Refresh' }).click();
+    await p.getByRole('button', { name: 'Versions of b[U+200E]c.txt' }).click();
+    await p.locator('#versions h2').waitFor();
+    await p.keyboard.press('Escape');
+    expect(await focused()).toBe('Versions of b[U+200E]c.txt');
+    const asked = new Promise<string>((resolve) => p.once('dialog', (dialog) => void dialog.dismiss().then(() => resolve(dialog.message()))));
+    await p.getByRole('button', { name: 'Delete b[U+200E]c.txt' }).click();
+    expect(await asked).toBe('Delete "esc/b[U+200E]c.txt"?');
   });
 
   it('says a sort other than by name covers only the rows loaded while the folder has more pages', async () => {
