@@ -5,6 +5,7 @@
 import { CommanderError } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { buildProgram } from './commands.ts';
+import { oneLine } from './output.ts';
 
 /** What a choice asks; one with `empty` may be left empty, which means that. */
 interface Question {
@@ -90,7 +91,7 @@ export async function runMenu(globals: { profile?: string; json?: boolean; quiet
         await buildProgram().parseAsync(['node', 'dfs', ...prefix, ...choice.argv(answers)]);
       } catch (error) {
         // Commander has printed its own usage errors already.
-        if (!(error instanceof CommanderError)) process.stdout.write(`error: ${(error as Error).message}\n`);
+        if (!(error instanceof CommanderError)) process.stdout.write(`error: ${oneLine((error as Error).message)}\n`);
       }
     }
   } catch (error) {

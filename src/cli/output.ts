@@ -15,7 +15,7 @@ export function print(out: Output, value: unknown, human: () => string): void {
   if (out.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   else {
     const text = human();
-    if (text) process.stdout.write(`${text}\n`);
+    if (text) process.stdout.write(`${safeLines(text)}\n`);
   }
 }
 
@@ -26,13 +26,14 @@ export function confirm(out: Output, value: unknown, human: () => string): void 
 
 /** A word for people beside the result, on stderr so that `$(dfs ...)` captures the result alone; --json carries it in its value. */
 export function notice(out: Output, text: string): void {
-  if (!out.json && !out.quiet) process.stderr.write(`dfs: ${text}\n`);
+  if (!out.json && !out.quiet) process.stderr.write(`dfs: ${safeLines(text)}\n`);
 }
 
 // C0 controls, DEL and C1 controls: printed raw they move the cursor, recolour the terminal or
-// break a line in two.
+// break a line in two. Bidirectional controls: a name holding one shows as another
+// ("invoice\u202Efdp.exe" as "invoiceexe.pdf"); the API refuses them in new names only.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
 /**
  * Text as one line, whatever it quotes: control characters as the shell's $'...' quoting writes
@@ -44,6 +45,13 @@ export const oneLine = (text: string) =>
     const code = c.charCodeAt(0);
     return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
+
+/**
+ * What a command prints for people, line by line as oneLine() writes a line: every value the
+ * server sends (a version id, a time, a link, a scope) is printed, not only names, and a server
+ * could put a terminal's escape sequences in any of them.
+ */
+const safeLines = (text: string) => text.split('\n').map(oneLine).join('\n');
 
 /**
  * A local or remote name as a line shows it: as is, or, when it holds a control character, in

@@ -889,6 +889,37 @@ describe('what a command prints', () => {
     expect(json.json()[0].local).toBe("it's\u001b");
     expect(await readFile(local("it's\u001b"), 'utf8')).toBe('ok');
   });
+
+  it('lets no value a server sends reach the terminal raw: times, versions, links, and names with bidirectional controls', async () => {
+    await writeFile(local('lied.txt'), 'lied');
+    expect((await dfs(['put', 'lied.txt', 'lies/lied.txt'])).code).toBe(0);
+    expect((await dfs(['put', 'lied.txt', 'lies/again.txt'])).code).toBe(0);
+    const CLEAR = '\u001b[2J';
+    // A server that lies (or was taken over) puts escape sequences wherever it answers a string.
+    const liar = await startApiProxy(
+      server.url,
+      () => undefined,
+      (_path, answer) =>
+        JSON.parse(JSON.stringify(answer), (key, value) => {
+          if (key === 'path' && typeof value === 'string') return value.replace('again', 'invoice\u202Efdp.exe');
+          return ['version', 'updatedAt', 'createdAt', 'url', 'expiresAt'].includes(key) && typeof value === 'string' ? `${value}${CLEAR}` : value;
+        }),
+    );
+    try {
+      const viaLiar = { env: { ...env, DFS_ENDPOINT: liar.url } };
+      for (const args of [['ls', '-l', 'lies'], ['versions', 'lies/lied.txt'], ['share', 'lies/lied.txt'], ['stat', 'lies/lied.txt']]) {
+        const run = await dfs(args, viaLiar);
+        const printed = run.stdout + run.stderr;
+        expect(printed, args.join(' ')).not.toContain('\u001b');
+        if (args[0] === 'versions' || args[0] === 'stat') expect(printed, args.join(' ')).toContain('\\x1b[2J');
+      }
+      const listed = (await dfs(['ls', 'lies'], viaLiar)).stdout;
+      expect(listed).toContain("$'lies/invoice\\u202efdp.exe.txt'");
+      expect(listed).not.toContain('\u202e');
+    } finally {
+      await liar.close();
+    }
+  });
 });
 
 describe('exit codes and errors', () => {

@@ -5,6 +5,8 @@ describe('lines the CLI writes', () => {
   it('show a name with control characters in $-quoting, and any other as it is', () => {
     expect(shown('plain name.txt')).toBe('plain name.txt');
     expect(shown("it's\u001b[31m\nx\u0085")).toBe("$'it\\'s\\x1b[31m\\x0ax\\u0085'");
+    // Shown raw, it would read "invoiceexe.pdf".
+    expect(shown('invoice\u202Efdp.exe')).toBe("$'invoice\\u202efdp.exe'");
   });
 
   it('keep an error line one line whatever it quotes, changing nothing else', () => {
