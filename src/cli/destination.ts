@@ -7,7 +7,7 @@
 import { constants, lstatSync, openSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
 import { shown } from './output.ts';
@@ -29,15 +29,18 @@ export type Destination = { file: string } | NodeDestination;
  * Whether each folder of these destinations is there before anything is made: only in one that
  * is can something already be at a destination. One look per folder, none under one not there.
  * A file where a folder must come takes nothing in, and each file bound inside would fail alone
- * on it: that is one usage error, before anything is written.
+ * on it: that is one usage error, before anything is written. So is a symbolic link where a
+ * folder below `root` (the destination named) must come, as `cp -r` refuses one: the folders
+ * there are named by the server, and a link someone left in the tree would take the files
+ * written through it anywhere on the machine.
  */
-export function foldersThere(plans: readonly { local: string }[]): ReadonlyMap<string, boolean> {
+export function foldersThere(plans: readonly { local: string }[], root: string): ReadonlyMap<string, boolean> {
   const there = new Map<string, boolean>();
   const isThere = (folder: string): boolean => {
     let found = there.get(folder);
     if (found === undefined) {
       const parent = dirname(folder);
-      there.set(folder, (found = (parent === folder || isThere(parent)) && somethingAt(folder)));
+      there.set(folder, (found = (parent === folder || isThere(parent)) && somethingAt(folder, below(root, folder))));
     }
     return found;
   };
@@ -45,17 +48,27 @@ export function foldersThere(plans: readonly { local: string }[]): ReadonlyMap<s
   return there;
 }
 
-function somethingAt(path: string): boolean {
+const below = (root: string, folder: string) => {
+  const path = relative(root, folder);
+  return path !== '' && !path.startsWith('..') && !isAbsolute(path);
+};
+
+function somethingAt(path: string, belowRoot: boolean): boolean {
   let found;
+  let link;
   try {
-    found = statSync(path, { throwIfNoEntry: false });
+    link = lstatSync(path, { throwIfNoEntry: false });
+    found = link?.isSymbolicLink() ? statSync(path, { throwIfNoEntry: false }) : link;
   } catch {
     // Not to be known (no permission to look): each destination is looked at, and fails alone.
     return true;
   }
   if (found && !found.isDirectory()) throw new UsageError(`${shown(path)} is ${found.isFile() ? 'a file, not' : 'not'} a folder: move it away, or download into another folder`);
   // A link to nothing stands where the folder must be made: no file bound inside could be written.
-  if (!found && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UsageError(`${shown(path)} is a broken symbolic link, not a folder: move it away, or download into another folder`);
+  if (!found && link?.isSymbolicLink()) throw new UsageError(`${shown(path)} is a broken symbolic link, not a folder: move it away, or download into another folder`);
+  if (belowRoot && link?.isSymbolicLink()) {
+    throw new UsageError(`${shown(path)} is a symbolic link where a folder of the download must be made (cp -r refuses one too): move it away, or download into another folder`);
+  }
   return found !== undefined;
 }
 

@@ -53,6 +53,8 @@ interface RangeCounts {
 }
 
 interface DownloadPlan {
+  /** The destination named, under which every folder made is named by the server. */
+  root: string;
   plans: PlannedDownload[];
   /** Remotes that name nothing, or that would write one local file together: reported, the others still come. */
   missing: FileError[];
@@ -129,7 +131,7 @@ async function planDownloads(client: DfsClient, remotes: string[], local: string
   // What is not written to the destination itself goes inside it: a file there takes nothing in,
   // and each of a folder's files would fail alone on it.
   if (found && !targetIsDir && plans.some((plan) => plan.local !== target)) throw new UsageError(`${shown(target)} is not a folder: name a folder, or a new name, to download into`);
-  return { plans: withoutSideFileClashes(withoutShared(plans, missing), missing), missing };
+  return { root: target, plans: withoutSideFileClashes(withoutShared(plans, missing), missing), missing };
 }
 
 /** Names below a folder, "/"-separated, that stay below it on this system: no empty, "." or ".." segment, no NUL, no other separator. */
@@ -322,8 +324,8 @@ async function saveInto(client: DfsClient, remote: string, link: DownloadLink, n
 }
 
 export async function planGet(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<PlannedTransfer>> {
-  const { plans, missing } = await planDownloads(client, remotes, local, options);
-  const { present } = await sortDownloads(plans, foldersThere(plans), options);
+  const { root, plans, missing } = await planDownloads(client, remotes, local, options);
+  const { present } = await sortDownloads(plans, foldersThere(plans, root), options);
   return { done: plans.map((plan) => ({ local: plan.local, remote: plan.remote, size: plan.size, action: present.has(plan) ? 'unchanged' : 'download' })), failed: missing };
 }
 
@@ -334,9 +336,9 @@ async function sortDownloads(planned: PlannedDownload[], there: ReadonlyMap<stri
 }
 
 export async function getFiles(client: DfsClient, remotes: string[], local: string | undefined, options: TransferOptions): Promise<TransferReport<Downloaded>> {
-  const { plans: planned, missing } = await planDownloads(client, remotes, local, options);
+  const { root, plans: planned, missing } = await planDownloads(client, remotes, local, options);
   // Which destination folders are there, looked at once, before anything is made.
-  const there = foldersThere(planned);
+  const there = foldersThere(planned, root);
   const { fetch: plans, present } = await sortDownloads(planned, there, options);
   const progress = new Progress(plans.reduce((sum, p) => sum + p.size, 0), options);
   // Each file's outcome by its plan: the report lists them in the order planned, however they finished.

@@ -5,6 +5,7 @@
  * process at a time: `<dest>.dfs-part.lock` holds the pid of the one downloading.
  */
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
@@ -38,6 +39,20 @@ const PART_SUFFIX = '.dfs-part';
  * a run gets must not decide whether two names clash.
  */
 const SIDE_SUFFIX = /^(?:|\.json|\.json\.\d+\.tmp|\.lock|\.lock\.l?\d+|\.\d+)$/;
+
+/**
+ * A side file opened without following a link: dfs makes its side files itself, so a link at
+ * one was left by someone else, and the bytes written (unverified yet) would go wherever it
+ * points, replacing that file's content.
+ */
+async function openSide(path: string, flags: number): Promise<FileHandle> {
+  try {
+    return await open(path, flags | constants.O_NOFOLLOW, 0o666);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${shown(path)} is a symbolic link, not a side file of dfs: move it away`, { cause: error });
+    throw error;
+  }
+}
 
 /**
  * Where a download to `dest` is written before its rename: `<dest>.dfs-part`, or for a name too
@@ -134,11 +149,11 @@ export class PartFile implements DownloadIo {
     const saved = await savedState(`${path}.json`, fresh);
     // The ranges a state lists are there only while its part file (made full size at once) is:
     // one deleted or cut short starts over, and its state goes, or a later run would trust it.
-    const kept = saved ? await open(path, 'r+').catch(() => null) : null;
+    const kept = saved ? await openSide(path, constants.O_RDWR).catch(() => null) : null;
     const state = saved && kept && (await kept.stat()).size >= size ? saved : fresh;
     if (saved && state !== saved) await rm(`${path}.json`, { force: true });
     const file = new PartFile(path, state, unlock);
-    file.#handle = kept ?? (await open(path, 'w'));
+    file.#handle = kept ?? (await openSide(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC));
     await file.#handle.truncate(size);
     file.#advanceHash();
     return file;

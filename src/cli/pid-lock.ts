@@ -43,8 +43,10 @@ export async function acquirePidLock(lockPath: string, options: PidLockOptions):
     for (;;) {
       options.signal?.throwIfAborted();
       try {
-        // Inside the try: a write that fails (a full disk) may have made the file already.
-        await writeFile(mine, String(process.pid), { mode: options.mode });
+        // Inside the try: a write that fails (a full disk) may have made the file already. Made
+        // afresh, never written through a link left there.
+        await rm(mine, { force: true });
+        await writeFile(mine, String(process.pid), { mode: options.mode, flag: 'wx' });
         await link(mine, lockPath);
         held.add(lockPath);
         return () => release(lockPath);

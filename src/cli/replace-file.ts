@@ -1,4 +1,4 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 
 /**
  * Writes `data` beside `path` (at `aside`) and renames it into place: whenever the process is
@@ -8,7 +8,10 @@ import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
  */
 export function replaceFile(path: string, data: string | Uint8Array, { aside = `${path}.${process.pid}.tmp`, mode }: { aside?: string; mode?: number } = {}): void {
   try {
-    writeFileSync(aside, data, { mode });
+    // Made afresh, never written through what is there: a link left at the side path (by a run
+    // killed with this pid, or by someone else) would have the data written where it points.
+    rmSync(aside, { force: true });
+    writeFileSync(aside, data, { mode, flag: 'wx' });
     renameSync(aside, path);
   } catch (error) {
     // Nothing continues from a copy that was not renamed (the caller holds the data): it goes,

@@ -205,6 +205,39 @@ describe('the destination named', () => {
     expect(await readdir(local('in-way-link'))).toEqual(['t1']);
   });
 
+  it('never writes through a link left where a folder of the download goes, and follows the destination named', async () => {
+    await putTree('t2', { 'a.txt': 'a', 'deep/c.txt': 'c' }, 'via-link-r/');
+    await mkdir(local('victim'));
+    await mkdir(local('via-link', 't2'), { recursive: true });
+    await symlink(local('victim'), local('via-link', 't2', 'deep'));
+    const get = await dfs(['get', '-r', 'via-link-r/t2', '.'], 'via-link');
+    expect(get.code).toBe(2);
+    expect(get.stderr).toBe(`dfs: ${join('t2', 'deep')} is a symbolic link where a folder of the download must be made (cp -r refuses one too): move it away, or download into another folder\n`);
+    expect(await readdir(local('victim'))).toEqual([]);
+    expect(await readdir(local('via-link', 't2'))).toEqual(['deep']);
+
+    // The folder named on the command line may be a link: that is where the person sends it.
+    await symlink(local('victim'), local('via-link', 'named'));
+    expect((await dfs(['get', '-r', 'via-link-r/t2', 'named'], 'via-link')).code).toBe(0);
+    expect(await readFile(local('victim', 't2', 'deep', 'c.txt'), 'utf8')).toBe('c');
+  });
+
+  it('never writes a download through a link left at its side file', async () => {
+    const bytes = randomBytes(MiB, 21);
+    expect((await uploadBytes(new Api(server.url, server.adminToken), 'side-link/big.bin', bytes)).status).toBe(200);
+    await mkdir(local('side-link'));
+    await writeFile(local('precious.txt'), 'precious');
+    await symlink(local('precious.txt'), local('side-link', 'big.bin.dfs-part'));
+    const get = await dfs(['get', 'side-link/big.bin', 'big.bin'], 'side-link');
+    expect(get.code).toBe(1);
+    expect(get.stderr).toContain('big.bin.dfs-part');
+    expect(get.stderr).toContain('symbolic link');
+    expect(await readFile(local('precious.txt'), 'utf8')).toBe('precious');
+    await rm(local('side-link', 'big.bin.dfs-part'));
+    expect((await dfs(['get', 'side-link/big.bin', 'big.bin'], 'side-link')).code).toBe(0);
+    expect(await sameBytes(new Uint8Array(await readFile(local('side-link', 'big.bin'))), bytes)).toBe('same');
+  });
+
   it('writes nothing outside the destination whatever names a server lists, and still fetches the plain ones', async () => {
     await putTree('lying', { 'ok.txt': 'fine', 'deep/ok2.txt': 'fine too' }, 'lying-r/');
     const lies = ['lying-r/lying/../../../escaped.txt', 'elsewhere/outside.txt', 'lying-r/lying//abs.txt', 'lying-r/lying/./dot.txt'];
