@@ -78,8 +78,24 @@ export async function listTokens(ctx: DfsContext, principal: Principal): Promise
   return own === null ? tokens : tokens.filter((t) => t.prefix !== null && t.prefix.startsWith(own));
 }
 
-/** Revokes the token, the tokens it created (recursively) and the share links any of them made. */
+/**
+ * Revokes the token, the tokens it created (recursively) and the share links any of them made.
+ * Not the tokens above the caller (its creator, theirs...): a token handed out within a folder
+ * would otherwise end the one that handed it out, and every other token and link that one made.
+ */
 export async function revokeToken(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
   const visible = await listTokens(ctx, principal);
-  if (!visible.some((t) => t.id === id) || !(await ctx.index.deleteToken(id))) throw notFound(`no token "${id}"`);
+  if (!visible.some((t) => t.id === id)) throw notFound(`no token "${id}"`);
+  if (ancestorsOf(principal.tokenId, await ctx.index.listTokens()).has(id)) {
+    throw forbidden('a token cannot revoke the token that created it, nor any above that one');
+  }
+  if (!(await ctx.index.deleteToken(id))) throw notFound(`no token "${id}"`);
+}
+
+function ancestorsOf(tokenId: string | null, tokens: readonly TokenRecord[]): Set<string> {
+  const creatorOf = new Map(tokens.map((t) => [t.id, t.createdBy]));
+  const ancestors = new Set<string>();
+  // A cycle cannot be made through the API; the set stops the walk should the index hold one.
+  for (let at = tokenId === null ? null : (creatorOf.get(tokenId) ?? null); at !== null && !ancestors.has(at); at = creatorOf.get(at) ?? null) ancestors.add(at);
+  return ancestors;
 }

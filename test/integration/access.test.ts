@@ -435,6 +435,12 @@ describe('token lineage', () => {
       admin: await link(admin),
     };
 
+    // An admin within the same folder cannot end the token above it, which would end it and all it made.
+    const upward = await childApi.delete(`/v1/tokens/${parent.body.id}`);
+    expect(upward.status).toBe(403);
+    expect(upward.body.error.message).toBe('a token cannot revoke the token that created it, nor any above that one');
+    expect((await parentApi.get('/v1/whoami')).status).toBe(200);
+
     // The parent (an admin within lin3/) revokes its child: the child's whole line goes.
     expect((await parentApi.delete(`/v1/tokens/${child.body.id}`)).status).toBe(204);
     for (const gone of [childApi, grandchildApi]) expect((await gone.get('/v1/whoami')).status).toBe(401);
