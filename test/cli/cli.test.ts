@@ -860,10 +860,14 @@ describe('what a command prints', () => {
     expect((await fetch(link.url, { redirect: 'manual' })).status).toBe(404);
     expect((await dfs(['whoami'], { env: { ...env, DFS_TOKEN: child.token } })).code).toBe(1);
 
-    // Revoking the token in use, or the one that made it, leaves dfs refused: said at once.
+    // The token that made the one in use is out of its reach; the token in use is not, and
+    // revoking it leaves dfs refused: said at once.
     const maker = (await dfs(['--json', 'token', 'create', 'maker', '-s', 'admin'])).json();
     const made = (await dfs(['--json', 'token', 'create', 'made', '-s', 'admin'], { env: { ...env, DFS_TOKEN: maker.token } })).json();
-    const own = await dfs(['token', 'revoke', maker.id], { env: { ...env, DFS_TOKEN: made.token } });
+    const upward = await dfs(['token', 'revoke', maker.id], { env: { ...env, DFS_TOKEN: made.token } });
+    expect(upward.code).toBe(1);
+    expect(upward.stderr).toBe('dfs: a token cannot revoke the token that created it, nor any above that one\n');
+    const own = await dfs(['token', 'revoke', made.id], { env: { ...env, DFS_TOKEN: made.token } });
     expect(own.code, own.stderr).toBe(0);
     expect(own.stderr).toBe('dfs: the token dfs is using was among them: its requests are refused from now on (dfs login with another)\n');
     const self = (await dfs(['--json', 'token', 'create', 'self', '-s', 'admin'])).json();
