@@ -74,11 +74,17 @@ const examples = (...lines: [string, string][]) => {
   return `\nExamples:\n${lines.map(([command, what]) => `  ${command.padEnd(width)}  ${what}`).join('\n')}`;
 };
 
-/** A destination ending in "/" is a folder to move or copy into, keeping the name, as mv and cp do. */
-const into = (from: string, to: string) => {
+/**
+ * Where `from` goes when moved or copied to `to`, as mv and cp read it (and put does): into `to`,
+ * keeping its name, when `to` ends in "/" or is a folder already; else `to` is its new name.
+ * Never merged into a folder there by the same name without a word, as the API would.
+ */
+async function placed(api: DfsClient, from: string, to: string): Promise<string> {
   const name = remotePath(from).replace(/\/+$/, '').split('/').at(-1)!;
-  return to.endsWith('/') ? `${remoteArg(to)}${name}` : remoteArg(to);
-};
+  const target = remoteArg(to);
+  if (to.endsWith('/')) return `${target}${name}`;
+  return target !== '' && (await holdsAnything(api, `${target}/`)) ? `${target}/${name}` : target;
+}
 
 /** A destination that already exists is replaced with -f: say so where the API cannot. */
 export const suggestForce = (force: boolean | undefined) => (error: unknown): never => {
@@ -369,10 +375,11 @@ is how long the store may fail every request before a put or get stops.`,
     .option('-f, --force', 'replace what exists at the destination')
     .addHelpText('after', examples(['dfs mv a.txt docs/a.txt', 'move a file'], ['dfs mv docs archive/docs', 'move a folder with everything in it'], ['dfs mv -f new.txt a.txt', 'replace a.txt (its old version is kept)']))
     .action(async (from: string, to: string, o: { force?: boolean }) => {
-      const [source, target] = [remoteArg(from), into(from, to)];
+      const source = remoteArg(from);
       const api = await client();
+      const target = await placed(api, from, to);
       const result = await api.move(await folderNamed(api, source, from), target, o.force === true).catch(suggestForce(o.force));
-      confirm(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${shown(from)} -> ${shown(to)}`);
+      confirm(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${shown(from)} -> ${shown(target) || '/'}`);
     });
 
   program
@@ -390,10 +397,10 @@ is how long the store may fail every request before a put or get stops.`,
       ),
     )
     .action(async (from: string, to: string, o: { recursive?: boolean; force?: boolean }) => {
-      const api = await client();
-      const target = into(from, to);
       const source = remoteArg(from);
       if (o.recursive !== true && source.endsWith('/')) throw new UsageError(`${shown(from)} names a folder: copy it with -r`);
+      const api = await client();
+      const target = await placed(api, from, to);
       const folder = o.recursive === true ? await copiedFolder(api, source) : null;
       if (folder === null) {
         const file = await api.copy(remoteFileArg(from), target, o.force === true).catch(suggestForce(o.force)).catch(suggestRecursive(api, from));
@@ -404,7 +411,7 @@ is how long the store may fail every request before a put or get stops.`,
       confirm(out(), { copied: report.copied, unchanged: report.unchanged }, () => {
         const count = (n: number, what: string) => `${n} file${n === 1 ? '' : 's'}${what}`;
         const unchanged = report.unchanged.length > 0 ? ` (${count(report.unchanged.length, ' already there')})` : '';
-        return `copied ${count(report.copied.length, '')}: ${shown(from)} -> ${shown(to) || '/'}${unchanged}`;
+        return `copied ${count(report.copied.length, '')}: ${shown(from)} -> ${shown(target) || '/'}${unchanged}`;
       });
       if (report.failed.length > 0) throw new TransferFailures(report.failed);
     });

@@ -664,30 +664,29 @@ describe('file commands in --json', () => {
     expect(folder.code).toBe(1);
     expect(folder.stderr).toBe('dfs: cpr/tree-cp: is a folder (use -r to copy it and everything in it)\n');
 
-    const copied = await dfs(['--json', 'cp', '-r', 'cpr/tree-cp', 'cpr/copy']);
-    expect(copied.code, copied.stderr).toBe(0);
-    expect(copied.json().copied.map((f: { path: string }) => f.path)).toEqual(['cpr/copy/a.txt', 'cpr/copy/sub/ü b.txt']);
+    // A folder not there yet is the copy's new name; one there is a folder to copy into, as cp does.
+    const named = await dfs(['--json', 'cp', '-r', 'cpr/tree-cp', 'cpr/named']);
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.json().copied.map((f: { path: string }) => f.path)).toEqual(['cpr/named/a.txt', 'cpr/named/sub/ü b.txt']);
     const api = new Api(server.url, server.adminToken);
-    expect(new TextDecoder().decode(await downloadBytes(api, 'cpr/copy/sub/ü b.txt'))).toBe('b');
+    expect(new TextDecoder().decode(await downloadBytes(api, 'cpr/named/sub/ü b.txt'))).toBe('b');
+    const intoNamed = await dfs(['cp', '-r', 'cpr/tree-cp', 'cpr/named']);
+    expect(intoNamed.stdout).toBe('copied 2 files: cpr/tree-cp -> cpr/named/tree-cp\n');
 
-    // One destination now differs: the rerun names it, copies nothing twice, and -f replaces it.
+    // One destination now differs: a rerun names it, copies nothing twice, and -f replaces it.
+    expect((await dfs(['cp', '-r', 'cpr/tree-cp', 'cpr/copies/'])).code).toBe(0);
     await writeFile(local('changed.txt'), 'changed');
-    expect((await dfs(['put', 'changed.txt', 'cpr/copy/a.txt'])).code).toBe(0);
-    const clash = await dfs(['--json', 'cp', '-r', 'cpr/tree-cp', 'cpr/copy']);
+    expect((await dfs(['put', 'changed.txt', 'cpr/copies/tree-cp/a.txt'])).code).toBe(0);
+    const clash = await dfs(['--json', 'cp', '-r', 'cpr/tree-cp', 'cpr/copies/']);
     expect(clash.code).toBe(1);
-    expect(clash.json()).toEqual({ copied: [], unchanged: ['cpr/copy/sub/ü b.txt'] });
-    expect(clash.stderr).toBe('dfs: cpr/tree-cp/a.txt: "cpr/copy/a.txt" already exists (use -f to replace it)\n');
-    const forced = await dfs(['cp', '-rf', 'cpr/tree-cp', 'cpr/copy']);
-    expect(forced.stdout).toBe('copied 1 file: cpr/tree-cp -> cpr/copy (1 file already there)\n');
-    expect(new TextDecoder().decode(await downloadBytes(api, 'cpr/copy/a.txt'))).toBe('a');
-    expect((await dfs(['--json', 'versions', 'cpr/copy/a.txt'])).json()).toHaveLength(3);
+    expect(clash.json()).toEqual({ copied: [], unchanged: ['cpr/copies/tree-cp/sub/ü b.txt'] });
+    expect(clash.stderr).toBe('dfs: cpr/tree-cp/a.txt: "cpr/copies/tree-cp/a.txt" already exists (use -f to replace it)\n');
+    const forced = await dfs(['cp', '-rf', 'cpr/tree-cp', 'cpr/copies/']);
+    expect(forced.stdout).toBe('copied 1 file: cpr/tree-cp -> cpr/copies/tree-cp (1 file already there)\n');
+    expect(new TextDecoder().decode(await downloadBytes(api, 'cpr/copies/tree-cp/a.txt'))).toBe('a');
+    expect((await dfs(['--json', 'versions', 'cpr/copies/tree-cp/a.txt'])).json()).toHaveLength(3);
 
-    // A trailing "/" is a folder to copy into; a file named with -r is copied as itself.
-    expect((await dfs(['cp', '-r', 'cpr/tree-cp/', 'cpr/into/'])).code).toBe(0);
-    expect((await dfs(['--json', 'ls', '-r', 'cpr/into'])).json().files.map((f: { path: string }) => f.path)).toEqual([
-      'cpr/into/tree-cp/a.txt',
-      'cpr/into/tree-cp/sub/ü b.txt',
-    ]);
+    // A file named with -r is copied as itself.
     expect((await dfs(['--json', 'cp', '-r', 'cpr/tree-cp/a.txt', 'cpr/one.txt'])).json()).toMatchObject({ path: 'cpr/one.txt', size: 1 });
 
     // Typed decomposed (as a Mac's file names are), the paths are the ones the server lists composed.
@@ -1052,6 +1051,16 @@ describe('exit codes and errors', () => {
     expect(copied.json().path).toBe('into/copies/a.txt');
     expect((await dfs(['mv', 'into/copies', 'into/moved/'])).code).toBe(0);
     expect((await dfs(['--json', 'stat', 'into/moved/copies/a.txt'])).json().size).toBe(4);
+    // A folder there already is one to go into without the "/" too, as mv and cp do: never merged.
+    expect((await dfs(['put', 'into.txt', 'into/b.txt'])).code).toBe(0);
+    expect((await dfs(['mv', 'into/b.txt', 'into/moved'])).stdout).toBe('moved 1 file: into/b.txt -> into/moved/b.txt\n');
+    expect((await dfs(['put', 'into.txt', 'into/other/c.txt'])).code).toBe(0);
+    expect((await dfs(['mv', 'into/other', 'into/moved'])).code).toBe(0);
+    expect((await dfs(['--json', 'ls', '-r', 'into/moved'])).json().files.map((f: { path: string }) => f.path)).toEqual([
+      'into/moved/b.txt',
+      'into/moved/copies/a.txt',
+      'into/moved/other/c.txt',
+    ]);
     for (const size of ['3', '6000']) expect((await dfs(['put', 'into.txt', 'into/b.txt', '--part-size', size])).code).toBe(2);
   });
 
