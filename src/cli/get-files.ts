@@ -205,7 +205,7 @@ async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, 
   };
   const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, outage, onRetry, renew });
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
-  replaceFile(dest, bytes, { aside: smallSidePath(dest) });
+  replaceFile(dest, bytes, { aside: smallSidePath(dest), keepAttributes: true });
 }
 
 function checkDigest(link: DownloadLink, actual: string): void {

@@ -12,7 +12,7 @@ import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
 import { shown } from './output.ts';
-import { replaceFile } from './replace-file.ts';
+import { keepModeAndOwner, modeToKeep, replaceFile } from './replace-file.ts';
 import { acquirePidLock } from './pid-lock.ts';
 
 interface PartFileState {
@@ -45,9 +45,9 @@ const SIDE_SUFFIX = /^(?:|\.json|\.json\.\d+\.tmp|\.lock|\.lock\.l?\d+|\.\d+)$/;
  * one was left by someone else, and the bytes written (unverified yet) would go wherever it
  * points, replacing that file's content.
  */
-async function openSide(path: string, flags: number): Promise<FileHandle> {
+async function openSide(path: string, flags: number, mode = 0o666): Promise<FileHandle> {
   try {
-    return await open(path, flags | constants.O_NOFOLLOW, 0o666);
+    return await open(path, flags | constants.O_NOFOLLOW, mode);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${shown(path)} is a symbolic link, not a side file of dfs: move it away`, { cause: error });
     throw error;
@@ -137,14 +137,14 @@ export class PartFile implements DownloadIo {
         new Error(pid === process.pid ? `${shown(dest)} is written by another download of this same run (a link to it?)` : `another dfs (pid ${pid}) is downloading to ${shown(dest)}: wait for it, or stop it`),
     });
     try {
-      return await PartFile.#open(path, version, size, rangeSize, unlock);
+      return await PartFile.#open(path, version, size, rangeSize, unlock, modeToKeep(dest));
     } catch (error) {
       await unlock();
       throw error;
     }
   }
 
-  static async #open(path: string, version: string, size: number, rangeSize: number, unlock: () => Promise<void>): Promise<PartFile> {
+  static async #open(path: string, version: string, size: number, rangeSize: number, unlock: () => Promise<void>, mode: number): Promise<PartFile> {
     const fresh: PartFileState = { version, size, rangeSize, done: [] };
     const saved = await savedState(`${path}.json`, fresh);
     // The ranges a state lists are there only while its part file (made full size at once) is:
@@ -153,7 +153,7 @@ export class PartFile implements DownloadIo {
     const state = saved && kept && (await kept.stat()).size >= size ? saved : fresh;
     if (saved && state !== saved) await rm(`${path}.json`, { force: true });
     const file = new PartFile(path, state, unlock);
-    file.#handle = kept ?? (await openSide(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC));
+    file.#handle = kept ?? (await openSide(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, mode));
     await file.#handle.truncate(size);
     file.#advanceHash();
     return file;
@@ -198,6 +198,7 @@ export class PartFile implements DownloadIo {
 
   async finish(dest: string): Promise<void> {
     await this.#closeHandle();
+    keepModeAndOwner(this.path, dest);
     await rename(this.path, dest);
     await rm(this.#statePath, { force: true });
     await this.#unlock();

@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, randomBytes, sameBytes, sha256Hex, uploadBytes } from '../support/api.ts';
@@ -220,6 +220,26 @@ describe('the destination named', () => {
     await symlink(local('victim'), local('via-link', 'named'));
     expect((await dfs(['get', '-r', 'via-link-r/t2', 'named'], 'via-link')).code).toBe(0);
     expect(await readFile(local('victim', 't2', 'deep', 'c.txt'), 'utf8')).toBe('c');
+  });
+
+  it('keeps the mode and owner of a file it replaces, small or in ranges, as cp writing into it does', async () => {
+    const api = new Api(server.url, server.adminToken);
+    expect((await uploadBytes(api, 'modes/small.txt', new TextEncoder().encode('small'))).status).toBe(200);
+    expect((await uploadBytes(api, 'modes/big.bin', randomBytes(MiB, 22))).status).toBe(200);
+    await mkdir(local('modes'));
+    for (const [name, mode] of [['small.txt', 0o600], ['big.bin', 0o755]] as const) {
+      await writeFile(local('modes', name), 'old');
+      await chmod(local('modes', name), mode);
+      // Run as root (as CI is), the download replaces a file owned by someone else: it stays theirs.
+      if (process.getuid?.() === 0) await chown(local('modes', name), 65534, 65534);
+    }
+    expect((await dfs(['get', '-r', 'modes', '.'])).code).toBe(0);
+    for (const [name, mode] of [['small.txt', 0o600], ['big.bin', 0o755]] as const) {
+      const after = await stat(local('modes', name));
+      expect((after.mode & 0o777).toString(8), name).toBe(mode.toString(8));
+      expect([after.uid, after.gid], name).toEqual(process.getuid?.() === 0 ? [65534, 65534] : [process.getuid?.(), process.getgid?.()]);
+    }
+    expect(await readFile(local('modes', 'small.txt'), 'utf8')).toBe('small');
   });
 
   it('never writes a download through a link left at its side file', async () => {
