@@ -42,6 +42,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dfs: ${oneLine(error.message)}\n`);
       return 2;
     }
+    // `dfs serve` refusing its configuration lists a problem a line, as npm start does. By name:
+    // the class would load the server's configuration module into every command's start.
+    if (error instanceof Error && error.name === 'ConfigError') {
+      process.stderr.write(`dfs: ${error.message.split('\n').map(oneLine).join('\n')}\n`);
+      return 1;
+    }
     const failures = error instanceof TransferFailures ? error.failures : [error];
     // The files a store outage stopped share one line: a line each would bury the others.
     const stopped = failures.filter((failure) => failure instanceof Error && failure.cause instanceof StoreOutage);

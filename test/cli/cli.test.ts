@@ -1080,6 +1080,12 @@ describe('exit codes and errors', () => {
     }
   });
 
+  it('lists what is wrong with the configuration dfs serve is given, a problem a line', async () => {
+    const serve = await dfs(['serve'], { env: { ...env, DFS_DATA_DIR: local('serve-data'), DFS_PORT: 'abc', DFS_KEEP_VERSIONS: '-1' } });
+    expect(serve.code).toBe(1);
+    expect(serve.stderr).toBe('dfs: invalid configuration:\n  - DFS_PORT: must be a whole number\n  - DFS_KEEP_VERSIONS: must be a whole number\n');
+  });
+
   it('says in one line that the API cannot be reached', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
