@@ -101,6 +101,12 @@ async function copiedFolder(api: DfsClient, source: string): Promise<string | nu
   return folderNamed(api, source, source);
 }
 
+/** A refusal for the token's scope or prefix names no path: either end of a move or copy may be the one out of reach. */
+const namingBothEnds = (from: string, to: string) => (error: unknown): never => {
+  if (error instanceof ApiError && error.code === 'forbidden') throw new FileError(`${from} -> ${to}`, error);
+  throw error;
+};
+
 /** Copy without -r naming a folder: the API says it copies one file; here the way to a folder is a flag. */
 const suggestRecursive = (api: DfsClient, typed: string) => async (error: unknown): Promise<never> => {
   if (error instanceof ApiError && error.code === 'invalid_request' && (await holdsAnything(api, `${remoteArg(typed).replace(/\/+$/, '')}/`))) {
@@ -378,7 +384,7 @@ is how long the store may fail every request before a put or get stops.`,
       const source = remoteArg(from);
       const api = await client();
       const target = await placed(api, from, to);
-      const result = await api.move(await folderNamed(api, source, from), target, o.force === true).catch(suggestForce(o.force));
+      const result = await api.move(await folderNamed(api, source, from), target, o.force === true).catch(suggestForce(o.force)).catch(namingBothEnds(from, target));
       confirm(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${shown(from)} -> ${shown(target) || '/'}`);
     });
 
@@ -403,7 +409,11 @@ is how long the store may fail every request before a put or get stops.`,
       const target = await placed(api, from, to);
       const folder = o.recursive === true ? await copiedFolder(api, source) : null;
       if (folder === null) {
-        const file = await api.copy(remoteFileArg(from), target, o.force === true).catch(suggestForce(o.force)).catch(suggestRecursive(api, from));
+        const file = await api
+          .copy(remoteFileArg(from), target, o.force === true)
+          .catch(suggestForce(o.force))
+          .catch(suggestRecursive(api, from))
+          .catch(namingBothEnds(from, target));
         confirm(out(), file, () => `copied ${shown(from)} -> ${shown(file.path)}`);
         return;
       }

@@ -35,7 +35,8 @@ export async function copyFolder(
   if (sources.length === 0) throw new FileError(from, new Error('no such folder'));
   const stored = await storedDigests(api, to);
   const outcomes: (FileEntry | string | FileError)[] = [];
-  // A refused token or an API out of reach fails every copy alike: the first one ends the run.
+  // A refused token, one without the scope or the prefix for it, or an API out of reach fails
+  // every copy alike: the first one ends the run, naming both ends (either may be out of reach).
   let fatal: unknown = null;
   const limit = createLimiter(COPIES_IN_FLIGHT);
   await Promise.all(
@@ -51,6 +52,7 @@ export async function copyFolder(
           outcomes[i] = await api.copy(source.path, destination, options.overwrite).catch(options.onError);
         } catch (error) {
           if (error instanceof ApiError && (error.code === 'unauthorized' || error.code === 'network')) fatal ??= error;
+          else if (error instanceof ApiError && error.code === 'forbidden') fatal ??= new FileError(`${source.path} -> ${destination}`, error);
           else outcomes[i] = new FileError(source.path, error);
         }
       }),

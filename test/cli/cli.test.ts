@@ -708,6 +708,14 @@ describe('file commands in --json', () => {
     expect(slashed.code).toBe(2);
     expect(slashed.stderr).toBe('dfs: cpr/tree-cp/ names a folder: copy it with -r\n');
 
+    // A token whose prefix covers the source only: one line naming both ends, for a folder or a file.
+    const within = (await api.post('/v1/tokens', { name: 'cp-within', scopes: ['read', 'write'], prefix: 'cpr/tree-cp' })).body.token;
+    const outside = await dfs(['cp', '-r', 'cpr/tree-cp', 'cpr/elsewhere'], { env: { ...env, DFS_TOKEN: within } });
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toMatch(/^dfs: cpr\/tree-cp\/(a\.txt|sub\/ü b\.txt) -> cpr\/elsewhere\/\S.*: this token may only access paths under "cpr\/tree-cp\/"\n$/);
+    const one = await dfs(['cp', 'cpr/tree-cp/a.txt', 'cpr/x.txt'], { env: { ...env, DFS_TOKEN: within } });
+    expect(one.stderr).toBe('dfs: cpr/tree-cp/a.txt -> cpr/x.txt: this token may only access paths under "cpr/tree-cp/"\n');
+
     // A refused token stops the copy at once, in one line.
     const { token, id } = (await api.post('/v1/tokens', { name: 'cp-revoked', scopes: ['read', 'write'] })).body;
     expect((await api.delete(`/v1/tokens/${id}`)).status).toBe(204);
