@@ -14,7 +14,7 @@ import type { FileEntry } from '../client/api-types.ts';
 import { uploadMany } from '../client/batch-upload.ts';
 import { createLimiter, runPool } from '../client/pool.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
-import { normalizeNewPath } from '../core/paths.ts';
+import { MAX_PATH_BYTES, normalizeNewPath } from '../core/paths.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { startHashWorkers } from './hash-pool.ts';
 import { hashedOnWorkers, localFile } from './local-file.ts';
@@ -75,17 +75,24 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
   // up (and is reported) the same way on every run and system.
   const keyed = entries.map((entry) => ({ entry, key: entry.isDirectory() ? `${entry.name}/` : entry.name }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // No path the server takes is this deep: the folder fails alone, and the walk stays far from
+  // the stack's end (a tree 1,500 folders deep overflowed it, failing the whole put).
+  const walkInto = (folder: string, inFolder: string): LocalFile[] => {
+    if (Buffer.byteLength(inFolder) < MAX_PATH_BYTES) return walk(root, excluded, missing, folder, path);
+    missing.push(new FileError(folder, new Error(`deeper than any path the server takes (${MAX_PATH_BYTES} bytes): nothing under it is sent`)));
+    return [];
+  };
   return keyed.flatMap(({ entry }): LocalFile[] => {
     const full = join(dir, entry.name);
     const inFolder = toPosix(relative(root, full));
     if (excluded(inFolder)) return [];
-    if (entry.isDirectory()) return walk(root, excluded, missing, full, path);
+    if (entry.isDirectory()) return walkInto(full, inFolder);
     const info = entry.isFile() || entry.isSymbolicLink() ? statOrNull(full) : null;
     if (!info && (entry.isFile() || entry.isSymbolicLink())) {
       missing.push(new FileError(full, new Error(entry.isSymbolicLink() ? 'broken symbolic link' : 'gone before it could be read')));
       return [];
     }
-    if (info?.isDirectory()) return walk(root, excluded, missing, full, path);
+    if (info?.isDirectory()) return walkInto(full, inFolder);
     if (info?.isFile()) return [{ path: full, inFolder, size: info.size, mtimeMs: info.mtimeMs }];
     // A pipe, socket or device in a folder fails alone, as one named among other files does.
     missing.push(new FileError(full, new Error(NOT_A_FILE)));

@@ -64,6 +64,21 @@ describe('put -r of a folder holding one it may not read', () => {
   });
 });
 
+describe('put -r of a tree deeper than any path the server takes', () => {
+  it('sends the rest and names the folder where no path fits any more, however deep the tree goes', async () => {
+    // 1,500 folders: a walk that went all the way down overflowed the stack and sent nothing.
+    const deep = local('deep', ...Array.from({ length: 1500 }, () => 'd'));
+    await mkdir(deep, { recursive: true });
+    await writeFile(join(deep, 'f.txt'), 'deep');
+    await writeFile(local('deep', 'top.txt'), 'top');
+    const put = await cli.dfs(['--json', 'put', '-r', 'deep', 'deep/']);
+    expect(put.code).toBe(1);
+    expect(JSON.parse(put.stdout).map((f: { path: string }) => f.path)).toEqual(['deep/deep/top.txt']);
+    const cut = join('deep', ...Array.from({ length: 513 }, () => 'd'));
+    expect(put.stderr).toBe(`dfs: ${cut}: deeper than any path the server takes (1024 bytes): nothing under it is sent\n`);
+  });
+});
+
 describe('a file rewritten with another size after it was listed', () => {
   it('is refused, never stored cut to the size it was listed with', async () => {
     await writeFile(local('rewritten.bin'), randomBytes(1024 * 1024, 31));
