@@ -84,7 +84,8 @@ export async function saveProfile(name: string, profile: Profile, makeDefault: b
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await whileLocked(path, async () => {
     const config = await readConfig();
-    config.profiles[name] = profile;
+    // Defined, not assigned: a profile named "__proto__" is a profile like any other.
+    Object.defineProperty(config.profiles, name, { value: profile, enumerable: true, writable: true, configurable: true });
     if (makeDefault) config.defaultProfile = name;
     else config.defaultProfile ??= name;
     // Aside, then renamed: a reader (or a kill) meets the old profiles or the new, never a file cut short.
@@ -95,13 +96,24 @@ export async function saveProfile(name: string, profile: Profile, makeDefault: b
 
 export class NotLoggedIn extends Error {}
 
+/** The profile saved as `name`, its own (not "constructor" of every object), checked to be one. */
+function savedProfile(config: ConfigFile, name: string): Profile | undefined {
+  if (!Object.hasOwn(config.profiles, name)) return undefined;
+  const saved: unknown = config.profiles[name];
+  const field = (key: keyof Profile) => (saved as Record<string, unknown> | null)?.[key];
+  if (typeof saved !== 'object' || saved === null || typeof field('endpoint') !== 'string' || typeof field('token') !== 'string') {
+    throw new Error(`${configPath()}: profile "${name}" is not an endpoint and a token: fix it, or log in again`);
+  }
+  return saved as Profile;
+}
+
 export async function loadProfile(name: string | undefined): Promise<Profile> {
   const fromEnvironment = { endpoint: environment('DFS_ENDPOINT'), token: environment('DFS_TOKEN') };
   // The environment names both: the file is not needed, whatever state it is in.
   if (fromEnvironment.endpoint && fromEnvironment.token) return { endpoint: fromEnvironment.endpoint, token: fromEnvironment.token };
   const config = await readConfig();
   const named = namedProfile(name);
-  const saved = config.profiles[named ?? config.defaultProfile ?? 'default'];
+  const saved = savedProfile(config, named ?? config.defaultProfile ?? 'default');
   const endpoint = fromEnvironment.endpoint ?? saved?.endpoint;
   const token = fromEnvironment.token ?? saved?.token;
   if (!endpoint || !token) {

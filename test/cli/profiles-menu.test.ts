@@ -112,6 +112,23 @@ describe('saved profiles', () => {
     expect(overridden.json().name).toBe('empty-env-reader');
   });
 
+  it('takes any name for a profile, "__proto__" too, and names a saved profile that is not one', async () => {
+    const env = withoutLogin('odd-names');
+    for (const name of ['__proto__', 'constructor']) {
+      expect((await login(env, '--profile', name)).code).toBe(0);
+      const whoami = await cli.dfs(['--profile', name, '--json', 'whoami'], { env });
+      expect(whoami.code, `${name}: ${whoami.stderr}`).toBe(0);
+    }
+    expect(Object.keys(JSON.parse(await readFile(configOf('odd-names'), 'utf8')).profiles)).toEqual(['__proto__', 'constructor']);
+    // A profile never saved is none, whatever every object holds.
+    expect((await cli.dfs(['--profile', 'toString', 'whoami'], { env })).stderr).toBe('dfs: not logged in with profile "toString": run "dfs login" or set DFS_ENDPOINT and DFS_TOKEN\n');
+
+    await writeFile(configOf('odd-names'), JSON.stringify({ defaultProfile: 'broken', profiles: { broken: { endpoint: 5, token: 'x' } } }));
+    const broken = await cli.dfs(['whoami'], { env });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toBe(`dfs: ${configOf('odd-names')}: profile "broken" is not an endpoint and a token: fix it, or log in again\n`);
+  });
+
   it('refuses an endpoint that is not an http(s) URL as a usage error, in one line, saving nothing', async () => {
     const env = withoutLogin('not-a-url');
     for (const endpoint of ['127.0.0.1:18911', 'localhost:18911', 'ftp://127.0.0.1/']) {
