@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import pkg from '../../package.json' with { type: 'json' };
 import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry, Scope } from '../client/api-types.ts';
+import { MAX_BATCH } from '../client/batch-upload.ts';
 import { DEFAULT_OUTAGE_LIMIT_MS, OutageWatch } from '../client/outage.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
@@ -24,6 +25,13 @@ interface GlobalOptions {
 const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number above 0');
+  return n;
+};
+
+/** What the API's batch routes take. */
+const batchSize = (value: string) => {
+  const n = positiveInt(value);
+  if (n > MAX_BATCH) throw new InvalidArgumentError(`at most ${MAX_BATCH}, what one API request takes`);
   return n;
 };
 
@@ -79,9 +87,11 @@ const examples = (...lines: [string, string][]) => {
  * keeping its name, when `to` ends in "/" or is a folder already; else `to` is its new name.
  * Never merged into a folder there by the same name without a word, as the API would.
  */
-async function placed(api: DfsClient, from: string, to: string): Promise<string> {
+async function placed(api: DfsClient, from: string, to: string, asName = false): Promise<string> {
   const name = remotePath(from).replace(/\/+$/, '').split('/').at(-1)!;
   const target = remoteArg(to);
+  // -T (as GNU cp and mv take it): `to` is the name, whatever is there.
+  if (asName) return target.replace(/\/+$/, '');
   if (to.endsWith('/')) return `${target}${name}`;
   return target !== '' && (await holdsAnything(api, `${target}/`)) ? `${target}/${name}` : target;
 }
@@ -197,7 +207,7 @@ is how long the store may fail every request before a put or get stops.`,
       .option('-n, --dry-run', 'print what would be transferred or skipped, and transfer nothing')
       .option('-x, --exclude <pattern>', 'leave out of folders what matches (repeatable): a name at any depth ("node_modules", "*.log") or, with "/", a path inside the folder ("build/**")', (value: string, previous: string[] = []) => [...previous, value])
       .option('-j, --jobs <n>', 'small files in flight at once', positiveInt, 128)
-      .option('--batch <n>', 'small files per API request (at most 1000)', positiveInt, 100)
+      .option('--batch <n>', `small files per API request (at most ${MAX_BATCH})`, batchSize, 100)
       .option('--parts <n>', `parts (or ranges) of big files in flight at once, shared by up to ${BIG_FILES_IN_FLIGHT} big files moving together`, positiveInt, partsInFlight);
 
   program
@@ -333,6 +343,9 @@ is how long the store may fail every request before a put or get stops.`,
         files.push(...page.files);
         folders.push(...page.folders);
       }
+      // Named with its "/", a folder holding nothing is none (a folder is the files under it): a
+      // typo says so, as ls does, rather than listing nothing.
+      if (prefix.endsWith('/') && files.length === 0 && folders.length === 0) throw new FileError(arg, new Error('no such folder'));
       print(out(), { files, folders }, () =>
         [...folders.map((f) => folderLine(f, o.long === true)), ...files.map((f) => fileLine(f, o.long === true))].join('\n'),
       );
@@ -379,11 +392,12 @@ is how long the store may fail every request before a put or get stops.`,
     .argument('<from>')
     .argument('<to>')
     .option('-f, --force', 'replace what exists at the destination')
+    .option('-T, --no-target-directory', 'the destination is the new name, even of a folder there (its files are merged with)')
     .addHelpText('after', examples(['dfs mv a.txt docs/a.txt', 'move a file'], ['dfs mv docs archive/docs', 'move a folder with everything in it'], ['dfs mv -f new.txt a.txt', 'replace a.txt (its old version is kept)']))
-    .action(async (from: string, to: string, o: { force?: boolean }) => {
+    .action(async (from: string, to: string, o: { force?: boolean; targetDirectory: boolean }) => {
       const source = remoteArg(from);
       const api = await client();
-      const target = await placed(api, from, to);
+      const target = await placed(api, from, to, !o.targetDirectory);
       const result = await api.move(await folderNamed(api, source, from), target, o.force === true).catch(suggestForce(o.force)).catch(namingBothEnds(from, target));
       confirm(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${shown(from)} -> ${shown(target) || '/'}`);
     });
@@ -395,18 +409,20 @@ is how long the store may fail every request before a put or get stops.`,
     .argument('<to>')
     .option('-r, --recursive', 'a folder and everything under it')
     .option('-f, --force', 'replace what exists at the destination')
+    .option('-T, --no-target-directory', 'the destination is the new name, even of a folder there (copied into as it is)')
     .addHelpText(
       'after',
       examples(
         ['dfs cp report.pdf archive/report.pdf', 'a second file sharing the stored bytes'],
         ['dfs cp -r docs archive/', 'the folder with everything in it -> archive/docs/...'],
+        ['dfs cp -rT docs backup', 'docs/... -> backup/..., whether backup is there or not (finishes an interrupted copy)'],
       ),
     )
-    .action(async (from: string, to: string, o: { recursive?: boolean; force?: boolean }) => {
+    .action(async (from: string, to: string, o: { recursive?: boolean; force?: boolean; targetDirectory: boolean }) => {
       const source = remoteArg(from);
       if (o.recursive !== true && source.endsWith('/')) throw new UsageError(`${shown(from)} names a folder: copy it with -r`);
       const api = await client();
-      const target = await placed(api, from, to);
+      const target = await placed(api, from, to, !o.targetDirectory);
       const folder = o.recursive === true ? await copiedFolder(api, source) : null;
       if (folder === null) {
         const file = await api
@@ -417,7 +433,10 @@ is how long the store may fail every request before a put or get stops.`,
         confirm(out(), file, () => `copied ${shown(from)} -> ${shown(file.path)}`);
         return;
       }
-      const report = await copyFolder(api, folder, target.replace(/\/+$/, ''), { overwrite: o.force === true, onError: suggestForce(o.force) });
+      // What is copied stays, each file whole: a rerun with -T onto the same name copies the rest.
+      const report = await explainingInterrupt(`the files copied so far are in ${shown(target) || '/'}: dfs cp -rT ${shown(from)} ${shown(target) || '/'} copies the rest`, () =>
+        copyFolder(api, folder, target.replace(/\/+$/, ''), { overwrite: o.force === true, onError: suggestForce(o.force) }),
+      );
       confirm(out(), { copied: report.copied, unchanged: report.unchanged }, () => {
         const count = (n: number, what: string) => `${n} file${n === 1 ? '' : 's'}${what}`;
         const unchanged = report.unchanged.length > 0 ? ` (${count(report.unchanged.length, ' already there')})` : '';
@@ -523,6 +542,7 @@ is how long the store may fail every request before a put or get stops.`,
     .argument('<id>')
     .addHelpText('after', examples(['dfs token revoke 01j...', 'the id from dfs token list; its tokens and share links end with it']))
     .action(async (id: string) => {
+      if (id.trim() === '') throw new UsageError('name the id of the token to revoke (dfs token list shows them)');
       const api = await client();
       await api.revokeToken(id);
       // The API says nothing of what went with the token: the one in use may have.

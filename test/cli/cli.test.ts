@@ -564,6 +564,40 @@ describe('a failed put of standard input', () => {
   });
 });
 
+describe('Ctrl-C during cp -r', () => {
+  it('says where the files copied so far are and how to copy the rest, which -T then does', async () => {
+    const tree = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${String(i).padStart(2, '0')}.txt`, `file ${i}`]));
+    await mkdir(local('cp-int'));
+    for (const [name, content] of Object.entries(tree)) await writeFile(local('cp-int', name), content);
+    expect((await dfs(['put', '-r', 'cp-int', '/'])).code).toBe(0);
+    // The API answers five copies, then holds every next one, never to make it: the run is interrupted there.
+    let copies = 0;
+    let held = () => {};
+    const hold = new Promise<void>((resolve) => (held = resolve));
+    const slow = await startApiProxy(server.url, async (path): Promise<ProxyAnswer | void> => {
+      if (path !== '/v1/copy' || ++copies <= 5) return;
+      await hold;
+      return { status: 503, body: { error: { code: 'storage_unavailable', message: 'held' } } };
+    });
+    try {
+      const interrupted = start(['cp', '-r', 'cp-int', 'cp-int-copy'], { env: { ...env, DFS_ENDPOINT: slow.url } });
+      await expect.poll(() => copies, { timeout: 10_000 }).toBeGreaterThan(5);
+      interrupted.child.kill('SIGINT');
+      const { code, stderr } = await interrupted.done;
+      expect(code).toBe(130);
+      expect(stderr).toBe('\ndfs: interrupted; the files copied so far are in cp-int-copy: dfs cp -rT cp-int cp-int-copy copies the rest\n');
+    } finally {
+      held();
+      await slow.close();
+    }
+    const rest = await dfs(['--json', 'cp', '-rT', 'cp-int', 'cp-int-copy']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.json().unchanged.length).toBeGreaterThanOrEqual(5);
+    expect(rest.json().copied.length + rest.json().unchanged.length).toBe(30);
+    expect((await dfs(['--json', 'ls', 'cp-int-copy'])).json().files).toHaveLength(30);
+  });
+});
+
 describe('Ctrl-C on standard input', () => {
   /**
    * Stops `dfs put - <remote>` with `signal` once it has copied 1 MiB of a standard input left
@@ -759,6 +793,15 @@ describe('file commands in --json', () => {
     // A link to a path with no file now is listed, saying it opens nothing.
     expect((await dfs(['rm', 'shares/in/c.txt'])).code).toBe(0);
     expect((await dfs(['shares', 'shares/in'])).stdout).toMatch(new RegExp(`^${c.url}  shares/in/c.txt  expires [0-9: -]{19}  \\(no file there now\\)\\n$`));
+  });
+
+  it('ls says a folder named with its "/" is not there, and lists nothing for a prefix nothing starts with', async () => {
+    const missing = await dfs(['--json', 'ls', 'no/such/folder/']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('dfs: no/such/folder/: no such folder\n');
+    const prefix = await dfs(['--json', 'ls', 'no/such/name']);
+    expect(prefix.code).toBe(0);
+    expect(prefix.json()).toEqual({ files: [], folders: [] });
   });
 
   it('ls lists a folder named without "/", or the names starting with a prefix', async () => {
@@ -976,6 +1019,12 @@ describe('exit codes and errors', () => {
       expect(refused.stderr).toMatch(/needs a name to tell it by|at most 200 characters/);
       expect(refused.stderr).not.toContain('Too small');
     }
+    const batch = await dfs(['put', '--batch', '999999', 'x', 'y/']);
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toContain('at most 1000, what one API request takes');
+    const noId = await dfs(['token', 'revoke', '']);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toBe('dfs: name the id of the token to revoke (dfs token list shows them)\n');
     const group = await dfs(['token']);
     expect(group.code).toBe(2);
     expect(group.stderr).toContain('Usage: dfs token');
