@@ -107,8 +107,10 @@ async function release(lockPath: string): Promise<void> {
 /** The pid a lock names and when it was taken; null when it is gone. */
 async function holderOf(lockPath: string): Promise<Holder | null> {
   try {
-    const [pid, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
-    return { pid: Number(pid), since: info.mtimeMs };
+    const [text, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
+    // A damaged lock names no process (0): as NaN it would never equal itself when looked at again.
+    const pid = Number(text);
+    return { pid: Number.isInteger(pid) ? pid : 0, since: info.mtimeMs };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
