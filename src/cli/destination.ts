@@ -1,13 +1,14 @@
 /**
  * What a download does with what is already at its local destination. A regular file (or
- * nothing) is replaced whole, by a rename. A symbolic link is followed, as cp does: the file it
- * names is replaced and the link stays. A device or a FIFO takes the bytes themselves, in order,
+ * nothing) is replaced whole, by a rename. A symbolic link named as the destination is followed,
+ * as cp does: the file it names is replaced and the link stays; one inside a folder downloaded
+ * with -r is refused. A device or a FIFO takes the bytes themselves, in order,
  * as standard output does: a file renamed over it would take its place (/dev/null made a file).
  */
 import { constants, lstatSync, openSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Socket } from 'node:net';
-import { dirname, isAbsolute, relative } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
 import { shown } from './output.ts';
@@ -48,9 +49,10 @@ export function foldersThere(plans: readonly { local: string }[], root: string):
   return there;
 }
 
-const below = (root: string, folder: string) => {
-  const path = relative(root, folder);
-  return path !== '' && !path.startsWith('..') && !isAbsolute(path);
+/** Whether `path` lies below `root`: a folder named "..x" there does ("..x" is no step up). */
+export const below = (root: string, path: string) => {
+  const way = relative(root, path);
+  return way !== '' && way !== '..' && !way.startsWith(`..${sep}`) && !isAbsolute(way);
 };
 
 function somethingAt(path: string, belowRoot: boolean): boolean {
@@ -72,10 +74,15 @@ function somethingAt(path: string, belowRoot: boolean): boolean {
   return found !== undefined;
 }
 
-/** Where the bytes for `dest` go, by what is there now. */
-export function destinationAt(dest: string): Destination {
+/**
+ * Where the bytes for `dest` go, by what is there now. `listed`: a name the server listed for a
+ * folder's download, not one the person typed, where a link (left by whoever else writes in the
+ * tree) is refused as one in place of a folder is.
+ */
+export function destinationAt(dest: string, listed = false): Destination {
   const found = lstatSync(dest, { throwIfNoEntry: false });
   if (!found || found.isFile()) return { file: dest };
+  if (listed && found.isSymbolicLink()) throw new Error(`${shown(dest)} is a symbolic link: a folder's download never writes through one (move it away)`);
   const info = found.isSymbolicLink() ? statSync(dest, { throwIfNoEntry: false }) : found;
   if (!info) throw new Error(`${shown(dest)} is a broken symbolic link`);
   if (info.isDirectory()) throw new Error(`${shown(dest)} is a folder`);

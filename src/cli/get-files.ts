@@ -15,7 +15,7 @@ import { BatchItemError, MAX_BATCH } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool, type Limiter } from '../client/pool.ts';
 import { withRetry, type RetryOptions } from '../client/retry.ts';
-import { destinationAt, foldersThere, openNode, type Destination, type NodeDestination } from './destination.ts';
+import { below, destinationAt, foldersThere, openNode, type Destination, type NodeDestination } from './destination.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
 import { shown } from './output.ts';
@@ -352,7 +352,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   const folders = new Map<string, Promise<unknown>>();
   const prepare = async (dest: string): Promise<Destination> => {
     const folder = dirname(dest);
-    if (there.get(folder)) return destinationAt(dest);
+    if (there.get(folder)) return destinationAt(dest, options.recursive === true && below(root, dest));
     if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
     await folders.get(folder);
     return { file: dest };

@@ -197,8 +197,8 @@ export class PartFile implements DownloadIo {
   }
 
   async finish(dest: string): Promise<void> {
+    if (this.#handle) keepModeAndOwner(this.#handle.fd, dest);
     await this.#closeHandle();
-    keepModeAndOwner(this.path, dest);
     await rename(this.path, dest);
     await rm(this.#statePath, { force: true });
     await this.#unlock();

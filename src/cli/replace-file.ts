@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 
 /**
  * The mode to make a side file with, so that the bytes of a private file are never readable by
@@ -11,16 +11,24 @@ export function modeToKeep(path: string): number {
 }
 
 /**
- * Gives `aside`, about to be renamed over `path`, the mode and owner of the file at `path`, if
- * one is there: a download replacing a file keeps it as private (0600) or as executable as it
- * was, as cp writing into it does; a rename alone would give it the umask's. The owner only when
- * this process may set it (root): anyone else's file in a folder of theirs becomes theirs anyway.
+ * Gives the side file open as `fd`, about to be renamed over `path`, the mode and group of the
+ * file at `path` (and, as root, its owner): a download replacing a file keeps it as private
+ * (0600), as shared with its group, or as executable as it was, as cp writing into it does; a
+ * rename alone would give it the umask's and our own group. Through the descriptor, never the
+ * side file's path, which someone could have swapped for a link meanwhile.
  */
-export function keepModeAndOwner(aside: string, path: string): void {
+export function keepModeAndOwner(fd: number, path: string): void {
   const there = statSync(path, { throwIfNoEntry: false });
   if (!there?.isFile()) return;
-  chmodSync(aside, there.mode & 0o7777);
-  if (process.getuid?.() === 0 && (there.uid !== 0 || there.gid !== 0)) chownSync(aside, there.uid, there.gid);
+  let mode = there.mode & 0o777;
+  try {
+    fchownSync(fd, process.getuid?.() === 0 ? there.uid : -1, there.gid);
+  } catch {
+    // Not ours to give (a group we are not in, an id a user namespace does not map): the file is
+    // in our own group then, which must not get what the file's group had.
+    mode &= ~0o070;
+  }
+  fchmodSync(fd, mode);
 }
 
 /**
@@ -38,8 +46,14 @@ export function replaceFile(
     // Made afresh, never written through what is there: a link left at the side path (by a run
     // killed with this pid, or by someone else) would have the data written where it points.
     rmSync(aside, { force: true });
-    writeFileSync(aside, data, { mode: keepAttributes ? modeToKeep(path) : mode, flag: 'wx' });
-    if (keepAttributes) keepModeAndOwner(aside, path);
+    const fd = openSync(aside, 'wx', keepAttributes ? modeToKeep(path) : mode);
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      if (keepAttributes) keepModeAndOwner(fd, path);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(aside, path);
   } catch (error) {
     // Nothing continues from a copy that was not renamed (the caller holds the data): it goes,

@@ -216,6 +216,23 @@ describe('the destination named', () => {
     expect(await readdir(local('victim'))).toEqual([]);
     expect(await readdir(local('via-link', 't2'))).toEqual(['deep']);
 
+    // A folder named "..y" is below the destination as any other; so is a file's place in the tree.
+    await putTree('..y', { 'evil.txt': 'evil' }, 'via-link-r/');
+    await symlink(local('victim'), local('via-link', '..y'));
+    const dotted = await dfs(['get', '-r', 'via-link-r/..y', '.'], 'via-link');
+    expect(dotted.code).toBe(2);
+    expect(dotted.stderr).toContain('..y is a symbolic link where a folder of the download must be made');
+    await rm(local('via-link', '..y'));
+    await mkdir(local('via-link', 'files', 't2', 'deep'), { recursive: true });
+    await writeFile(local('victim', 'precious.txt'), 'precious');
+    await symlink(local('victim', 'precious.txt'), local('via-link', 'files', 't2', 'a.txt'));
+    const fileLink = await dfs(['get', '-r', 'via-link-r/t2', 'files'], 'via-link');
+    expect(fileLink.code).toBe(1);
+    expect(fileLink.stderr).toBe(`dfs: via-link-r/t2/a.txt: ${join('files', 't2', 'a.txt')} is a symbolic link: a folder's download never writes through one (move it away)\n`);
+    expect(await readFile(local('victim', 'precious.txt'), 'utf8')).toBe('precious');
+    expect(await readFile(local('via-link', 'files', 't2', 'deep', 'c.txt'), 'utf8')).toBe('c');
+    await rm(local('victim', 'precious.txt'));
+
     // The folder named on the command line may be a link: that is where the person sends it.
     await symlink(local('victim'), local('via-link', 'named'));
     expect((await dfs(['get', '-r', 'via-link-r/t2', 'named'], 'via-link')).code).toBe(0);
