@@ -9,7 +9,7 @@ import { DEFAULT_OUTAGE_LIMIT_MS, OutageWatch } from '../client/outage.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
 import { copyFolder } from './copy-folder.ts';
-import { confirm, fileLine, folderLine, notice, print, shareLine, shown, tokenLine, versionLine, type Output } from './output.ts';
+import { confirm, fileLine, folderLine, notice, print, shareLine, shellWord, shown, tokenLine, versionLine, type Output } from './output.ts';
 import { endpointUrl, loadProfile, namedProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStream } from './put-files.ts';
 import { folderNamed, holdsAnything, remoteArg, remoteFileArg, remotePath } from './remote-path.ts';
@@ -398,6 +398,11 @@ is how long the store may fail every request before a put or get stops.`,
       const source = remoteArg(from);
       const api = await client();
       const target = await placed(api, from, to, !o.targetDirectory);
+      // Into a folder there, a folder of the same name there too: the API would merge the two, as
+      // mv(1) never does ("Directory not empty"). -T asks for it.
+      if (o.targetDirectory && target !== '' && (await holdsAnything(api, `${target}/`))) {
+        throw new FileError(to, new Error(`${shown(target)} is a folder holding files already: dfs mv -T ${shellWord(from)} ${shellWord(target)} merges into it`));
+      }
       const result = await api.move(await folderNamed(api, source, from), target, o.force === true).catch(suggestForce(o.force)).catch(namingBothEnds(from, target));
       confirm(out(), result, () => `moved ${result.moved} file${result.moved === 1 ? '' : 's'}: ${shown(from)} -> ${shown(target) || '/'}`);
     });
@@ -434,7 +439,8 @@ is how long the store may fail every request before a put or get stops.`,
         return;
       }
       // What is copied stays, each file whole: a rerun with -T onto the same name copies the rest.
-      const report = await explainingInterrupt(`the files copied so far are in ${shown(target) || '/'}: dfs cp -rT ${shown(from)} ${shown(target) || '/'} copies the rest`, () =>
+      const again = `dfs cp -rT${o.force === true ? 'f' : ''} ${shellWord(from)} ${shellWord(target || '/')}`;
+      const report = await explainingInterrupt(`the files copied so far are in ${shown(target) || '/'}: ${again} copies the rest`, () =>
         copyFolder(api, folder, target.replace(/\/+$/, ''), { overwrite: o.force === true, onError: suggestForce(o.force) }),
       );
       confirm(out(), { copied: report.copied, unchanged: report.unchanged }, () => {

@@ -61,6 +61,16 @@ export function shown(name: string): string {
   return CONTROL.test(name) ? `$'${oneLine(name.replace(/[\\']/g, '\\$&'))}'` : name;
 }
 
+/**
+ * A name as a command line to paste back takes it: as is when no shell reads anything in it
+ * specially, else quoted ($'...' when it holds a control character).
+ */
+export function shellWord(name: string): string {
+  if (CONTROL.test(name)) return shown(name);
+  if (/^[\p{L}\p{N}_@%+=:,./-]+$/u.test(name)) return name;
+  return `'${name.replace(/'/g, "'\\''")}'`;
+}
+
 const pad = (s: string, n: number) => s.padStart(n);
 
 export function fileLine(file: FileEntry, long: boolean): string {

@@ -1108,7 +1108,8 @@ describe('exit codes and errors', () => {
     expect(copied.json().path).toBe('into/copies/a.txt');
     expect((await dfs(['mv', 'into/copies', 'into/moved/'])).code).toBe(0);
     expect((await dfs(['--json', 'stat', 'into/moved/copies/a.txt'])).json().size).toBe(4);
-    // A folder there already is one to go into without the "/" too, as mv and cp do: never merged.
+    // A folder there already is one to go into without the "/" too, as mv and cp do: never merged
+    // unless -T says so.
     expect((await dfs(['put', 'into.txt', 'into/b.txt'])).code).toBe(0);
     expect((await dfs(['mv', 'into/b.txt', 'into/moved'])).stdout).toBe('moved 1 file: into/b.txt -> into/moved/b.txt\n');
     expect((await dfs(['put', 'into.txt', 'into/other/c.txt'])).code).toBe(0);
@@ -1118,6 +1119,14 @@ describe('exit codes and errors', () => {
       'into/moved/copies/a.txt',
       'into/moved/other/c.txt',
     ]);
+    expect((await dfs(['put', 'into.txt', 'into/again/other/d.txt'])).code).toBe(0);
+    const merging = await dfs(['mv', 'into/again/other', 'into/moved']);
+    expect(merging.code).toBe(1);
+    expect(merging.stderr).toBe('dfs: into/moved: into/moved/other is a folder holding files already: dfs mv -T into/again/other into/moved/other merges into it\n');
+    expect((await dfs(['mv', '-T', 'into/again/other', 'into/moved/other'])).code).toBe(0);
+    expect((await dfs(['--json', 'ls', 'into/moved/other'])).json().files.map((f: { path: string }) => f.path)).toEqual(['into/moved/other/c.txt', 'into/moved/other/d.txt']);
+    // -T names a file too, whatever is there.
+    expect((await dfs(['cp', '-T', 'into/moved/b.txt', 'into/b-copy.txt'])).code).toBe(0);
     for (const size of ['3', '6000']) expect((await dfs(['put', 'into.txt', 'into/b.txt', '--part-size', size])).code).toBe(2);
   });
 
