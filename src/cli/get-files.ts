@@ -11,7 +11,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { DownloadLink } from '../client/api-types.ts';
-import { BatchItemError, MAX_BATCH } from '../client/batch-upload.ts';
+import { BatchItemError } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool, type Limiter } from '../client/pool.ts';
 import { withRetry, type RetryOptions } from '../client/retry.ts';
@@ -371,8 +371,8 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   const settle = (plan: PlannedDownload, error: unknown) => failed.push(new FileError(plan.remote, error));
   try {
     const batches: PlannedDownload[][] = [];
-    const perBatch = Math.min(options.batch, MAX_BATCH);
-    for (let i = 0; i < small.length; i += perBatch) batches.push(small.slice(i, i + perBatch));
+    // --batch is at most what one API request takes (checked where it is read).
+    for (let i = 0; i < small.length; i += options.batch) batches.push(small.slice(i, i + options.batch));
     await runPool(batches, 4, async (batch) => {
       // Stopped: the batches not begun fail with the reason, and ask the API for nothing.
       if (options.signal?.aborted) {

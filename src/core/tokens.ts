@@ -73,7 +73,11 @@ export async function createToken(ctx: DfsContext, principal: Principal, input: 
 
 export async function listTokens(ctx: DfsContext, principal: Principal): Promise<TokenRecord[]> {
   requireScope(principal, 'admin');
-  const tokens = await ctx.index.listTokens();
+  return visibleTo(principal, await ctx.index.listTokens());
+}
+
+/** The tokens within the principal's prefix. */
+function visibleTo(principal: Principal, tokens: TokenRecord[]): TokenRecord[] {
   const own = principal.prefix;
   return own === null ? tokens : tokens.filter((t) => t.prefix !== null && t.prefix.startsWith(own));
 }
@@ -84,9 +88,10 @@ export async function listTokens(ctx: DfsContext, principal: Principal): Promise
  * would otherwise end the one that handed it out, and every other token and link that one made.
  */
 export async function revokeToken(ctx: DfsContext, principal: Principal, id: string): Promise<void> {
-  const visible = await listTokens(ctx, principal);
-  if (!visible.some((t) => t.id === id)) throw notFound(`no token "${id}"`);
-  if (ancestorsOf(principal.tokenId, await ctx.index.listTokens()).has(id)) {
+  requireScope(principal, 'admin');
+  const tokens = await ctx.index.listTokens();
+  if (!visibleTo(principal, tokens).some((t) => t.id === id)) throw notFound(`no token "${id}"`);
+  if (ancestorsOf(principal.tokenId, tokens).has(id)) {
     throw forbidden('a token cannot revoke the token that created it, nor any above that one');
   }
   if (!(await ctx.index.deleteToken(id))) throw notFound(`no token "${id}"`);
