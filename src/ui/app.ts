@@ -8,7 +8,7 @@ import { $, button, cell, named } from './elements.ts';
 import { firstShown, focusIfLost, keepFocus, type FocusMark } from './focus.ts';
 import { explainError, explainUnanswered, formatBytes, formatTime } from './format.ts';
 import { baseName, parentOf, visible } from './names.ts';
-import { notify } from './notices.ts';
+import { keepRoomForNotices, notify } from './notices.ts';
 import type { Page } from './page.ts';
 import { droppedFiles, pickedPath } from './picked-files.ts';
 import { shareLinks } from './share-links.ts';
@@ -613,6 +613,7 @@ function wire(): void {
 }
 
 wire();
+keepRoomForNotices();
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) void signIn(saved);
 else {

@@ -4,11 +4,28 @@ import { visible } from './names.ts';
 
 const noticeTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
 
-/** Says `text` for a few seconds; given a notice already said, rewrites it and keeps it as long from now. */
+/**
+ * Says `text` for a few seconds; given a notice already said, rewrites it and keeps it as long
+ * from now. The same words said again (every click while offline) keep the one notice saying them.
+ */
 export function notify(text: string, isError = false, notice = document.createElement('p')): void {
-  notice.textContent = visible(text);
-  notice.className = isError ? 'error' : '';
-  if (!notice.isConnected) $('status').append(notice);
-  clearTimeout(noticeTimers.get(notice));
-  noticeTimers.set(notice, setTimeout(() => notice.remove(), isError ? 8000 : 4000));
+  const shown = visible(text);
+  const className = isError ? 'error' : '';
+  const same = notice.isConnected ? null : [...$('status').querySelectorAll<HTMLElement>(':scope > p:not([data-share-url])')].find((p) => p.textContent === shown && p.className === className);
+  const target = same ?? notice;
+  target.textContent = shown;
+  target.className = className;
+  if (!target.isConnected) $('status').append(target);
+  clearTimeout(noticeTimers.get(target));
+  noticeTimers.set(target, setTimeout(() => target.remove(), isError ? 8000 : 4000));
+}
+
+/**
+ * The notices are fixed at the bottom of the window: the page keeps room below its content as
+ * tall as they are, so a control scrolled or tabbed to is never under them (at 200 % zoom a
+ * share link's notice covered the rows' buttons).
+ */
+export function keepRoomForNotices(): void {
+  const status = $('status');
+  new ResizeObserver(() => document.documentElement.style.setProperty('--notices-height', `${status.offsetHeight}px`)).observe(status);
 }

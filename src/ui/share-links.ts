@@ -99,12 +99,17 @@ export function shareLinks(page: Page): ShareLinks {
   function linkRow(via: DfsClient, link: ShareEntry, name: string): HTMLDivElement {
     const row = document.createElement('div');
     row.className = 'link';
+    const what = document.createElement('span');
+    what.className = 'what';
+    // A link follows its path: with no file there it opens nothing, until one is put there again.
+    what.textContent = visible(`${name} · expires ${formatTime(link.expiresAt)}${!link.fileExists ? ' · no file there now: the link opens nothing until one is' : ''} `);
+    // Links to one file are told apart by when they expire.
+    const which = `${name}, expiring ${formatTime(link.expiresAt)}`;
     row.append(
-      // A link follows its path: with no file there it opens nothing, until one is put there again.
-      visible(`${name} · expires ${formatTime(link.expiresAt)}${!link.fileExists ? ' · no file there now: the link opens nothing until one is' : ''} `),
-      linkField(link.url, visible(`Share link to ${name}`)),
-      button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${name}`),
-      button('End', () => void end(via, link.id, name), `End link to ${name}`),
+      what,
+      linkField(link.url, visible(`Share link to ${which}`)),
+      button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${which}`),
+      button('End', () => void end(via, link.id, name), `End link to ${which}`),
     );
     return row;
   }

@@ -1193,10 +1193,12 @@ describe('the web UI with many files, overlapping loads and one person after ano
     // The listing back, the versions still failing: the panel's own refresh says why, once, and stays.
     await p.unroute(listingAndVersions, gateway);
     await p.route((url) => url.pathname.startsWith('/v1/versions/'), gateway);
+    // (The same words again would rewrite the notice saying them: it goes first.)
+    await p.evaluate(() => document.querySelectorAll('#status p').forEach((notice) => notice.remove()));
     await p.getByRole('button', { name: 'Refresh' }).click();
-    await expect.poll(() => notices.count()).toBe(2);
+    await expect.poll(() => notices.count()).toBe(1);
     await p.evaluate(() => new Promise((resolve) => setTimeout(resolve, 500)));
-    expect(await notices.count()).toBe(2);
+    expect(await notices.count()).toBe(1);
     expect(await notices.last().textContent()).toContain('HTTP 502');
     expect(await panel.isVisible()).toBe(true);
     expect(await panel.locator('h2').textContent()).toBe('Versions of a.txt');
@@ -1322,6 +1324,42 @@ describe('the web UI with many files, overlapping loads and one person after ano
     const asked = new Promise<string>((resolve) => p.once('dialog', (dialog) => void dialog.dismiss().then(() => resolve(dialog.message()))));
     await p.getByRole('button', { name: 'Delete b[U+200E]c.txt' }).click();
     expect(await asked).toBe('Delete "esc/b[U+200E]c.txt"?');
+  });
+
+  it('keeps long names within the page and the links panel, shows the sorted column, says the same error once, and keeps room for its notices', async () => {
+    const long = `quarterly_report_final_v3_approved_by_legal_department_and_finance_team_${'x'.repeat(120)}.pdf`;
+    const deep = `${'U'.repeat(250)}/`;
+    await uploadBytes(api, `fit/${long}`, text('l'));
+    await uploadBytes(api, `fit/${deep}f.txt`, text('f'));
+    await api.post('/v1/shares', { path: `fit/${long}` });
+    const p = await signedIn(shared.adminToken, undefined, '#/fit/');
+    await p.setViewportSize({ width: 375, height: 667 });
+
+    await p.locator('#show-links').click();
+    const panel = await p.locator('#links').boundingBox();
+    for (const name of ['Copy', 'End', 'Close']) {
+      const control = await p.locator('#links').getByRole('button', { name }).first().boundingBox();
+      expect(control!.x + control!.width, name).toBeLessThanOrEqual(panel!.x + panel!.width);
+    }
+    await p.getByRole('button', { name: `Open folder ${'U'.repeat(250)}` }).click();
+    await p.locator('#crumbs [aria-current]').waitFor();
+    expect(await p.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+
+    const size = p.getByRole('button', { name: 'Size', exact: true });
+    await size.click();
+    await size.click();
+    expect(await size.evaluate((b) => getComputedStyle(b, '::after').content)).toContain('▼');
+
+    await p.context().setOffline(true);
+    for (let i = 0; i < 3; i++) await p.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => p.locator('#status p.error').count()).toBe(1);
+    await p.context().setOffline(false);
+    const room = await p.evaluate(() => ({
+      notices: document.getElementById('status')!.offsetHeight,
+      below: parseFloat(getComputedStyle(document.querySelector('main')!).paddingBottom),
+    }));
+    expect(room.notices).toBeGreaterThan(0);
+    expect(room.below).toBeGreaterThanOrEqual(room.notices);
   });
 
   it('says a sort other than by name covers only the rows loaded while the folder has more pages', async () => {
