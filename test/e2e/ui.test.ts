@@ -1346,6 +1346,8 @@ describe('the web UI with many files, overlapping loads and one person after ano
     expect(await p.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
 
     const size = p.getByRole('button', { name: 'Size', exact: true });
+    // A finger's minimum target, 24 px (WCAG 2.5.8), for the headers and names too.
+    for (const control of [size, p.locator('#rows td.name button').first()]) expect((await control.boundingBox())!.height).toBeGreaterThanOrEqual(24);
     await size.click();
     await size.click();
     expect(await size.evaluate((b) => getComputedStyle(b, '::after').content)).toContain('▼');
