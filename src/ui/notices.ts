@@ -5,14 +5,15 @@ import { visible } from './names.ts';
 const noticeTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
 
 /**
- * Says `text` for a few seconds; given a notice already said, rewrites it and keeps it as long
- * from now. The same words said again (every click while offline) keep the one notice saying them.
+ * Says `text` for a few seconds; given a notice of the caller's own (one it rewrites as more
+ * happens), rewrites that one and keeps it as long from now. Otherwise the same words said again
+ * (every click while offline) keep the one notice saying them.
  */
-export function notify(text: string, isError = false, notice = document.createElement('p')): void {
+export function notify(text: string, isError = false, notice?: HTMLElement): void {
   const shown = visible(text);
   const className = isError ? 'error' : '';
-  const same = notice.isConnected ? null : [...$('status').querySelectorAll<HTMLElement>(':scope > p:not([data-share-url])')].find((p) => p.textContent === shown && p.className === className);
-  const target = same ?? notice;
+  const same = notice ? null : [...$('status').querySelectorAll<HTMLElement>(':scope > p:not([data-share-url])')].find((p) => p.textContent === shown && p.className === className);
+  const target = notice ?? same ?? document.createElement('p');
   target.textContent = shown;
   target.className = className;
   if (!target.isConnected) $('status').append(target);

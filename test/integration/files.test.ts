@@ -235,6 +235,16 @@ describe('move', () => {
     }
     expect(await exists('mv/self/x.txt')).toBe(true);
     expect(await exists('mv/afile')).toBe(true);
+
+    // A file may go under its own name (the spot it leaves is no clash), in any script, and back;
+    // under another file it may not.
+    await put('mv/ré/日本');
+    await put('mv/ré/其他');
+    expect((await api.post('/v1/move', { from: 'mv/ré/日本', to: 'mv/ré/日本/𝄞x' })).status).toBe(200);
+    expect((await api.post('/v1/move', { from: 'mv/ré/日本/𝄞x', to: 'mv/ré/日本' })).status).toBe(200);
+    const under = await api.post('/v1/move', { from: 'mv/ré/日本', to: 'mv/ré/其他/𝄞x' });
+    expect(under.body.error).toMatchObject({ code: 'conflict', reason: 'name_clash' });
+    expect(await exists('mv/ré/日本')).toBe(true);
   });
 
   it('refuses a folder move that would make a path longer than 1024 bytes, moving nothing', async () => {

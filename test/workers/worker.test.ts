@@ -234,17 +234,30 @@ describe('dfs on Workers', () => {
 
   it('commits the rest of a batch on D1 when one commit is refused, found in halves, not by trying each alone', async () => {
     const paths = ['w/refused/a.txt', 'w/refused/taken.txt', ...Array.from({ length: 38 }, (_, i) => `w/refused/b${String(i).padStart(2, '0')}.txt`)];
-    const created = await api('/v1/batch/uploads', { body: { files: paths.map((path) => ({ path, size: 1, ifNoneMatch: '*' })) } });
+    // Commits of different lengths (a condition is a statement more), so that each gets its own results back.
+    const created = await api('/v1/batch/uploads', { body: { files: paths.map((path, i) => ({ path, size: 1, ...(i % 3 === 0 ? {} : { ifNoneMatch: '*' }) })) } });
     const uploads = created.body.uploads as { id: string; url: string; headers: Record<string, string> }[];
     for (const u of uploads) await (await fetch(u.url, { method: 'PUT', headers: u.headers, body: new Uint8Array([1]) })).arrayBuffer();
     // Someone else takes one of the names before the batch commits.
     expect((await upload('w/refused/taken.txt', bytesOf(2, 9))).complete.status).toBe(200);
     const done = await countingD1Post('/v1/batch/complete', { uploads: uploads.map((u) => ({ id: u.id })) });
-    expect(done.body.results.map((r: { file?: unknown; error?: { code: string } }) => r.error?.code ?? 'ok')).toEqual(['ok', 'precondition_failed', ...paths.slice(2).map(() => 'ok')]);
+    const outcomes = (results: { file?: { path: string }; error?: { code: string } }[]) => results.map((r) => r.error?.code ?? r.file!.path);
+    expect(outcomes(done.body.results)).toEqual(['w/refused/a.txt', 'precondition_failed', ...paths.slice(2)]);
     expect(done.d1Calls).toBeLessThan(20);
     expect((await api('/v1/files/w/refused/taken.txt')).body.size).toBe(2);
     expect((await api('/v1/files?prefix=w/refused/')).body.files.map((f: { path: string }) => f.path)).toEqual([...paths.filter((p) => p !== 'w/refused/taken.txt'), 'w/refused/taken.txt'].sort());
     expect((await api(`/v1/uploads/${uploads[1]!.id}`)).body.state).toBe('aborted');
+
+    // Every other name taken: the refusals are many; each commit still gets its own outcome, for
+    // about a call a file and one to abort each upload refused.
+    const dense = Array.from({ length: 24 }, (_, i) => `w/refused/dense${String(i).padStart(2, '0')}.txt`);
+    const many = await api('/v1/batch/uploads', { body: { files: dense.map((path) => ({ path, size: 1, ifNoneMatch: '*' })) } });
+    const denseUploads = many.body.uploads as { id: string; url: string; headers: Record<string, string> }[];
+    for (const u of denseUploads) await (await fetch(u.url, { method: 'PUT', headers: u.headers, body: new Uint8Array([1]) })).arrayBuffer();
+    for (const path of dense.filter((_, i) => i % 2 === 0)) expect((await upload(path, bytesOf(2, 9))).complete.status).toBe(200);
+    const crowded = await countingD1Post('/v1/batch/complete', { uploads: denseUploads.map((u) => ({ id: u.id })) });
+    expect(outcomes(crowded.body.results)).toEqual(dense.map((path, i) => (i % 2 === 0 ? 'precondition_failed' : path)));
+    expect(crowded.d1Calls).toBeLessThanOrEqual(dense.length + dense.length / 2 + 8);
   });
 
   it('issues, uses and revokes tokens limited to a prefix', async () => {
