@@ -8,7 +8,7 @@ import { MAX_BATCH } from '../client/batch-upload.ts';
 import { DEFAULT_OUTAGE_LIMIT_MS, OutageWatch } from '../client/outage.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
-import { copyFolder } from './copy-folder.ts';
+import { copyFolder, namingBothEnds } from './copy-folder.ts';
 import { confirm, fileLine, folderLine, notice, print, shareLine, shellWord, shown, tokenLine, versionLine, type Output } from './output.ts';
 import { endpointUrl, loadProfile, namedProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStream } from './put-files.ts';
@@ -85,15 +85,16 @@ const examples = (...lines: [string, string][]) => {
 /**
  * Where `from` goes when moved or copied to `to`, as mv and cp read it (and put does): into `to`,
  * keeping its name, when `to` ends in "/" or is a folder already; else `to` is its new name.
- * Never merged into a folder there by the same name without a word, as the API would.
+ * `into` says which: only a path made so may hold a folder the API would merge into.
  */
-async function placed(api: DfsClient, from: string, to: string, asName = false): Promise<string> {
+async function placed(api: DfsClient, from: string, to: string, asName = false): Promise<{ path: string; into: boolean }> {
   const name = remotePath(from).replace(/\/+$/, '').split('/').at(-1)!;
   const target = remoteArg(to);
   // -T (as GNU cp and mv take it): `to` is the name, whatever is there.
-  if (asName) return target.replace(/\/+$/, '');
-  if (to.endsWith('/')) return `${target}${name}`;
-  return target !== '' && (await holdsAnything(api, `${target}/`)) ? `${target}/${name}` : target;
+  if (asName) return { path: target.replace(/\/+$/, ''), into: false };
+  if (to.endsWith('/')) return { path: `${target}${name}`, into: true };
+  if (target !== '' && (await holdsAnything(api, `${target}/`))) return { path: `${target}/${name}`, into: true };
+  return { path: target, into: false };
 }
 
 /** A destination that already exists is replaced with -f: say so where the API cannot. */
@@ -110,12 +111,6 @@ async function copiedFolder(api: DfsClient, source: string): Promise<string | nu
   if (name === source && name !== '' && (await api.stat(name).then(() => true, () => false))) return null;
   return folderNamed(api, source, source);
 }
-
-/** A refusal for the token's scope or prefix names no path: either end of a move or copy may be the one out of reach. */
-const namingBothEnds = (from: string, to: string) => (error: unknown): never => {
-  if (error instanceof ApiError && error.code === 'forbidden') throw new FileError(`${from} -> ${to}`, error);
-  throw error;
-};
 
 /** Copy without -r naming a folder: the API says it copies one file; here the way to a folder is a flag. */
 const suggestRecursive = (api: DfsClient, typed: string) => async (error: unknown): Promise<never> => {
@@ -397,10 +392,10 @@ is how long the store may fail every request before a put or get stops.`,
     .action(async (from: string, to: string, o: { force?: boolean; targetDirectory: boolean }) => {
       const source = remoteArg(from);
       const api = await client();
-      const target = await placed(api, from, to, !o.targetDirectory);
+      const { path: target, into } = await placed(api, from, to, !o.targetDirectory);
       // Into a folder there, a folder of the same name there too: the API would merge the two, as
       // mv(1) never does ("Directory not empty"). -T asks for it.
-      if (o.targetDirectory && target !== '' && (await holdsAnything(api, `${target}/`))) {
+      if (into && (await holdsAnything(api, `${target}/`))) {
         throw new FileError(to, new Error(`${shown(target)} is a folder holding files already: dfs mv -T ${shellWord(from)} ${shellWord(target)} merges into it`));
       }
       const result = await api.move(await folderNamed(api, source, from), target, o.force === true).catch(suggestForce(o.force)).catch(namingBothEnds(from, target));
@@ -427,7 +422,7 @@ is how long the store may fail every request before a put or get stops.`,
       const source = remoteArg(from);
       if (o.recursive !== true && source.endsWith('/')) throw new UsageError(`${shown(from)} names a folder: copy it with -r`);
       const api = await client();
-      const target = await placed(api, from, to, !o.targetDirectory);
+      const { path: target } = await placed(api, from, to, !o.targetDirectory);
       const folder = o.recursive === true ? await copiedFolder(api, source) : null;
       if (folder === null) {
         const file = await api

@@ -4,13 +4,19 @@
  */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
-import { createLimiter } from '../client/pool.ts';
+import { runPool } from '../client/pool.ts';
 import { shown } from './output.ts';
 import { cannotList } from './remote-path.ts';
 import { FileError, UsageError } from './transfer.ts';
 
 /** Copies in flight: each is one small API call, so the round trips overlap rather than queue. */
-export const COPIES_IN_FLIGHT = 8;
+const COPIES_IN_FLIGHT = 8;
+
+/** A refusal for the token's scope or prefix names no path: either end of a move or copy may be the one out of reach. */
+export const namingBothEnds = (from: string, to: string) => (error: unknown): never => {
+  if (error instanceof ApiError && error.code === 'forbidden') throw new FileError(`${from} -> ${to}`, error);
+  throw error;
+};
 
 export interface FolderCopy {
   copied: FileEntry[];
@@ -36,29 +42,21 @@ export async function copyFolder(
   const stored = await storedDigests(api, to);
   const outcomes: (FileEntry | string | FileError)[] = [];
   // A refused token, one without the scope or the prefix for it, or an API out of reach fails
-  // every copy alike: the first one ends the run, naming both ends (either may be out of reach).
-  let fatal: unknown = null;
-  const limit = createLimiter(COPIES_IN_FLIGHT);
-  await Promise.all(
-    sources.map((source, i) =>
-      limit(async () => {
-        if (fatal !== null) return;
-        const destination = `${under(to)}${source.path.slice(from.length + 1)}`;
-        if (source.sha256 !== null && stored.get(destination) === source.sha256) {
-          outcomes[i] = destination;
-          return;
-        }
-        try {
-          outcomes[i] = await api.copy(source.path, destination, options.overwrite).catch(options.onError);
-        } catch (error) {
-          if (error instanceof ApiError && (error.code === 'unauthorized' || error.code === 'network')) fatal ??= error;
-          else if (error instanceof ApiError && error.code === 'forbidden') fatal ??= new FileError(`${source.path} -> ${destination}`, error);
-          else outcomes[i] = new FileError(source.path, error);
-        }
-      }),
-    ),
-  );
-  if (fatal !== null) throw fatal;
+  // every copy alike: the first one ends the run (runPool starts no more).
+  await runPool(sources, COPIES_IN_FLIGHT, async (source, i) => {
+    const destination = `${under(to)}${source.path.slice(from.length + 1)}`;
+    if (source.sha256 !== null && stored.get(destination) === source.sha256) {
+      outcomes[i] = destination;
+      return;
+    }
+    try {
+      outcomes[i] = await api.copy(source.path, destination, options.overwrite).catch(options.onError).catch(namingBothEnds(source.path, destination));
+    } catch (error) {
+      const cause = error instanceof FileError ? error.cause : error;
+      if (cause instanceof ApiError && ['unauthorized', 'network', 'forbidden'].includes(cause.code)) throw error;
+      outcomes[i] = new FileError(source.path, error);
+    }
+  });
   // In the listing's order, however the copies finished.
   return {
     copied: outcomes.filter((o): o is FileEntry => typeof o === 'object' && !(o instanceof FileError)),

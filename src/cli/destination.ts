@@ -5,7 +5,7 @@
  * with -r is refused. A device or a FIFO takes the bytes themselves, in order,
  * as standard output does: a file renamed over it would take its place (/dev/null made a file).
  */
-import { constants, lstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { constants, lstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { dirname, isAbsolute, relative, sep } from 'node:path';
@@ -23,8 +23,8 @@ export interface NodeDestination {
   fifo: boolean;
 }
 
-/** A regular file, written beside and renamed over; or a node. */
-export type Destination = { file: string } | NodeDestination;
+/** A regular file, written beside and renamed over (`there`: the one it replaces, if any); or a node. */
+export type Destination = { file: string; there?: Stats } | NodeDestination;
 
 /**
  * Whether each folder of these destinations is there before anything is made: only in one that
@@ -81,14 +81,15 @@ function somethingAt(path: string, belowRoot: boolean): boolean {
  */
 export function destinationAt(dest: string, listed = false): Destination {
   const found = lstatSync(dest, { throwIfNoEntry: false });
-  if (!found || found.isFile()) return { file: dest };
+  if (!found) return { file: dest };
+  if (found.isFile()) return { file: dest, there: found };
   if (listed && found.isSymbolicLink()) throw new Error(`${shown(dest)} is a symbolic link: a folder's download never writes through one (move it away)`);
   const info = found.isSymbolicLink() ? statSync(dest, { throwIfNoEntry: false }) : found;
   if (!info) throw new Error(`${shown(dest)} is a broken symbolic link`);
   if (info.isDirectory()) throw new Error(`${shown(dest)} is a folder`);
   // open(2) refuses a socket (cp and curl fail there too): talking to what listens there is no download.
   if (info.isSocket()) throw new Error(`${shown(dest)} is a socket: only a file, a device or a FIFO can be written to`);
-  return info.isFile() ? { file: realpathSync(dest) } : { node: dest, fifo: info.isFIFO() };
+  return info.isFile() ? { file: realpathSync(dest), there: info } : { node: dest, fifo: info.isFIFO() };
 }
 
 /**

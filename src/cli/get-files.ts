@@ -6,6 +6,7 @@
  * followed; a device or a FIFO there is written into, in order.
  */
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -198,14 +199,21 @@ function withoutSideFileClashes(plans: PlannedDownload[], failed: FileError[]): 
  * Written beside its destination, then renamed: a failed download never leaves a half file under
  * the real name. A link that expired before its turn is asked for again.
  */
-async function saveSmall(client: DfsClient, remote: string, link: DownloadLink, dest: string, onRetry: RetryOptions['onRetry'], { signal, outage }: RunControl): Promise<void> {
+async function saveSmall(
+  client: DfsClient,
+  remote: string,
+  link: DownloadLink,
+  { file: dest, there }: { file: string; there?: Stats },
+  onRetry: RetryOptions['onRetry'],
+  { signal, outage }: RunControl,
+): Promise<void> {
   let url = link.url;
   const renew = async () => {
     url = (await client.download(remote, { version: link.version })).url;
   };
   const bytes = await withRetry(() => getBytes(url, link.size, signal), { signal, outage, onRetry, renew });
   checkDigest(link, createHash('sha256').update(bytes).digest('hex'));
-  replaceFile(dest, bytes, { aside: smallSidePath(dest), keepAttributes: true });
+  replaceFile(dest, bytes, { aside: smallSidePath(dest), replacing: there });
 }
 
 function checkDigest(link: DownloadLink, actual: string): void {
@@ -364,7 +372,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
   const save = async (plan: PlannedDownload, link: DownloadLink, onFile: FileProgress, rangeLimit?: Limiter): Promise<Downloaded> => {
     const where = await prepare(plan.local);
     if ('node' in where) await saveInto(client, plan.remote, link, where, onFile, options);
-    else if (link.size <= IN_MEMORY_MAX) await saveSmall(client, plan.remote, link, where.file, onFile.onRetry, options);
+    else if (link.size <= IN_MEMORY_MAX) await saveSmall(client, plan.remote, link, where, onFile.onRetry, options);
     else return { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) };
     return written(plan, link);
   };

@@ -12,7 +12,7 @@ import type { DownloadIo } from '../client/download.ts';
 import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
 import { shown } from './output.ts';
-import { keepModeAndOwner, modeToKeep, replaceFile } from './replace-file.ts';
+import { fileThere, keepModeAndOwner, modeToKeep, replaceFile } from './replace-file.ts';
 import { acquirePidLock } from './pid-lock.ts';
 
 interface PartFileState {
@@ -137,7 +137,7 @@ export class PartFile implements DownloadIo {
         new Error(pid === process.pid ? `${shown(dest)} is written by another download of this same run (a link to it?)` : `another dfs (pid ${pid}) is downloading to ${shown(dest)}: wait for it, or stop it`),
     });
     try {
-      return await PartFile.#open(path, version, size, rangeSize, unlock, modeToKeep(dest));
+      return await PartFile.#open(path, version, size, rangeSize, unlock, modeToKeep(fileThere(dest)));
     } catch (error) {
       await unlock();
       throw error;
@@ -197,7 +197,8 @@ export class PartFile implements DownloadIo {
   }
 
   async finish(dest: string): Promise<void> {
-    if (this.#handle) keepModeAndOwner(this.#handle.fd, dest);
+    // Looked at now, not when the download began: the file may have changed meanwhile.
+    if (this.#handle) keepModeAndOwner(this.#handle.fd, fileThere(dest));
     await this.#closeHandle();
     await rename(this.path, dest);
     await rm(this.#statePath, { force: true });

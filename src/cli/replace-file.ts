@@ -1,25 +1,27 @@
-import { closeSync, fchmodSync, fchownSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+
+/** The regular file at `path` a download is about to replace, if one is there. */
+export function fileThere(path: string): Stats | undefined {
+  const there = statSync(path, { throwIfNoEntry: false });
+  return there?.isFile() ? there : undefined;
+}
 
 /**
  * The mode to make a side file with, so that the bytes of a private file are never readable by
  * others meanwhile: the file's own, plus reading and writing by its owner, which the download
  * needs (a rerun continues it; its hash reads it back).
  */
-export function modeToKeep(path: string): number {
-  const there = statSync(path, { throwIfNoEntry: false });
-  return there?.isFile() ? (there.mode & 0o777) | 0o600 : 0o666;
-}
+export const modeToKeep = (there: Stats | undefined): number => (there ? (there.mode & 0o777) | 0o600 : 0o666);
 
 /**
- * Gives the side file open as `fd`, about to be renamed over `path`, the mode and group of the
- * file at `path` (and, as root, its owner): a download replacing a file keeps it as private
+ * Gives the side file open as `fd`, about to be renamed over the file `there`, that file's mode
+ * and group (and, as root, its owner): a download replacing a file keeps it as private
  * (0600), as shared with its group, or as executable as it was, as cp writing into it does; a
  * rename alone would give it the umask's and our own group. Through the descriptor, never the
  * side file's path, which someone could have swapped for a link meanwhile.
  */
-export function keepModeAndOwner(fd: number, path: string): void {
-  const there = statSync(path, { throwIfNoEntry: false });
-  if (!there?.isFile()) return;
+export function keepModeAndOwner(fd: number, there: Stats | undefined): void {
+  if (!there) return;
   let mode = there.mode & 0o777;
   try {
     fchownSync(fd, process.getuid?.() === 0 ? there.uid : -1, there.gid);
@@ -32,6 +34,21 @@ export function keepModeAndOwner(fd: number, path: string): void {
 }
 
 /**
+ * A new file at `path`, never one written through what is there: a link left there (by a run
+ * killed with this pid, or by someone else) would have the data written where it points. Made
+ * with O_EXCL, which refuses a link too; what was there goes, and the file is made again.
+ */
+function openAfresh(path: string, mode: number | undefined): number {
+  try {
+    return openSync(path, 'wx', mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    rmSync(path, { force: true });
+    return openSync(path, 'wx', mode);
+  }
+}
+
+/**
  * Writes `data` beside `path` (at `aside`) and renames it into place: whenever the process is
  * killed, `path` holds the old content or the new, never half of either. Synchronous: every
  * caller writes little (a small download, up to 256 KiB; a resume state), for which the page
@@ -40,17 +57,14 @@ export function keepModeAndOwner(fd: number, path: string): void {
 export function replaceFile(
   path: string,
   data: string | Uint8Array,
-  { aside = `${path}.${process.pid}.tmp`, mode, keepAttributes = false }: { aside?: string; mode?: number; keepAttributes?: boolean } = {},
+  { aside = `${path}.${process.pid}.tmp`, mode, replacing }: { aside?: string; mode?: number; replacing?: Stats } = {},
 ): void {
   try {
-    // Made afresh, never written through what is there: a link left at the side path (by a run
-    // killed with this pid, or by someone else) would have the data written where it points.
-    rmSync(aside, { force: true });
-    const fd = openSync(aside, 'wx', keepAttributes ? modeToKeep(path) : mode);
+    const fd = openAfresh(aside, replacing ? modeToKeep(replacing) : mode);
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
-      if (keepAttributes) keepModeAndOwner(fd, path);
+      keepModeAndOwner(fd, replacing);
     } finally {
       closeSync(fd);
     }
