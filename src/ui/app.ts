@@ -4,7 +4,7 @@
  */
 import { ApiError, DfsClient } from '../client/api-client.ts';
 import type { FileEntry, FileList, Scope, Whoami } from '../client/api-types.ts';
-import { $, button, cell, named } from './elements.ts';
+import { $, askFor, button, cell, confirmed, named } from './elements.ts';
 import { firstShown, focusIfLost, keepFocus, type FocusMark } from './focus.ts';
 import { explainError, explainUnanswered, formatBytes, formatTime } from './format.ts';
 import { baseName, parentOf, visible } from './names.ts';
@@ -503,16 +503,15 @@ async function download(path: string): Promise<void> {
 }
 
 async function rename(path: string, folder: boolean): Promise<void> {
-  const asked = prompt(visible(`Rename or move "${path}" to (ending in / moves it into that folder):`), path);
+  const asked = askFor(`Rename or move "${path}" to (ending in / moves it into that folder):`, path);
   // OK on the name as offered changes nothing, even one that ends in a space.
   if (asked === null || asked === path) return;
   // Spaces around a name pasted in are almost never meant, and would make a folder named "  r".
   const answer = asked.trim();
-  if (!answer) return;
   // A trailing "/" names a folder to move into, keeping the name, as `dfs mv` reads it; a
   // leading one, the top level.
-  const named = answer.replace(/^\/+|\/+$/g, '');
-  const to = answer.endsWith('/') ? `${named ? `${named}/` : ''}${baseName(path)}` : named;
+  const given = answer.replace(/^\/+|\/+$/g, '');
+  const to = answer.endsWith('/') ? `${given ? `${given}/` : ''}${baseName(path)}` : given;
   if (!to || to === path) return;
   const via = client!;
   try {
@@ -532,11 +531,11 @@ async function rename(path: string, folder: boolean): Promise<void> {
  */
 async function mayMerge(via: DfsClient, from: string, to: string): Promise<boolean> {
   const there = await via.list({ prefix: `${to}/`, limit: 1 });
-  return there.files.length === 0 || confirm(visible(`The folder "${to}" already exists: move the files of "${from}" into it?`));
+  return there.files.length === 0 || confirmed(`The folder "${to}" already exists: move the files of "${from}" into it?`);
 }
 
 async function remove(path: string, folder: boolean): Promise<void> {
-  if (!confirm(visible(folder ? `Delete the folder "${path}" and everything in it?` : `Delete "${path}"?`))) return;
+  if (!confirmed(folder ? `Delete the folder "${path}" and everything in it?` : `Delete "${path}"?`)) return;
   try {
     await client!.remove(path, { recursive: folder });
     notify(`Deleted ${path}`);

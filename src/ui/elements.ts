@@ -39,7 +39,7 @@ export function linkField(url: string, label: string): HTMLInputElement {
   field.type = 'text';
   field.readOnly = true;
   field.value = url;
-  field.setAttribute('aria-label', label);
+  field.setAttribute('aria-label', visible(label));
   field.addEventListener('focus', () => field.select());
   return field;
 }
@@ -52,3 +52,9 @@ export function closesOnEscape(element: HTMLElement, close: () => void): void {
     close();
   });
 }
+
+/** The browser's own confirmation, its words shown as the page shows them. */
+export const confirmed = (text: string) => confirm(visible(text));
+
+/** The browser's own prompt, its words shown as the page shows them; `value`, the one to edit, as it is. */
+export const askFor = (text: string, value: string) => prompt(visible(text), value);

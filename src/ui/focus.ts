@@ -16,7 +16,10 @@ export interface FocusMark {
 
 const nameOf = (element: Element) => element.getAttribute('aria-label') ?? element.textContent ?? '';
 /** Controls named `name` as the page shows names (through visible(), as button() labels them). */
-export const controlsNamed = (name: string) => [...document.querySelectorAll<HTMLElement>('button, input, [tabindex]')].filter((control) => nameOf(control) === visible(name));
+export const controlsNamed = (name: string) => {
+  const shown = visible(name);
+  return [...document.querySelectorAll<HTMLElement>('button, input, [tabindex]')].filter((control) => nameOf(control) === shown);
+};
 /** On screen: connected, and neither it nor a parent hidden. */
 const shown = (element: HTMLElement | null | undefined) => element?.isConnected === true && element.getClientRects().length > 0;
 

@@ -92,14 +92,15 @@ const FAILURES_NAMED = 3;
 
 /**
  * The failures of one pick or drop of `total` files, in a line: how many, and the first few with
- * why. Failures for one reason (an outage stops every file with the same long text) say it once.
+ * why. Failures for one reason (`oneReason`: an outage stops every file with the same long text)
+ * say it once.
  */
-export function describeFailures(failures: { target: string; reason: string }[], total: number): string {
+export function describeFailures(failures: { target: string; reason: string }[], total: number, oneReason: boolean): string {
   const head = total === 1 ? 'Not uploaded' : `${failures.length} of ${total} files not uploaded`;
   const shown = failures.slice(0, FAILURES_NAMED);
   const more = failures.length - shown.length;
   const shared = failures[0]?.reason;
-  if (failures.length > 1 && failures.every(({ reason }) => reason === shared)) {
+  if (failures.length > 1 && oneReason) {
     return `${head}: ${shared} (${shown.map(({ target }) => target).join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
   }
   return `${head}. ${shown.map(({ target, reason }) => `${target}: ${reason}`).join(' · ')}${more > 0 ? ` · and ${more} more (see the list of uploads)` : ''}`;

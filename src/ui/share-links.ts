@@ -4,7 +4,7 @@
  */
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { ShareEntry } from '../client/api-types.ts';
-import { $, button, closesOnEscape, heading, linkField } from './elements.ts';
+import { $, button, closesOnEscape, confirmed, heading, linkField } from './elements.ts';
 import { keepFocus, reveal } from './focus.ts';
 import { formatTime } from './format.ts';
 import { baseName, visible } from './names.ts';
@@ -107,7 +107,7 @@ export function shareLinks(page: Page): ShareLinks {
     const which = `${name}, expiring ${formatTime(link.expiresAt)}`;
     row.append(
       what,
-      linkField(link.url, visible(`Share link to ${which}`)),
+      linkField(link.url, `Share link to ${which}`),
       button('Copy', () => void copy(link.url).then((copied) => notify(copied ? `Copied the link to ${name}` : 'Not copied (this browser does not allow it here); select the link to copy it', !copied)), `Copy link to ${which}`),
       button('End', () => void end(via, link.id, name), `End link to ${which}`),
     );
@@ -128,7 +128,7 @@ export function shareLinks(page: Page): ShareLinks {
   }
 
   async function end(via: DfsClient, id: string, name: string): Promise<void> {
-    if (!confirm(visible(`End this link to "${name}"? Whoever has it will get “not found”.`))) return;
+    if (!confirmed(`End this link to "${name}"? Whoever has it will get “not found”.`)) return;
     let said = `Ended a link to ${name}`;
     try {
       await via.revokeShare(id);

@@ -3,7 +3,7 @@
  * many were done and failed, with "Cancel all" while any is queued or under way. Finished rows
  * leave after a while; failed ones stay, saying why.
  */
-import { $, button } from './elements.ts';
+import { $, button, named } from './elements.ts';
 import { firstShown, keepFocus } from './focus.ts';
 import { describeUploads, formatBytes } from './format.ts';
 import { visible } from './names.ts';
@@ -30,8 +30,7 @@ const nearUploads = () => firstShown($('uploads').querySelector('button'), $('cl
 export function uploadRow(target: string, size: number, cancel: () => void): UploadRow {
   const li = document.createElement('li');
   const label = document.createElement('span');
-  label.textContent = visible(target);
-  label.title = visible(target);
+  named(label, target).textContent = visible(target);
   const rate = document.createElement('span');
   rate.className = 'muted';
   rate.textContent = 'queued';

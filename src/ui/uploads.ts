@@ -9,6 +9,7 @@ import { uploadMany } from '../client/batch-upload.ts';
 import { blobUpload } from '../client/blob-upload.ts';
 import { OutageWatch } from '../client/outage.ts';
 import { createLimiter } from '../client/pool.ts';
+import { sharedDestinations } from '../client/shared-destinations.ts';
 import { uploadFile, wholeOf, type UploadIo } from '../client/upload.ts';
 import { describeFailures, explainUpload } from './format.ts';
 import { notify } from './notices.ts';
@@ -171,12 +172,16 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
    */
   function failureReport(total: number): FailureReport {
     const failures: { target: string; reason: string }[] = [];
+    // Kept as they come: looking over every failure at each one would cost the page's thread
+    // the square of thousands an outage stops.
+    let oneReason = true;
     const notice = document.createElement('p');
     return (target, error, reason) => {
       // A token no longer valid signs out, which cancels the rest.
       if (error instanceof ApiError && error.code === 'unauthorized') return page.fail(error);
       failures.push({ target, reason });
-      notify(describeFailures(failures, total), true, notice);
+      oneReason &&= reason === failures[0]!.reason;
+      notify(describeFailures(failures, total, oneReason), true, notice);
     };
   }
 
@@ -204,6 +209,5 @@ export function uploads(page: Page, uploaded: (target: string) => void): Uploads
  * other, in an order nobody chose, as the CLI refuses too.
  */
 function sameStoredName(uploads: Upload[]): Set<Upload> {
-  const byName = Map.groupBy(uploads, ({ target }) => target.normalize('NFC'));
-  return new Set([...byName.values()].filter((same) => same.length > 1).flat());
+  return new Set([...sharedDestinations(uploads, ({ target }) => target.normalize('NFC')).values()].flat());
 }
