@@ -16,6 +16,7 @@ import { BatchItemError } from '../client/batch-upload.ts';
 import { downloadRanges } from '../client/download.ts';
 import { createLimiter, runPool, type Limiter } from '../client/pool.ts';
 import { withRetry, type RetryOptions } from '../client/retry.ts';
+import { sharedDestinations } from '../client/shared-destinations.ts';
 import { below, destinationAt, foldersThere, openNode, type Destination, type NodeDestination } from './destination.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
 import { getBytes, getToStream } from './http-transport.ts';
@@ -23,7 +24,7 @@ import { shown } from './output.ts';
 import { PartFile, sideFileClashes, smallSidePath } from './part-file.ts';
 import { Progress, retryNotice } from './progress.ts';
 import { replaceFile } from './replace-file.ts';
-import { BIG_FILES_IN_FLIGHT, FileError, sharedDestinations, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { BIG_FILES_IN_FLIGHT, FileError, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 import { findDownloaded } from './unchanged.ts';
 
 const MiB = 1024 * 1024;

@@ -13,6 +13,7 @@ import type { DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { uploadMany } from '../client/batch-upload.ts';
 import { createLimiter, runPool } from '../client/pool.ts';
+import { sharedDestinations } from '../client/shared-destinations.ts';
 import { DEFAULT_MULTIPART_THRESHOLD, uploadFile } from '../client/upload.ts';
 import { MAX_PATH_BYTES, normalizeNewPath } from '../core/paths.ts';
 import { exclusion, type Excluded } from './exclusion.ts';
@@ -22,7 +23,7 @@ import { shown } from './output.ts';
 import { Progress, retryNotice } from './progress.ts';
 import { holdsAnything } from './remote-path.ts';
 import { resumeStore } from './resume-store.ts';
-import { BIG_FILES_IN_FLIGHT, FileError, sharedDestinations, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
+import { BIG_FILES_IN_FLIGHT, FileError, UsageError, type PlannedTransfer, type TransferOptions, type TransferReport } from './transfer.ts';
 import { findUnchanged } from './unchanged.ts';
 
 interface PlannedUpload {

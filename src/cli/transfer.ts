@@ -39,21 +39,6 @@ export interface TransferOptions {
 
 export class UsageError extends Error {}
 
-/**
- * The plans bound for a destination another one is bound for too, by destination. Either would
- * lose the other, in an order nobody chose: none of them may go.
- */
-export function sharedDestinations<T>(plans: readonly T[], destinationOf: (plan: T) => string): Map<string, T[]> {
-  const byDestination = new Map<string, T[]>();
-  for (const plan of plans) {
-    const same = byDestination.get(destinationOf(plan));
-    if (same) same.push(plan);
-    else byDestination.set(destinationOf(plan), [plan]);
-  }
-  for (const [destination, same] of byDestination) if (same.length === 1) byDestination.delete(destination);
-  return byDestination;
-}
-
 /** A failure tied to one file, reported as "path: reason" (the path as shown(), control characters escaped). */
 export class FileError extends Error {
   constructor(path: string, cause: unknown) {

@@ -1180,6 +1180,10 @@ describe('the web UI with many files, overlapping loads and one person after ano
     const gateway = (route: Route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body><h1>502</h1></body></html>' });
     const listingAndVersions = (url: URL) => url.pathname === '/v1/files' || url.pathname.startsWith('/v1/versions/');
     await p.route(listingAndVersions, gateway);
+    // Identical words would be said in one notice anyway: what shows the panel's refresh did not
+    // go is that it asked nothing.
+    let versionsAsked = 0;
+    p.on('request', (request) => void (new URL(request.url()).pathname.startsWith('/v1/versions/') && versionsAsked++));
     await p.getByRole('button', { name: 'Refresh' }).click();
     const notices = p.locator('#status p.error');
     await expect.poll(() => notices.count()).toBe(1);
@@ -1187,6 +1191,7 @@ describe('the web UI with many files, overlapping loads and one person after ano
     // Time for the panel's own refresh, had it gone, to be answered and said.
     await p.evaluate(() => new Promise((resolve) => setTimeout(resolve, 500)));
     expect(await notices.count()).toBe(1);
+    expect(versionsAsked).toBe(0);
     expect(await panel.isVisible()).toBe(true);
     expect(await panel.locator('h2').textContent()).toBe('Versions of a.txt');
 
