@@ -340,9 +340,10 @@ export async function finishUpload(
   try {
     return await verifyAndCommit(ctx, upload, input, route);
   } catch (error) {
-    // A store that failed to assemble an upload aborted meanwhile (Ceph may answer 500 then) is
-    // no outage to report: the upload is gone either way.
-    if (!(['not_found', 'upload_incomplete', 'storage_unavailable'] as const).some((code) => hasCode(error, code))) throw error;
+    // A store that failed to assemble a multipart upload aborted meanwhile (Ceph may answer 500
+    // then) is no outage to report: the upload is gone either way. A single PUT has no assembly.
+    const rereadFor = upload.multipartId === null ? (['not_found', 'upload_incomplete'] as const) : (['not_found', 'upload_incomplete', 'storage_unavailable'] as const);
+    if (!rereadFor.some((code) => hasCode(error, code))) throw error;
     const settled = await route.read.upload(upload.id).catch(() => {
       throw error;
     });

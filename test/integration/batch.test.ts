@@ -139,7 +139,7 @@ describe('batch uploads, complete and downloads', () => {
     expect(page.body.nextCursor).toBeNull();
   });
 
-  it('asks the index a fixed number of queries per batch however many files it holds, the commits gathered into one call', async () => {
+  it('asks the index a fixed number of queries per batch however many files it holds, the commits handed to the index in one call', async () => {
     // Counts the calls on the real index; every call still goes through to it.
     const index = server.ctx.index as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const names = Object.getOwnPropertyNames(Object.getPrototypeOf(index)).filter((name) => name !== 'constructor');
