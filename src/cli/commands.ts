@@ -113,8 +113,8 @@ async function copiedFolder(api: DfsClient, source: string): Promise<string | nu
 }
 
 /** Copy without -r naming a folder: the API says it copies one file; here the way to a folder is a flag. */
-const suggestRecursive = (api: DfsClient, typed: string) => async (error: unknown): Promise<never> => {
-  if (error instanceof ApiError && error.code === 'invalid_request' && (await holdsAnything(api, `${remoteArg(typed).replace(/\/+$/, '')}/`))) {
+const suggestRecursive = (typed: string) => (error: unknown): never => {
+  if (error instanceof ApiError && error.reason === 'is_folder') {
     throw new FileError(typed, new Error('is a folder (use -r to copy it and everything in it)'));
   }
   throw error;
@@ -428,7 +428,7 @@ is how long the store may fail every request before a put or get stops.`,
         const file = await api
           .copy(remoteFileArg(from), target, o.force === true)
           .catch(suggestForce(o.force))
-          .catch(suggestRecursive(api, from))
+          .catch(suggestRecursive(from))
           .catch(namingBothEnds(from, target));
         confirm(out(), file, () => `copied ${shown(from)} -> ${shown(file.path)}`);
         return;

@@ -154,7 +154,7 @@ export async function copyFile(ctx: DfsContext, principal: Principal, input: Mov
   if (from === to) throw invalidRequest('from and to are the same path');
   const source = await ctx.index.getFile(from);
   if (!source) {
-    if (await ctx.index.hasFilesUnder(folderOf(from))) throw invalidRequest(`"${from}" is a folder: copy copies one file`);
+    if (await ctx.index.hasFilesUnder(folderOf(from))) throw conflict('is_folder', `"${from}" is a folder: copy copies one file`);
     throw notFound(`no file at "${from}"`);
   }
   return commitExistingBytes(ctx, to, source.version, source, input.overwrite === true ? null : 'conflict');

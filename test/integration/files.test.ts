@@ -275,6 +275,9 @@ describe('copy, versions and restore', () => {
     expect(taken.body.error).toMatchObject({ code: 'conflict', reason: 'target_exists' });
     expect((await api.post('/v1/copy', { from: 'cp/src.txt', to: 'cp/dst.txt', overwrite: true })).status).toBe(201);
     expect((await api.post('/v1/copy', { from: 'cp/none.txt', to: 'cp/x.txt' })).status).toBe(404);
+    const folder = await api.post('/v1/copy', { from: 'cp', to: 'cp2' });
+    expect(folder.status).toBe(409);
+    expect(folder.body.error).toMatchObject({ code: 'conflict', reason: 'is_folder' });
     // Deleting the source leaves the copy readable: the shared object is still referenced.
     await api.delete('/v1/files/cp/src.txt');
     expect(await read('cp/dst.txt')).toBe('copy me');
