@@ -109,6 +109,8 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     settle(index, entry) {
       if (outcome.settled(index)) return;
       outcomes[index] = entry;
+      // Its presigned URL and headers (~1 KiB) are not held for the rest of a run of many thousands.
+      uploads.delete(index);
       options.onSettled?.(index, entry);
     },
     settled: (index) => outcomes[index] !== undefined,
@@ -125,8 +127,8 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     cancelled(index) {
       const own = files[index]!.signal;
       if (outcome.settled(index) || !own?.aborted || outcome.busy.has(index)) return outcome.settled(index);
-      outcome.settle(index, own.reason as Error);
       const upload = uploads.get(index);
+      outcome.settle(index, own.reason as Error);
       if (upload) outcome.abandoned.push(abandonIfAsked(upload.current.id));
       return true;
     },
