@@ -436,7 +436,7 @@ is how long the store may fail every request before a put or get stops.`,
       // What is copied stays, each file whole: a rerun with -T onto the same name copies the rest.
       const again = `dfs cp -rT${o.force === true ? 'f' : ''} ${shellWord(from)} ${shellWord(target || '/')}`;
       const report = await explainingInterrupt(`the files copied so far are in ${shown(target) || '/'}: ${again} copies the rest`, () =>
-        copyFolder(api, folder, target.replace(/\/+$/, ''), { overwrite: o.force === true, onError: suggestForce(o.force) }),
+        copyFolder(api, folder, target.replace(/\/+$/, ''), { overwrite: o.force === true, onError: suggestForce(o.force), quiet: out().quiet }),
       );
       confirm(out(), { copied: report.copied, unchanged: report.unchanged }, () => {
         const count = (n: number, what: string) => `${n} file${n === 1 ? '' : 's'}${what}`;

@@ -5,7 +5,9 @@
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { FileEntry } from '../client/api-types.ts';
 import { runPool } from '../client/pool.ts';
+import { withRetry } from '../client/retry.ts';
 import { shown } from './output.ts';
+import { retryNotice } from './progress.ts';
 import { cannotList } from './remote-path.ts';
 import { FileError, UsageError } from './transfer.ts';
 
@@ -28,18 +30,20 @@ export interface FolderCopy {
 /**
  * Copies every file under `from/` to the same place under `to/`. Each file is copied alone
  * (each copy atomic, not the folder's): a failure is listed with its file and the others go on.
+ * Listings and copies the API fails for a moment (network, 5xx) are tried again, as a
+ * transfer's calls are.
  */
 export async function copyFolder(
   api: DfsClient,
   from: string,
   to: string,
-  options: { overwrite: boolean; onError: (error: unknown) => never },
+  options: { overwrite: boolean; onError: (error: unknown) => never; quiet: boolean },
 ): Promise<FolderCopy> {
   // Said before anything is sent, as a path typed wrong is.
   if (from === '' || to === from || to.startsWith(`${from}/`)) throw new UsageError(`cannot copy ${from === '' ? 'the top level' : shown(from)} into itself`);
-  const sources = await filesUnder(api, from);
+  const sources = await filesUnder(api, from, options);
   if (sources.length === 0) throw new FileError(from, new Error('no such folder'));
-  const stored = await storedDigests(api, to);
+  const stored = await storedDigests(api, to, options);
   const outcomes: (FileEntry | string | FileError)[] = [];
   // A refused token, one without the scope or the prefix for it, or an API out of reach fails
   // every copy alike: the first one ends the run (runPool starts no more).
@@ -50,7 +54,7 @@ export async function copyFolder(
       return;
     }
     try {
-      outcomes[i] = await api.copy(source.path, destination, options.overwrite).catch(options.onError).catch(namingBothEnds(source.path, destination));
+      outcomes[i] = await copyOnce(api, source, destination, options).catch(options.onError).catch(namingBothEnds(source.path, destination));
     } catch (error) {
       const cause = error instanceof FileError ? error.cause : error;
       if (cause instanceof ApiError && ['unauthorized', 'network', 'forbidden'].includes(cause.code)) throw error;
@@ -68,16 +72,38 @@ export async function copyFolder(
 /** A folder as a prefix: the top level is "". */
 const under = (folder: string) => (folder === '' ? '' : `${folder}/`);
 
-async function filesUnder(api: DfsClient, folder: string): Promise<FileEntry[]> {
+/**
+ * One file's copy, tried again while the API fails for a moment. A try whose answer was lost may
+ * have committed: the next then finds the destination taken, which is this copy when it holds the
+ * source's content (a copy shares its SHA-256), not a file of someone else's.
+ */
+async function copyOnce(api: DfsClient, source: FileEntry, destination: string, options: { overwrite: boolean; quiet: boolean }): Promise<FileEntry> {
+  let tried = false;
+  return withRetry(async () => {
+    try {
+      return await api.copy(source.path, destination, options.overwrite);
+    } catch (error) {
+      if (!tried || !(error instanceof ApiError && error.reason === 'target_exists') || source.sha256 === null) throw error;
+      const there = await api.stat(destination).catch(() => null);
+      if (there?.sha256 !== source.sha256) throw error;
+      return there;
+    } finally {
+      tried = true;
+    }
+  }, { onRetry: retryNotice(`${source.path} -> ${destination}`, options) });
+}
+
+async function filesUnder(api: DfsClient, folder: string, options: { quiet: boolean }): Promise<FileEntry[]> {
   const files: FileEntry[] = [];
-  for await (const page of api.listAll({ prefix: under(folder) })) files.push(...page.files);
+  const retry = { onRetry: retryNotice(`listing ${folder || '/'}`, options) };
+  for await (const page of api.listAll({ prefix: under(folder) }, (next) => withRetry(next, retry))) files.push(...page.files);
   return files;
 }
 
 /** What the destination holds already, by path; nothing when the token may not list there (each copy then says for itself). */
-async function storedDigests(api: DfsClient, folder: string): Promise<Map<string, string | null>> {
+async function storedDigests(api: DfsClient, folder: string, options: { quiet: boolean }): Promise<Map<string, string | null>> {
   try {
-    return new Map((await filesUnder(api, folder)).map((file) => [file.path, file.sha256]));
+    return new Map((await filesUnder(api, folder, options)).map((file) => [file.path, file.sha256]));
   } catch (error) {
     if (cannotList(error)) return new Map();
     throw error;

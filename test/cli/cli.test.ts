@@ -1273,6 +1273,39 @@ describe('an API blip while a put looks at its destination', () => {
   });
 });
 
+describe('an API blip during cp -r', () => {
+  it('lists and copies again, and a copy whose answer was lost counts once', async () => {
+    const api = new Api(server.url, server.adminToken);
+    const bytes = new TextEncoder().encode('a');
+    expect((await uploadBytes(api, 'cpblip/a.txt', bytes, { sha256: await sha256Hex(bytes) })).status).toBe(200);
+    let listingBlipped = false;
+    let copyLost = false;
+    const spy = await startApiProxy(server.url, async (path) => {
+      if (!listingBlipped && path.includes('limit=1000')) {
+        listingBlipped = true;
+        return { status: 503, body: { error: { code: 'storage_unavailable', message: 'the index is restarting' } } };
+      }
+      if (!copyLost && path === '/v1/copy') {
+        // The copy commits, and its answer never reaches the CLI.
+        copyLost = true;
+        expect((await api.post('/v1/copy', { from: 'cpblip/a.txt', to: 'cpblip-copy/a.txt' })).status).toBe(201);
+        return { status: 502, body: { error: { code: 'bad_gateway', message: 'the answer was lost' } } };
+      }
+    });
+    try {
+      const copied = await dfs(['--json', 'cp', '-r', 'cpblip', 'cpblip-copy'], { env: { ...env, DFS_ENDPOINT: spy.url } });
+      expect(copied.code, copied.stderr).toBe(0);
+      expect(copied.json().copied.map((f: { path: string }) => f.path)).toEqual(['cpblip-copy/a.txt']);
+      expect(copied.stderr).toMatch(/^dfs: listing cpblip: the index is restarting; trying again \(2 of 5\)$/m);
+      expect(copied.stderr).toMatch(/^dfs: cpblip\/a\.txt -> cpblip-copy\/a\.txt: the answer was lost; trying again \(2 of 5\)$/m);
+    } finally {
+      await spy.close();
+    }
+    expect(listingBlipped && copyLost).toBe(true);
+    expect((await api.get('/v1/versions/cpblip-copy/a.txt')).body.versions).toHaveLength(1);
+  });
+});
+
 describe('a store connection cut mid-transfer', () => {
   let proxied: TestServer;
   beforeAll(async () => {
