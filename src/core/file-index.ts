@@ -39,8 +39,11 @@ export interface CommitVersionInput {
   version: VersionRecord;
   /** When committing an upload: it must still be pending, and is marked completed. */
   uploadId?: string;
-  /** When the bytes come from an existing version (copy, restore): it must still exist. */
-  sourceVersionId?: string;
+  /**
+   * When the bytes come from an existing version (copy, restore): it must still exist, and still
+   * belong to `path` (a version moved away with its file is no longer that path's).
+   */
+  source?: { versionId: string; path: string; gone: string };
   /** Commit only if this version is current (else precondition_failed). */
   ifMatch?: string | null;
   /** Commit only if the path has no file: the error to raise otherwise. */

@@ -3,7 +3,7 @@ import { hasScope, mayReach, requireAccess, requireFolderAccess, visibleScanPref
 import { servedDisposition } from './content-type.ts';
 import { garbageDueAt, type DfsContext } from './context.ts';
 import { conflict, hasCode, invalidRequest, notFound } from './errors.ts';
-import { directReads, type DeletePrecondition, type IndexReads } from './file-index.ts';
+import { directReads, type CommitVersionInput, type DeletePrecondition, type IndexReads } from './file-index.ts';
 import { newId } from './ids.ts';
 import { listPage, type ListPage } from './listing.ts';
 import type { FileRecord, VersionRecord } from './model.ts';
@@ -152,13 +152,26 @@ export async function copyFile(ctx: DfsContext, principal: Principal, input: Mov
   requireAccess(principal, 'read', from);
   requireAccess(principal, 'write', to);
   if (from === to) throw invalidRequest('from and to are the same path');
-  const source = await ctx.index.getFile(from);
-  if (!source) {
-    if (await ctx.index.hasFilesUnder(folderOf(from))) throw conflict('is_folder', `"${from}" is a folder: copy copies one file`);
-    throw notFound(`no file at "${from}"`);
+  // The version read may stop being the source's before the commit (replaced past
+  // DFS_KEEP_VERSIONS, moved away): the copy then takes whatever is current there now, as it
+  // would have had it come a moment later.
+  for (let attempt = 1; ; attempt++) {
+    const source = await ctx.index.getFile(from);
+    if (!source) {
+      if (await ctx.index.hasFilesUnder(folderOf(from))) throw conflict('is_folder', `"${from}" is a folder: copy copies one file`);
+      throw notFound(`no file at "${from}"`);
+    }
+    try {
+      return await commitExistingBytes(ctx, to, { versionId: source.version, path: from, gone: `"${from}" changed while it was copied` }, source, input.overwrite === true ? null : 'conflict');
+    } catch (error) {
+      // Not found at a commit with no upload: the source version, nothing else.
+      if (attempt >= COPY_ATTEMPTS || !hasCode(error, 'not_found')) throw error;
+    }
   }
-  return commitExistingBytes(ctx, to, source.version, source, input.overwrite === true ? null : 'conflict');
 }
+
+/** Reads of a copy's source: each failed one lost a race with a commit to that path, so a few always do. */
+const COPY_ATTEMPTS = 3;
 
 export async function listVersions(ctx: DfsContext, principal: Principal, rawPath: unknown): Promise<VersionRecord[]> {
   const path = normalizePath(rawPath);
@@ -176,14 +189,15 @@ export async function restoreVersion(
   const path = normalizePath(input.path);
   requireAccess(principal, 'write', path);
   const version = await versionAt(directReads(ctx.index), path, input.version);
-  return commitExistingBytes(ctx, path, version.id, version, null);
+  // Gone by the commit (moved away with its file, dropped past DFS_KEEP_VERSIONS): as if asked a moment later.
+  return commitExistingBytes(ctx, path, { versionId: version.id, path, gone: `"${path}" has no version "${version.id}"` }, version, null);
 }
 
 /** A new current version at `path` pointing at bytes an existing version already holds. */
 function commitExistingBytes(
   ctx: DfsContext,
   path: string,
-  sourceVersionId: string,
+  from: NonNullable<CommitVersionInput['source']>,
   source: Pick<FileRecord, 'objectKey' | 'size' | 'contentType' | 'sha256'>,
   ifNoneMatch: 'conflict' | null,
 ): Promise<FileRecord> {
@@ -199,7 +213,7 @@ function commitExistingBytes(
       createdAt: now.toISOString(),
       supersededAt: null,
     },
-    sourceVersionId,
+    source: from,
     ifNoneMatch,
     keepVersions: ctx.settings.keepVersions,
     garbageDueAt: garbageDueAt(ctx, now),

@@ -142,8 +142,8 @@ function commitPlan(input: CommitVersionInput): { statements: SqlStatement[]; re
   if (input.uploadId !== undefined) {
     statements.push(guard('upload_gone', `NOT EXISTS (SELECT 1 FROM uploads WHERE id = ? AND state = 'pending')`, input.uploadId));
   }
-  if (input.sourceVersionId !== undefined) {
-    statements.push(guard('source_gone', 'NOT EXISTS (SELECT 1 FROM versions WHERE id = ?)', input.sourceVersionId));
+  if (input.source !== undefined) {
+    statements.push(guard('source_gone', 'NOT EXISTS (SELECT 1 FROM versions WHERE id = ? AND path = ?)', input.source.versionId, input.source.path));
   }
   if (input.ifMatch === '*') {
     statements.push(guard('precondition_failed', 'NOT EXISTS (SELECT 1 FROM files WHERE path = ?)', v.path));
@@ -191,7 +191,7 @@ function commitPlan(input: CommitVersionInput): { statements: SqlStatement[]; re
     statements,
     refusals: {
       upload_gone: () => notFound(`upload "${input.uploadId}" is not open any more (aborted or expired)`),
-      source_gone: () => notFound('the version to copy from no longer exists'),
+      source_gone: () => notFound(input.source?.gone ?? 'the version to copy from no longer exists'),
       precondition_failed: () =>
         input.ifMatch === '*'
           ? preconditionFailed(`"${v.path}" no longer exists`)

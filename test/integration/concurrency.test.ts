@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, downloadBytes, sameBytes, uploadBytes } from '../support/api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -144,5 +144,56 @@ describe('racing writers', () => {
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => uploadBytes(api, `race/many/${i}.txt`, text(String(i)))));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect((await api.get('/v1/files?prefix=race/many/&limit=1000')).body.files).toHaveLength(30);
+  });
+});
+
+/**
+ * A request that read a version and commits from it, with another client's change landing in
+ * between: the index's own guard decides, so the outcome is one some serial order gives. The
+ * other change is made over HTTP at the moment the commit reaches the index (the commit then
+ * goes through to the real index).
+ */
+describe('a commit from a version that changed under it', () => {
+  const beforeNextCommit = (change: () => Promise<void>) => {
+    const index = server.ctx.index;
+    const commit = index.commitVersion.bind(index);
+    return vi.spyOn(index, 'commitVersion').mockImplementationOnce(async (input) => {
+      await change();
+      return commit(input);
+    });
+  };
+
+  it('a restore whose file was moved away meanwhile restores nothing at the old path', async () => {
+    const v1 = (await uploadBytes(api, 'serial/restore.txt', text('one'))).body.version;
+    await uploadBytes(api, 'serial/restore.txt', text('two'));
+    const spy = beforeNextCommit(async () => {
+      expect((await api.post('/v1/move', { from: 'serial/restore.txt', to: 'serial/moved.txt' })).status).toBe(200);
+    });
+    try {
+      const restored = await api.post('/v1/restore', { path: 'serial/restore.txt', version: v1 });
+      expect(restored.status).toBe(404);
+      expect(restored.body.error.message).toBe(`"serial/restore.txt" has no version "${v1}"`);
+    } finally {
+      spy.mockRestore();
+    }
+    // As if the move came first: the file and both versions are at the new path, nothing at the old.
+    expect((await api.get('/v1/files/serial/restore.txt')).status).toBe(404);
+    expect(await downloadBytes(api, 'serial/moved.txt')).toEqual(text('two'));
+    expect((await api.get('/v1/versions/serial/moved.txt')).body.versions.map((v: { version: string }) => v.version)).toContain(v1);
+  });
+
+  it('a copy whose source version was dropped meanwhile copies what is current then', async () => {
+    await uploadBytes(api, 'serial/copied.txt', text('old'));
+    const spy = beforeNextCommit(async () => {
+      // Ten newer versions: the one the copy read falls past DFS_KEEP_VERSIONS and is dropped.
+      for (let i = 1; i <= 10; i++) await uploadBytes(api, 'serial/copied.txt', text(`new ${i}`));
+    });
+    try {
+      const copy = await api.post('/v1/copy', { from: 'serial/copied.txt', to: 'serial/copy.txt' });
+      expect(copy.status).toBe(201);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await downloadBytes(api, 'serial/copy.txt')).toEqual(text('new 10'));
   });
 });
