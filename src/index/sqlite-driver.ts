@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
+import { storageUnavailable } from '../core/errors.ts';
 import { SqlFileIndex } from './sql-file-index.ts';
 import type { SqlDriver, SqlResult, SqlStatement, SqlValue } from './sql-driver.ts';
 
@@ -18,10 +19,16 @@ export class SqliteDriver implements SqlDriver {
   readonly #statements = new Map<string, StatementSync>();
   #queued: { statements: SqlStatement[]; resolve: (result: SqlResult[]) => void; reject: (error: unknown) => void }[] = [];
 
+  readonly #path: string;
+
   constructor(path: string) {
+    this.#path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path);
-    this.#db.exec('PRAGMA busy_timeout = 5000');
+    // node:sqlite waits for a lock synchronously, holding up every request of the process: a
+    // second long, then the 503 of busyAsUnavailable. Only another process takes the lock (a
+    // backup tool writing, or a server the index's pid lock did not stop).
+    this.#db.exec('PRAGMA busy_timeout = 1000');
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = NORMAL');
   }
@@ -42,7 +49,11 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async all<Row = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<Row[]> {
-    return this.#prepare(sql).all(...params) as Row[];
+    try {
+      return this.#prepare(sql).all(...params) as Row[];
+    } catch (error) {
+      throw busyAsUnavailable(error);
+    }
   }
 
   async batch(statements: SqlStatement[]): Promise<SqlResult[]> {
@@ -71,7 +82,7 @@ export class SqliteDriver implements SqlDriver {
       try {
         only!.resolve([this.#execute(only!.statements[0]!)]);
       } catch (error) {
-        only!.reject(error);
+        only!.reject(busyAsUnavailable(error));
       }
       return;
     }
@@ -79,7 +90,7 @@ export class SqliteDriver implements SqlDriver {
     try {
       this.#db.exec('BEGIN IMMEDIATE');
     } catch (error) {
-      for (const item of queued) item.reject(error);
+      for (const item of queued) item.reject(busyAsUnavailable(error));
       return;
     }
     for (const item of queued) {
@@ -98,18 +109,27 @@ export class SqliteDriver implements SqlDriver {
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
-      for (const item of queued) item.reject(error);
+      for (const item of queued) item.reject(busyAsUnavailable(error));
       return;
     }
     for (const settle of settled) settle();
   }
 
-  /** Applies migrations not yet recorded, each in its own transaction (safe if two processes start at once). */
+  /**
+   * Applies migrations not yet recorded, each in its own transaction (safe if two processes start
+   * at once). An index a newer build migrated is refused: this build's statements know nothing of
+   * what those migrations changed (an older one ran on such an index put version history out of
+   * order, and retention then dropped the newest versions).
+   */
   migrate(directory = MIGRATIONS_DIR): string[] {
     this.#db.exec(`CREATE TABLE IF NOT EXISTS d1_migrations (
       id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`);
+    const known = readdirSync(directory).filter((f) => f.endsWith('.sql')).sort();
+    const recorded = this.#db.prepare('SELECT name FROM d1_migrations ORDER BY id').all().map((row) => String(row.name));
+    const unknown = recorded.filter((name) => !known.includes(name));
+    if (unknown.length > 0) throw new NewerIndexError(this.#path, unknown);
     const applied: string[] = [];
-    for (const name of readdirSync(directory).filter((f) => f.endsWith('.sql')).sort()) {
+    for (const name of known) {
       this.#db.exec('BEGIN IMMEDIATE');
       try {
         const done = this.#db.prepare('SELECT 1 FROM d1_migrations WHERE name = ?').get(name);
@@ -130,6 +150,24 @@ export class SqliteDriver implements SqlDriver {
   close(): void {
     this.#statements.clear();
     this.#db.close();
+  }
+}
+
+/**
+ * Another process holding the file's lock past busy_timeout (a second server, a backup tool):
+ * a 503 the client may try again, not a 500. SQLITE_BUSY and SQLITE_LOCKED, extended codes too.
+ */
+function busyAsUnavailable(error: unknown): unknown {
+  const code = (error as { errcode?: unknown }).errcode;
+  if (typeof code !== 'number' || ((code & 0xff) !== 5 && (code & 0xff) !== 6)) return error;
+  return storageUnavailable('the index is busy: another process holds its lock; try again', error);
+}
+
+/** The index was migrated by a newer dfs than this one. */
+export class NewerIndexError extends Error {
+  constructor(path: string, unknown: string[]) {
+    super(`the index ${path} was migrated by a newer dfs (${unknown.join(', ')}, unknown to this one): run that version or a newer one`);
+    this.name = 'NewerIndexError';
   }
 }
 

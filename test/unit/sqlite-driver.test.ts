@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DfsError } from '../../src/core/errors.ts';
 import { sql } from '../../src/index/sql-driver.ts';
 import { SqliteDriver } from '../../src/index/sqlite-driver.ts';
 
@@ -35,5 +40,28 @@ describe('SqliteDriver group commit', () => {
     await expect(db.batch([insert('y')])).resolves.toEqual([{ rows: [], changes: 1 }]);
     await expect(db.batch([insert('y')])).rejects.toThrow(/UNIQUE/);
     expect(await rows()).toEqual(['y']);
+  });
+});
+
+describe('SqliteDriver and another process holding the lock', () => {
+  it('fails a write with a 503 the client may try again, and writes once the lock is let go', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'dfs-busy-'));
+    const file = join(folder, 'index.db');
+    const mine = new SqliteDriver(file);
+    const other = new DatabaseSync(file);
+    try {
+      await mine.batch([sql('CREATE TABLE t (name TEXT PRIMARY KEY)')]);
+      other.exec('BEGIN IMMEDIATE');
+      const refused = await mine.batch([insert('a'), insert('b')]).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(DfsError);
+      expect(refused).toMatchObject({ code: 'storage_unavailable', message: 'the index is busy: another process holds its lock; try again' });
+      other.exec('COMMIT');
+      await mine.batch([insert('a'), insert('b')]);
+      expect(await mine.all('SELECT name FROM t ORDER BY name')).toEqual([{ name: 'a' }, { name: 'b' }]);
+    } finally {
+      other.close();
+      mine.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,11 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from '../../src/index/sql-driver.ts';
 import { SqlFileIndex } from '../../src/index/sql-file-index.ts';
-import { SqliteDriver } from '../../src/index/sqlite-driver.ts';
+import { NewerIndexError, SqliteDriver } from '../../src/index/sqlite-driver.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../infra/migrations/', import.meta.url));
 const cleanup: (() => void)[] = [];
@@ -56,5 +56,22 @@ describe('0004_version_order', () => {
       garbageDueAt: early,
     });
     expect((await index.listVersions('p')).map((v) => v.id)).toEqual(['d', 'a', 'b']);
+  });
+});
+
+describe('an index a newer dfs migrated', () => {
+  it('is refused, naming the migrations this build does not know, and left as it is', async () => {
+    const newer = mkdtempSync(join(tmpdir(), 'dfs-migrations-'));
+    for (const name of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql'))) copyFileSync(join(MIGRATIONS, name), join(newer, name));
+    writeFileSync(join(newer, '9999_future.sql'), 'CREATE TABLE future (x TEXT);');
+    const db = new SqliteDriver(':memory:');
+    cleanup.push(() => {
+      db.close();
+      rmSync(newer, { recursive: true, force: true });
+    });
+    db.migrate(newer);
+    expect(() => db.migrate(MIGRATIONS)).toThrow(NewerIndexError);
+    expect(() => db.migrate(MIGRATIONS)).toThrow('the index :memory: was migrated by a newer dfs (9999_future.sql, unknown to this one): run that version or a newer one');
+    expect(await db.all('SELECT name FROM d1_migrations WHERE name = ?', ['9999_future.sql'])).toHaveLength(1);
   });
 });
