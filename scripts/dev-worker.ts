@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { startEmbeddedS3 } from '../src/runtime/embedded-s3.ts';
 import { embeddedCredentials } from '../src/runtime/embedded-s3-credentials.ts';
 
@@ -34,7 +34,10 @@ const s3 = await startEmbeddedS3({
 });
 
 const wrangler = process.platform === 'win32' ? 'wrangler.cmd' : 'wrangler';
-const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+// The local D1 lives with the token and the objects: another DFS_DATA_DIR is another whole
+// service, never an old index over an empty store.
+const persistTo = ['--persist-to', `${dataDir}/wrangler-state`];
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', ...persistTo], { stdio: 'inherit', env: { ...process.env, CI: 'true' } });
 if (migrate.status !== 0) {
   await s3.close();
   process.exit(migrate.status ?? 1);
@@ -51,11 +54,11 @@ const vars: Record<string, string> = {
   S3_FORCE_PATH_STYLE: 'true',
   S3_DIALECT: 's3rver',
 };
-const dev = spawn(
-  wrangler,
-  ['dev', '--local', '--ip', '127.0.0.1', '--port', port, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
-  { stdio: ['inherit', 'inherit', 'inherit'] },
-);
+// In a file only this user reads, not on wrangler's command line, where `ps` shows them to all.
+const varsFile = `${dataDir}/worker-vars.env`;
+writeFileSync(varsFile, Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+chmodSync(varsFile, 0o600);
+const dev = spawn(wrangler, ['dev', '--local', '--ip', '127.0.0.1', '--port', port, ...persistTo, '--env-file', varsFile], { stdio: ['inherit', 'inherit', 'inherit'] });
 // As on Node: the secret is printed once, when it was just generated.
 const tokenLine = generated ? `${adminToken} (generated now, kept in ${tokenFile})` : `in ${tokenFile}`;
 process.stderr.write(`dfs Worker (wrangler dev) on http://127.0.0.1:${port}, store ${s3.endpoint}\n  admin token: ${tokenLine}\n`);
