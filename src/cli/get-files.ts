@@ -10,6 +10,7 @@ import type { Stats } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { getSystemErrorMessage } from 'node:util';
 import { ApiError, type DfsClient } from '../client/api-client.ts';
 import type { DownloadLink } from '../client/api-types.ts';
 import { BatchItemError } from '../client/batch-upload.ts';
@@ -377,7 +378,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
     else return { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) };
     return written(plan, link);
   };
-  const settle = (plan: PlannedDownload, error: unknown) => failed.push(new FileError(plan.remote, error));
+  const settle = (plan: PlannedDownload, error: unknown) => failed.push(new FileError(plan.remote, asFolderFailure(plan.local, error)));
   try {
     const batches: PlannedDownload[][] = [];
     // --batch is at most what one API request takes (checked where it is read).
@@ -433,4 +434,15 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
     progress.stop();
   }
   return { done: planned.flatMap((plan) => done.get(plan) ?? []), failed };
+}
+
+/**
+ * A failure at a file dfs keeps beside `local` (its `.dfs-part`, state or lock) is the folder's:
+ * said as such (the folder removed under a running download, one that cannot be written), not
+ * by the side file's name, which the user never asked for.
+ */
+function asFolderFailure(local: string, error: unknown): unknown {
+  const { path, errno } = error as NodeJS.ErrnoException;
+  if (typeof path !== 'string' || errno === undefined || path === local || dirname(path) !== dirname(local)) return error;
+  return new Error(`cannot write in ${shown(dirname(local))}: ${getSystemErrorMessage(errno)}`);
 }

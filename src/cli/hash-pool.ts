@@ -30,7 +30,7 @@ function start(): PooledWorker[] {
     const pooled: PooledWorker = { worker: new Worker(new URL(file, import.meta.url)), pending: 0 };
     pooled.worker.on('message', (reply: HashReply) => settle(reply));
     pooled.worker.on('error', (error) => {
-      for (const [id, waiter] of waiting) if (waiter.pooled === pooled) settle({ id, error: error.message });
+      for (const [id, waiter] of waiting) if (waiter.pooled === pooled) settle({ id, error: { message: error.message } });
     });
     // After the listeners: adding one refs the worker again.
     pooled.worker.unref();
@@ -44,7 +44,10 @@ function settle(reply: HashReply): void {
   waiting.delete(reply.id);
   // An idle worker must not keep the process alive.
   if (--waiter.pooled.pending === 0) waiter.pooled.worker.unref();
-  if (reply.error !== undefined) waiter.reject(new Error(reply.error));
+  if (reply.error !== undefined) {
+    const { message, ...system } = reply.error;
+    waiter.reject(Object.assign(new Error(message), system));
+  }
   else waiter.resolve(reply);
 }
 

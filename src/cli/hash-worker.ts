@@ -27,7 +27,8 @@ export interface HashReply {
   id: number;
   digests?: Partial<Record<Algorithm, string>>;
   md5s?: string[];
-  error?: string;
+  /** A failure, with what a system error carries (a file gone under the read) for the caller to say why. */
+  error?: { message: string; errno?: number; code?: string; path?: string };
 }
 
 const CHUNK = 1024 * 1024;
@@ -113,7 +114,8 @@ parentPort!.on('message', (job: HashJob) => {
   try {
     reply = run(job);
   } catch (error) {
-    reply = { id: job.id, error: (error as Error).message };
+    const { message, errno, code, path } = error as NodeJS.ErrnoException;
+    reply = { id: job.id, error: { message, errno, code, path } };
   }
   parentPort!.postMessage(reply);
 });

@@ -21,6 +21,8 @@ export interface PidLockOptions {
 
 /** Locks this process holds, removed however it exits (Ctrl-C included). */
 const held = new Set<string>();
+/** The files of this process's own a lock is linked from while it is taken: an exit mid-take leaves none behind. */
+const making = new Set<string>();
 process.once('exit', () => {
   for (const lockPath of held) {
     try {
@@ -30,6 +32,7 @@ process.once('exit', () => {
       // Gone already.
     }
   }
+  for (const own of making) rmSync(own, { force: true });
 });
 
 /**
@@ -42,17 +45,23 @@ export async function acquirePidLock(lockPath: string, options: PidLockOptions):
   try {
     for (;;) {
       options.signal?.throwIfAborted();
+      let written = false;
       try {
         // Inside the try: a write that fails (a full disk) may have made the file already. Made
         // afresh, never written through a link left there.
         await rm(mine, { force: true });
+        making.add(mine);
         await writeFile(mine, String(process.pid), { mode: options.mode, flag: 'wx' });
+        written = true;
         await link(mine, lockPath);
         held.add(lockPath);
         return () => release(lockPath);
       } catch (error) {
-        // ENOENT: another take of this process removed `mine` between the write and the link.
-        if (!['EEXIST', 'ENOENT'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        // ENOENT at the link: another take of this process removed `mine` between the write and
+        // the link. At the write, the folder itself is gone (removed under a running download),
+        // which no wait brings back: trying again would spin for ever.
+        if (!['EEXIST', 'ENOENT'].includes(code) || (code === 'ENOENT' && !written)) throw error;
       }
       const holder = await holderOf(lockPath);
       if (holder === null) continue;
@@ -66,6 +75,7 @@ export async function acquirePidLock(lockPath: string, options: PidLockOptions):
     }
   } finally {
     await rm(mine, { force: true });
+    making.delete(mine);
   }
 }
 

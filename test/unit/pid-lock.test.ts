@@ -17,4 +17,11 @@ describe('acquirePidLock', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('fails at once when its folder is gone (removed under a running download), instead of trying for ever', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dfs-lock-'));
+    await rm(dir, { recursive: true, force: true });
+    // No signal: before the fix this never settled, and the test timed out.
+    await expect(acquirePidLock(join(dir, 'f.lock'), { whenHeld: 'wait' })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });
