@@ -166,14 +166,13 @@ export async function uploadFile(client: DfsClient, path: string, io: UploadIo, 
     })));
     options.onParts?.({ sent, resumed: held.size, total: partCount });
     return digest ? await digest : undefined;
-  });
-  try {
-    await io.unchanged?.();
-  } catch (error) {
-    // Nothing of this upload can be committed: a rerun starts afresh from the file as it is then.
-    await abandon(client, uploadId, options);
+  }).catch(async (error: unknown) => {
+    // A part the store refused as not the bytes its MD5 names was, most likely, read from a file
+    // being written: said as such, not as damage on the way.
+    if (error instanceof TransferError && error.storeCode === 'BadDigest') await abandonIfChanged(client, uploadId, io, options);
     throw error;
-  }
+  });
+  await abandonIfChanged(client, uploadId, io, options);
   const file = await abandonIfAsked(client, () => uploadId, options, () => withRetry(() => client.complete(uploadId, sha256 ? { sha256 } : {}), retry));
   await options.resume?.store.delete(options.resume.key);
   // Completed by another run that resumed the same upload: its bytes must be these.
@@ -331,6 +330,16 @@ async function abandonIfAsked<T>(client: DfsClient, uploadId: () => string, opti
     return await transfer();
   } catch (error) {
     if (options.abortOnFailure) await abandon(client, uploadId(), options);
+    throw error;
+  }
+}
+
+/** Fails, abandoning the upload, when the source changed since it was listed: nothing of it can be committed, and a rerun starts afresh from the file as it is then. */
+async function abandonIfChanged(client: DfsClient, uploadId: string, io: UploadIo, options: UploadOptions): Promise<void> {
+  try {
+    await io.unchanged?.();
+  } catch (error) {
+    await abandon(client, uploadId, options);
     throw error;
   }
 }

@@ -1420,6 +1420,17 @@ describe('a local file that changes while its parts go', () => {
     expect((await new Api(server.url, server.adminToken).get('/v1/files/changing/in-place.bin')).status).toBe(404);
   });
 
+  it('says the file changed, not that the store refused it, when a part is sent with other bytes than its MD5 was taken of', async () => {
+    const result = await putChanging('first-part.bin', async (path) => {
+      const file = await open(path, 'r+');
+      await file.write(randomBytes(MiB, 19), 0, MiB, 0);
+      await file.close();
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('dfs: first-part.bin: changed while being uploaded: run the command again to send it as it is now');
+    expect((await new Api(server.url, server.adminToken).get('/v1/files/changing/first-part.bin')).status).toBe(404);
+  });
+
   it('fails at once, naming the file, when it shrinks (the store is not left waiting, nor blamed)', async () => {
     const result = await putChanging('shrinks.bin', (path) => truncate(path, MiB));
     expect(result.code).toBe(1);
