@@ -68,7 +68,7 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     // A folder that cannot be read (no permission, gone meanwhile) fails alone, as a file does.
-    missing.push(new FileError(dir, new Error(`cannot read the folder: ${withoutPath(error as NodeJS.ErrnoException)}`)));
+    missing.push(new FileError(dir, new Error(unreadable(dir) ?? `cannot read the folder: ${withoutPath(error as NodeJS.ErrnoException)}`)));
     return [];
   }
   const path = new Set(inside).add(real);
@@ -90,7 +90,7 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
     if (entry.isDirectory()) return walkInto(full, inFolder);
     const info = entry.isFile() || entry.isSymbolicLink() ? statOrNull(full) : null;
     if (!info && (entry.isFile() || entry.isSymbolicLink())) {
-      missing.push(new FileError(full, new Error(entry.isSymbolicLink() ? 'broken symbolic link' : 'gone before it could be read')));
+      missing.push(new FileError(full, new Error(unreadable(full) ?? (entry.isSymbolicLink() ? 'broken symbolic link' : 'gone before it could be read'))));
       return [];
     }
     if (info?.isDirectory()) return walkInto(full, inFolder);
@@ -99,6 +99,15 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
     missing.push(new FileError(full, new Error(NOT_A_FILE)));
     return [];
   });
+}
+
+/**
+ * Why a name listed or typed cannot be opened, when it is its bytes: Node reads a name that is
+ * not UTF-8 with U+FFFD in place of what it could not decode, a name no file on disk has (and
+ * no stored path could take). Null for any other cause.
+ */
+function unreadable(path: string): string | null {
+  return path.includes('\uFFFD') ? 'its name is not valid UTF-8, which no stored path can be: rename it to send it' : null;
 }
 
 /** Why a pipe, socket or device among files is not sent: it has no size to declare up front. */
@@ -134,7 +143,7 @@ async function planUploads(client: DfsClient, locals: string[], remote: string |
   for (const local of locals) {
     const info = await stat(local).catch(() => null);
     if (!info) {
-      missing.push(new FileError(local, new Error('no such file or directory')));
+      missing.push(new FileError(local, new Error(unreadable(local) ?? 'no such file or directory')));
       continue;
     }
     if (!info.isFile() && !info.isDirectory()) {

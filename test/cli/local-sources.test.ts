@@ -142,3 +142,21 @@ describe('a pipe named like a file', () => {
     expect(put.stderr.trim()).toBe('dfs: standard input: path must not contain control characters');
   });
 });
+
+describe('names that are not UTF-8', () => {
+  it('are named as such, and the rest of the tree goes', async () => {
+    // Made from bytes: "bad\xff" and "dir\xfe" decode to no name a path may hold.
+    const root = Buffer.from(local('latin1'));
+    const name = (...parts: Buffer[]) => Buffer.concat([root, ...parts.flatMap((part) => [Buffer.from('/'), part])]);
+    await mkdir(name(Buffer.from([0x64, 0x69, 0x72, 0xfe])), { recursive: true });
+    await writeFile(name(Buffer.from([0x62, 0x61, 0x64, 0xff])), 'bad');
+    await writeFile(name(Buffer.from([0x64, 0x69, 0x72, 0xfe]), Buffer.from('x.txt')), 'x');
+    await writeFile(name(Buffer.from('ok.txt')), 'ok');
+    const result = await cli.dfs(['put', '-r', 'latin1', 'latin1-up/']);
+    expect(result.code).toBe(1);
+    const reason = 'its name is not valid UTF-8, which no stored path can be: rename it to send it';
+    expect(result.stderr.split('\n').filter(Boolean).sort()).toEqual([`dfs: latin1/bad\uFFFD: ${reason}`, `dfs: latin1/dir\uFFFD: ${reason}`]);
+    expect(result.stdout).toBe('uploaded latin1-up/latin1/ok.txt\n');
+    expect((await new Api(cli.server.url, cli.server.adminToken).get('/v1/files?prefix=latin1-up/&limit=10')).body.files.map((f: { path: string }) => f.path)).toEqual(['latin1-up/latin1/ok.txt']);
+  });
+});
