@@ -5,7 +5,7 @@
  * process at a time: `<dest>.dfs-part.lock` holds the pid of the one downloading.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
@@ -101,6 +101,15 @@ function clashOf(dest: string, owners: ReadonlyMap<string, string>): SideFileCla
   return null;
 }
 
+/**
+ * Side files of this process holding no byte a rerun could use: an exit under way (Ctrl-C, a
+ * kill) removes them rather than leave a full-size file of zeros beside the destination.
+ */
+const nothingKept = new Set<string>();
+process.once('exit', () => {
+  for (const path of nothingKept) rmSync(path, { force: true });
+});
+
 export class PartFile implements DownloadIo {
   readonly path: string;
   readonly #statePath: string;
@@ -153,6 +162,7 @@ export class PartFile implements DownloadIo {
     const state = saved && kept && (await kept.stat()).size >= size ? saved : fresh;
     if (saved && state !== saved) await rm(`${path}.json`, { force: true });
     const file = new PartFile(path, state, unlock);
+    if (state === fresh) nothingKept.add(path);
     file.#handle = kept ?? (await openSide(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, mode));
     await file.#handle.truncate(size);
     file.#advanceHash();
@@ -173,6 +183,7 @@ export class PartFile implements DownloadIo {
     this.#advanceHash();
     for (const ahead of this.#ahead) if (ahead < this.#front) this.#ahead.delete(ahead);
     replaceFile(this.#statePath, JSON.stringify({ ...this.#file, front: this.#front, done: [...this.#ahead] } satisfies PartFileState));
+    nothingKept.delete(this.path);
   }
 
   #advanceHash(): void {
@@ -188,6 +199,7 @@ export class PartFile implements DownloadIo {
   /** Done with it for this run; what a rerun needs stays. */
   async close(): Promise<void> {
     await this.#closeHandle();
+    if (nothingKept.delete(this.path)) await rm(this.path, { force: true });
     await this.#unlock();
   }
 
@@ -200,14 +212,18 @@ export class PartFile implements DownloadIo {
     // Looked at now, not when the download began: the file may have changed meanwhile.
     if (this.#handle) keepModeAndOwner(this.#handle.fd, fileThere(dest));
     await this.#closeHandle();
-    await rename(this.path, dest);
+    // The state first: a run stopped between the two leaves a side file a rerun starts afresh,
+    // never a state beside a finished file, which a rerun skips and so never tidies.
     await rm(this.#statePath, { force: true });
+    await rename(this.path, dest);
+    nothingKept.delete(this.path);
     await this.#unlock();
   }
 
   async discard(): Promise<void> {
     await this.#closeHandle();
     await rm(this.path, { force: true });
+    nothingKept.delete(this.path);
     await rm(this.#statePath, { force: true });
     await this.#unlock();
   }

@@ -110,8 +110,10 @@ async function removeStale(lockPath: string, judged: Holder): Promise<void> {
 
 /** Removes the lock unless another process took it over meanwhile (it was held too long). */
 async function release(lockPath: string): Promise<void> {
-  if (!held.delete(lockPath)) return;
+  if (!held.has(lockPath)) return;
+  // Forgotten only once removed: an exit meanwhile (Ctrl-C) still removes it.
   if ((await holderOf(lockPath))?.pid === process.pid) await rm(lockPath, { force: true });
+  held.delete(lockPath);
 }
 
 /** The pid a lock names and when it was taken; null when it is gone. */

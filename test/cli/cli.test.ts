@@ -1346,6 +1346,29 @@ describe('a store connection cut mid-transfer', () => {
     expect(proxy.connections).toBeGreaterThan(connectionsAtCut);
   });
 
+  it('leaves no side file holding nothing when stopped, and a rerun leaves none at all', async () => {
+    const api = new Api(proxied.url, proxied.adminToken);
+    const files = [0, 1, 2].map((i) => ({ name: `sides/big${i}.bin`, bytes: randomBytes(20 * MiB, 40 + i) }));
+    for (const { name, bytes } of files) expect((await uploadBytes(api, name, bytes, { sha256: await sha256Hex(bytes) })).status).toBe(200);
+    const proxy = proxied.storeProxy!;
+    const viaProxied = { env: { ...env, DFS_ENDPOINT: proxied.url, DFS_TOKEN: proxied.adminToken } };
+    const sideFiles = async () => (await readdir(local('sides-down', 'sides')).catch(() => [] as string[])).filter((name) => name.includes('.dfs-part'));
+    // The store takes the connections and never answers: each file has its side file, no byte.
+    await proxy.hang();
+    try {
+      const interrupted = start(['get', '-r', 'sides', 'sides-down'], viaProxied);
+      await expect.poll(async () => (await sideFiles()).filter((name) => name.endsWith('.dfs-part')).length, { timeout: 10_000 }).toBe(3);
+      interrupted.child.kill('SIGINT');
+      expect((await interrupted.done).code).toBe(130);
+    } finally {
+      await proxy.restore();
+    }
+    expect(await sideFiles()).toEqual([]);
+    const rerun = await dfs(['get', '-r', 'sides', 'sides-down'], viaProxied);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect((await readdir(local('sides-down', 'sides'))).sort()).toEqual(['big0.bin', 'big1.bin', 'big2.bin']);
+  });
+
   it('says which file it tries again and why while the store is down, and finishes once it is back', async () => {
     await writeFile(local('retry.txt'), 'sent once the store is back');
     const proxy = proxied.storeProxy!;
