@@ -162,8 +162,9 @@ export class PartFile implements DownloadIo {
     const state = saved && kept && (await kept.stat()).size >= size ? saved : fresh;
     if (saved && state !== saved) await rm(`${path}.json`, { force: true });
     const file = new PartFile(path, state, unlock);
-    if (state === fresh) nothingKept.add(path);
     file.#handle = kept ?? (await openSide(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, mode));
+    // Only once it is this run's own file: what stood there (a link someone left) is never removed.
+    if (state === fresh) nothingKept.add(path);
     await file.#handle.truncate(size);
     file.#advanceHash();
     return file;
