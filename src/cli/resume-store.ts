@@ -35,6 +35,18 @@ export const resumeStore: ResumeStore = {
   async delete(key) {
     await rm(fileFor(key), { force: true });
   },
+  async supersede(family, key) {
+    const superseded: ResumeState[] = [];
+    for (const name of await readdir(cacheDir()).catch(() => [])) {
+      const path = join(cacheDir(), name);
+      if (!name.endsWith('.json') || path === fileFor(key)) continue;
+      const state = await readFile(path, 'utf8').then((text) => JSON.parse(text) as ResumeState, () => null);
+      if (state?.family !== family) continue;
+      await rm(path, { force: true });
+      superseded.push(state);
+    }
+    return superseded;
+  },
   async claim(key, signal) {
     await mkdir(cacheDir(), { recursive: true });
     return acquirePidLock(`${nameFor(key)}.lock`, { whenHeld: 'wait', signal });

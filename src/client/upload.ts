@@ -67,6 +67,12 @@ export interface ResumeStore {
   set(key: string, state: ResumeState): Promise<void>;
   delete(key: string): Promise<void>;
   /**
+   * Takes out the states of `family` kept under other keys than `key` (the same file and remote
+   * path at another size or time: changed since the run that left them), for the new upload to
+   * abandon. Optional: a store that keeps no families has none.
+   */
+  supersede?(family: string, key: string): Promise<ResumeState[]>;
+  /**
    * Waits for the key and holds it until the release it resolves with is called: runs of one
    * put at once then choose its upload in turn, the later resuming the one the first created.
    * Optional: a store only one run at a time uses (the web UI's) needs none.
@@ -79,6 +85,8 @@ export interface ResumeState {
   path: string;
   size: number;
   partSize: number;
+  /** The resume option's family, when it gave one. */
+  family?: string;
 }
 
 export interface UploadOptions {
@@ -93,7 +101,11 @@ export interface UploadOptions {
   partLimit?: Limiter;
   ifMatch?: string;
   ifNoneMatch?: '*';
-  resume?: { store: ResumeStore; key: string };
+  /**
+   * Where an interrupted upload is remembered, under `key`; `family` names the states a rerun
+   * with the source changed (another key) leaves behind, abandoned once this upload is created.
+   */
+  resume?: { store: ResumeStore; key: string; family?: string };
   /**
    * Abort the upload on the server when it fails for good or `signal` cancels it, so its parts
    * do not wait there for it to expire: for a caller that never resumes (the web UI, standard
@@ -243,8 +255,12 @@ async function resumeOrCreate(
       () => client.createUpload({ path, size, contentType: options.contentType, partSize, multipart: true, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch }),
       retry,
     );
-    const upload = { uploadId: created.id, path, size, partSize: created.partSize ?? partSize };
+    const upload = { uploadId: created.id, path, size, partSize: created.partSize ?? partSize, ...(resume?.family === undefined ? {} : { family: resume.family }) };
     await resume?.store.set(resume.key, upload);
+    // What an interrupted run left for the file as it was can never be completed now: its parts
+    // are freed on the server at once rather than when the upload expires.
+    const superseded = resume?.family === undefined ? [] : ((await resume.store.supersede?.(resume.family, resume.key)) ?? []);
+    for (const old of superseded) await client.abort(old.uploadId).catch(() => undefined);
     return { upload, resumed: null };
   } finally {
     await release?.();

@@ -472,6 +472,23 @@ describe('resume', () => {
     expect((await api.get(`/v1/uploads/${uploadId}`)).body.state).toBe('completed');
   });
 
+  it('abandons what an interrupted run left once the file changed: its upload aborted, its state gone', async () => {
+    const api = new Api(server.url, server.adminToken);
+    const killed = await putKilledBeforeParts('changed-since.bin', 23, () => undefined);
+    const uploadId = killed.uploadId();
+    await sendParts(api, uploadId, killed.bytes, [1, 2]);
+    // The file changes between the runs: another size, so another resume key.
+    const bytes = randomBytes(26 * MiB, 24);
+    await writeFile(local('changed-since.bin'), bytes);
+    const rerun = await killed.rerun();
+    await killed.close();
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.json()[0].parts).toEqual({ sent: 6, resumed: 0, total: 6 });
+    expect((await api.get(`/v1/uploads/${uploadId}`)).body.state).toBe('aborted');
+    expect(await readdir(join(work, 'changed-since.bin-cache', 'dfs', 'uploads'))).toEqual([]);
+    expect(await sameBytes(await downloadBytes(api, 'resume/changed-since.bin'), bytes)).toBe('same');
+  });
+
   it('lets a rerun finish when another run completed the upload it resumed under it', async () => {
     const api = new Api(server.url, server.adminToken);
     let completedByOther = false;
