@@ -3,7 +3,7 @@
  * (or the embedded S3 server), serves HTTP or HTTPS, and runs cleanup on an interval.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { resolveAdminToken, type AdminToken } from './admin-token.ts';
 import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
 import { embeddedCredentials } from './embedded-s3-credentials.ts';
+import { readTlsPair, type TlsPair } from './tls-files.ts';
 import { uiAssets } from './ui-assets.ts';
 import { repeatEvery } from './repeating-job.ts';
 import { answerUnparsedRequests } from './unparsed-requests.ts';
@@ -51,6 +52,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     for (const closer of closers.reverse()) await closer();
   };
   try {
+    // Read first: a start refused for its TLS files makes nothing in the data dir.
+    const tls = config.tls ? await readTlsPair(config.tls) : null;
     // The index holds every path and the share links' ids, the objects folder every byte: a
     // folder made here is the service's own (an existing one keeps the mode it was given).
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
@@ -94,7 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       corsOrigins: config.corsOrigins,
       ui: uiAssets(fileURLToPath(new URL('../../dist/ui', import.meta.url))),
     });
-    const server = await listen(app.fetch, config);
+    const server = await listen(app.fetch, config, tls);
     answerUnparsedRequests(server, log);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const url = config.settings.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
@@ -113,10 +116,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
 const localUrl = (config: Config, port: number) => `${config.tls ? 'https' : 'http'}://${urlHost(config.host)}:${port}`;
 
-async function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config): Promise<ServerType> {
-  const tlsOptions = config.tls
-    ? { createServer: createHttpsServer, serverOptions: { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) } }
-    : {};
+async function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config, tls: TlsPair | null): Promise<ServerType> {
+  const tlsOptions = tls ? { createServer: createHttpsServer, serverOptions: tls } : {};
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname: config.host, port: config.port, ...tlsOptions }, () => resolve(server));
     server.once('error', reject);

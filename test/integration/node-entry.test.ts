@@ -3,7 +3,7 @@
  * the printed admin token, structured logs, a restart that keeps everything, and HTTPS.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,19 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => free.close(() => resolve()));
   return port;
 }
+
+/** A start expected to fail: its exit code and what it printed. */
+function failedStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['src/runtime/node.ts'], {
+    env: { ...process.env, DFS_PORT: '0', DFS_EMBEDDED_S3_PORT: '0', DFS_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr })));
+}
+
+const openssl = (...args: string[]) => expect(spawnSync('openssl', args).status).toBe(0);
 
 const stop = (started: Started) =>
   new Promise<void>((resolve) => {
@@ -215,6 +228,39 @@ describe('npm start with no configuration', () => {
 });
 
 describe('HTTPS', () => {
+  it('refuses TLS files it cannot use in one line naming the variable, before making anything in the data dir', async () => {
+    const dir = join(root, 'tls-files');
+    const fresh = join(dir, 'data');
+    const [cert, key, otherKey, ecKey, garbage] = ['cert.pem', 'key.pem', 'other-key.pem', 'ec-key.pem', 'garbage.pem'].map((name) => join(dir, name)) as [string, string, string, string, string];
+    await mkdir(dir);
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
+    openssl('genrsa', '-out', otherKey, '2048');
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', ecKey);
+    await writeFile(garbage, 'not a PEM file\n');
+    const missing = join(dir, 'missing.pem');
+    for (const [certFile, keyFile, message] of [
+      [missing, key, `DFS_TLS_CERT: cannot read ${missing} (no such file)`],
+      [cert, dir, `DFS_TLS_KEY: cannot read ${dir} (a directory)`],
+      [garbage, key, `DFS_TLS_CERT: ${garbage} is not a PEM certificate: error:0480006C:PEM routines::no start line`],
+      [cert, cert, `DFS_TLS_KEY: ${cert} is not a PEM private key (without a passphrase): error:1E08010C:DECODER routines::unsupported`],
+      [cert, otherKey, `DFS_TLS_KEY: ${otherKey} is not the private key of the certificate in DFS_TLS_CERT (${cert})`],
+      // A key of another type: Node's TLS context takes it, and every handshake would fail.
+      [cert, ecKey, `DFS_TLS_KEY: ${ecKey} is not the private key of the certificate in DFS_TLS_CERT (${cert})`],
+    ] as const) {
+      const result = await failedStart({ DFS_TLS_CERT: certFile, DFS_TLS_KEY: keyFile, DFS_DATA_DIR: fresh });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`dfs: ${message}\n`);
+      // No admin token was generated: the good start that follows is the first, and shows it.
+      await expect(stat(fresh)).rejects.toThrow(/ENOENT/);
+    }
+    const server = await start({ DFS_TLS_CERT: cert, DFS_TLS_KEY: key, DFS_DATA_DIR: fresh });
+    try {
+      expect(server.token).toMatch(/^dfs_/);
+    } finally {
+      await stop(server);
+    }
+  });
+
   it('serves TLS itself when given a certificate and key', async () => {
     const cert = join(dataDir, 'cert.pem');
     const key = join(dataDir, 'key.pem');
