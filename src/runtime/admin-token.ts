@@ -10,26 +10,24 @@ import { sha256Hex } from '../core/ids.ts';
 import { issueToken } from '../core/tokens.ts';
 
 export interface AdminToken {
-  /** Hash of DFS_ADMIN_TOKEN, checked without a database lookup; null when it is not set. */
-  configuredHash: string | null;
   /** The secret, when this process knows it; the banner shows it only when `generated`. */
   secret: string | null;
   source: 'environment' | 'generated' | 'file' | 'none';
 }
 
 export async function resolveAdminToken(ctx: DfsContext, configured: string | null, dataDir: string): Promise<AdminToken> {
-  if (configured !== null) return { configuredHash: await sha256Hex(configured), secret: configured, source: 'environment' };
+  if (configured !== null) return { secret: configured, source: 'environment' };
   const file = join(dataDir, 'admin-token');
   const existing = await readFile(file, 'utf8').then(
     (text) => text.trim(),
     () => null,
   );
   if (existing && (await ctx.index.getTokenByHash(await sha256Hex(existing)))) {
-    return { configuredHash: null, secret: existing, source: 'file' };
+    return { secret: existing, source: 'file' };
   }
-  if ((await ctx.index.listTokens()).length > 0) return { configuredHash: null, secret: null, source: 'none' };
+  if ((await ctx.index.listTokens()).length > 0) return { secret: null, source: 'none' };
   const issued = await issueToken(ctx, { name: 'admin (generated at first start)', scopes: ['admin'] });
   await writeFile(file, `${issued.secret}\n`, { mode: 0o600 });
   await chmod(file, 0o600);
-  return { configuredHash: null, secret: issued.secret, source: 'generated' };
+  return { secret: issued.secret, source: 'generated' };
 }

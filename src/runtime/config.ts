@@ -135,9 +135,12 @@ export function parseConfig(env: Env): Config {
   if (e.S3_SSE === 'aws:kms' && !e.S3_SSE_KMS_KEY_ID) problems.push('S3_SSE_KMS_KEY_ID: required when S3_SSE is aws:kms');
   if (e.DFS_SINGLE_PUT_MAX > e.DFS_MAX_FILE_SIZE) problems.push('DFS_SINGLE_PUT_MAX: must not exceed DFS_MAX_FILE_SIZE');
   const s3 = s3Config(e, problems);
+  const port = e.DFS_PORT ?? e.PORT ?? 8787;
+  if (e.S3_BUCKET === undefined && port !== 0 && port === e.DFS_EMBEDDED_S3_PORT) {
+    problems.push(`DFS_EMBEDDED_S3_PORT: must differ from ${e.DFS_PORT === undefined && e.PORT !== undefined ? 'PORT' : 'DFS_PORT'} (both are ${port})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const port = e.DFS_PORT ?? e.PORT ?? 8787;
   const tls = e.DFS_TLS_CERT && e.DFS_TLS_KEY ? { certFile: e.DFS_TLS_CERT, keyFile: e.DFS_TLS_KEY } : null;
   return {
     host: e.DFS_HOST,

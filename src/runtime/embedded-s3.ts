@@ -11,6 +11,7 @@ import { corsXml } from '../store/bucket-policy.ts';
 import { checkPuts } from './embedded-s3-put-checks.ts';
 import { randomCredentials, type S3Credentials } from './embedded-s3-credentials.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
+import { listenRefused } from './listen-errors.ts';
 import { refuseUnsigned } from './embedded-s3-signed-only.ts';
 import { s3rverAccount } from './s3rver-internals.ts';
 import { urlHost } from './url-host.ts';
@@ -39,16 +40,13 @@ export interface EmbeddedS3 {
 const PUBLIC_KEY_ID = 'S3RVER';
 
 /**
- * s3rver listens without an 'error' handler: a port in use would end the process with an
- * unhandled event and a stack trace instead of one line naming the setting.
+ * s3rver listens without an 'error' handler: a port in use (or a host it cannot bind) would end
+ * the process with an unhandled event and a stack trace instead of one line naming the setting.
  */
 async function ensurePortFree(host: string, port: number): Promise<void> {
-  if (port === 0) return;
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`the embedded S3 server's port ${host}:${port} is in use: set DFS_EMBEDDED_S3_PORT to another`) : error),
-    );
+    probe.once('error', (error) => reject(listenRefused(error, { who: 'the embedded S3 server', host, port, portVariable: 'DFS_EMBEDDED_S3_PORT' })));
     probe.listen(port, host, () => probe.close(() => resolve()));
   });
 }

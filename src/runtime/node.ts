@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { createAuthenticator } from '../core/access.ts';
 import { runCleanup } from '../core/cleanup.ts';
 import type { DfsContext } from '../core/context.ts';
+import { sha256Hex } from '../core/ids.ts';
 import { createApp } from '../http/app.ts';
 import type { DfsApp, RequestLogEntry } from '../http/env.ts';
 import { openSqliteIndex } from '../index/sqlite-driver.ts';
@@ -20,6 +21,7 @@ import { resolveAdminToken, type AdminToken } from './admin-token.ts';
 import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
 import { embeddedCredentials } from './embedded-s3-credentials.ts';
+import { listenRefused } from './listen-errors.ts';
 import { readTlsPair, type TlsPair } from './tls-files.ts';
 import { uiAssets } from './ui-assets.ts';
 import { repeatEvery } from './repeating-job.ts';
@@ -88,11 +90,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Without DFS_PUBLIC_URL, share links name the origin each request came to: one bound to
     // every address is reached by each client at an address of its own.
     const ctx: DfsContext = { index, store, settings: config.settings, clock: () => new Date() };
-    const admin = await resolveAdminToken(ctx, config.adminToken, config.dataDir);
     const log = config.log ? (entry: RequestLogEntry) => process.stdout.write(`${JSON.stringify(entry)}\n`) : undefined;
     const app = createApp({
       ctx,
-      auth: createAuthenticator(index, admin.configuredHash),
+      auth: createAuthenticator(index, config.adminToken === null ? null : await sha256Hex(config.adminToken)),
       log,
       corsOrigins: config.corsOrigins,
       ui: uiAssets(fileURLToPath(new URL('../../dist/ui', import.meta.url))),
@@ -100,6 +101,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const server = await listen(app.fetch, config, tls);
     answerUnparsedRequests(server, log);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // Once the port is ours: a start refused before never leaves a token made and not shown.
+    const admin = await resolveAdminToken(ctx, config.adminToken, config.dataDir);
     const url = config.settings.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
 
     if (config.cleanupIntervalSeconds > 0) {
@@ -120,7 +123,7 @@ async function listen(fetch: (request: Request) => Response | Promise<Response>,
   const tlsOptions = tls ? { createServer: createHttpsServer, serverOptions: tls } : {};
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname: config.host, port: config.port, ...tlsOptions }, () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenRefused(error, { who: 'the API', host: config.host, port: config.port, portVariable: 'DFS_PORT' })));
   });
 }
 

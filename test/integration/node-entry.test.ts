@@ -217,6 +217,41 @@ describe('npm start with no configuration', () => {
     }
   });
 
+  it("names DFS_PORT when the API's port is taken, before an admin token is made", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const fresh = join(root, 'api-port-taken');
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const result = await failedStart({ DFS_PORT: String(port), DFS_DATA_DIR: fresh });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`dfs: the API's port 127.0.0.1:${port} is in use: set DFS_PORT to another\n`);
+      await expect(stat(join(fresh, 'admin-token'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    // The start that gets the port is the first to make the token, and shows it.
+    const started = await start({ DFS_DATA_DIR: fresh });
+    try {
+      expect(started.token).toMatch(/^dfs_/);
+    } finally {
+      await stop(started);
+    }
+  });
+
+  it('names DFS_HOST when it names no address of this machine, whichever server listens first', async () => {
+    const bucket = { S3_BUCKET: 'dfs', S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
+    for (const env of [{}, bucket]) {
+      const unknown = await failedStart({ ...env, DFS_HOST: 'no.such.host.invalid', DFS_DATA_DIR: join(root, 'bad-host') });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/^dfs: DFS_HOST: no\.such\.host\.invalid is not a name this machine can resolve \(getaddrinfo (ENOTFOUND|EAI_AGAIN)\)\n$/);
+      // TEST-NET-1: an address, but never one of this machine's.
+      const foreign = await failedStart({ ...env, DFS_HOST: '192.0.2.1', DFS_DATA_DIR: join(root, 'bad-host') });
+      expect(foreign.stderr).toBe('dfs: DFS_HOST: 192.0.2.1 is not an address of this machine\n');
+    }
+    await expect(stat(join(root, 'bad-host', 'admin-token'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('refuses a bad configuration with a message naming the variable', () => {
     const result = spawnSync(process.execPath, ['src/runtime/node.ts'], {
       env: { ...process.env, DFS_PORT: 'eighty', DFS_DATA_DIR: dataDir },

@@ -62,6 +62,15 @@ describe('parseConfig', () => {
     expect(problems({ DFS_ABORT_MULTIPART_DAYS: '1.5' })).toMatch(/DFS_ABORT_MULTIPART_DAYS/);
   });
 
+  it('refuses one port for the API and the embedded S3 server, which would collide with itself', () => {
+    expect(problems({ DFS_PORT: '8788' })).toContain('DFS_EMBEDDED_S3_PORT: must differ from DFS_PORT (both are 8788)');
+    expect(problems({ DFS_EMBEDDED_S3_PORT: '8787' })).toContain('DFS_EMBEDDED_S3_PORT: must differ from DFS_PORT (both are 8787)');
+    expect(problems({ PORT: '9000', DFS_EMBEDDED_S3_PORT: '9000' })).toContain('DFS_EMBEDDED_S3_PORT: must differ from PORT (both are 9000)');
+    // Port 0 picks a free one each time; with a bucket there is no embedded server.
+    expect(problems({ DFS_PORT: '0', DFS_EMBEDDED_S3_PORT: '0' })).toBe('');
+    expect(problems({ DFS_PORT: '8788', S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' })).toBe('');
+  });
+
   it('reads the bucket setup\'s lifecycle days, 2 by default', () => {
     expect(parseConfig({}).abortMultipartDays).toBe(2);
     expect(parseConfig({ DFS_ABORT_MULTIPART_DAYS: '7' }).abortMultipartDays).toBe(7);
