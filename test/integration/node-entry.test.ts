@@ -252,6 +252,32 @@ describe('npm start with no configuration', () => {
     await expect(stat(join(root, 'bad-host', 'admin-token'))).rejects.toThrow(/ENOENT/);
   });
 
+  it("names a damaged embedded-s3-credentials.json and what removing it costs; the files it stored stay readable under a new key", async () => {
+    const fresh = join(root, 'damaged-key');
+    const token = 'damaged-key-admin-token-0123456789';
+    const first = await start({ DFS_DATA_DIR: fresh, DFS_ADMIN_TOKEN: token });
+    try {
+      expect((await uploadBytes(new Api(first.url, token), 'kept.txt', new TextEncoder().encode('stored under the old key'))).status).toBe(200);
+    } finally {
+      await stop(first);
+    }
+    const file = join(fresh, 'embedded-s3-credentials.json');
+    await writeFile(file, '{"accessKeyId":"x",');
+    const damaged = await failedStart({ DFS_DATA_DIR: fresh, DFS_ADMIN_TOKEN: token });
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toBe(
+      `dfs: the embedded S3 server's key in ${file} is damaged (not JSON with accessKeyId and secretAccessKey): remove the file to have a new key made (the stored files stay; URLs handed out before stop working)\n`,
+    );
+    expect(await readFile(file, 'utf8')).toBe('{"accessKeyId":"x",');
+    await rm(file);
+    const renewed = await start({ DFS_DATA_DIR: fresh, DFS_ADMIN_TOKEN: token });
+    try {
+      expect(new TextDecoder().decode(await downloadBytes(new Api(renewed.url, token), 'kept.txt'))).toBe('stored under the old key');
+    } finally {
+      await stop(renewed);
+    }
+  });
+
   it('refuses a bad configuration with a message naming the variable', () => {
     const result = spawnSync(process.execPath, ['src/runtime/node.ts'], {
       env: { ...process.env, DFS_PORT: 'eighty', DFS_DATA_DIR: dataDir },
