@@ -148,6 +148,30 @@ describe('a store that stops answering', () => {
   });
 });
 
+describe('a store that accepts connections and never answers', () => {
+  it('reads as not ready within 3 s, in the answer and in the log, long before S3_TIMEOUT', async () => {
+    const hung = await startTestServer({ storeBehindProxy: true, env: { DFS_LOG: 'json' } });
+    const logged: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
+    try {
+      await hung.storeProxy!.hang();
+      const ready = await new Api(hung.url, null).get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks).toEqual({ index: 'ok', store: 'the object store did not answer within 3000 ms' });
+      await expect.poll(() => logged.some((line) => line.includes('"/readyz"'))).toBe(true);
+      const entry = JSON.parse(logged.find((line) => line.includes('"/readyz"'))!);
+      expect(entry).toMatchObject({ status: 503, error: 'the object store did not answer within 3000 ms' });
+    } finally {
+      write.mockRestore();
+      await hung.storeProxy!.restore();
+      await hung.close();
+    }
+  });
+});
+
 describe('a store that never answered', () => {
   it('a server pointed at a closed port still starts, reports not ready and 503s uploads', async () => {
     const closed = await startTestServer({ env: { S3_ENDPOINT: 'http://127.0.0.1:9' } });
@@ -204,6 +228,10 @@ describe('a store that never answered', () => {
       const failed = entries.find((e) => e.method === 'POST' && e.status === 503);
       expect(failed).toMatchObject({ error: 'the object store is unavailable (CreateMultipartUpload failed)' });
       expect(failed.cause).toMatch(/ECONNREFUSED/);
+      // A 503 /readyz answers its body rather than throwing, and its line says why all the same.
+      const notReady = entries.find((e) => e.path === '/readyz');
+      expect(notReady).toMatchObject({ status: 503, error: ready.body.checks.store });
+      expect(notReady.cause).toMatch(/ECONNREFUSED/);
     } finally {
       write.mockRestore();
       await closed.close();
