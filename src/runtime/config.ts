@@ -65,6 +65,7 @@ const EnvSchema = z.object({
   DFS_CLEANUP_GRACE: wholeNumber(0, 7 * 86400).default(DEFAULT_SETTINGS.cleanupGraceSeconds),
   DFS_SHARE_EXPIRES: wholeNumber(60, DEFAULT_SETTINGS.shareMaxSeconds).default(DEFAULT_SETTINGS.shareDefaultSeconds),
   DFS_EMBEDDED_S3_PORT: wholeNumber(0, 65535).default(8788),
+  DFS_STOP_GRACE: wholeNumber(0, 3600).default(10),
   DFS_ABORT_MULTIPART_DAYS: wholeNumber(1, 36500).default(2),
   S3_ENDPOINT: url.optional(),
   S3_PUBLIC_ENDPOINT: url.optional(),
@@ -102,6 +103,8 @@ export interface Config {
   corsOrigins: string[];
   log: boolean;
   cleanupIntervalSeconds: number;
+  /** Node: seconds requests under way may take to finish once a stop signal came. */
+  stopGraceSeconds: number;
   embeddedS3Port: number;
   /** S3_PUBLIC_ENDPOINT without S3_BUCKET: the embedded store's address in presigned URLs, for clients on other machines. */
   embeddedS3PublicEndpoint: string | null;
@@ -152,6 +155,7 @@ export function parseConfig(env: Env): Config {
     corsOrigins: e.DFS_CORS_ORIGINS ?? [],
     log: e.DFS_LOG === 'json',
     cleanupIntervalSeconds: e.DFS_CLEANUP_INTERVAL,
+    stopGraceSeconds: e.DFS_STOP_GRACE,
     embeddedS3Port: e.DFS_EMBEDDED_S3_PORT,
     embeddedS3PublicEndpoint: s3 === null ? (e.S3_PUBLIC_ENDPOINT ?? null) : null,
     abortMultipartDays: e.DFS_ABORT_MULTIPART_DAYS,

@@ -9,6 +9,7 @@ import S3rver from '@20minutes/s3rver';
 import { createServer, type AddressInfo } from 'node:net';
 import { corsXml } from '../store/bucket-policy.ts';
 import { checkPuts } from './embedded-s3-put-checks.ts';
+import { drainable } from './graceful-close.ts';
 import { randomCredentials, type S3Credentials } from './embedded-s3-credentials.ts';
 import { addMultipartListAndAbort } from './embedded-s3-multipart.ts';
 import { listenRefused } from './listen-errors.ts';
@@ -33,7 +34,8 @@ export interface EmbeddedS3 {
   accessKeyId: string;
   secretAccessKey: string;
   bucket: string;
-  close(): Promise<void>;
+  /** Stops; requests under way may finish until `deadline` (without one, however long they take). */
+  close(deadline?: AbortSignal): Promise<void>;
 }
 
 /** s3rver's built-in key: public, so never accepted. */
@@ -69,13 +71,14 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   s3rverAccount.revokeAccessKey(PUBLIC_KEY_ID);
   s3rverAccount.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
   const address = (await server.run()) as AddressInfo;
+  const drain = drainable(server.httpServer);
   return {
     endpoint: `http://${urlHost(options.host)}:${address.port}`,
     region: 'us-east-1',
     ...credentials,
     bucket: options.bucket,
-    close: async () => {
-      await server.close();
+    close: async (deadline) => {
+      await drain(deadline);
       s3rverAccount.revokeAccessKey(credentials.accessKeyId);
     },
   };

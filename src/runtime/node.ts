@@ -2,9 +2,10 @@
  * The Node entry point: reads the environment, wires SQLite (or the configured path) and S3
  * (or the embedded S3 server), serves HTTP or HTTPS, and runs cleanup on an interval.
  */
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
 import { mkdir } from 'node:fs/promises';
-import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,7 @@ import { resolveAdminToken, type AdminToken } from './admin-token.ts';
 import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
 import { embeddedCredentials } from './embedded-s3-credentials.ts';
+import { drainable, passed } from './graceful-close.ts';
 import { listenRefused } from './listen-errors.ts';
 import { readTlsPair, type TlsPair } from './tls-files.ts';
 import { uiAssets } from './ui-assets.ts';
@@ -49,9 +51,12 @@ const EMBEDDED_BUCKET = 'dfs';
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = parseConfig(options.env ?? process.env);
-  const closers: (() => Promise<void> | void)[] = [];
+  // Each closer gets the stop's one deadline. The API goes first: its requests under way may
+  // still need the embedded store, whose own requests then have what is left of the grace.
+  const closers: ((deadline: AbortSignal) => Promise<void> | void)[] = [];
   const close = async () => {
-    for (const closer of closers.reverse()) await closer();
+    const deadline = AbortSignal.timeout(config.stopGraceSeconds * 1000);
+    for (const closer of closers.reverse()) await closer(deadline);
   };
   try {
     // Read first: a start refused for its TLS files makes nothing in the data dir.
@@ -73,7 +78,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         corsOrigins: ['*'],
         credentials: await embeddedCredentials(config.dataDir),
       });
-      closers.push(() => embedded.close());
+      closers.push((deadline) => embedded.close(deadline));
       s3 = {
         endpoint: embedded.endpoint,
         region: embedded.region,
@@ -98,17 +103,20 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       corsOrigins: config.corsOrigins,
       ui: uiAssets(fileURLToPath(new URL('../../dist/ui', import.meta.url))),
     });
+    // Started before the API listens so that a stop closes the API first: a cleanup run under
+    // way may finish with the stop's grace, and the store and index are closed only after it.
+    if (config.cleanupIntervalSeconds > 0) {
+      const cleanup = repeatEvery(config.cleanupIntervalSeconds * 1000, () => cleanupOnce(ctx, config.log), cleanupFailed);
+      closers.push((deadline) => Promise.race([cleanup.stop(), passed(deadline)]));
+    }
     const server = await listen(app.fetch, config, tls);
     answerUnparsedRequests(server, log);
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const drain = drainable(server);
+    closers.push((deadline) => drain(deadline));
     // Once the port is ours: a start refused before never leaves a token made and not shown.
     const admin = await resolveAdminToken(ctx, config.adminToken, config.dataDir);
     const url = config.settings.publicUrl ?? localUrl(config, (server.address() as AddressInfo).port);
 
-    if (config.cleanupIntervalSeconds > 0) {
-      const cleanup = repeatEvery(config.cleanupIntervalSeconds * 1000, () => cleanupOnce(ctx, config.log), cleanupFailed);
-      closers.push(() => cleanup.stop());
-    }
     if (options.banner) printBanner(url, admin, s3, config);
     return { url, adminToken: admin.secret, config, ctx, app, close };
   } catch (error) {
@@ -119,10 +127,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
 const localUrl = (config: Config, port: number) => `${config.tls ? 'https' : 'http'}://${urlHost(config.host)}:${port}`;
 
-async function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config, tls: TlsPair | null): Promise<ServerType> {
+async function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config, tls: TlsPair | null): Promise<HttpServer | HttpsServer> {
   const tlsOptions = tls ? { createServer: createHttpsServer, serverOptions: tls } : {};
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname: config.host, port: config.port, ...tlsOptions }, () => resolve(server));
+    // HTTP/1.1 either way: the createServer given is node:https's, or node:http's by default.
+    const server = serve({ fetch, hostname: config.host, port: config.port, ...tlsOptions }, () => resolve(server)) as HttpServer | HttpsServer;
     server.once('error', (error) => reject(listenRefused(error, { who: 'the API', host: config.host, port: config.port, portVariable: 'DFS_PORT' })));
   });
 }
@@ -169,11 +178,22 @@ function adminTokenLine(admin: AdminToken, file: string): string {
 if (import.meta.main) {
   try {
     const server = await startServer({ banner: true });
+    let stopping = false;
     const stop = () => {
-      void server.close().then(() => process.exit(0));
+      // A second signal: the operator will not wait for the grace.
+      if (stopping) process.exit(1);
+      stopping = true;
+      process.stderr.write(`dfs: stopping: requests under way have ${server.config.stopGraceSeconds} s to finish (a second SIGINT or SIGTERM stops at once)\n`);
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`dfs: ${(error as Error).message}\n`);
+          process.exit(1);
+        },
+      );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   } catch (error) {
     process.stderr.write(`dfs: ${(error as Error).message}\n`);
     process.exit(1);

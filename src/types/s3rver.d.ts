@@ -1,5 +1,6 @@
 /** The part of @20minutes/s3rver (which ships no types) the embedded store uses. */
 declare module '@20minutes/s3rver' {
+  import type { Server } from 'node:http';
   import type { AddressInfo } from 'node:net';
 
   interface S3rverOptions {
@@ -14,6 +15,7 @@ declare module '@20minutes/s3rver' {
   export default class S3rver {
     constructor(options: S3rverOptions);
     run(): Promise<AddressInfo>;
-    close(): Promise<void>;
+    /** Set once run() resolves; s3rver's close() is only its close(), without a deadline. */
+    httpServer: Server;
   }
 }

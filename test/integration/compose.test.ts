@@ -47,5 +47,7 @@ describe('minio-compose.yml', () => {
     expect(config.s3).toMatchObject({ endpoint: 'http://s3:9000', publicEndpoint: 'http://localhost:9000', bucket: 'dfs', forcePathStyle: true });
     expect(config.port).toBe(8787);
     expect(env.S3_BUCKET).toBe('dfs');
+    // Docker kills what is still running when its stop period ends: the server's grace ends first.
+    expect(Number.parseInt(services.dfs.stop_grace_period, 10)).toBeGreaterThan(config.stopGraceSeconds);
   });
 });

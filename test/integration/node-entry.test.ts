@@ -4,8 +4,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -285,6 +286,75 @@ describe('npm start with no configuration', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/DFS_PORT/);
+  });
+});
+
+/** A request whose body is sent in part: the rest when the test says, or never. */
+async function partialRequest(url: string, method: string, headers: Record<string, string | number>, part: string): Promise<ClientRequest> {
+  const request = httpRequest(url, { method, headers, agent: false });
+  request.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => request.write(part, (error) => (error ? reject(error) : resolve())));
+  return request;
+}
+
+const answerTo = (request: ClientRequest) => new Promise<IncomingMessage>((resolve) => request.once('response', resolve));
+const closed = (socket: Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+
+describe('a stop signal', () => {
+  it('closes idle connections at once, lets a request under way finish, drops a trickled upload at DFS_STOP_GRACE and exits', async () => {
+    const token = 'stop-grace-admin-token-0123456789';
+    const started = await start({ DFS_DATA_DIR: join(root, 'stopping'), DFS_ADMIN_TOKEN: token, DFS_STOP_GRACE: '2' });
+    const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+    let stderr = '';
+    started.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const api = new Api(started.url, token);
+    const created = (await api.post('/v1/uploads', { path: 'slow.bin', size: 1000 })).body;
+    // An upload to the embedded store whose body stops halfway: without a deadline, the store would wait for the rest forever.
+    const trickled = await partialRequest(created.url, 'PUT', created.headers, 'x'.repeat(500));
+    const trickledSocket = await new Promise<Socket>((resolve) => (trickled.socket ? resolve(trickled.socket) : trickled.once('socket', resolve)));
+    // A request to the API under way at the stop: its body's second half comes after it.
+    const body = JSON.stringify({ path: 'during-stop.txt', size: 1 });
+    const underWay = await partialRequest(`${started.url}/v1/uploads`, 'POST', { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length }, body.slice(0, 10));
+    // A kept-alive connection left idle, and one that never sent a request.
+    const keepAlive = new Agent({ keepAlive: true });
+    const idle = await new Promise<Socket>((resolve) =>
+      httpRequest(`${started.url}/healthz`, { agent: keepAlive }, (res) => {
+        const socket = res.socket;
+        res.resume().once('end', () => resolve(socket));
+      }).end(),
+    );
+    const bare = connect(Number(new URL(started.url).port), '127.0.0.1');
+    bare.on('error', () => undefined);
+    await new Promise((resolve) => bare.once('connect', resolve));
+    // The server has read the request under way's head by now (it answers others on other connections).
+    expect((await fetch(`${started.url}/healthz`, { headers: { connection: 'close' } })).status).toBe(200);
+
+    started.child.kill('SIGTERM');
+    await Promise.all([closed(idle), closed(bare)]);
+    expect(stderr).toContain('dfs: stopping: requests under way have 2 s to finish (a second SIGINT or SIGTERM stops at once)');
+    await expect(fetch(`${started.url}/healthz`)).rejects.toThrow();
+    underWay.end(body.slice(10));
+    const answer = await answerTo(underWay);
+    expect(answer.statusCode).toBe(201);
+    expect(answer.headers.connection).toBe('close');
+    await closed(trickledSocket);
+    expect(await exited).toBe(0);
+    keepAlive.destroy();
+  });
+
+  it('stops at once on a second signal, with a request still under way', async () => {
+    const token = 'stop-twice-admin-token-0123456789';
+    const started = await start({ DFS_DATA_DIR: join(root, 'stopping-twice'), DFS_ADMIN_TOKEN: token, DFS_STOP_GRACE: '3600' });
+    const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+    const created = (await new Api(started.url, token).post('/v1/uploads', { path: 'slow.bin', size: 1000 })).body;
+    await partialRequest(created.url, 'PUT', created.headers, 'x'.repeat(500));
+    // Under way at the API itself: the stop waits for the API's requests before the store's.
+    await partialRequest(`${started.url}/v1/uploads`, 'POST', { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': 100 }, '{');
+    expect((await fetch(`${started.url}/healthz`, { headers: { connection: 'close' } })).status).toBe(200);
+    started.child.kill('SIGTERM');
+    await new Promise((resolve) => started.child.stderr!.once('data', resolve));
+    started.child.kill('SIGTERM');
+    expect(await exited).toBe(1);
   });
 });
 

@@ -60,6 +60,7 @@ describe('parseConfig', () => {
     expect(problems({ DFS_ADMIN_TOKEN: 'short' })).toMatch(/DFS_ADMIN_TOKEN/);
     expect(problems({ DFS_ABORT_MULTIPART_DAYS: '0' })).toMatch(/DFS_ABORT_MULTIPART_DAYS/);
     expect(problems({ DFS_ABORT_MULTIPART_DAYS: '1.5' })).toMatch(/DFS_ABORT_MULTIPART_DAYS/);
+    expect(problems({ DFS_STOP_GRACE: 'soon' })).toMatch(/DFS_STOP_GRACE/);
   });
 
   it('refuses one port for the API and the embedded S3 server, which would collide with itself', () => {
