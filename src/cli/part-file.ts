@@ -13,7 +13,7 @@ import { GrowingFileHash } from './hash-pool.ts';
 import { getInto } from './http-transport.ts';
 import { shown } from './output.ts';
 import { fileThere, keepModeAndOwner, modeToKeep, replaceFile } from './replace-file.ts';
-import { acquirePidLock } from './pid-lock.ts';
+import { acquirePidLock } from '../runtime/pid-lock.ts';
 
 interface PartFileState {
   version: string;

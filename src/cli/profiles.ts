@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { replaceFile } from './replace-file.ts';
-import { acquirePidLock } from './pid-lock.ts';
+import { acquirePidLock } from '../runtime/pid-lock.ts';
 import { UsageError } from './transfer.ts';
 
 export interface Profile {

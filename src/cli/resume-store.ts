@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ResumeState, ResumeStore } from '../client/upload.ts';
-import { acquirePidLock } from './pid-lock.ts';
+import { acquirePidLock } from '../runtime/pid-lock.ts';
 import { replaceFile } from './replace-file.ts';
 
 const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dfs', 'uploads');

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquirePidLock } from '../../src/cli/pid-lock.ts';
+import { acquirePidLock } from '../../src/runtime/pid-lock.ts';
 
 describe('acquirePidLock', () => {
   it('takes over a damaged lock, one naming no number, as one left by a dead process', async () => {

@@ -1,6 +1,6 @@
 /**
- * A lock file naming the process that holds it: the download lock (a side file one download
- * at a time writes), the resume lock (choosing the upload a put continues) and the profile
+ * A lock file naming the process that holds it: the CLI's download lock (a side file one
+ * download at a time writes), resume lock (choosing the upload a put continues) and profile
  * lock (logins adding to one config file). A lock whose process is gone (kill -9, a crash), or
  * that was taken before the machine last started, is taken over.
  */
