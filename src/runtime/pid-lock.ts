@@ -87,8 +87,11 @@ interface Holder {
 
 function isStale(holder: Holder, heldAtMostMs = Infinity): boolean {
   const bootedAt = Date.now() - uptime() * 1000;
+  // This pid's, from before this process started: left by an earlier one that had the same pid,
+  // as each start of a container does (its first process is pid 1).
+  const leftByAnEarlierSelf = holder.pid === process.pid && holder.since < Date.now() - process.uptime() * 1000;
   // Before the last start, the pid may be another program's now.
-  return !isRunning(holder.pid) || holder.since < bootedAt || Date.now() - holder.since > heldAtMostMs;
+  return !isRunning(holder.pid) || leftByAnEarlierSelf || holder.since < bootedAt || Date.now() - holder.since > heldAtMostMs;
 }
 
 /**
