@@ -23,6 +23,7 @@ import { parseConfig, type Config, type Env, type S3Config } from './config.ts';
 import { startEmbeddedS3 } from './embedded-s3.ts';
 import { embeddedCredentials } from './embedded-s3-credentials.ts';
 import { drainable, passed } from './graceful-close.ts';
+import { lockIndex } from './index-lock.ts';
 import { listenRefused } from './listen-errors.ts';
 import { readTlsPair, type TlsPair } from './tls-files.ts';
 import { uiAssets } from './ui-assets.ts';
@@ -65,6 +66,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // folder made here is the service's own (an existing one keeps the mode it was given).
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     await mkdir(dirname(config.dbPath), { recursive: true, mode: 0o700 });
+    // Before the index is opened (and migrated), and released after it is closed.
+    closers.push(await lockIndex(config.dbPath));
     const index = openSqliteIndex(config.dbPath);
     closers.push(() => index.close());
 

@@ -10,6 +10,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/runtime/node.ts';
 import { Api, downloadBytes, uploadBytes } from '../support/api.ts';
 
 interface Started {
@@ -355,6 +356,50 @@ describe('a stop signal', () => {
     await new Promise((resolve) => started.child.stderr!.once('data', resolve));
     started.child.kill('SIGTERM');
     expect(await exited).toBe(1);
+  });
+});
+
+describe('one server per index', () => {
+  const inUse = (dbPath: string, pid: number) => `the index ${dbPath} is in use by another dfs server, pid ${pid} (lock file ${dbPath}.lock): run one server per index file (DFS_DB_PATH)`;
+
+  it('refuses a second server on the same index, naming the file and the pid holding it; once the first is closed, another starts', async () => {
+    const env = { DFS_HOST: '127.0.0.1', DFS_PORT: '0', DFS_EMBEDDED_S3_PORT: '0', DFS_DATA_DIR: join(root, 'one-index'), DFS_LOG: 'off', DFS_CLEANUP_INTERVAL: '0' };
+    const first = await startServer({ env });
+    try {
+      await expect(startServer({ env })).rejects.toThrow(inUse(join(root, 'one-index', 'index.db'), process.pid));
+      // Still serving: the refused start closed nothing of the first's.
+      expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+    const next = await startServer({ env });
+    await next.close();
+    // An index in memory is the process's own: nothing to lock.
+    const inMemory = { ...env, DFS_DB_PATH: ':memory:' };
+    const memory = await startServer({ env: inMemory });
+    try {
+      await startServer({ env: inMemory }).then((again) => again.close());
+    } finally {
+      await memory.close();
+    }
+  });
+
+  it("names another process's pid, and takes over the lock of a server killed with -9", async () => {
+    const data = join(root, 'one-index-processes');
+    const dbPath = join(data, 'index.db');
+    const first = await start({ DFS_DATA_DIR: data });
+    const refused = await failedStart({ DFS_DATA_DIR: data });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`dfs: ${inUse(dbPath, first.child.pid!)}\n`);
+    await new Promise<void>((resolve) => {
+      first.child.once('exit', () => resolve());
+      first.child.kill('SIGKILL');
+    });
+    expect(await readFile(`${dbPath}.lock`, 'utf8')).toBe(String(first.child.pid));
+    const next = await start({ DFS_DATA_DIR: data });
+    expect(await readFile(`${dbPath}.lock`, 'utf8')).toBe(String(next.child.pid));
+    await stop(next);
+    await expect(stat(`${dbPath}.lock`)).rejects.toThrow(/ENOENT/);
   });
 });
 
