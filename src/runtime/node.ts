@@ -55,10 +55,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // Each closer gets the stop's one deadline. The API goes first: its requests under way may
   // still need the embedded store, whose own requests then have what is left of the grace.
   const closers: ((deadline: AbortSignal) => Promise<void> | void)[] = [];
-  const close = async () => {
-    const deadline = AbortSignal.timeout(config.stopGraceSeconds * 1000);
-    for (const closer of closers.reverse()) await closer(deadline);
-  };
+  // Once: `dfs serve` stops on SIGINT and on SIGTERM, and an operator may send both.
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      const deadline = AbortSignal.timeout(config.stopGraceSeconds * 1000);
+      for (const closer of closers.reverse()) await closer(deadline);
+    })());
   try {
     // Read first: a start refused for its TLS files makes nothing in the data dir.
     const tls = config.tls ? await readTlsPair(config.tls) : null;

@@ -359,6 +359,15 @@ describe('a stop signal', () => {
   });
 });
 
+describe('close()', () => {
+  it('closes once however often it is asked (dfs serve stops on SIGINT and on SIGTERM)', async () => {
+    const env = { DFS_HOST: '127.0.0.1', DFS_PORT: '0', DFS_EMBEDDED_S3_PORT: '0', DFS_DATA_DIR: join(root, 'closed-twice'), DFS_LOG: 'off' };
+    const server = await startServer({ env });
+    await Promise.all([server.close(), server.close()]);
+    await server.close();
+  });
+});
+
 describe('one server per index', () => {
   const inUse = (dbPath: string, pid: number) => `the index ${dbPath} is in use by another dfs server, pid ${pid} (lock file ${dbPath}.lock): run one server per index file (DFS_DB_PATH)`;
 
