@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ResumeState, ResumeStore } from '../client/upload.ts';
-import { acquirePidLock } from '../runtime/pid-lock.ts';
+import { acquirePidLock, forgetIfStale } from '../runtime/pid-lock.ts';
 import { replaceFile } from './replace-file.ts';
 
 const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dfs', 'uploads');
@@ -43,6 +43,8 @@ export const resumeStore: ResumeStore = {
       const state = await readFile(path, 'utf8').then((text) => JSON.parse(text) as ResumeState, () => null);
       if (state?.family !== family) continue;
       await rm(path, { force: true });
+      // No run claims that key again: a lock a killed run left beside it would stay for good.
+      await forgetIfStale(`${path.slice(0, -'.json'.length)}.lock`);
       superseded.push(state);
     }
     return superseded;

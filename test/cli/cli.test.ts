@@ -477,6 +477,10 @@ describe('resume', () => {
     const killed = await putKilledBeforeParts('changed-since.bin', 23, () => undefined);
     const uploadId = killed.uploadId();
     await sendParts(api, uploadId, killed.bytes, [1, 2]);
+    // A kill inside the claim leaves its lock beside the state too (a pid that runs no more).
+    const uploads = join(work, 'changed-since.bin-cache', 'dfs', 'uploads');
+    const [state] = (await readdir(uploads)).filter((name) => name.endsWith('.json'));
+    await writeFile(join(uploads, state!.replace(/\.json$/, '.lock')), '999999');
     // The file changes between the runs: another size, so another resume key.
     const bytes = randomBytes(26 * MiB, 24);
     await writeFile(local('changed-since.bin'), bytes);
@@ -485,7 +489,7 @@ describe('resume', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.json()[0].parts).toEqual({ sent: 6, resumed: 0, total: 6 });
     expect((await api.get(`/v1/uploads/${uploadId}`)).body.state).toBe('aborted');
-    expect(await readdir(join(work, 'changed-since.bin-cache', 'dfs', 'uploads'))).toEqual([]);
+    expect(await readdir(uploads)).toEqual([]);
     expect(await sameBytes(await downloadBytes(api, 'resume/changed-since.bin'), bytes)).toBe('same');
   });
 
