@@ -560,11 +560,8 @@ is how long the store may fail every request before a put or get stops.`,
     .description('start the dfs server (as npm start does; configured by environment variables)')
     .addHelpText('after', examples(['dfs serve', 'SQLite and a local S3 server in .dfs/'], ['S3_ENDPOINT=https://... S3_BUCKET=files S3_ACCESS_KEY_ID=... S3_SECRET_ACCESS_KEY=... dfs serve', 'your own bucket (every setting: the README, Configuration)']))
     .action(async () => {
-      const { startServer } = await import('../runtime/node.ts');
-      const server = await startServer({ banner: true });
-      const stop = () => void server.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const { startServer, stopOnSignals } = await import('../runtime/node.ts');
+      stopOnSignals(await startServer({ banner: true }));
       await new Promise(() => undefined);
     });
 

@@ -181,25 +181,29 @@ function adminTokenLine(admin: AdminToken, file: string): string {
   }
 }
 
+/** `npm start` and `dfs serve` alike: SIGINT or SIGTERM stops the server within its grace, a second one at once. */
+export function stopOnSignals(server: RunningServer): void {
+  let stopping = false;
+  const stop = () => {
+    // A second signal: the operator will not wait for the grace.
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`dfs: stopping: requests under way have ${server.config.stopGraceSeconds} s to finish (a second SIGINT or SIGTERM stops at once)\n`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`dfs: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
 if (import.meta.main) {
   try {
-    const server = await startServer({ banner: true });
-    let stopping = false;
-    const stop = () => {
-      // A second signal: the operator will not wait for the grace.
-      if (stopping) process.exit(1);
-      stopping = true;
-      process.stderr.write(`dfs: stopping: requests under way have ${server.config.stopGraceSeconds} s to finish (a second SIGINT or SIGTERM stops at once)\n`);
-      server.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          process.stderr.write(`dfs: ${(error as Error).message}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    stopOnSignals(await startServer({ banner: true }));
   } catch (error) {
     process.stderr.write(`dfs: ${(error as Error).message}\n`);
     process.exit(1);

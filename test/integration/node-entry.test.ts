@@ -31,8 +31,9 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['src/runtime/node.ts'], {
+/** `npm start`'s entry by default; `dfs serve` is the other way in. */
+function start(env: Record<string, string>, entry = ['src/runtime/node.ts']): Promise<Started> {
+  const child = spawn(process.execPath, entry, {
     env: { ...process.env, DFS_PORT: '0', DFS_EMBEDDED_S3_PORT: '0', DFS_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -343,9 +344,12 @@ describe('a stop signal', () => {
     keepAlive.destroy();
   });
 
-  it('stops at once on a second signal, with a request still under way', async () => {
+  it.each([
+    ['npm start', ['src/runtime/node.ts']],
+    ['dfs serve', ['bin/dfs.js', 'serve']],
+  ])('%s stops at once on a second signal, with a request still under way', async (name, entry) => {
     const token = 'stop-twice-admin-token-0123456789';
-    const started = await start({ DFS_DATA_DIR: join(root, 'stopping-twice'), DFS_ADMIN_TOKEN: token, DFS_STOP_GRACE: '3600' });
+    const started = await start({ DFS_DATA_DIR: join(root, `stopping-twice-${name.replace(' ', '-')}`), DFS_ADMIN_TOKEN: token, DFS_STOP_GRACE: '3600' }, entry);
     const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
     const created = (await new Api(started.url, token).post('/v1/uploads', { path: 'slow.bin', size: 1000 })).body;
     await partialRequest(created.url, 'PUT', created.headers, 'x'.repeat(500));
