@@ -279,15 +279,14 @@ async function putPlanned(client: DfsClient, planned: PlannedUpload[], options: 
     await runPool(big, BIG_FILES_IN_FLIGHT, async (plan) => {
       const bar = progress.file(plan.remote, plan.size);
       try {
-        const family = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}`;
-        const key = `${family}\n${plan.size}\n${plan.mtimeMs}`;
+        const key = `${client.endpoint}\n${plan.remote}\n${resolve(plan.local)}`;
         let parts: Uploaded['parts'];
         const file = await uploadFile(client, plan.remote, localFile(plan.local, plan.size, plan.mtimeMs), {
           partSize: options.partSize,
           concurrency: options.parts,
           partLimit,
           // What cannot be resumed is aborted on the server when it fails (a Ctrl-C ends the process first; the upload then expires there).
-          ...(resumable ? { resume: { store: resumeStore, key, family } } : { abortOnFailure: true }),
+          ...(resumable ? { resume: { store: resumeStore, key, source: `${plan.size}\n${plan.mtimeMs}` } } : { abortOnFailure: true }),
           onProgress: (bytes) => bar.add(bytes),
           onParts: (counts) => (parts = counts),
           onRetry: progress.retrying(nameOf(plan)),

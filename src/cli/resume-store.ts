@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ResumeState, ResumeStore } from '../client/upload.ts';
-import { acquirePidLock, forgetIfStale } from '../runtime/pid-lock.ts';
+import { acquirePidLock } from '../runtime/pid-lock.ts';
 import { replaceFile } from './replace-file.ts';
 
 const cacheDir = () => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dfs', 'uploads');
@@ -34,20 +34,6 @@ export const resumeStore: ResumeStore = {
   },
   async delete(key) {
     await rm(fileFor(key), { force: true });
-  },
-  async supersede(family, key) {
-    const superseded: ResumeState[] = [];
-    for (const name of await readdir(cacheDir()).catch(() => [])) {
-      const path = join(cacheDir(), name);
-      if (!name.endsWith('.json') || path === fileFor(key)) continue;
-      const state = await readFile(path, 'utf8').then((text) => JSON.parse(text) as ResumeState, () => null);
-      if (state?.family !== family) continue;
-      await rm(path, { force: true });
-      // No run claims that key again: a lock a killed run left beside it would stay for good.
-      await forgetIfStale(`${path.slice(0, -'.json'.length)}.lock`);
-      superseded.push(state);
-    }
-    return superseded;
   },
   async claim(key, signal) {
     await mkdir(cacheDir(), { recursive: true });

@@ -67,12 +67,6 @@ export interface ResumeStore {
   set(key: string, state: ResumeState): Promise<void>;
   delete(key: string): Promise<void>;
   /**
-   * Takes out the states of `family` kept under other keys than `key` (the same file and remote
-   * path at another size or time: changed since the run that left them), for the new upload to
-   * abandon. Optional: a store that keeps no families has none.
-   */
-  supersede?(family: string, key: string): Promise<ResumeState[]>;
-  /**
    * Waits for the key and holds it until the release it resolves with is called: runs of one
    * put at once then choose its upload in turn, the later resuming the one the first created.
    * Optional: a store only one run at a time uses (the web UI's) needs none.
@@ -85,8 +79,8 @@ export interface ResumeState {
   path: string;
   size: number;
   partSize: number;
-  /** The resume option's family, when it gave one. */
-  family?: string;
+  /** The resume option's `source` when the state was saved. */
+  source?: string;
 }
 
 export interface UploadOptions {
@@ -102,10 +96,11 @@ export interface UploadOptions {
   ifMatch?: string;
   ifNoneMatch?: '*';
   /**
-   * Where an interrupted upload is remembered, under `key`; `family` names the states a rerun
-   * with the source changed (another key) leaves behind, abandoned once this upload is created.
+   * Where an interrupted upload is remembered, under `key` (one per destination and source);
+   * `source` says what the source was (its size and time), so a rerun with it changed abandons
+   * the upload of the source as it was rather than leave it open on the server.
    */
-  resume?: { store: ResumeStore; key: string; family?: string };
+  resume?: { store: ResumeStore; key: string; source?: string };
   /**
    * Abort the upload on the server when it fails for good or `signal` cancels it, so its parts
    * do not wait there for it to expire: for a caller that never resumes (the web UI, standard
@@ -255,12 +250,8 @@ async function resumeOrCreate(
       () => client.createUpload({ path, size, contentType: options.contentType, partSize, multipart: true, ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch }),
       retry,
     );
-    const upload = { uploadId: created.id, path, size, partSize: created.partSize ?? partSize, ...(resume?.family === undefined ? {} : { family: resume.family }) };
+    const upload = { uploadId: created.id, path, size, partSize: created.partSize ?? partSize, source: resume?.source };
     await resume?.store.set(resume.key, upload);
-    // What an interrupted run left for the file as it was can never be completed now: its parts
-    // are freed on the server at once rather than when the upload expires.
-    const superseded = resume?.family === undefined ? [] : ((await resume.store.supersede?.(resume.family, resume.key)) ?? []);
-    for (const old of superseded) await client.abort(old.uploadId).catch(() => undefined);
     return { upload, resumed: null };
   } finally {
     await release?.();
@@ -278,7 +269,7 @@ async function resumable(
 ): Promise<{ saved: ResumeState; state: UploadState } | null> {
   const saved = await resume.store.get(resume.key);
   if (!saved) return null;
-  if (saved.path === path && saved.size === size && saved.partSize === partSize) {
+  if (saved.path === path && saved.size === size && saved.partSize === partSize && saved.source === resume.source) {
     // Only the API's word that the upload is gone forgets it: a blip is tried again, and a
     // failure that outlasts the tries fails the file with the state kept for the next run.
     const state = await withRetry(() => client.uploadState(saved.uploadId), retry).catch((error: unknown) => {
@@ -286,6 +277,10 @@ async function resumable(
       throw error;
     });
     if (state?.state === 'pending' && Date.parse(state.expiresAt) > Date.now() + 60_000) return { saved, state };
+  } else {
+    // Left for the source as it was (changed since, or another part size): it can never be
+    // completed now, and its parts are freed at once rather than when it expires.
+    await client.abort(saved.uploadId).catch(() => undefined);
   }
   await resume.store.delete(resume.key);
   return null;

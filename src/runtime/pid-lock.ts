@@ -85,12 +85,6 @@ interface Holder {
   since: number;
 }
 
-/** Removes the lock at `lockPath` if what holds it is gone (a killed run's, of a lock nobody will take again); one held is left. */
-export async function forgetIfStale(lockPath: string): Promise<void> {
-  const holder = await holderOf(lockPath);
-  if (holder !== null && isStale(holder)) await removeStale(lockPath, holder);
-}
-
 function isStale(holder: Holder, heldAtMostMs = Infinity): boolean {
   const bootedAt = Date.now() - uptime() * 1000;
   // This pid's, from before this process started: left by an earlier one that had the same pid,
