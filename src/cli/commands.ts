@@ -8,7 +8,7 @@ import { MAX_BATCH } from '../client/batch-upload.ts';
 import { DEFAULT_OUTAGE_LIMIT_MS, OutageWatch } from '../client/outage.ts';
 import { apiFetch } from './api-fetch.ts';
 import { getFiles, getToStandardOutput, planGet } from './get-files.ts';
-import { copyFolder, namingBothEnds } from './copy-folder.ts';
+import { copyFolder, namingBothEnds, suggestForce } from './copy-folder.ts';
 import { confirm, fileLine, folderLine, notice, print, shareLine, shellWord, shown, tokenLine, versionLine, type Output } from './output.ts';
 import { endpointUrl, loadProfile, namedProfile, saveProfile } from './profiles.ts';
 import { planPut, putFiles, putStream } from './put-files.ts';
@@ -97,19 +97,11 @@ async function placed(api: DfsClient, from: string, to: string, asName = false):
   return { path: target, into: false };
 }
 
-/** A destination that already exists is replaced with -f: say so where the API cannot. */
-export const suggestForce = (force: boolean | undefined) => (error: unknown): never => {
-  if (force !== true && error instanceof ApiError && error.reason === 'target_exists') {
-    throw new ApiError(error.status, error.code, `${error.message} (use -f to replace it)`, error.reason);
-  }
-  throw error;
-};
-
-/** `cp -r` names a folder, or one file as `cp -r` does locally: null for a file. */
-async function copiedFolder(api: DfsClient, source: string): Promise<string | null> {
+/** `cp -r` names a folder (`source`, typed as `typed`), or one file as `cp -r` does locally: null for a file. */
+async function copiedFolder(api: DfsClient, source: string, typed: string): Promise<string | null> {
   const name = source.replace(/\/+$/, '');
   if (name === source && name !== '' && (await api.stat(name).then(() => true, () => false))) return null;
-  return folderNamed(api, source, source);
+  return folderNamed(api, source, typed);
 }
 
 /** Copy without -r naming a folder: the API says it copies one file; here the way to a folder is a flag. */
@@ -423,7 +415,7 @@ is how long the store may fail every request before a put or get stops.`,
       if (o.recursive !== true && source.endsWith('/')) throw new UsageError(`${shown(from)} names a folder: copy it with -r`);
       const api = await client();
       const { path: target } = await placed(api, from, to, !o.targetDirectory);
-      const folder = o.recursive === true ? await copiedFolder(api, source) : null;
+      const folder = o.recursive === true ? await copiedFolder(api, source, from) : null;
       if (folder === null) {
         const file = await api
           .copy(remoteFileArg(from), target, o.force === true)
@@ -436,7 +428,7 @@ is how long the store may fail every request before a put or get stops.`,
       // What is copied stays, each file whole: a rerun with -T onto the same name copies the rest.
       const again = `dfs cp -rT${o.force === true ? 'f' : ''} ${shellWord(from)} ${shellWord(target || '/')}`;
       const report = await explainingInterrupt(`the files copied so far are in ${shown(target) || '/'}: ${again} copies the rest`, () =>
-        copyFolder(api, folder, target.replace(/\/+$/, ''), { overwrite: o.force === true, onError: suggestForce(o.force), quiet: out().quiet }),
+        copyFolder(api, folder, target.replace(/\/+$/, ''), { overwrite: o.force === true, quiet: out().quiet }),
       );
       confirm(out(), { copied: report.copied, unchanged: report.unchanged }, () => {
         const count = (n: number, what: string) => `${n} file${n === 1 ? '' : 's'}${what}`;

@@ -20,6 +20,14 @@ export const namingBothEnds = (from: string, to: string) => (error: unknown): ne
   throw error;
 };
 
+/** A destination that already exists is replaced with -f: say so where the API cannot. */
+export const suggestForce = (force: boolean | undefined) => (error: unknown): never => {
+  if (force !== true && error instanceof ApiError && error.reason === 'target_exists') {
+    throw new ApiError(error.status, error.code, `${error.message} (use -f to replace it)`, error.reason);
+  }
+  throw error;
+};
+
 export interface FolderCopy {
   copied: FileEntry[];
   /** Destinations that already held the same content (the SHA-256 the index records): a rerun after a failure copies only the rest. */
@@ -37,7 +45,7 @@ export async function copyFolder(
   api: DfsClient,
   from: string,
   to: string,
-  options: { overwrite: boolean; onError: (error: unknown) => never; quiet: boolean },
+  options: { overwrite: boolean; quiet: boolean },
 ): Promise<FolderCopy> {
   // Said before anything is sent, as a path typed wrong is.
   if (from === '' || to === from || to.startsWith(`${from}/`)) throw new UsageError(`cannot copy ${from === '' ? 'the top level' : shown(from)} into itself`);
@@ -54,10 +62,9 @@ export async function copyFolder(
       return;
     }
     try {
-      outcomes[i] = await copyOnce(api, source, destination, options).catch(options.onError).catch(namingBothEnds(source.path, destination));
+      outcomes[i] = await copyOnce(api, source, destination, options).catch(suggestForce(options.overwrite));
     } catch (error) {
-      const cause = error instanceof FileError ? error.cause : error;
-      if (cause instanceof ApiError && ['unauthorized', 'network', 'forbidden'].includes(cause.code)) throw error;
+      if (error instanceof ApiError && ['unauthorized', 'network', 'forbidden'].includes(error.code)) namingBothEnds(source.path, destination)(error);
       outcomes[i] = new FileError(source.path, error);
     }
   });

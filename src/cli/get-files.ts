@@ -2,8 +2,9 @@
  * `dfs get`: files and folders from the service to local files or standard output. Small files
  * come in batches (one API call per hundred links, many GETs at once); big files a few at a time
  * in parallel ranges into a .dfs-part file a rerun continues. Every file's SHA-256 is checked;
- * local files that already hold the content are skipped. A symbolic link at a destination is
- * followed; a device or a FIFO there is written into, in order.
+ * local files that already hold the content are skipped. A symbolic link named as the
+ * destination is followed (one met inside a -r download is refused); a device or a FIFO there
+ * is written into, in order.
  */
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';

@@ -7,7 +7,7 @@ import { CommanderError } from 'commander';
 import { ApiError } from '../client/api-client.ts';
 import { StoreOutage } from '../client/outage.ts';
 import { buildProgram } from './commands.ts';
-import { oneLine } from './output.ts';
+import { oneLine, safeLines } from './output.ts';
 import { NotLoggedIn } from './profiles.ts';
 import { TransferFailures, UsageError } from './transfer.ts';
 
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     // `dfs serve` refusing its configuration lists a problem a line, as npm start does. By name:
     // the class would load the server's configuration module into every command's start.
     if (error instanceof Error && error.name === 'ConfigError') {
-      process.stderr.write(`dfs: ${error.message.split('\n').map(oneLine).join('\n')}\n`);
+      process.stderr.write(`dfs: ${safeLines(error.message)}\n`);
       return 1;
     }
     const failures = error instanceof TransferFailures ? error.failures : [error];

@@ -1,5 +1,6 @@
 /** How results reach the terminal: JSON for machines, aligned text for people. */
 import type { FileEntry, ShareEntry, Token, Version } from '../client/api-types.ts';
+import { BIDI_CHARACTERS } from '../client/bidi.ts';
 import { formatBytes } from '../client/format.ts';
 
 export interface Output {
@@ -30,10 +31,8 @@ export function notice(out: Output, text: string): void {
 }
 
 // C0 controls, DEL and C1 controls: printed raw they move the cursor, recolour the terminal or
-// break a line in two. Bidirectional controls: a name holding one shows as another
-// ("invoice\u202Efdp.exe" as "invoiceexe.pdf"); the API refuses them in new names only.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+// break a line in two. Bidirectional controls and marks: a name holding one shows as another.
+const CONTROL = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI_CHARACTERS}]`, 'u');
 
 /**
  * Text as one line, whatever it quotes: control characters as the shell's $'...' quoting writes
@@ -51,7 +50,7 @@ export const oneLine = (text: string) =>
  * server sends (a version id, a time, a link, a scope) is printed, not only names, and a server
  * could put a terminal's escape sequences in any of them.
  */
-const safeLines = (text: string) => text.split('\n').map(oneLine).join('\n');
+export const safeLines = (text: string) => text.split('\n').map(oneLine).join('\n');
 
 /**
  * A local or remote name as a line shows it: as is, or, when it holds a control character, in

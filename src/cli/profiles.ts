@@ -100,8 +100,8 @@ export class NotLoggedIn extends Error {}
 function savedProfile(config: ConfigFile, name: string): Profile | undefined {
   if (!Object.hasOwn(config.profiles, name)) return undefined;
   const saved: unknown = config.profiles[name];
-  const field = (key: keyof Profile) => (saved as Record<string, unknown> | null)?.[key];
-  if (typeof saved !== 'object' || saved === null || typeof field('endpoint') !== 'string' || typeof field('token') !== 'string') {
+  const fields = saved as Partial<Record<keyof Profile, unknown>>;
+  if (typeof saved !== 'object' || saved === null || typeof fields.endpoint !== 'string' || typeof fields.token !== 'string') {
     throw new Error(`${configPath()}: profile "${name}" is not an endpoint and a token: fix it, or log in again`);
   }
   return saved as Profile;

@@ -1,4 +1,4 @@
-import { closeSync, fchmodSync, fchownSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 
 /** The regular file at `path` a download is about to replace, if one is there. */
 export function fileThere(path: string): Stats | undefined {
@@ -62,8 +62,7 @@ export function replaceFile(
   try {
     const fd = openAfresh(aside, replacing ? modeToKeep(replacing) : mode);
     try {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      writeFileSync(fd, data);
       keepModeAndOwner(fd, replacing);
     } finally {
       closeSync(fd);

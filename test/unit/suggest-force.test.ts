@@ -1,7 +1,7 @@
 /** The CLI's -f advice follows the API's conflict reason, whatever the message says. */
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/client/api-client.ts';
-import { suggestForce } from '../../src/cli/commands.ts';
+import { suggestForce } from '../../src/cli/copy-folder.ts';
 
 const thrown = (run: () => never): unknown => {
   try {
