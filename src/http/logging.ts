@@ -5,7 +5,11 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, RequestLogEntry } from './env.ts';
 
-const redact = (path: string) => path.replace(/^(\/s|\/v1\/shares)\/.+$/, '$1/[share]');
+// Whatever follows the prefix, a decoded newline included: none of it is looked at.
+const redact = (path: string) => {
+  const share = /^\/(?:s|v1\/shares)\//.exec(path);
+  return share ? `${share[0]}[share]` : path;
+};
 
 export function requestLogger(log: (entry: RequestLogEntry) => void): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

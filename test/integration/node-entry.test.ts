@@ -110,13 +110,15 @@ describe('npm start with no configuration', () => {
       const share = (await api.post('/v1/shares', { path: 'kept/across.txt' })).body;
       const shareId = share.url.split('/').at(-1);
       expect((await fetch(share.url, { redirect: 'manual' })).status).toBe(302);
+      // Followed by an encoded newline, which the decoded path holds.
+      expect((await fetch(`${share.url}%0A`, { redirect: 'manual' })).status).toBe(404);
       expect((await fetch(`${first.url}/v1/shares/${shareId}`, { method: 'DELETE', headers: { authorization: 'Bearer dfs_wrong' } })).status).toBe(401);
       // A valid token the link is out of reach of gets as far as the route, whose error is logged.
       const elsewhere = (await api.post('/v1/tokens', { name: 'elsewhere', scopes: ['read', 'write'], prefix: 'other/' })).body.token;
       const outOfReach = await fetch(`${first.url}/v1/shares/${shareId}`, { method: 'DELETE', headers: { authorization: `Bearer ${elsewhere}` } });
       expect(outOfReach.status).toBe(404);
-      await expect.poll(() => first.stdout.filter((line) => line.includes('[share]')).length).toBe(3);
-      expect(first.stdout.find((line) => line.includes('"status":404') && line.includes('[share]'))).toContain('"error":"no such share link');
+      await expect.poll(() => first.stdout.filter((line) => line.includes('[share]')).length).toBe(4);
+      expect(first.stdout.find((line) => line.includes('"status":404') && line.includes('/v1/shares/[share]'))).toContain('"error":"no such share link');
       expect(first.stdout.join('\n')).not.toContain(shareId);
 
       // A request Node's parser refuses (a URL over 16 KiB) is logged too, with the id it was answered with.
