@@ -25,7 +25,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * Resolves bearer tokens: the optional configured admin token (compared by hash, so the
  * comparison time does not depend on the secret) and the tokens stored in the index.
  */
-export function createAuthenticator(index: FileIndex, adminTokenHash: string | null): Authenticator {
+export function createAuthenticator(index: FileIndex, adminToken: string | null): Authenticator {
   // Hashing is the costliest step of a small request; a secret's hash never changes, so
   // remember the last few (the index is still asked every time, so revocation is immediate).
   const hashes = new Map<string, string>();
@@ -43,7 +43,7 @@ export function createAuthenticator(index: FileIndex, adminTokenHash: string | n
       const match = authorization ? BEARER.exec(authorization) : null;
       if (!match) throw unauthorized('missing or malformed Authorization: Bearer <token> header');
       const hash = await hashOf(match[1]!);
-      if (adminTokenHash !== null && hash === adminTokenHash) {
+      if (adminToken !== null && hash === (await hashOf(adminToken))) {
         return { tokenId: null, name: 'admin (DFS_ADMIN_TOKEN)', scopes: ['admin'], prefix: null, expiresAt: null };
       }
       const token = await index.getTokenByHash(hash);

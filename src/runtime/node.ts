@@ -12,7 +12,6 @@ import type { AddressInfo } from 'node:net';
 import { createAuthenticator } from '../core/access.ts';
 import { runCleanup } from '../core/cleanup.ts';
 import type { DfsContext } from '../core/context.ts';
-import { sha256Hex } from '../core/ids.ts';
 import { createApp } from '../http/app.ts';
 import type { DfsApp, RequestLogEntry } from '../http/env.ts';
 import { openSqliteIndex } from '../index/sqlite-driver.ts';
@@ -55,12 +54,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // Each closer gets the stop's one deadline. The API goes first: its requests under way may
   // still need the embedded store, whose own requests then have what is left of the grace.
   const closers: ((deadline: AbortSignal) => Promise<void> | void)[] = [];
-  // Once: `dfs serve` stops on SIGINT and on SIGTERM, and an operator may send both.
+  // Once: close() is the caller's to call, maybe again (a failed start's cleanup, a test), and
+  // each closer may run only once (the index closed twice throws).
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       const deadline = AbortSignal.timeout(config.stopGraceSeconds * 1000);
-      for (const closer of closers.reverse()) await closer(deadline);
+      for (const closer of closers.toReversed()) await closer(deadline);
     })());
   try {
     // Read first: a start refused for its TLS files makes nothing in the data dir.
@@ -104,13 +104,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const log = config.log ? (entry: RequestLogEntry) => process.stdout.write(`${JSON.stringify(entry)}\n`) : undefined;
     const app = createApp({
       ctx,
-      auth: createAuthenticator(index, config.adminToken === null ? null : await sha256Hex(config.adminToken)),
+      auth: createAuthenticator(index, config.adminToken),
       log,
       corsOrigins: config.corsOrigins,
       ui: uiAssets(fileURLToPath(new URL('../../dist/ui', import.meta.url))),
     });
     // Started before the API listens so that a stop closes the API first: a cleanup run under
-    // way may finish with the stop's grace, and the store and index are closed only after it.
+    // way may finish within the stop's grace, and the store and index are closed after it (or,
+    // once the grace is over, under it: the process is about to exit).
     if (config.cleanupIntervalSeconds > 0) {
       const cleanup = repeatEvery(config.cleanupIntervalSeconds * 1000, () => cleanupOnce(ctx, config.log), cleanupFailed);
       closers.push((deadline) => Promise.race([cleanup.stop(), passed(deadline)]));

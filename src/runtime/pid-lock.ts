@@ -1,8 +1,9 @@
 /**
- * A lock file naming the process that holds it: the CLI's download lock (a side file one
- * download at a time writes), resume lock (choosing the upload a put continues) and profile
- * lock (logins adding to one config file). A lock whose process is gone (kill -9, a crash), or
- * that was taken before the machine last started, is taken over.
+ * A lock file naming the process that holds it: the server's index lock (one server per index
+ * file), and the CLI's download lock (a side file one download at a time writes), resume lock
+ * (choosing the upload a put continues) and profile lock (logins adding to one config file). A
+ * lock whose process is gone (kill -9, a crash), or that was taken before the machine last
+ * started, is taken over.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { link, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -132,7 +133,7 @@ async function holderOf(lockPath: string): Promise<Holder | null> {
   }
 }
 
-/** Whether a process with this pid runs (a pid that is no number, from a damaged lock: none). */
+/** Whether a process with this pid runs (none for 0, what holderOf makes of a damaged lock). */
 function isRunning(pid: number): boolean {
   if (!(pid > 0)) return false;
   try {

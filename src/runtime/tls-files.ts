@@ -14,7 +14,9 @@ export interface TlsPair {
 }
 
 export async function readTlsPair(files: { certFile: string; keyFile: string }): Promise<TlsPair> {
-  const [cert, key] = await Promise.all([readSetting('DFS_TLS_CERT', files.certFile), readSetting('DFS_TLS_KEY', files.keyFile)]);
+  // One after the other: with both unreadable, the certificate is always the one named.
+  const cert = await readSetting('DFS_TLS_CERT', files.certFile);
+  const key = await readSetting('DFS_TLS_KEY', files.keyFile);
   const certificate = accepted(() => {
     // The TLS context reads only PEM; X509Certificate would take DER too.
     createSecureContext({ cert });

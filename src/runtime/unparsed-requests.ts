@@ -15,8 +15,10 @@ interface ClientErrorSource {
 }
 
 /**
- * The response a keep-alive connection is still sending, if any: Node's own answer to a bad
- * request checks it too (`_httpMessage` is how its HTTP server ties a socket to its response).
+ * Whether a keep-alive connection has a response assigned (`_httpMessage` is how Node's HTTP
+ * server ties a socket to its response). Stricter than Node's own answer, which still writes one
+ * while that response's head is unsent: here such a connection is closed without an answer (a
+ * body arriving too slowly gets no 408), never written into mid-response.
  */
 const responseUnderWay = (socket: Duplex) => (socket as Duplex & { _httpMessage?: unknown })._httpMessage != null;
 

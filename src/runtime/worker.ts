@@ -8,7 +8,6 @@ import type { ExecutionContext } from 'hono';
 import { createAuthenticator } from '../core/access.ts';
 import { runCleanup } from '../core/cleanup.ts';
 import type { DfsContext } from '../core/context.ts';
-import { sha256Hex } from '../core/ids.ts';
 import { createApp } from '../http/app.ts';
 import type { DfsApp } from '../http/env.ts';
 import { createD1Index, type D1DatabaseLike } from '../index/d1-driver.ts';
@@ -51,7 +50,7 @@ function wire(env: WorkerEnv): Promise<Wiring> {
     };
     const app = createApp({
       ctx,
-      auth: createAuthenticator(index, config.adminToken === null ? null : await sha256Hex(config.adminToken)),
+      auth: createAuthenticator(index, config.adminToken),
       log: config.log ? (entry) => console.log(JSON.stringify(entry)) : undefined,
       corsOrigins: config.corsOrigins,
     });
