@@ -7,9 +7,10 @@
 export function sharedDestinations<T>(plans: readonly T[], destinationOf: (plan: T) => string): Map<string, T[]> {
   const byDestination = new Map<string, T[]>();
   for (const plan of plans) {
-    const same = byDestination.get(destinationOf(plan));
+    const destination = destinationOf(plan);
+    const same = byDestination.get(destination);
     if (same) same.push(plan);
-    else byDestination.set(destinationOf(plan), [plan]);
+    else byDestination.set(destination, [plan]);
   }
   for (const [destination, same] of byDestination) if (same.length === 1) byDestination.delete(destination);
   return byDestination;

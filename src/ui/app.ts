@@ -170,7 +170,13 @@ function refused(token: string, error: unknown): void {
   retryToken = invalid ? '' : token;
   $('sign-in-error').textContent = invalid ? 'That token is not valid.' : error instanceof ApiError ? explainUnanswered(error) : String(error);
   $('retry').hidden = invalid;
+  showSignIn();
+}
+
+/** The sign-in form, with the focus in its token field: signing in is all there is to do then. */
+function showSignIn(): void {
   $('sign-in').hidden = false;
+  $('token').focus();
 }
 
 function signOut(): void {
@@ -186,10 +192,8 @@ function signOut(): void {
   history.replaceState(null, '', location.pathname + location.search);
   $('browser').hidden = true;
   $('sign-out').hidden = true;
-  $('sign-in').hidden = false;
   $('who').textContent = '';
-  // The page the focus was on is gone; the next thing to do is to sign in again.
-  $('token').focus();
+  showSignIn();
 }
 
 function forgetToken(): void {
@@ -508,7 +512,7 @@ async function rename(path: string, folder: boolean): Promise<void> {
   if (asked === null || asked === path) return;
   // Spaces around a name pasted in are almost never meant, and would make a folder named "  r".
   const answer = asked.trim();
-  // A trailing "/" names a folder to move into, keeping the name, as `dfs mv` reads it; a
+  // A trailing "/" names a folder to move into, keeping the name, as `dfs mv` does; a
   // leading one, the top level.
   const given = answer.replace(/^\/+|\/+$/g, '');
   const to = answer.endsWith('/') ? `${given ? `${given}/` : ''}${baseName(path)}` : given;
@@ -615,8 +619,4 @@ wire();
 keepRoomForNotices();
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) void signIn(saved);
-else {
-  $('sign-in').hidden = false;
-  // Signing in is all there is to do on this page.
-  $('token').focus();
-}
+else showSignIn();

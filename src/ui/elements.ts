@@ -47,7 +47,7 @@ export function linkField(url: string, label: string): HTMLInputElement {
 /** Escape pressed anywhere in a panel or notice closes it, as its Close or Dismiss button does. */
 export function closesOnEscape(element: HTMLElement, close: () => void): void {
   element.addEventListener('keydown', (event) => {
-    if (event.key !== 'Escape' || element.hidden) return;
+    if (event.key !== 'Escape') return;
     event.preventDefault();
     close();
   });

@@ -12,7 +12,7 @@ const noticeTimers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
 export function notify(text: string, isError = false, notice?: HTMLElement): void {
   const shown = visible(text);
   const className = isError ? 'error' : '';
-  const same = notice ? null : [...$('status').querySelectorAll<HTMLElement>(':scope > p:not([data-share-url])')].find((p) => p.textContent === shown && p.className === className);
+  const same = notice ? null : [...$('status').querySelectorAll<HTMLElement>(':scope > p')].find((p) => p.textContent === shown && p.className === className);
   const target = notice ?? same ?? document.createElement('p');
   target.textContent = shown;
   target.className = className;
