@@ -79,7 +79,7 @@ function somethingAt(path: string, belowRoot: boolean): boolean {
  * folder's download, not one the person typed, where a link (left by whoever else writes in the
  * tree) is refused as one in place of a folder is.
  */
-export function destinationAt(dest: string, listed = false): Destination {
+export function destinationAt(dest: string, listed: boolean): Destination {
   const found = lstatSync(dest, { throwIfNoEntry: false });
   if (!found) return { file: dest };
   if (found.isFile()) return { file: dest, there: found };

@@ -237,12 +237,12 @@ async function saveRanges(
   client: DfsClient,
   remote: string,
   link: DownloadLink,
-  dest: string,
+  { file: dest, there }: { file: string; there?: Stats },
   options: TransferOptions,
   progress: FileProgress,
   rangeLimit?: Limiter,
 ): Promise<RangeCounts> {
-  const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE);
+  const part = await PartFile.open(dest, link.version, link.size, RANGE_SIZE, there);
   const total = Math.ceil(link.size / RANGE_SIZE);
   const resumed = part.done.size;
   for (const start of part.done) progress.onBytes(Math.min(RANGE_SIZE, link.size - start));
@@ -376,7 +376,7 @@ export async function getFiles(client: DfsClient, remotes: string[], local: stri
     const where = await prepare(plan.local);
     if ('node' in where) await saveInto(client, plan.remote, link, where, onFile, options);
     else if (link.size <= IN_MEMORY_MAX) await saveSmall(client, plan.remote, link, where, onFile.onRetry, options);
-    else return { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where.file, options, onFile, rangeLimit) };
+    else return { ...written(plan, link), ranges: await saveRanges(client, plan.remote, link, where, options, onFile, rangeLimit) };
     return written(plan, link);
   };
   const settle = (plan: PlannedDownload, error: unknown) => failed.push(new FileError(plan.remote, asFolderFailure(plan.local, error)));

@@ -61,10 +61,12 @@ export function shown(name: string): string {
 }
 
 /**
- * A name as a command line to paste back takes it: as is when no shell reads anything in it
- * specially, else quoted ($'...' when it holds a control character).
+ * A remote name as a command line to paste back takes it: as is when no shell reads anything in
+ * it specially, else quoted ($'...' when it holds a control character). One starting with "-"
+ * gets the leading "/" every command reads as the top level, or dfs would take it for an option.
  */
 export function shellWord(name: string): string {
+  if (name.startsWith('-')) return shellWord(`/${name}`);
   if (CONTROL.test(name)) return shown(name);
   if (/^[\p{L}\p{N}_@%+=:,./-]+$/u.test(name)) return name;
   return `'${name.replace(/'/g, "'\\''")}'`;

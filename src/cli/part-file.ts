@@ -5,7 +5,7 @@
  * process at a time: `<dest>.dfs-part.lock` holds the pid of the one downloading.
  */
 import { createHash } from 'node:crypto';
-import { constants, rmSync } from 'node:fs';
+import { constants, rmSync, type Stats } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { DownloadIo } from '../client/download.ts';
@@ -139,14 +139,15 @@ export class PartFile implements DownloadIo {
    * Two downloads into one side file would cut each other's ranges short and rename or remove
    * it under each other: the second one fails at once, naming the first.
    */
-  static async open(dest: string, version: string, size: number, rangeSize: number): Promise<PartFile> {
+  /** `there`: the file `dest` holds now, looked at already, whose mode the new one keeps. */
+  static async open(dest: string, version: string, size: number, rangeSize: number, there?: Stats): Promise<PartFile> {
     const path = partPath(dest);
     const unlock = await acquirePidLock(`${path}.lock`, {
       whenHeld: (pid) =>
         new Error(pid === process.pid ? `${shown(dest)} is written by another download of this same run (a link to it?)` : `another dfs (pid ${pid}) is downloading to ${shown(dest)}: wait for it, or stop it`),
     });
     try {
-      return await PartFile.#open(path, version, size, rangeSize, unlock, modeToKeep(fileThere(dest)));
+      return await PartFile.#open(path, version, size, rangeSize, unlock, modeToKeep(there));
     } catch (error) {
       await unlock();
       throw error;

@@ -3,7 +3,7 @@
  * for a thousand files, many PUTs at once); big files a few at a time in parallel parts,
  * resumable. Files whose content is already stored at their path are skipped.
  */
-import { createWriteStream, readdirSync, realpathSync, rmSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { createWriteStream, lstatSync, readdirSync, realpathSync, rmSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -107,7 +107,9 @@ function walk(root: string, excluded: Excluded, missing: FileError[], dir = root
  * no stored path could take). Null for any other cause.
  */
 function unreadable(path: string): string | null {
-  return path.includes('\uFFFD') ? 'its name is not valid UTF-8, which no stored path can be: rename it to send it' : null;
+  // A name truly holding U+FFFD (valid UTF-8) is there on disk: its failure has another cause.
+  if (!path.includes('\uFFFD') || lstatSync(path, { throwIfNoEntry: false })) return null;
+  return 'its name is not valid UTF-8, which no stored path can be: rename it to send it';
 }
 
 /** Why a pipe, socket or device among files is not sent: it has no size to declare up front. */

@@ -115,9 +115,9 @@ export async function uploadMany(client: DfsClient, files: readonly BatchFile[],
     },
     settled: (index) => outcomes[index] !== undefined,
     track(index, upload) {
-      uploads.set(index, upload);
       // Cancelled while its batch was created: the upload it got is abandoned at once.
       if (outcome.settled(index)) outcome.abandoned.push(abandonIfAsked(upload.current.id));
+      else uploads.set(index, upload);
     },
     async giveUp(index, id, error) {
       if (outcome.settled(index)) return;

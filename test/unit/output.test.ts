@@ -13,6 +13,8 @@ describe('lines the CLI writes', () => {
     expect(shellWord('docs/café-2026.txt')).toBe('docs/café-2026.txt');
     expect(shellWord("my docs/it's")).toBe("'my docs/it'\\''s'");
     expect(shellWord('a\u001bb')).toBe("$'a\\x1bb'");
+    expect(shellWord('-rf')).toBe('/-rf');
+    expect(shellWord('-my docs')).toBe("'/-my docs'");
   });
 
   it('keep an error line one line whatever it quotes, changing nothing else', () => {
